@@ -1,0 +1,117 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Project } from '../../../shared/domain.ts';
+import { conflict } from '../../../shared/errors.ts';
+import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
+import { decodeCursor, encodeCursor, failedConditions, isConditionFailure, type TableRef } from './client.ts';
+import { fromItem, keys, prefixes } from './keys.ts';
+
+/** Projects, with a name-lock item per name so uniqueness holds atomically (no check-then-write). */
+export class DynamoProjects implements ProjectRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async create(project: Project) {
+    const TableName = this.table.tableName;
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: {
+                  ...keys.projectName(project.workspaceId, project.name),
+                  entity: 'projectName',
+                  projectId: project.id,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName,
+                Item: { ...keys.project(project.workspaceId, project.id), entity: 'project', ...project },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName,
+                Key: keys.workspace(project.workspaceId),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.includes(0)) {
+        throw conflict(
+          'project.name_taken',
+          `name ${project.name} is already used by another project in this workspace`,
+          'name',
+        );
+      }
+      if (failed?.length)
+        throw conflict('project.create_conflict', 'The project could not be created; retry.');
+      throw error;
+    }
+  }
+
+  async get(workspaceId: string, projectId: string) {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: keys.project(workspaceId, projectId) }),
+    );
+    return Item ? fromItem<Project>(Item) : undefined;
+  }
+
+  async list(workspaceId: string, { limit, cursor }: ListOptions) {
+    const pk = prefixes.workspacePartition(workspaceId);
+    const page = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :project)',
+        ExpressionAttributeValues: { ':pk': pk, ':project': prefixes.project },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, pk),
+      }),
+    );
+    return {
+      items: (page.Items ?? []).map((i) => fromItem<Project>(i)),
+      nextCursor: encodeCursor(page.LastEvaluatedKey),
+    };
+  }
+
+  async update(project: Project) {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.project(project.workspaceId, project.id), entity: 'project', ...project },
+          ConditionExpression: 'revision = :previous',
+          ExpressionAttributeValues: { ':previous': project.revision - 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw conflict(
+          'project.modified',
+          'The project changed since it was read (or was deleted); reload and try again.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  async delete(project: Project) {
+    const TableName = this.table.tableName;
+    await this.table.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName, Key: keys.project(project.workspaceId, project.id) } },
+          { Delete: { TableName, Key: keys.projectName(project.workspaceId, project.name) } },
+        ],
+      }),
+    );
+  }
+}

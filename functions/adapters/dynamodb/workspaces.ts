@@ -1,0 +1,222 @@
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Membership, User, Workspace } from '../../../shared/domain.ts';
+import { conflict } from '../../../shared/errors.ts';
+import type { WorkspaceRepository } from '../../../shared/ports.ts';
+import { failedConditions, type TableRef } from './client.ts';
+import { fromItem, keys, prefixes } from './keys.ts';
+import { GSI1 } from './table.ts';
+
+/**
+ * Workspaces, memberships and users. The workspace item keeps `ownerCount` so that removing an owner
+ * can be conditional on another owner remaining, inside the same transaction.
+ */
+export class DynamoWorkspaces implements WorkspaceRepository {
+  constructor(private readonly table: TableRef) {}
+
+  private put(item: Record<string, unknown>) {
+    return {
+      Put: { TableName: this.table.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+  }
+
+  async bootstrapUser(user: User, workspace: Workspace) {
+    const owner: Membership = {
+      workspaceId: workspace.id,
+      userId: user.id,
+      role: 'owner',
+      addedAt: user.createdAt,
+      addedBy: user.id,
+    };
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.put({ ...keys.user(user.id), entity: 'user', ...user }),
+            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+            this.put({ ...keys.member(workspace.id, user.id), entity: 'member', ...owner }),
+          ],
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      // A concurrent first call won the race: its user item is there, ours is not needed.
+      if (failedConditions(error)?.length) return { created: false };
+      throw error;
+    }
+  }
+
+  async create(workspace: Workspace, owner: Membership) {
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+            this.put({ ...keys.member(workspace.id, owner.userId), entity: 'member', ...owner }),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (failedConditions(error)?.length)
+        throw conflict('workspace.exists', 'A workspace with this id exists; retry.');
+      throw error;
+    }
+  }
+
+  async get(workspaceId: string) {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: keys.workspace(workspaceId) }),
+    );
+    if (!Item) return undefined;
+    const { ownerCount: _ownerCount, ...workspace } = fromItem<Workspace & { ownerCount: number }>(Item);
+    return workspace;
+  }
+
+  async getMembership(workspaceId: string, userId: string) {
+    const { pk, sk } = keys.member(workspaceId, userId);
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: { pk, sk } }),
+    );
+    return Item ? fromItem<Membership>(Item) : undefined;
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>) {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({ ...input, TableName: this.table.tableName, ExclusiveStartKey }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  async listMembers(workspaceId: string) {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
+      ExpressionAttributeValues: {
+        ':pk': prefixes.workspacePartition(workspaceId),
+        ':member': prefixes.member,
+      },
+    });
+    return items.map((i) => fromItem<Membership>(i));
+  }
+
+  async listForUser(userId: string) {
+    const memberships = (
+      await this.queryAll({
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :user AND begins_with(gsi1sk, :ws)',
+        ExpressionAttributeValues: { ':user': prefixes.userPartition(userId), ':ws': prefixes.workspace },
+      })
+    ).map((i) => fromItem<Membership>(i));
+    const workspaces = new Map<string, Workspace>();
+    for (let i = 0; i < memberships.length; i += 100) {
+      let Keys: Record<string, unknown>[] | undefined = memberships
+        .slice(i, i + 100)
+        .map((m) => keys.workspace(m.workspaceId));
+      while (Keys?.length) {
+        const result: BatchGetCommandOutput = await this.table.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table.tableName]: { Keys } } }),
+        );
+        for (const item of result.Responses?.[this.table.tableName] ?? []) {
+          const { ownerCount: _o, ...w } = fromItem<Workspace & { ownerCount: number }>(item);
+          workspaces.set(w.id, w);
+        }
+        Keys = result.UnprocessedKeys?.[this.table.tableName]?.Keys;
+      }
+    }
+    return memberships.flatMap((m) => {
+      const workspace = workspaces.get(m.workspaceId);
+      return workspace ? [{ workspace, role: m.role }] : [];
+    });
+  }
+
+  async addMember(membership: Membership) {
+    const TableName = this.table.tableName;
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.put({
+              ...keys.member(membership.workspaceId, membership.userId),
+              entity: 'member',
+              ...membership,
+            }),
+            {
+              Update: {
+                TableName,
+                Key: keys.workspace(membership.workspaceId),
+                UpdateExpression: 'SET ownerCount = ownerCount + :delta',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':delta': membership.role === 'owner' ? 1 : 0 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.includes(0)) {
+        throw conflict(
+          'workspace.member_exists',
+          `${membership.userId} is already a member of this workspace.`,
+          'userId',
+        );
+      }
+      if (failed?.length) throw conflict('workspace.gone', 'The workspace no longer exists.');
+      throw error;
+    }
+  }
+
+  async removeMember(membership: Membership) {
+    const TableName = this.table.tableName;
+    const { pk, sk } = keys.member(membership.workspaceId, membership.userId);
+    const isOwner = membership.role === 'owner';
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName,
+                Key: { pk, sk },
+                ConditionExpression: '#role = :role',
+                ExpressionAttributeNames: { '#role': 'role' },
+                ExpressionAttributeValues: { ':role': membership.role },
+              },
+            },
+            {
+              Update: {
+                TableName,
+                Key: keys.workspace(membership.workspaceId),
+                UpdateExpression: 'SET ownerCount = ownerCount - :delta',
+                ConditionExpression: isOwner ? 'ownerCount > :one' : 'attribute_exists(pk)',
+                ExpressionAttributeValues: isOwner ? { ':delta': 1, ':one': 1 } : { ':delta': 0 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.includes(1) && isOwner) {
+        throw conflict(
+          'workspace.last_owner',
+          'The last owner of a workspace cannot be removed; add another owner first.',
+        );
+      }
+      if (failed?.length)
+        throw conflict('member.modified', 'The membership changed meanwhile; reload and try again.');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import type { Identity } from '../../shared/domain.ts';
+import { DomainError, type ErrorKind, invalid, notFound } from '../../shared/errors.ts';
+import { formatIssue } from '../../shared/schemas/common.ts';
+import { logger } from './logger.ts';
+
+type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export interface HttpRequest<B, Q> {
+  identity: Identity;
+  body: B;
+  query: Q;
+  path: Record<string, string>;
+  event: HttpEvent;
+}
+
+export interface HttpResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B, Q> {
+  /** The schema of the JSON body; without one, a body is refused. */
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  /** Public routes (health, webhooks) have no identity. */
+  public?: boolean;
+}
+
+/** The one place where an error kind becomes an HTTP status. */
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
+
+export const json = (statusCode: number, body?: unknown): HttpResult => ({ statusCode, body });
+
+/** What `parseRequest` made of each event, for the handler of that invocation. */
+const parsedRequests = new WeakMap<HttpEvent, HttpRequest<unknown, unknown>>();
+
+const PATH_PARAM = /^[A-Za-z0-9._@|:-]{1,128}$/;
+
+function identityFrom(event: HttpEvent): Identity {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || !sub) {
+    throw new DomainError(
+      'unauthenticated',
+      'auth.required',
+      'Sign in first: send an access token as "Authorization: Bearer <token>".',
+    );
+  }
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  return {
+    userId: sub,
+    username:
+      text(claims.preferred_username) ?? text(claims.username) ?? text(claims['cognito:username']) ?? sub,
+    name: text(claims.name),
+    email: text(claims.email),
+  };
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const { field, message } = issue ? formatIssue(issue) : { field: 'body', message: 'body is invalid' };
+  throw invalid('request.invalid', message, field);
+}
+
+function readBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid(
+      'request.invalid_json',
+      'body must be valid JSON (send Content-Type: application/json)',
+      'body',
+    );
+  }
+}
+
+function parseRequest<B, Q>(spec: RouteSpec<B, Q>): MiddlewareObj<HttpEvent> {
+  return {
+    before: (request) => {
+      const event = request.event;
+      const path = (event.pathParameters ?? {}) as Record<string, string>;
+      for (const [name, value] of Object.entries(path)) {
+        // An id that cannot exist is simply not found: the same answer as any unknown id.
+        if (!value || !PATH_PARAM.test(value))
+          throw notFound('resource.not_found', `No ${name} ${value ?? ''} here.`);
+      }
+      const identity = spec.public ? (undefined as never) : identityFrom(event);
+      const raw = readBody(event);
+      if (!spec.body && raw !== undefined)
+        throw invalid('request.unexpected_body', 'body must be empty for this request', 'body');
+      const body = spec.body ? parseWith(spec.body, raw ?? {}) : undefined;
+      const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : undefined;
+      parsedRequests.set(event, { identity, body, query, path, event });
+    },
+  };
+}
+
+function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: result.statusCode,
+    headers: {
+      ...(result.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'cache-control': 'no-store',
+      ...result.headers,
+    },
+    ...(result.body === undefined ? {} : { body: JSON.stringify(result.body) }),
+  };
+}
+
+/** Logs one line per request, and maps errors: domain errors to their status, anything else to 500. */
+function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2> {
+  const started = new WeakMap<object, number>();
+  const log = (event: HttpEvent, status: number, extra: Record<string, unknown> = {}) => {
+    const begun = started.get(event);
+    logger.info('request', {
+      route: event.routeKey,
+      status,
+      requestId: event.requestContext?.requestId,
+      ms: begun === undefined ? undefined : Math.round(performance.now() - begun),
+      ...extra,
+    });
+  };
+  return {
+    before: (request) => {
+      started.set(request.event, performance.now());
+    },
+    after: (request) => {
+      log(request.event, request.response?.statusCode ?? 200);
+    },
+    onError: (request) => {
+      const error = request.error;
+      const requestId = request.event.requestContext?.requestId;
+      if (error instanceof DomainError) {
+        const statusCode = STATUS[error.kind];
+        log(request.event, statusCode, { code: error.code });
+        request.response = toResponse(
+          json(statusCode, {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.field ? { field: error.field } : {}),
+            },
+          }),
+        );
+        return;
+      }
+      logger.error('unhandled error', { route: request.event.routeKey, requestId, error });
+      log(request.event, 500);
+      request.response = toResponse(
+        json(500, {
+          error: {
+            code: 'internal',
+            message: `Something went wrong on our side. Request id: ${requestId ?? 'unknown'}.`,
+          },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The one way to write an HTTP handler: parse (auth claims, path, query, body by schema), run the
+ * function, map the result or the error. Handlers contain only the call to their use case.
+ */
+export function httpHandler<B = undefined, Q = undefined>(
+  spec: RouteSpec<B, Q>,
+  fn: (request: HttpRequest<B, Q>) => Promise<HttpResult>,
+) {
+  return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(respond())
+    .use(parseRequest(spec))
+    .handler(async (event) => {
+      const request = parsedRequests.get(event) as HttpRequest<B, Q>;
+      return toResponse(await fn(request));
+    });
+}

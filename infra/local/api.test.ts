@@ -1,0 +1,273 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { httpRoutes } from '../../functions/routes.ts';
+import { type ApiClient, apiClient, signIn } from './testing/api-client.ts';
+
+const stack = inject('wharf');
+let alice: ApiClient;
+let bob: ApiClient;
+
+const monolith = {
+  name: 'storefront',
+  type: 'monolith',
+  repository: { url: 'https://github.com/acme/storefront.git', branch: 'main' },
+  port: 3000,
+  domain: 'shop.example.com',
+  env: [
+    { name: 'NODE_ENV', value: 'production' },
+    { name: 'STRIPE_KEY', value: 'sk_live_do_not_leak', secret: true },
+  ],
+};
+const database = { name: 'orders-db', type: 'database', engine: 'postgres', version: '16', storage: '10Gi' };
+const microservices = {
+  name: 'shop',
+  type: 'microservices',
+  repository: { url: 'https://github.com/acme/shop.git' },
+  services: [
+    { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+    { name: 'orders', path: 'services/orders', port: 8081 },
+  ],
+};
+
+beforeAll(async () => {
+  [alice, bob] = await Promise.all([signIn(stack, 'alice'), signIn(stack, 'bob')]);
+  await Promise.all([alice.get('/api/me'), bob.get('/api/me')]);
+});
+
+async function newWorkspace(client: ApiClient, name = 'payments') {
+  const res = await client.post('/api/workspaces', { name });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; namespace: string };
+}
+
+describe('the local gateway', () => {
+  it('answers health without a token', async () => {
+    const res = await apiClient(stack.url).get('/api/health');
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('refuses requests without a valid token, as the JWT authorizer does', async () => {
+    expect((await apiClient(stack.url).get('/api/me')).status).toBe(401);
+    const tampered = `${alice.token?.slice(0, -4)}AAAA`;
+    const res = await apiClient(stack.url, tampered).get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('invalid_token');
+    expect((await apiClient(stack.url, 'not-a-jwt').get('/api/me')).status).toBe(401);
+  });
+
+  it('answers 404 for routes that do not exist', async () => {
+    expect((await alice.get('/api/nothing-here')).status).toBe(404);
+    expect((await alice.raw('PUT', '/api/workspaces')).status).toBe(404);
+  });
+
+  it('serves the issuer discovery document on the same origin', async () => {
+    const res = await apiClient(stack.url).get('/oidc/.well-known/openid-configuration');
+    expect(res.body).toMatchObject({
+      issuer: stack.issuer,
+      code_challenge_methods_supported: expect.arrayContaining(['S256']),
+    });
+  });
+});
+
+describe('me', () => {
+  it('creates exactly one personal workspace under concurrent first calls', async () => {
+    const carol = await signIn(stack, 'carol');
+    const results = await Promise.all(Array.from({ length: 8 }, () => carol.get('/api/me')));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const ids = new Set(results.flatMap((r) => r.body.workspaces.map((w: { id: string }) => w.id)));
+    expect(ids.size).toBe(1);
+    const list = await carol.get('/api/workspaces');
+    expect(list.body.items.filter((w: { personal: boolean }) => w.personal)).toHaveLength(1);
+    expect(results[0]?.body.user).toMatchObject({ id: 'carol', username: 'carol', name: 'Carol Coder' });
+  });
+});
+
+describe('workspaces and projects, as a new user would use them', () => {
+  it('creates a workspace and one project of each type; secrets are never returned', async () => {
+    const ws = await newWorkspace(alice);
+    expect(ws.namespace).toMatch(/^payments-w[0-9a-z]{12}$/);
+    const created = [];
+    for (const body of [monolith, database, microservices]) {
+      const res = await alice.post(`/api/workspaces/${ws.id}/projects`, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      created.push(res.body);
+    }
+    expect(created[0].env).toEqual([
+      { name: 'NODE_ENV', secret: false, value: 'production' },
+      { name: 'STRIPE_KEY', secret: true, set: true },
+    ]);
+    const list = await alice.get(`/api/workspaces/${ws.id}/projects`);
+    expect(list.body.items.map((p: { name: string }) => p.name).sort()).toEqual([
+      'orders-db',
+      'shop',
+      'storefront',
+    ]);
+    expect(JSON.stringify(list.body)).not.toContain('sk_live_do_not_leak');
+    const one = await alice.get(`/api/workspaces/${ws.id}/projects/${created[0].id}`);
+    expect(one.body).toMatchObject({
+      environments: ['production'],
+      namespaces: { production: ws.namespace },
+    });
+  });
+
+  it('enforces unique project names atomically under concurrent creates', async () => {
+    const ws = await newWorkspace(alice, 'race');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        alice.post(`/api/workspaces/${ws.id}/projects`, { ...database, name: 'same' }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'project.name_taken'),
+    ).toBe(true);
+    expect((await alice.get(`/api/workspaces/${ws.id}/projects`)).body.items).toHaveLength(1);
+  });
+
+  it('updates a project, keeping secrets write-only', async () => {
+    const ws = await newWorkspace(alice, 'edits');
+    const p = (await alice.post(`/api/workspaces/${ws.id}/projects`, monolith)).body;
+    const res = await alice.patch(`/api/workspaces/${ws.id}/projects/${p.id}`, {
+      port: 8080,
+      env: [
+        { name: 'STRIPE_KEY', secret: true },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ port: 8080, revision: 2 });
+    expect(res.body.env).toEqual([
+      { name: 'STRIPE_KEY', secret: true, set: true },
+      { name: 'LOG_LEVEL', secret: false, value: 'debug' },
+    ]);
+    const renamed = await alice.patch(`/api/workspaces/${ws.id}/projects/${p.id}`, { name: 'other' });
+    expect(renamed).toMatchObject({
+      status: 400,
+      body: { error: { code: 'project.name_immutable', field: 'name' } },
+    });
+  });
+
+  it('deletes a project only with confirmation, and frees its name', async () => {
+    const ws = await newWorkspace(alice, 'deletes');
+    const p = (await alice.post(`/api/workspaces/${ws.id}/projects`, database)).body;
+    const unconfirmed = await alice.delete(`/api/workspaces/${ws.id}/projects/${p.id}`);
+    expect(unconfirmed).toMatchObject({ status: 400, body: { error: { field: 'confirm' } } });
+    expect((await alice.delete(`/api/workspaces/${ws.id}/projects/${p.id}?confirm=orders-db`)).status).toBe(
+      204,
+    );
+    expect((await alice.get(`/api/workspaces/${ws.id}/projects/${p.id}`)).status).toBe(404);
+    expect((await alice.post(`/api/workspaces/${ws.id}/projects`, database)).status).toBe(201);
+  });
+
+  it('pages through many projects with an opaque cursor', async () => {
+    const ws = await newWorkspace(alice, 'paging');
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) =>
+        alice.post(`/api/workspaces/${ws.id}/projects`, { ...database, name: `db-${i}` }),
+      ),
+    );
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await alice.get(
+        `/api/workspaces/${ws.id}/projects?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      names.push(...res.body.items.map((p: { name: string }) => p.name));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(names.sort()).toEqual(Array.from({ length: 7 }, (_, i) => `db-${i}`));
+    const forged = Buffer.from(JSON.stringify({ pk: 'WS#other', sk: 'PROJECT#x' })).toString('base64url');
+    const bad = await alice.get(`/api/workspaces/${ws.id}/projects?cursor=${forged}`);
+    expect(bad).toMatchObject({ status: 400, body: { error: { field: 'cursor' } } });
+  });
+
+  it('lets the owner add and remove members', async () => {
+    const ws = await newWorkspace(alice, 'team');
+    expect((await bob.get(`/api/workspaces/${ws.id}`)).status).toBe(404);
+    expect((await alice.post(`/api/workspaces/${ws.id}/members`, { userId: 'bob' })).status).toBe(201);
+    const seen = await bob.get(`/api/workspaces/${ws.id}`);
+    expect(seen.body).toMatchObject({ role: 'member', namespace: ws.namespace });
+    expect((await bob.post(`/api/workspaces/${ws.id}/members`, { userId: 'carol' })).status).toBe(403);
+    expect((await alice.post(`/api/workspaces/${ws.id}/members`, { userId: 'nobody-yet' })).status).toBe(404);
+    expect((await alice.delete(`/api/workspaces/${ws.id}/members/alice`)).body.error.code).toBe(
+      'workspace.last_owner',
+    );
+    expect((await alice.delete(`/api/workspaces/${ws.id}/members/bob`)).status).toBe(204);
+    expect((await bob.get(`/api/workspaces/${ws.id}`)).status).toBe(404);
+  });
+});
+
+describe('bad input gets a 400 that names the field, and nothing is written', () => {
+  it.each([
+    [{ ...monolith, name: 'Store Front' }, 'name', 'lowercase'],
+    [{ ...monolith, port: 0 }, 'port', '1 to 65535'],
+    [{ ...monolith, repository: { url: 'file:///etc/passwd' } }, 'repository.url', 'https'],
+    [
+      { ...monolith, repository: { url: 'https://bob:hunter2@github.com/acme/x.git' } },
+      'repository.url',
+      'credentials',
+    ],
+    [{ ...monolith, env: [{ name: 'BAD-NAME', value: 'x' }] }, 'env.0.name', 'POSIX'],
+    [{ ...monolith, domain: 'https://shop.example.com' }, 'domain', 'hostname'],
+    [{ ...database, engine: 'oracle' }, 'engine', 'one of'],
+    [{ ...database, repository: { url: 'https://github.com/a/b' } }, 'repository', 'not a known field'],
+    [{ ...microservices, services: [] }, 'services', 'at least one'],
+    [{ name: 'x' }, 'type', 'one of'],
+  ])('%j → %s', async (body, field, rule) => {
+    const ws = (await alice.get('/api/workspaces')).body.items[0];
+    const before = (await alice.get(`/api/workspaces/${ws.id}/projects`)).body.items.length;
+    const res = await alice.post(`/api/workspaces/${ws.id}/projects`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'request.invalid', field });
+    expect(res.body.error.message).toContain(rule);
+    expect((await alice.get(`/api/workspaces/${ws.id}/projects`)).body.items.length).toBe(before);
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const ws = (await alice.get('/api/workspaces')).body.items[0];
+    const res = await alice.raw('POST', `/api/workspaces/${ws.id}/projects`, undefined, '{"name": ');
+    expect(res).toMatchObject({
+      status: 400,
+      body: { error: { code: 'request.invalid_json', field: 'body' } },
+    });
+  });
+
+  it('rejects workspace names that are not DNS-safe', async () => {
+    const res = await alice.post('/api/workspaces', { name: 'My Team!' });
+    expect(res).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+  });
+});
+
+describe('tenancy', () => {
+  it('every route with ids answers 404 or 403 to another tenant, and changes nothing', async () => {
+    const ws = await newWorkspace(alice, 'private');
+    const project = (await alice.post(`/api/workspaces/${ws.id}/projects`, monolith)).body;
+    const ids: Record<string, string> = { workspaceId: ws.id, projectId: project.id, userId: 'alice' };
+    const bodies: Record<string, unknown> = {
+      'POST /api/workspaces/{workspaceId}/members': { userId: 'bob', role: 'owner' },
+      'POST /api/workspaces/{workspaceId}/projects': { ...database, name: 'intruder' },
+      'PATCH /api/workspaces/{workspaceId}/projects/{projectId}': { port: 1 },
+    };
+    const scoped = httpRoutes.filter((r) => r.path.includes('{'));
+    // Routes without ids act only on the caller's own data; every route with ids is walked.
+    expect(httpRoutes.filter((r) => !r.path.includes('{')).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/health',
+      'GET /api/me',
+      'GET /api/workspaces',
+      'POST /api/workspaces',
+    ]);
+    for (const route of scoped) {
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x');
+      const key = `${route.method} ${route.path}`;
+      const suffix = route.method === 'DELETE' ? `?confirm=${project.name}` : '';
+      const res = await bob.raw(route.method, path + suffix, bodies[key]);
+      expect([403, 404], `${key} answered ${res.status}`).toContain(res.status);
+    }
+    const after = await alice.get(`/api/workspaces/${ws.id}`);
+    expect(after.body.members.map((m: { userId: string }) => m.userId)).toEqual(['alice']);
+    const projects = await alice.get(`/api/workspaces/${ws.id}/projects`);
+    expect(projects.body.items).toEqual([
+      expect.objectContaining({ id: project.id, port: 3000, revision: 1 }),
+    ]);
+  });
+});

@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { tableDefinition } from '../../functions/adapters/dynamodb/table.ts';
+import { freePort } from './net.ts';
+
+const require = createRequire(import.meta.url);
+
+/** DynamoDB Local's jar ships in the amplify-dynamodb-simulator package; Java runs it. */
+function jarDirectory(): string {
+  return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+
+/** Starts DynamoDB Local on a free loopback port, keeping data in `dataDir` (or memory). */
+export async function startDynamoDbLocal(options: {
+  dataDir?: string;
+  inMemory?: boolean;
+}): Promise<DynamoDbLocal> {
+  const port = await freePort();
+  const dir = jarDirectory();
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-Xms64m',
+    '-Xmx512m',
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  if (options.inMemory || !options.dataDir) args.push('-inMemory');
+  else {
+    await mkdir(options.dataDir, { recursive: true });
+    args.push('-dbPath', options.dataDir);
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(
+      `Could not start DynamoDB Local with java: ${(error as Error).message}. Install Java 17 or newer.`,
+    );
+  }
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.once('error', () => undefined);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode) {
+      throw new Error(
+        `DynamoDB Local exited during start-up (is Java 17+ installed?):\n${output.slice(-2000)}`,
+      );
+    }
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode === null && !child.signalCode) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Creates the table from the shared definition when missing, and turns TTL on. Idempotent. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
+  const d = tableDefinition;
+  const keyAttrs = new Set<string>([d.partitionKey, d.sortKey]);
+  for (const gsi of d.globalSecondaryIndexes) {
+    keyAttrs.add(gsi.partitionKey);
+    keyAttrs.add(gsi.sortKey);
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...keyAttrs].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: d.partitionKey, KeyType: 'HASH' },
+          { AttributeName: d.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: [
+            { AttributeName: g.partitionKey, KeyType: 'HASH' },
+            { AttributeName: g.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: d.timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  }
+  client.destroy();
+}

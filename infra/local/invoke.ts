@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { lambdaContext } from './apigw-event.ts';
+import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
+import { defaultDataDir, handlerEnvironment, repoRoot, TABLE_NAME } from './stack.ts';
+import { readRunningStack } from './stack-file.ts';
+
+/**
+ * `npm run invoke -- <handler> <event.json>`: runs one handler with one event, as Lambda would.
+ * It uses the running stack's table when `npm start` is up, otherwise a throwaway in-memory one.
+ */
+const [handlerArg, eventArg] = process.argv.slice(2);
+if (!handlerArg || !eventArg) {
+  console.error(
+    'Usage: npm run invoke -- <handler> <event.json>\n  e.g. npm run invoke -- http/health/get events/apigw-http/health.json',
+  );
+  process.exit(2);
+}
+const modulePath = resolve(
+  repoRoot,
+  'functions',
+  handlerArg
+    .replace(/^functions\//, '')
+    .replace(/\.ts$/, '')
+    .concat('.ts'),
+);
+
+let stopDb: (() => Promise<void>) | undefined;
+try {
+  const event = JSON.parse(await readFile(resolve(process.cwd(), eventArg), 'utf8'));
+  let dynamodbEndpoint: string;
+  let dataDir = process.env.WHARF_DATA_DIR ?? defaultDataDir;
+  try {
+    dynamodbEndpoint = (await readRunningStack()).dynamodbEndpoint;
+  } catch {
+    const db = await startDynamoDbLocal({ inMemory: true });
+    await ensureTable(db.endpoint, TABLE_NAME);
+    dynamodbEndpoint = db.endpoint;
+    dataDir = resolve(repoRoot, '.wharf', 'invoke');
+    stopDb = db.stop;
+    console.error('(Wharf is not running: using a throwaway in-memory table)');
+  }
+  Object.assign(process.env, handlerEnvironment({ dynamodbEndpoint, dataDir }), {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  const mod = (await import(pathToFileURL(modulePath).href)) as {
+    handler: (e: unknown, c: unknown) => Promise<unknown>;
+  };
+  const result = await mod.handler(event, lambdaContext(handlerArg.replaceAll('/', '-')));
+  console.log(JSON.stringify(result, null, 2));
+} catch (error) {
+  console.error(`invoke failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await stopDb?.();
+}

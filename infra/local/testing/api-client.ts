@@ -1,0 +1,42 @@
+import { devLogin } from '../dev-login.ts';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small client for tests: one signed-in dev account calling the local gateway. */
+export async function signIn(stack: { url: string; issuer: string }, username: string) {
+  const { accessToken } = await devLogin(stack.issuer, username);
+  return apiClient(stack.url, accessToken);
+}
+
+export function apiClient(url: string, token?: string) {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+  ): Promise<ApiResponse<T>> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  return {
+    token,
+    get: <T = any>(path: string) => call<T>('GET', path),
+    post: <T = any>(path: string, body?: unknown) => call<T>('POST', path, body),
+    patch: <T = any>(path: string, body?: unknown) => call<T>('PATCH', path, body),
+    delete: <T = any>(path: string) => call<T>('DELETE', path),
+    raw: call,
+  };
+}
+export type ApiClient = ReturnType<typeof apiClient>;

@@ -1,0 +1,28 @@
+/**
+ * Errors the domain raises on purpose. Each carries a stable code (`project.name_taken`) that clients
+ * can branch on, a kind that the HTTP layer maps to a status in one place, and a message safe to show.
+ */
+export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict';
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly field: string | undefined;
+
+  constructor(kind: ErrorKind, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.kind = kind;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const invalid = (code: string, message: string, field?: string) =>
+  new DomainError('invalid', code, message, field);
+export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
+export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
+export const conflict = (code: string, message: string, field?: string) =>
+  new DomainError('conflict', code, message, field);
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { DNS_LABEL_PATTERN, DNS_LABEL_RULE, ENVIRONMENTS } from '../naming.ts';
+
+/**
+ * Messages are written as the rule ("must be …"); `formatIssue` puts the field in front, so a client
+ * reads "port must be an integer from 1 to 65535" and also gets `field: "port"` to place it.
+ */
+z.config({
+  customError: (issue) => {
+    if (issue.code === 'invalid_type') {
+      if (issue.input === undefined) return 'is required';
+      if (issue.expected === 'int') return 'must be an integer';
+      return `must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
+    }
+    if (issue.code === 'unrecognized_keys') return 'is not a known field';
+    if (issue.code === 'invalid_value') {
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return undefined;
+  },
+});
+
+export type Mode = 'local' | 'cloud';
+
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const dnsName = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(DNS_LABEL_PATTERN, DNS_LABEL_RULE)
+    .regex(/^[a-z]/, 'must start with a letter');
+
+export const environmentSchema = z.enum(ENVIRONMENTS);
+
+export const portSchema = z
+  .number()
+  .int('must be an integer from 1 to 65535')
+  .min(1, 'must be an integer from 1 to 65535')
+  .max(65535, 'must be an integer from 1 to 65535');
+
+const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const hostnameSchema = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .refine(
+    (host) => {
+      const labels = host.split('.');
+      return (
+        labels.length >= 2 && labels.every((l) => HOSTNAME_LABEL.test(l)) && /[a-z]/.test(labels.at(-1) ?? '')
+      );
+    },
+    { message: 'must be a lowercase hostname such as app.example.com (letters, digits, "-" and dots)' },
+  );
+
+/** Git ref name rules (git check-ref-format), kept to what a branch name needs. */
+export const branchSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .refine(
+    (b) =>
+      !/[\s~^:?*[\\]/.test(b) &&
+      ![...b].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) &&
+      !b.includes('..') &&
+      !b.includes('@{') &&
+      !b.startsWith('-') &&
+      !b.startsWith('/') &&
+      !b.endsWith('/') &&
+      !b.endsWith('.') &&
+      !b.endsWith('.lock') &&
+      !b.includes('//'),
+    { message: 'must be a valid git branch name (no spaces, "..", "~^:?*[\\", and not starting with "-")' },
+  );
+
+export const commitShaSchema = z
+  .string()
+  .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit id (7 to 40 lowercase hex characters)');
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
+}
+
+/** Hosts a cloud control plane must never be pointed at: loopback, private, link-local, metadata. */
+export function isPrivateHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isLoopbackHost(h)) return true;
+  if (h.endsWith('.local') || h.endsWith('.internal') || (!h.includes('.') && !h.includes(':'))) return true;
+  const v4 = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 198 && (b === 18 || b === 19)) ||
+      a >= 224
+    );
+  }
+  if (h.includes(':')) {
+    const mapped = h.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+    if (mapped?.[1]) return isPrivateHost(mapped[1]);
+    return h === '::' || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith('::ffff:');
+  }
+  return false;
+}
+
+export function repositoryUrlSchema(mode: Mode) {
+  return z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .superRefine((raw, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an absolute URL such as https://github.com/org/repo.git',
+        });
+        return;
+      }
+      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+      if (url.username || url.password) {
+        return fail(
+          'must not contain credentials; Wharf reads private repositories with its own credentials',
+        );
+      }
+      const loopback = isLoopbackHost(url.hostname);
+      if (url.protocol === 'http:') {
+        if (mode === 'local' && loopback) return;
+        return fail(
+          mode === 'local'
+            ? 'must use https (plain http is allowed only for loopback hosts on the local platform)'
+            : 'must use https',
+        );
+      }
+      if (url.protocol !== 'https:') return fail(`must use https, not ${url.protocol.replace(':', '')}`);
+      if (mode === 'cloud' && isPrivateHost(url.hostname)) {
+        return fail('must point to a public host, not a loopback, private or link-local address');
+      }
+    });
+}
+
+export const repositorySchema = (mode: Mode) =>
+  z.strictObject({
+    url: repositoryUrlSchema(mode),
+    branch: branchSchema.default('main'),
+  });
+
+/** Turns the first zod issue into `{ field, message }` with the field named in the message. */
+export function formatIssue(issue: z.core.$ZodIssue): { field: string; message: string } {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys[0]) path.push(issue.keys[0]);
+  const field = path.length > 0 ? path.join('.') : 'body';
+  return { field, message: `${field} ${issue.message}` };
+}

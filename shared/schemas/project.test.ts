@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from './common.ts';
+import { projectSchemas } from './project.ts';
+
+const local = projectSchemas('local');
+const cloud = projectSchemas('cloud');
+
+const firstError = (schema: typeof local.create, body: unknown) => {
+  const r = schema.safeParse(body);
+  if (r.success) return undefined;
+  return formatIssue(r.error.issues[0] as never);
+};
+
+const monolith = (over: Record<string, unknown> = {}) => ({
+  name: 'web',
+  type: 'monolith',
+  repository: { url: 'https://github.com/acme/web.git', branch: 'main' },
+  port: 3000,
+  ...over,
+});
+
+describe('project schemas', () => {
+  it('accepts one project of each type, with defaults', () => {
+    expect(local.create.parse(monolith())).toMatchObject({ autoDeploy: false, replicas: 1, env: [] });
+    expect(
+      local.create.parse({
+        name: 'db',
+        type: 'database',
+        engine: 'postgres',
+        version: '16',
+        storage: '10Gi',
+      }),
+    ).toMatchObject({ engine: 'postgres' });
+    expect(
+      local.create.parse({
+        name: 'shop',
+        type: 'microservices',
+        repository: { url: 'https://github.com/acme/shop.git' },
+        services: [
+          { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+          { name: 'orders', path: 'services/orders', port: 8081 },
+        ],
+      }),
+    ).toMatchObject({ repository: { branch: 'main' } });
+  });
+
+  it.each([
+    [monolith({ name: 'Web_App' }), 'name', 'must be lowercase'],
+    [monolith({ port: 70000 }), 'port', 'from 1 to 65535'],
+    [monolith({ port: undefined }), 'port', 'is required'],
+    [monolith({ repository: undefined }), 'repository', 'is required'],
+    [monolith({ repository: { url: 'file:///etc/passwd' } }), 'repository.url', 'https'],
+    [
+      monolith({ repository: { url: 'https://user:pw@github.com/a/b.git' } }),
+      'repository.url',
+      'credentials',
+    ],
+    [monolith({ repository: { url: 'http://github.com/a/b.git' } }), 'repository.url', 'https'],
+    [
+      monolith({ repository: { url: 'https://github.com/a/b.git', branch: 'a..b' } }),
+      'repository.branch',
+      'branch',
+    ],
+    [monolith({ domain: 'not a host' }), 'domain', 'hostname'],
+    [monolith({ env: [{ name: '1BAD', value: 'x' }] }), 'env.0.name', 'POSIX'],
+    [
+      monolith({
+        env: [
+          { name: 'A', value: 'x' },
+          { name: 'A', value: 'y' },
+        ],
+      }),
+      'env.1.name',
+      'unique',
+    ],
+    [monolith({ env: [{ name: 'A' }] }), 'env.0.value', 'is required'],
+    [monolith({ colour: 'blue' }), 'colour', 'not a known field'],
+    [monolith({ type: 'lambda' }), 'type', 'must be one of'],
+    [
+      { name: 'db', type: 'database', engine: 'oracle', version: '1', storage: '1Gi' },
+      'engine',
+      'must be one of',
+    ],
+    [{ name: 'db', type: 'database', engine: 'mysql', version: '8', storage: 'lots' }, 'storage', '10Gi'],
+    [
+      {
+        name: 'db',
+        type: 'database',
+        engine: 'mysql',
+        version: '8',
+        storage: '1Gi',
+        repository: { url: 'https://a.b/c' },
+      },
+      'repository',
+      'not a known field',
+    ],
+    [
+      {
+        name: 's',
+        type: 'microservices',
+        repository: { url: 'https://a.io/b' },
+        services: [{ name: 'a', path: '../x', port: 1 }],
+      },
+      'services.0.path',
+      'relative path',
+    ],
+    [
+      {
+        name: 's',
+        type: 'microservices',
+        repository: { url: 'https://a.io/b' },
+        services: [{ name: 'a', path: 'a', port: 1 }],
+      },
+      'services',
+      'exactly one service',
+    ],
+  ])('rejects %j naming %s', (body, field, rule) => {
+    const error = firstError(local.create, body);
+    expect(error?.field).toBe(field);
+    expect(error?.message).toContain(field);
+    expect(error?.message).toContain(rule);
+  });
+
+  it('allows loopback http only in local mode, and no private hosts in cloud mode', () => {
+    const loop = monolith({ repository: { url: 'http://localhost:8080/git/node-sample.git' } });
+    expect(local.create.safeParse(loop).success).toBe(true);
+    expect(firstError(cloud.create, loop)?.field).toBe('repository.url');
+    for (const url of [
+      'https://10.0.0.5/a.git',
+      'https://192.168.1.1/a.git',
+      'https://169.254.169.254/latest',
+      'https://[::1]/a.git',
+      'https://localhost/a.git',
+      'https://2130706433/a.git',
+      'https://git.internal/a.git',
+    ]) {
+      expect(firstError(cloud.create, monolith({ repository: { url } }))?.message, url).toContain(
+        'public host',
+      );
+    }
+    expect(cloud.create.safeParse(monolith()).success).toBe(true);
+  });
+});

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import {
+  dnsName,
+  ENV_NAME_PATTERN,
+  hostnameSchema,
+  type Mode,
+  portSchema,
+  repositorySchema,
+} from './common.ts';
+
+export const PROJECT_NAME_MAX = 40;
+export const PROJECT_TYPES = ['monolith', 'database', 'microservices'] as const;
+export type ProjectType = (typeof PROJECT_TYPES)[number];
+export const DATABASE_ENGINES = ['postgres', 'mysql', 'redis', 'mongodb'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+
+export const envVarInputSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .max(128, 'must be at most 128 characters')
+      .regex(
+        ENV_NAME_PATTERN,
+        'must be a POSIX environment variable name (letters, digits and _, not starting with a digit)',
+      ),
+    value: z.string().max(32_768, 'must be at most 32768 characters').optional(),
+    secret: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.secret && v.value === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: 'is required for a plain (non-secret) variable',
+      });
+    }
+  });
+export type EnvVarInput = z.infer<typeof envVarInputSchema>;
+
+const envListSchema = z
+  .array(envVarInputSchema)
+  .max(200, 'must have at most 200 variables')
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((v, i) => {
+      if (seen.has(v.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `must be unique; ${v.name} appears twice`,
+        });
+      }
+      seen.add(v.name);
+    });
+  });
+
+const servicePathSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..') && !/[\s\\]/.test(p) && !p.includes('\0'),
+    {
+      message: 'must be a relative path inside the repository (no leading "/", no "..", no spaces)',
+    },
+  );
+
+export const serviceSchema = z.strictObject({
+  name: dnsName(30),
+  path: servicePathSchema,
+  port: portSchema,
+  entry: z.boolean().default(false),
+});
+
+const servicesSchema = z
+  .array(serviceSchema)
+  .min(1, 'must list at least one service')
+  .max(30, 'must have at most 30 services')
+  .superRefine((services, ctx) => {
+    const names = new Set<string>();
+    services.forEach((s, i) => {
+      if (names.has(s.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `must be unique; ${s.name} appears twice`,
+        });
+      names.add(s.name);
+    });
+    const entries = services.filter((s) => s.entry).length;
+    if (entries !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must mark exactly one service as the entry ("entry": true); found ${entries}`,
+      });
+    }
+  });
+
+const replicasSchema = z
+  .number()
+  .int('must be an integer from 1 to 20')
+  .min(1, 'must be an integer from 1 to 20')
+  .max(20, 'must be an integer from 1 to 20');
+const healthPathSchema = z
+  .string()
+  .max(255, 'must be at most 255 characters')
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$/, 'must be a URL path starting with "/"');
+const storageSchema = z
+  .string()
+  .regex(
+    /^[1-9][0-9]{0,5}(Mi|Gi|Ti)$/,
+    'must be a size such as 10Gi (a whole number followed by Mi, Gi or Ti)',
+  );
+const versionSchema = z
+  .string()
+  .regex(/^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$/, 'must be a version number such as 16 or 8.0');
+
+/** Builds the project schemas for a mode: repository rules differ between local and cloud. */
+export function projectSchemas(mode: Mode) {
+  const repository = repositorySchema(mode);
+  const base = {
+    name: dnsName(PROJECT_NAME_MAX),
+    env: envListSchema.default([]),
+  };
+  const monolithFields = {
+    repository,
+    port: portSchema,
+    domain: hostnameSchema.optional(),
+    autoDeploy: z.boolean().default(false),
+    replicas: replicasSchema.default(1),
+    healthCheckPath: healthPathSchema.default('/'),
+  };
+  const databaseFields = {
+    engine: z.enum(DATABASE_ENGINES),
+    version: versionSchema,
+    storage: storageSchema,
+  };
+  const microservicesFields = {
+    repository,
+    services: servicesSchema,
+    domain: hostnameSchema.optional(),
+    autoDeploy: z.boolean().default(false),
+  };
+
+  const create = z.discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ ...base, type: z.literal('monolith'), ...monolithFields }),
+      z.strictObject({ ...base, type: z.literal('database'), ...databaseFields }),
+      z.strictObject({ ...base, type: z.literal('microservices'), ...microservicesFields }),
+    ],
+    { error: `must be one of ${PROJECT_TYPES.map((t) => JSON.stringify(t)).join(', ')}` },
+  );
+
+  // PATCH: the same fields, all optional; name and type are fixed once created.
+  const optional = <T extends Record<string, z.ZodType>>(fields: T) =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, unwrapDefault(v).optional()])) as {
+      [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>, z.input<T[K]>>>;
+    };
+  const update = {
+    monolith: z.strictObject({ env: envListSchema.optional(), ...optional(monolithFields) }),
+    database: z.strictObject({
+      env: envListSchema.optional(),
+      version: versionSchema.optional(),
+      storage: storageSchema.optional(),
+    }),
+    microservices: z.strictObject({ env: envListSchema.optional(), ...optional(microservicesFields) }),
+  } as const;
+
+  return { create, update };
+}
+
+function unwrapDefault(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+}
+
+export type CreateProjectInput = z.infer<ReturnType<typeof projectSchemas>['create']>;
+export type UpdateProjectInput = {
+  [K in ProjectType]: z.infer<ReturnType<typeof projectSchemas>['update'][K]>;
+};

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int('must be an integer from 1 to 200')
+    .min(1, 'must be an integer from 1 to 200')
+    .max(200, 'must be an integer from 1 to 200')
+    .default(100),
+  cursor: z.string().max(2048, 'must be at most 2048 characters').optional(),
+});
+
+export const deleteQuerySchema = z.object({ confirm: z.string().max(128).optional() });

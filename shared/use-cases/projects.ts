@@ -1,0 +1,195 @@
+import type { EnvVarView, Identity, Project, ProjectView, StoredEnvVar, Workspace } from '../domain.ts';
+import { invalid, notFound } from '../errors.ts';
+import { workspaceNamespace } from '../naming.ts';
+import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
+import { formatIssue, type Mode } from '../schemas/common.ts';
+import { type CreateProjectInput, type EnvVarInput, projectSchemas } from '../schemas/project.ts';
+import { requireMember } from './access.ts';
+
+export interface ProjectDeps {
+  workspaces: WorkspaceRepository;
+  projects: ProjectRepository;
+  secrets: SecretStore;
+  ids: IdGenerator;
+  clock: Clock;
+  mode: Mode;
+}
+
+export function toProjectView(
+  project: Project,
+  workspace: Workspace,
+): ProjectView & {
+  namespaces: Record<string, string>;
+} {
+  const env: EnvVarView[] = project.env.map((v) =>
+    v.secret ? { name: v.name, secret: true, set: true } : { name: v.name, secret: false, value: v.value },
+  );
+  const namespaces = Object.fromEntries(
+    project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
+  );
+  return { ...project, env, namespaces } as ProjectView & { namespaces: Record<string, string> };
+}
+
+const projectNotFound = (projectId: string) =>
+  notFound('project.not_found', `No project ${projectId} in this workspace.`);
+
+/**
+ * Writes secret values to the secret store under fresh references and returns the stored list. The
+ * caller deletes `written` if the project write then fails, so nothing half-written stays behind.
+ */
+async function storeEnv(
+  deps: Pick<ProjectDeps, 'secrets' | 'ids'>,
+  project: { workspaceId: string; id: string },
+  input: EnvVarInput[],
+  previous: StoredEnvVar[] = [],
+): Promise<{ env: StoredEnvVar[]; written: string[] }> {
+  const written: string[] = [];
+  const env: StoredEnvVar[] = [];
+  try {
+    for (const [index, v] of input.entries()) {
+      if (!v.secret) {
+        env.push({ name: v.name, secret: false, value: v.value ?? '' });
+        continue;
+      }
+      if (v.value === undefined) {
+        const kept = previous.find((p) => p.name === v.name && p.secret);
+        if (!kept?.secret) {
+          throw invalid(
+            'project.secret_value_required',
+            `env.${index}.value is required: ${v.name} has no stored secret value yet`,
+            `env.${index}.value`,
+          );
+        }
+        env.push(kept);
+        continue;
+      }
+      const secretRef = `wharf/${project.workspaceId}/${project.id}/${v.name}/${deps.ids.token()}`;
+      await deps.secrets.put(secretRef, v.value);
+      written.push(secretRef);
+      env.push({ name: v.name, secret: true, secretRef });
+    }
+  } catch (error) {
+    await deleteSecrets(deps.secrets, written);
+    throw error;
+  }
+  return { env, written };
+}
+
+async function deleteSecrets(secrets: SecretStore, refs: string[]) {
+  await Promise.allSettled(refs.map((ref) => secrets.delete(ref)));
+}
+
+const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret ? [v.secretRef] : []));
+
+export function makeCreateProject(deps: ProjectDeps) {
+  return async (identity: Identity, workspaceId: string, input: CreateProjectInput) => {
+    const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const now = deps.clock.now().toISOString();
+    const id = deps.ids.projectId();
+    const { env, written } = await storeEnv(deps, { workspaceId, id }, input.env);
+    const { env: _input, ...fields } = input;
+    const project = {
+      ...fields,
+      id,
+      workspaceId,
+      environments: ['production'],
+      env,
+      createdBy: identity.userId,
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    } as Project;
+    try {
+      await deps.projects.create(project);
+    } catch (error) {
+      await deleteSecrets(deps.secrets, written);
+      throw error;
+    }
+    return toProjectView(project, workspace);
+  };
+}
+
+export function makeGetProject(deps: Pick<ProjectDeps, 'workspaces' | 'projects'>) {
+  return async (identity: Identity, workspaceId: string, projectId: string) => {
+    const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const project = await deps.projects.get(workspaceId, projectId);
+    if (!project) throw projectNotFound(projectId);
+    return toProjectView(project, workspace);
+  };
+}
+
+export function makeListProjects(deps: Pick<ProjectDeps, 'workspaces' | 'projects'>) {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ) => {
+    const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const result = await deps.projects.list(workspaceId, page);
+    return { items: result.items.map((p) => toProjectView(p, workspace)), nextCursor: result.nextCursor };
+  };
+}
+
+/**
+ * `PATCH`: the body is checked against the schema of the stored project's type (name and type are
+ * fixed). Secret values are written under fresh references first; the old ones are deleted only after
+ * the project write succeeded, and the new ones are deleted if it failed.
+ */
+export function makeUpdateProject(deps: ProjectDeps) {
+  const schemas = projectSchemas(deps.mode);
+  return async (identity: Identity, workspaceId: string, projectId: string, body: unknown) => {
+    const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const current = await deps.projects.get(workspaceId, projectId);
+    if (!current) throw projectNotFound(projectId);
+    const parsed = schemas.update[current.type].safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const { field, message } = issue ? formatIssue(issue) : { field: 'body', message: 'body is invalid' };
+      const fixed = field === 'name' || field === 'type';
+      throw invalid(
+        fixed ? `project.${field}_immutable` : 'request.invalid',
+        fixed ? `${field} cannot be changed after a project is created` : message,
+        field,
+      );
+    }
+    const { env: envInput, ...changes } = parsed.data as { env?: EnvVarInput[] } & Record<string, unknown>;
+    const stored = envInput ? await storeEnv(deps, current, envInput, current.env) : undefined;
+    const next = {
+      ...current,
+      ...changes,
+      env: stored ? stored.env : current.env,
+      updatedAt: deps.clock.now().toISOString(),
+      revision: current.revision + 1,
+    } as Project;
+    try {
+      await deps.projects.update(next);
+    } catch (error) {
+      if (stored) await deleteSecrets(deps.secrets, stored.written);
+      throw error;
+    }
+    const stillUsed = new Set(secretRefs(next.env));
+    await deleteSecrets(
+      deps.secrets,
+      secretRefs(current.env).filter((ref) => !stillUsed.has(ref)),
+    );
+    return toProjectView(next, workspace);
+  };
+}
+
+/** Deleting needs `confirm` equal to the project's name: the API's guard against a slip. */
+export function makeDeleteProject(deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets'>) {
+  return async (identity: Identity, workspaceId: string, projectId: string, confirm: string | undefined) => {
+    await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const project = await deps.projects.get(workspaceId, projectId);
+    if (!project) throw projectNotFound(projectId);
+    if (confirm !== project.name) {
+      throw invalid(
+        'project.confirmation_required',
+        `confirm must equal the project name (${project.name}) to delete it; add ?confirm=${project.name}`,
+        'confirm',
+      );
+    }
+    await deps.projects.delete(project);
+    await deleteSecrets(deps.secrets, secretRefs(project.env));
+  };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { DomainError } from '../errors.ts';
+import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
+import { makeGetMe } from './me.ts';
+import {
+  makeAddMember,
+  makeCreateWorkspace,
+  makeGetWorkspace,
+  makeListWorkspaces,
+  makeRemoveMember,
+} from './workspaces.ts';
+
+const setup = async () => {
+  const deps = inMemoryDeps();
+  const getMe = makeGetMe(deps);
+  await getMe(alice);
+  await getMe(bob);
+  const ws = await makeCreateWorkspace(deps)(alice, { name: 'payments' });
+  return { deps, getMe, ws };
+};
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    return (e as DomainError).code;
+  }
+  return 'no error';
+};
+
+describe('me', () => {
+  it('bootstraps the user and one personal workspace, once', async () => {
+    const deps = inMemoryDeps();
+    const getMe = makeGetMe(deps);
+    const [a, b] = await Promise.all([getMe(alice), getMe(alice)]);
+    expect(a.user.id).toBe('alice');
+    expect(a.workspaces).toHaveLength(1);
+    expect(b.workspaces.map((w) => w.id)).toEqual(a.workspaces.map((w) => w.id));
+    expect(a.workspaces[0]).toMatchObject({ personal: true, role: 'owner', name: 'alice' });
+    expect(deps.store.workspaces.size).toBe(1);
+  });
+});
+
+describe('workspaces', () => {
+  it('creates a workspace with a derived namespace and the creator as owner', async () => {
+    const { ws } = await setup();
+    expect(ws.namespace).toBe(`payments-${ws.id}`);
+    expect(ws.members).toEqual([expect.objectContaining({ userId: 'alice', role: 'owner' })]);
+  });
+
+  it('hides a workspace from non-members exactly like a missing one', async () => {
+    const { deps, ws } = await setup();
+    const get = makeGetWorkspace(deps);
+    expect(await codeOf(get(bob, ws.id))).toBe('workspace.not_found');
+    expect(await codeOf(get(bob, 'wdoesnotexist'))).toBe('workspace.not_found');
+  });
+
+  it('lets the owner add and remove members; members cannot manage others', async () => {
+    const { deps, ws } = await setup();
+    const add = makeAddMember(deps);
+    const remove = makeRemoveMember(deps);
+    await add(alice, ws.id, { userId: 'bob', role: 'member' });
+    expect((await makeListWorkspaces(deps)(bob)).items.map((w) => w.id)).toContain(ws.id);
+    expect(await codeOf(add(bob, ws.id, { userId: 'bob', role: 'owner' }))).toBe('workspace.owner_required');
+    expect(await codeOf(remove(bob, ws.id, 'alice'))).toBe('workspace.owner_required');
+    expect(await codeOf(add(alice, ws.id, { userId: 'bob', role: 'member' }))).toBe(
+      'workspace.member_exists',
+    );
+    expect(await codeOf(add(alice, ws.id, { userId: 'nobody', role: 'member' }))).toBe('user.not_found');
+    await remove(alice, ws.id, 'bob');
+    expect(await codeOf(makeGetWorkspace(deps)(bob, ws.id))).toBe('workspace.not_found');
+  });
+
+  it('never removes the last owner', async () => {
+    const { deps, ws } = await setup();
+    expect(await codeOf(makeRemoveMember(deps)(alice, ws.id, 'alice'))).toBe('workspace.last_owner');
+  });
+});

@@ -1,0 +1,86 @@
+import type { Identity, Membership, Workspace } from '../domain.ts';
+import { notFound } from '../errors.ts';
+import { workspaceNamespace } from '../naming.ts';
+import type { Clock, IdGenerator, UserRepository, WorkspaceRepository } from '../ports.ts';
+import type { AddMemberInput, CreateWorkspaceInput } from '../schemas/workspace.ts';
+import { requireMember, requireOwner } from './access.ts';
+
+export interface WorkspaceDeps {
+  workspaces: WorkspaceRepository;
+  users: UserRepository;
+  ids: IdGenerator;
+  clock: Clock;
+}
+
+export function makeListWorkspaces({ workspaces }: Pick<WorkspaceDeps, 'workspaces'>) {
+  return async (identity: Identity) => {
+    const list = await workspaces.listForUser(identity.userId);
+    return { items: list.map(({ workspace, role }) => ({ ...workspace, role })) };
+  };
+}
+
+export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDeps, 'users'>) {
+  return async (identity: Identity, input: CreateWorkspaceInput) => {
+    const now = clock.now().toISOString();
+    const id = ids.workspaceId();
+    const workspace: Workspace = {
+      id,
+      name: input.name,
+      namespace: workspaceNamespace({ id, name: input.name }),
+      personal: false,
+      createdBy: identity.userId,
+      createdAt: now,
+    };
+    const owner: Membership = {
+      workspaceId: id,
+      userId: identity.userId,
+      role: 'owner',
+      addedAt: now,
+      addedBy: identity.userId,
+    };
+    await workspaces.create(workspace, owner);
+    return { ...workspace, role: owner.role, members: [owner] };
+  };
+}
+
+export function makeGetWorkspace({ workspaces }: Pick<WorkspaceDeps, 'workspaces'>) {
+  return async (identity: Identity, workspaceId: string) => {
+    const { workspace, membership } = await requireMember(workspaces, workspaceId, identity.userId);
+    const members = await workspaces.listMembers(workspaceId);
+    return { ...workspace, role: membership.role, members };
+  };
+}
+
+export function makeAddMember({ workspaces, users, clock }: Omit<WorkspaceDeps, 'ids'>) {
+  return async (identity: Identity, workspaceId: string, input: AddMemberInput) => {
+    await requireOwner(workspaces, workspaceId, identity.userId);
+    const user = await users.get(input.userId);
+    if (!user) {
+      throw notFound(
+        'user.not_found',
+        `No user ${input.userId} has signed in to Wharf yet; ask them to sign in once first.`,
+      );
+    }
+    const membership: Membership = {
+      workspaceId,
+      userId: user.id,
+      role: input.role,
+      addedAt: clock.now().toISOString(),
+      addedBy: identity.userId,
+    };
+    await workspaces.addMember(membership);
+    return membership;
+  };
+}
+
+/** The owner removes anyone; a member may remove only themselves (leave). The last owner stays. */
+export function makeRemoveMember({ workspaces }: Pick<WorkspaceDeps, 'workspaces'>) {
+  return async (identity: Identity, workspaceId: string, userId: string) => {
+    const leaving = userId === identity.userId;
+    if (leaving) await requireMember(workspaces, workspaceId, identity.userId);
+    else await requireOwner(workspaces, workspaceId, identity.userId);
+    const membership = await workspaces.getMembership(workspaceId, userId);
+    if (!membership) throw notFound('member.not_found', `${userId} is not a member of this workspace.`);
+    await workspaces.removeMember(membership);
+  };
+}
