@@ -1,0 +1,80 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadEvent, withRequest } from '../../events/load.ts';
+import { handlerEnvironment } from '../../infra/local/stack.ts';
+import { httpRoutes } from '../routes.ts';
+
+type Handler = (
+  e: APIGatewayProxyEventV2WithJWTAuthorizer,
+  c: Context,
+) => Promise<{ statusCode: number; body?: string }>;
+const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+const handlers: Record<string, Handler> = {};
+
+/** The handlers, invoked directly with the sample events against DynamoDB Local, as Lambda would. */
+beforeAll(async () => {
+  const stack = inject('wharf');
+  Object.assign(
+    process.env,
+    handlerEnvironment({ dynamodbEndpoint: stack.dynamodbEndpoint, dataDir: stack.dataDir }),
+  );
+  for (const route of httpRoutes) {
+    const file = new URL(`../${route.handler}.ts`, import.meta.url).href;
+    handlers[route.handler] = ((await import(/* @vite-ignore */ file)) as { handler: Handler }).handler;
+  }
+});
+
+const invoke = async (handler: string, event: APIGatewayProxyEventV2WithJWTAuthorizer) => {
+  const res = await (handlers[handler] as Handler)(event, context);
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+};
+
+describe('handlers with sample events', () => {
+  it('every route has a handler module exporting `handler`', () => {
+    for (const route of httpRoutes) expect(typeof handlers[route.handler], route.handler).toBe('function');
+  });
+
+  it('runs the create-project flow from the sample events', async () => {
+    const caller = `events-${Date.now()}`;
+    const me = await invoke('http/me/get', withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    expect(me.status).toBe(200);
+    const workspaceId = me.body.workspaces[0].id as string;
+    const at = { workspaceId };
+    for (const name of ['create-project', 'create-project-database', 'create-project-microservices']) {
+      const res = await invoke(
+        'http/projects/create',
+        withRequest(loadEvent('apigw-http', name), { pathParameters: at, sub: caller }),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const list = await invoke(
+      'http/projects/list',
+      withRequest(loadEvent('apigw-http', 'list-projects'), { pathParameters: at, sub: caller }),
+    );
+    expect(list.body.items).toHaveLength(3);
+    expect(JSON.stringify(list.body)).not.toContain('sk_test_123');
+  });
+
+  it('rejects the invalid sample events with 400', async () => {
+    const me = await invoke('http/me/get', loadEvent('apigw-http', 'get-me'));
+    const at = { workspaceId: me.body.workspaces[0].id };
+    const invalid = await invoke(
+      'http/projects/create',
+      withRequest(loadEvent('apigw-http', 'create-project-invalid'), { pathParameters: at }),
+    );
+    expect(invalid).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+    const badJson = await invoke(
+      'http/projects/create',
+      withRequest(loadEvent('apigw-http', 'create-project-bad-json'), { pathParameters: at }),
+    );
+    expect(badJson).toMatchObject({ status: 400, body: { error: { code: 'request.invalid_json' } } });
+  });
+
+  it('answers 404 for the sample ids of workspaces the caller does not belong to', async () => {
+    const res = await invoke(
+      'http/workspaces/get',
+      withRequest(loadEvent('apigw-http', 'get-workspace'), { sub: 'stranger' }),
+    );
+    expect(res).toMatchObject({ status: 404, body: { error: { code: 'workspace.not_found' } } });
+  });
+});

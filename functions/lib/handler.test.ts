@@ -1,0 +1,83 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadEvent, withRequest } from '../../events/load.ts';
+import { conflict } from '../../shared/errors.ts';
+import { httpHandler, json } from './handler.ts';
+
+const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+const event = () => loadEvent('apigw-http', 'create-workspace');
+const echo = httpHandler(
+  { body: z.strictObject({ name: z.string().min(2, 'must be at least 2 characters') }) },
+  async (r) => json(201, { name: r.body.name, user: r.identity.userId }),
+);
+const parse = (res: unknown) => {
+  const r = res as { statusCode: number; body?: string; headers: Record<string, string> };
+  return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined, headers: r.headers };
+};
+
+describe('httpHandler', () => {
+  it('hands the parsed body and the caller identity to the function', async () => {
+    const res = parse(await echo(event(), context));
+    expect(res).toMatchObject({ status: 201, body: { name: 'payments', user: 'alice' } });
+    expect(res.headers['content-type']).toContain('application/json');
+  });
+
+  it('answers 400 naming the field and the rule', async () => {
+    const res = parse(await echo(withRequest(event(), { body: { name: 'x' } }), context));
+    expect(res).toEqual(
+      expect.objectContaining({
+        status: 400,
+        body: {
+          error: { code: 'request.invalid', field: 'name', message: 'name must be at least 2 characters' },
+        },
+      }),
+    );
+  });
+
+  it('answers 400 for a body that is not JSON, and for base64 bodies decodes first', async () => {
+    expect(parse(await echo(withRequest(event(), { body: '{"name"' }), context)).body.error.code).toBe(
+      'request.invalid_json',
+    );
+    const b64 = { ...event(), body: Buffer.from('{"name":"ok"}').toString('base64'), isBase64Encoded: true };
+    expect(parse(await echo(b64, context)).status).toBe(201);
+  });
+
+  it('answers 401 when the authorizer passed no subject', async () => {
+    const e = event();
+    delete (e.requestContext as Partial<typeof e.requestContext>).authorizer;
+    expect(parse(await echo(e, context))).toMatchObject({
+      status: 401,
+      body: { error: { code: 'auth.required' } },
+    });
+  });
+
+  it('maps domain errors by kind and hides unexpected ones behind a 500 with the request id', async () => {
+    const failing = httpHandler({}, async () => {
+      throw conflict('project.name_taken', 'name is taken', 'name');
+    });
+    expect(parse(await failing(loadEvent('apigw-http', 'get-me'), context))).toMatchObject({
+      status: 409,
+      body: { error: { code: 'project.name_taken', field: 'name' } },
+    });
+    const crashing = httpHandler({}, async () => {
+      throw new Error('secret internals: connection string postgres://u:p@db');
+    });
+    const res = parse(await crashing(loadEvent('apigw-http', 'get-me'), context));
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('internal');
+    expect(JSON.stringify(res.body)).not.toContain('postgres');
+    expect(res.body.error.message).toContain('JKJaXmPLvHcESHA=');
+  });
+
+  it('refuses a body on routes that take none, and ids that cannot exist', async () => {
+    const noBody = httpHandler({}, async () => json(200, {}));
+    expect(
+      parse(await noBody(withRequest(loadEvent('apigw-http', 'get-me'), { body: { a: 1 } }), context)).status,
+    ).toBe(400);
+    const byId = withRequest(loadEvent('apigw-http', 'get-workspace'), {
+      pathParameters: { workspaceId: 'a/../../b' },
+    });
+    expect(parse(await noBody(byId, context)).status).toBe(404);
+  });
+});

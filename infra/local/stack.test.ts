@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from './net.ts';
+import { repoRoot } from './stack.ts';
+import { apiClient, signIn } from './testing/api-client.ts';
+
+/** Runs `npm start` as a user would (the same entry point), in its own process. */
+function start(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts', ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Press Ctrl-C to stop.')) resolve(output);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  return { child, ready, exited, output: () => output };
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+async function stop(p: { child: ChildProcess; exited: Promise<number | null> }) {
+  p.child.kill('SIGINT');
+  return p.exited;
+}
+
+describe('npm start', () => {
+  it('prints the URLs and accounts, keeps data across a restart, and Ctrl-C stops every child', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wharf-restart-'));
+    const port = await freePort();
+    const env = { PORT: String(port), WHARF_DATA_DIR: dataDir };
+    try {
+      let run = start(env);
+      const banner = await run.ready;
+      expect(banner).toContain(`http://localhost:${port}/api`);
+      expect(banner).toContain('alice, bob, carol');
+      const stack = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8'));
+      const dynamoPort = Number(new URL(stack.dynamodbEndpoint).port);
+      const alice = await signIn(stack, 'alice');
+      await alice.get('/api/me');
+      const ws = (await alice.post('/api/workspaces', { name: 'survives' })).body;
+      expect(await stop(run)).toBe(0);
+      expect(await portOpen(dynamoPort)).toBe(false);
+      expect(await portOpen(port)).toBe(false);
+
+      run = start(env);
+      await run.ready;
+      // A token from before the restart still verifies: the issuer's signing key is kept in the data folder.
+      const res = await apiClient(stack.url, alice.token).get(`/api/workspaces/${ws.id}`);
+      expect(res).toMatchObject({ status: 200, body: { name: 'survives' } });
+      expect(await stop(run)).toBe(0);
+
+      run = start(env, ['--fresh']);
+      await run.ready;
+      const fresh = await signIn(stack, 'alice');
+      expect((await fresh.get(`/api/workspaces/${ws.id}`)).status).toBe(404);
+      expect(await stop(run)).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('says in one line which port is taken and how to pick another', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = start({ PORT: String(port), WHARF_DATA_DIR: join(tmpdir(), 'wharf-unused') });
+      await run.ready.catch(() => undefined);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(
+        `Port ${port} is already in use. Start Wharf on another port with: PORT=${port + 1} npm start`,
+      );
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
+});
