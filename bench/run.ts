@@ -1,0 +1,26 @@
+import { availableParallelism, cpus } from 'node:os';
+import { benchApiLoad } from './api-load.ts';
+import { benchHandlerImport } from './handler-import.ts';
+
+/**
+ * `npm run bench`: prints the control plane's performance figures against their targets. It reports
+ * and does not assert: a missed target still exits 0; only a failure of the bench itself exits non-zero.
+ */
+// Before the stack starts: the handlers' request logs would drown the figures.
+process.env.LOG_LEVEL = 'silent';
+
+async function main() {
+  const started = performance.now();
+  console.log('Wharf benchmark');
+  console.log(
+    `node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
+  );
+  console.log(await benchApiLoad());
+  console.log(await benchHandlerImport());
+  console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exitCode = 1;
+});
