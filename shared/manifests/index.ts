@@ -1,0 +1,44 @@
+/**
+ * Manifest rendering for the GitOps repository (rendered-manifests pattern: what is in git is exactly
+ * what runs). Pure: no node builtins, so the web app derives the same names and previews.
+ */
+export {
+  APPS_ROOT,
+  appName,
+  argoProjectName,
+  BOOTSTRAP_ROOT,
+  gitopsPath,
+  liveHost,
+  MANIFESTS_FILE,
+  RELEASE_FILE,
+  userPathSegment,
+  VALUES_FILE,
+} from './names.ts';
+export {
+  APPLICATION_SET_FILE,
+  APPLICATION_SET_NAME,
+  IN_CLUSTER,
+  ROOT_APP_FILE,
+  ROOT_APP_NAME,
+  renderBootstrap,
+  workspaceBootstrapFile,
+} from './render-bootstrap.ts';
+export {
+  DEFAULT_EXTERNAL_SECRETS_API_VERSION,
+  databaseAddress,
+  databaseImage,
+  databasePasswordRef,
+  describeImage,
+  pinnedImage,
+  RELEASE_GLOB,
+  renderRelease,
+} from './render-release.ts';
+export type {
+  BootstrapInput,
+  ExternalSecretsApiVersion,
+  PlatformConfig,
+  ReleaseIdentity,
+  ReleaseRenderInput,
+  RenderedRelease,
+} from './types.ts';
+export { type ExternalSecret, type KubeObject, RENDERED_KINDS } from './workloads.ts';

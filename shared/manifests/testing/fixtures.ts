@@ -1,0 +1,154 @@
+import { Application, ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { Namespace, Service } from 'kubernetes-models/v1';
+import { parseAllDocuments } from 'yaml';
+import type { DatabaseProject, MicroservicesProject, MonolithProject } from '../../domain.ts';
+import type { PlatformConfig, ReleaseRenderInput } from '../types.ts';
+
+export const workspace = { id: 'w0abc123def45', name: 'payments' };
+export const digest = `sha256:${'a'.repeat(64)}`;
+
+export const platform: PlatformConfig = {
+  domain: 'apps.example.com',
+  clusterIssuer: 'letsencrypt-prod',
+  secretStore: 'wharf-secrets',
+  ingressClassName: 'nginx',
+};
+
+const base = {
+  workspaceId: workspace.id,
+  environments: ['production' as const],
+  createdBy: 'github|4242',
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  revision: 1,
+};
+
+export const monolith: MonolithProject = {
+  ...base,
+  id: 'p0mono0000001',
+  name: 'storefront',
+  type: 'monolith',
+  repository: { url: 'https://github.com/acme/storefront', branch: 'main' },
+  port: 8080,
+  autoDeploy: true,
+  replicas: 2,
+  healthCheckPath: '/healthz',
+  env: [
+    { name: 'NODE_ENV', secret: false, value: 'node-env-value' },
+    { name: 'FEATURE_FLAG', secret: false, value: 'on' },
+    { name: 'UMASK', secret: false, value: '0755' },
+    { name: 'STRIPE_KEY', secret: true, secretRef: 'wharf/w0abc123def45/p0mono0000001/STRIPE_KEY/tok1' },
+    { name: 'DB_PASSWORD', secret: true, secretRef: 'wharf/w0abc123def45/p0mono0000001/DB_PASSWORD/tok2' },
+  ],
+};
+
+export const database: DatabaseProject = {
+  ...base,
+  id: 'p0data0000001',
+  name: 'orders-db',
+  type: 'database',
+  engine: 'postgres',
+  version: '16',
+  storage: '10Gi',
+  env: [{ name: 'POSTGRES_DB', secret: false, value: 'postgres-db-value' }],
+};
+
+export const microservices: MicroservicesProject = {
+  ...base,
+  id: 'p0micro000001',
+  name: 'shop',
+  type: 'microservices',
+  repository: { url: 'https://github.com/acme/shop', branch: 'main' },
+  autoDeploy: false,
+  domain: 'shop.acme.io',
+  services: [
+    { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+    { name: 'catalog', path: 'services/catalog', port: 8081, entry: false },
+    { name: 'billing', path: 'services/billing', port: 8082, entry: false },
+  ],
+  env: [
+    { name: 'SPRING_PROFILES_ACTIVE', secret: false, value: 'spring-profile-value' },
+    { name: 'JWT_SECRET', secret: true, secretRef: 'wharf/w0abc123def45/p0micro000001/JWT_SECRET/tok3' },
+  ],
+};
+
+export function releaseInput(project: ReleaseRenderInput['project']): ReleaseRenderInput {
+  return {
+    workspace,
+    project,
+    environment: 'production',
+    release: { id: 'r0release0001', number: 3, runId: 'run-0001' },
+    image: { reference: `registry.example.com/wharf/${project.name}:r0release0001`, digest },
+    images:
+      project.type === 'microservices'
+        ? {
+            gateway: {
+              reference: 'registry.example.com/wharf/shop-gateway:r1',
+              digest: `sha256:${'b'.repeat(64)}`,
+            },
+            catalog: {
+              reference: 'registry.example.com/wharf/shop-catalog:r1',
+              digest: `sha256:${'c'.repeat(64)}`,
+            },
+          }
+        : undefined,
+    platform,
+  };
+}
+
+/** Parses a multi-document YAML file the way Kubernetes does (YAML 1.1). */
+export function parseManifests(content: string): any[] {
+  return parseAllDocuments(content, { version: '1.1' }).map((doc) => {
+    if (doc.errors.length) throw doc.errors[0];
+    return doc.toJS();
+  });
+}
+
+const models: Record<string, new (data: any) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'v1/Service': Service,
+  'v1/Namespace': Namespace,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'argoproj.io/v1alpha1/Application': Application,
+  'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet,
+  'argoproj.io/v1alpha1/AppProject': AppProject,
+};
+
+/** Validates an object with its kubernetes-models class; ExternalSecrets (no model) by hand. */
+export function validateObject(object: any): void {
+  if (object.kind === 'ExternalSecret') {
+    validateExternalSecret(object);
+    return;
+  }
+  const Model = models[`${object.apiVersion}/${object.kind}`];
+  if (!Model) throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+  new Model(object).validate();
+}
+
+/** The subset of external-secrets.io ExternalSecret that Wharf renders, checked field by field. */
+export function validateExternalSecret(object: any): void {
+  const fail = (why: string) => {
+    throw new Error(`ExternalSecret ${object?.metadata?.name}: ${why}`);
+  };
+  if (!['external-secrets.io/v1beta1', 'external-secrets.io/v1'].includes(object.apiVersion))
+    fail('apiVersion');
+  if (!object.metadata?.name || !object.metadata?.namespace) fail('metadata');
+  const spec = object.spec;
+  if (typeof spec?.refreshInterval !== 'string') fail('refreshInterval');
+  if (spec.secretStoreRef?.kind !== 'ClusterSecretStore' || !spec.secretStoreRef?.name)
+    fail('secretStoreRef');
+  if (!spec.target?.name || spec.target.creationPolicy !== 'Owner') fail('target');
+  if (!Array.isArray(spec.data) || spec.data.length === 0) fail('data');
+  for (const d of spec.data) {
+    if (typeof d.secretKey !== 'string' || !d.secretKey) fail('data.secretKey');
+    if (typeof d.remoteRef?.key !== 'string' || !d.remoteRef.key) fail('data.remoteRef.key');
+    if (Object.keys(d.remoteRef).some((k) => !['key', 'property', 'version'].includes(k))) fail('remoteRef');
+  }
+  const allowed = ['refreshInterval', 'secretStoreRef', 'target', 'data'];
+  if (Object.keys(spec).some((k) => !allowed.includes(k))) fail('spec has unknown fields');
+}

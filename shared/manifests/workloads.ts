@@ -1,0 +1,358 @@
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { StoredEnvVar } from '../domain.ts';
+import type { ExternalSecretsApiVersion } from './types.ts';
+
+/**
+ * Builders for the Kubernetes objects a release is made of. They take already-derived names and
+ * return plain objects typed by kubernetes-models (types only, so the browser bundle stays small).
+ */
+
+/** Every kind a release may contain; the workspace AppProject allows exactly these. */
+export const RENDERED_KINDS = [
+  { group: 'apps', kind: 'Deployment' },
+  { group: 'apps', kind: 'StatefulSet' },
+  { group: '', kind: 'Service' },
+  { group: 'networking.k8s.io', kind: 'Ingress' },
+  { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' },
+  { group: 'external-secrets.io', kind: 'ExternalSecret' },
+] as const;
+
+export type Labels = Record<string, string>;
+
+export interface ObjectContext {
+  namespace: string;
+  /** Labels every object gets (instance, part-of, managed-by, workspace, project, release). */
+  labels: Labels;
+  /** Annotations on the objects themselves (never on pod templates: they would restart pods). */
+  annotations: Labels;
+}
+
+export interface ExternalSecret {
+  apiVersion: ExternalSecretsApiVersion;
+  kind: 'ExternalSecret';
+  metadata: { name: string; namespace: string; labels: Labels; annotations: Labels };
+  spec: {
+    refreshInterval: string;
+    secretStoreRef: { kind: 'ClusterSecretStore'; name: string };
+    target: { name: string; creationPolicy: 'Owner'; deletionPolicy: 'Retain' };
+    data: Array<{ secretKey: string; remoteRef: { key: string } }>;
+  };
+}
+
+export type KubeObject =
+  | IDeployment
+  | IStatefulSet
+  | IService
+  | IIngress
+  | IHorizontalPodAutoscaler
+  | ExternalSecret;
+
+const HTTP_PORT_NAME = 'http';
+
+function metadata(ctx: ObjectContext, name: string, labels: Labels, annotations: Labels = {}) {
+  return {
+    name,
+    namespace: ctx.namespace,
+    labels: { ...ctx.labels, ...labels },
+    annotations: { ...ctx.annotations, ...annotations },
+  };
+}
+
+/**
+ * Plain variables inline, secret ones from the app's ExternalSecret-made Secret (`secretName`).
+ * Project order is kept: later variables may refer to earlier ones as $(NAME).
+ */
+export function envVars(env: readonly StoredEnvVar[], secretName: string): IEnvVar[] {
+  return env.map((v) =>
+    v.secret
+      ? { name: v.name, valueFrom: { secretKeyRef: { name: secretName, key: v.name } } }
+      : { name: v.name, value: v.value },
+  );
+}
+
+export function externalSecret(
+  ctx: ObjectContext,
+  input: {
+    name: string;
+    apiVersion: ExternalSecretsApiVersion;
+    secretStore: string;
+    labels: Labels;
+    data: Array<{ secretKey: string; key: string }>;
+  },
+): ExternalSecret {
+  return {
+    apiVersion: input.apiVersion,
+    kind: 'ExternalSecret',
+    // Wave -1: Argo CD applies the secret, and waits for it to be healthy, before the pods that read it.
+    metadata: metadata(ctx, input.name, input.labels, { 'argocd.argoproj.io/sync-wave': '-1' }),
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: input.secretStore },
+      target: { name: input.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+      data: input.data.map((d) => ({ secretKey: d.secretKey, remoteRef: { key: d.key } })),
+    },
+  };
+}
+
+/** What every app container gets: no root, no privilege escalation, no capabilities. */
+const containerSecurity: ISecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function appDeployment(
+  ctx: ObjectContext,
+  input: {
+    name: string;
+    selector: Labels;
+    podLabels: Labels;
+    image: string;
+    port: number;
+    replicas: number;
+    env: IEnvVar[];
+    readiness: IProbe;
+    liveness: IProbe;
+  },
+): IDeployment {
+  const container: IContainer = {
+    name: 'app',
+    image: input.image,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: HTTP_PORT_NAME, containerPort: input.port, protocol: 'TCP' }],
+    ...(input.env.length ? { env: input.env } : {}),
+    resources: {
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    },
+    readinessProbe: input.readiness,
+    livenessProbe: input.liveness,
+    securityContext: containerSecurity,
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(ctx, input.name, input.selector),
+    spec: {
+      replicas: input.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: input.selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...ctx.labels, ...input.podLabels } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [container],
+        },
+      },
+    },
+  };
+}
+
+export const httpProbes = (path: string, port: number): { readiness: IProbe; liveness: IProbe } => ({
+  readiness: {
+    httpGet: { path, port },
+    initialDelaySeconds: 3,
+    periodSeconds: 5,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+  },
+  liveness: {
+    httpGet: { path, port },
+    initialDelaySeconds: 15,
+    periodSeconds: 10,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+  },
+});
+
+export const tcpProbes = (port: number): { readiness: IProbe; liveness: IProbe } => ({
+  readiness: { tcpSocket: { port }, initialDelaySeconds: 3, periodSeconds: 5, failureThreshold: 3 },
+  liveness: { tcpSocket: { port }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 },
+});
+
+/** A ClusterIP Service on port 80 in front of the container's named `http` port. */
+export function appService(ctx: ObjectContext, input: { name: string; selector: Labels }): IService {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(ctx, input.name, input.selector),
+    spec: {
+      type: 'ClusterIP',
+      selector: input.selector,
+      ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }],
+    },
+  };
+}
+
+export function appIngress(
+  ctx: ObjectContext,
+  input: {
+    name: string;
+    labels: Labels;
+    host: string;
+    serviceName: string;
+    clusterIssuer: string;
+    ingressClassName?: string | undefined;
+  },
+): IIngress {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: metadata(ctx, input.name, input.labels, {
+      'cert-manager.io/cluster-issuer': input.clusterIssuer,
+    }),
+    spec: {
+      ...(input.ingressClassName ? { ingressClassName: input.ingressClassName } : {}),
+      tls: [{ hosts: [input.host], secretName: `${input.name}-tls` }],
+      rules: [
+        {
+          host: input.host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: input.serviceName, port: { name: HTTP_PORT_NAME } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function appAutoscaler(
+  ctx: ObjectContext,
+  input: { name: string; labels: Labels; deployment: string; replicas: number },
+): IHorizontalPodAutoscaler {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: metadata(ctx, input.name, input.labels),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: input.deployment },
+      minReplicas: input.replicas,
+      maxReplicas: Math.max(3, input.replicas * 3),
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ],
+    },
+  };
+}
+
+/** The headless Service a StatefulSet's pods get their stable DNS names from. */
+export function headlessService(
+  ctx: ObjectContext,
+  input: { name: string; selector: Labels; port: number; portName: string },
+): IService {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(ctx, input.name, input.selector),
+    spec: {
+      clusterIP: 'None',
+      selector: input.selector,
+      ports: [{ name: input.portName, port: input.port, targetPort: input.portName, protocol: 'TCP' }],
+    },
+  };
+}
+
+export function databaseStatefulSet(
+  ctx: ObjectContext,
+  input: {
+    name: string;
+    serviceName: string;
+    selector: Labels;
+    podLabels: Labels;
+    image: string;
+    port: number;
+    portName: string;
+    dataPath: string;
+    storage: string;
+    uid: number;
+    env: IEnvVar[];
+    args?: string[] | undefined;
+    readiness: IProbe;
+    liveness: IProbe;
+    sharedMemory?: string | undefined;
+  },
+): IStatefulSet {
+  const volumeMounts = [{ name: 'data', mountPath: input.dataPath }];
+  if (input.sharedMemory) volumeMounts.push({ name: 'shm', mountPath: '/dev/shm' });
+  const container: IContainer = {
+    name: 'database',
+    image: input.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(input.args ? { args: input.args } : {}),
+    ports: [{ name: input.portName, containerPort: input.port, protocol: 'TCP' }],
+    ...(input.env.length ? { env: input.env } : {}),
+    resources: {
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '1Gi' },
+    },
+    readinessProbe: input.readiness,
+    livenessProbe: input.liveness,
+    volumeMounts,
+    securityContext: { ...containerSecurity, runAsUser: input.uid, runAsGroup: input.uid },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: metadata(ctx, input.name, input.selector),
+    spec: {
+      serviceName: input.serviceName,
+      replicas: 1,
+      selector: { matchLabels: input.selector },
+      updateStrategy: { type: 'RollingUpdate' },
+      template: {
+        metadata: { labels: { ...ctx.labels, ...input.podLabels } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 60,
+          // The engine images run as uid 999; fsGroup makes the fresh volume writable for it.
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: input.uid,
+            runAsGroup: input.uid,
+            fsGroup: input.uid,
+            fsGroupChangePolicy: 'OnRootMismatch',
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [container],
+          ...(input.sharedMemory
+            ? { volumes: [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: input.sharedMemory } }] }
+            : {}),
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'data', labels: input.selector },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: input.storage } },
+          },
+        },
+      ],
+    },
+  };
+}
