@@ -1,0 +1,444 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitHttpHandler, prepareSampleRepos } from '../../../infra/local/git-http.ts';
+import type { BuildProgress, BuildRequest } from '../../../shared/deploy-ports.ts';
+import { writeRecord } from './build-state.ts';
+import { IMAGE_SKIPPED_LINE, LocalBuildRunner, RUNNER_GONE_REASON } from './local-runner.ts';
+
+const run = promisify(execFile);
+const samplesDir = resolve(import.meta.dirname, '../../../samples');
+const controlPlaneBin = resolve(import.meta.dirname, '../../../node_modules/.bin');
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** True once the process is gone (or only a zombie waiting for its parent), within a second. */
+async function exitsSoon(pid: number): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      process.kill(pid, 0);
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (/^\d+ \(.*\) Z/.test(stat)) return true;
+    } catch {
+      return true;
+    }
+    await sleep(50);
+  }
+  return false;
+}
+
+let root: string;
+let reposDir: string;
+let server: Server;
+let gitBase: string;
+let counter = 0;
+
+/** Test repositories, made the way the samples are (one commit in a bare repo). */
+const fixtures: Record<string, Record<string, string>> = {
+  'broken-build': {
+    'package.json': JSON.stringify({
+      name: 'broken-build',
+      version: '0.0.1',
+      scripts: {
+        build: `node -e "console.log('compiling'); console.log('AWS=' + (process.env.AWS_SECRET_ACCESS_KEY ?? 'none') + ' WHARF=' + (process.env.WHARF_SECRET ?? 'none') + ' HOME=' + process.env.HOME + ' CI=' + process.env.CI); console.log('control-plane-bin=' + process.env.PATH.split(':').includes('${controlPlaneBin}')); console.error('error: something is wrong'); process.exit(1)"`,
+      },
+    }),
+  },
+  'slow-build': {
+    'package.json': JSON.stringify({
+      name: 'slow-build',
+      version: '0.0.1',
+      scripts: { build: 'node -e "console.log(\'pid=\' + process.pid); setTimeout(() => {}, 60000)"' },
+    }),
+  },
+  'two-services': {
+    'services/api/package.json': JSON.stringify({
+      name: 'api',
+      version: '1.0.0',
+      scripts: { start: 'node server.js' },
+    }),
+    'services/api/server.js': "console.log('api');\n",
+    'services/web/index.html': '<h1>web</h1>\n',
+  },
+  empty: { 'notes.txt': 'nothing to build here\n' },
+};
+
+const request = (repo: string, overrides: Partial<BuildRequest> = {}): BuildRequest => {
+  counter += 1;
+  return {
+    runId: `r${Date.now().toString(36)}${counter}`,
+    workspaceId: 'w1',
+    projectId: 'p1',
+    projectName: repo,
+    environment: 'dev' as BuildRequest['environment'],
+    projectType: 'monolith',
+    repository: { url: join(reposDir, `${repo}.git`), branch: 'main' },
+    imageRepository: `registry.local/wharf/w1/${repo}`,
+    port: 3000,
+    ...overrides,
+  };
+};
+
+const newRunner = (options: Partial<ConstructorParameters<typeof LocalBuildRunner>[0]> = {}) => {
+  const dir = join(root, `runner-${++counter}`);
+  return {
+    workDir: join(dir, 'builds'),
+    artifactsDir: join(dir, 'artifacts'),
+    runner: new LocalBuildRunner({
+      workDir: join(dir, 'builds'),
+      artifactsDir: join(dir, 'artifacts'),
+      ...options,
+    }),
+  };
+};
+
+/** Polls like the workflow does until a final state, keeping each poll's lines. */
+async function pollToEnd(runner: LocalBuildRunner, buildId: string, every = 50) {
+  const polls: BuildProgress[] = [];
+  let offset: string | undefined;
+  for (let i = 0; i < 1200; i++) {
+    const progress = await runner.poll(buildId, offset);
+    polls.push(progress);
+    offset = progress.nextOffset;
+    if (['succeeded', 'failed', 'cancelled'].includes(progress.state)) break;
+    await sleep(every);
+  }
+  const last = polls.at(-1) as BuildProgress;
+  return { polls, last, lines: polls.flatMap((p) => p.lines) };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'wharf-runner-'));
+  reposDir = join(root, 'repos');
+  await prepareSampleRepos({ samplesDir, reposDir });
+  const fixturesDir = join(root, 'fixtures');
+  for (const [name, files] of Object.entries(fixtures)) {
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(fixturesDir, name, path, '..'), { recursive: true });
+      await writeFile(join(fixturesDir, name, path), content);
+    }
+  }
+  await prepareSampleRepos({ samplesDir: fixturesDir, reposDir });
+
+  const handler = createGitHttpHandler({ reposDir });
+  server = createServer((req, res) => void handler(req, res, (req.url ?? '').split('?')[0]?.slice(4) ?? ''));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  gitBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/git`;
+});
+
+afterAll(async () => {
+  await new Promise((done) => server.close(done));
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('LocalBuildRunner', () => {
+  it('builds the node-web sample from git over HTTP, streaming each log line exactly once', async () => {
+    const { runner, workDir, artifactsDir } = newRunner();
+    const req = request('node-web', { repository: { url: `${gitBase}/node-web.git`, branch: 'main' } });
+    const startedAt = Date.now();
+    const { buildId } = await runner.start(req);
+    expect(buildId).toBe(req.runId);
+    const { polls, last, lines } = await pollToEnd(runner, buildId);
+    const tookMs = Date.now() - startedAt;
+    console.info(`node-web sample built in ${tookMs} ms`);
+
+    expect(last.state, last.reason).toBe('succeeded');
+    // Every line of the file, in order, once: nothing lost or repeated across polls.
+    const file = await readFile(join(workDir, buildId, 'build.log'), 'utf8');
+    expect(lines).toEqual(file.trimEnd().split('\n'));
+    expect(Number(last.nextOffset)).toBe(Buffer.byteLength(file));
+
+    const headers = lines.filter((l) => l.startsWith('▶ '));
+    expect(headers).toEqual([
+      `▶ Clone ${gitBase}/node-web.git (main)`,
+      '▶ Detect framework',
+      '▶ Dockerfile',
+      '▶ Install dependencies',
+      '▶ Build: npm run build',
+      `▶ Image: registry.local/wharf/w1/node-web:${buildId}`,
+    ]);
+    expect(lines).toContain(
+      'Detected a Node.js app (npm): found package.json, a build script, no package-lock.json',
+    );
+    expect(lines).toContain('No dependencies in package.json: nothing to install');
+    expect(lines).toContain('  EXPOSE 3000');
+    expect(lines).toContain(IMAGE_SKIPPED_LINE);
+    // The build script's own output, as printed, in order.
+    const progress = lines.filter((l) => /^\[\d\/4\]/.test(l));
+    expect(progress).toEqual([
+      '[1/4] Checking sources…',
+      '[2/4] Rendering pages…',
+      '[3/4] Writing assets…',
+      '[4/4] Stamping the version…',
+    ]);
+    // …and it arrived while the build ran, not all at the end.
+    const pollOf = (text: string) => polls.findIndex((p) => p.lines.includes(text));
+    expect(pollOf('[1/4] Checking sources…')).toBeLessThan(pollOf('[4/4] Stamping the version…'));
+    expect(polls.some((p) => p.state === 'running' && p.lines.length > 0)).toBe(true);
+    expect(polls.filter((p) => p.phase === 'push').length).toBeGreaterThan(0);
+
+    const head = (
+      await run('git', ['rev-parse', 'main'], { cwd: join(reposDir, 'node-web.git') })
+    ).stdout.trim();
+    expect(last.sourceCommit).toBe(head);
+    expect(last.image?.reference).toBe(`registry.local/wharf/w1/node-web:${buildId}`);
+    expect(last.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(last.images).toBeUndefined();
+
+    const artifact = join(artifactsDir, (last.image?.digest ?? '').slice('sha256:'.length));
+    const stored = await readdir(artifact);
+    expect(stored).toEqual(expect.arrayContaining(['server.js', 'dist', 'package.json', 'Dockerfile']));
+    expect(stored).not.toContain('.git');
+    expect(await readFile(join(artifact, 'dist', 'version.txt'), 'utf8')).toMatch(/^1\.0\.0 built \d{4}-/);
+    // The checkout is cleaned up; state and log stay.
+    expect((await readdir(join(workDir, buildId))).sort()).toEqual(['build.log', 'state.json']);
+
+    // Polling again from the end gives nothing new; from the start, everything again.
+    expect((await runner.poll(buildId, last.nextOffset)).lines).toEqual([]);
+    expect((await runner.poll(buildId, undefined)).lines).toEqual(lines);
+  }, 60_000);
+
+  it('starts a build once per run, however often start is called', async () => {
+    const { runner, workDir } = newRunner();
+    const req = request('static-site');
+    const results = await Promise.all([runner.start(req), runner.start(req), runner.start(req)]);
+    expect(new Set(results.map((r) => r.buildId))).toEqual(new Set([req.runId]));
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state, last.reason).toBe('succeeded');
+    expect(await runner.start(req)).toEqual({ buildId: req.runId });
+    // A second runner over the same folder (another handler module) sees the same build.
+    const other = new LocalBuildRunner({ workDir, artifactsDir: join(workDir, '..', 'artifacts') });
+    expect(await other.start(req)).toEqual({ buildId: req.runId });
+    expect((await other.poll(req.runId, undefined)).state).toBe('succeeded');
+    expect(lines.filter((l) => l.startsWith('▶ Clone'))).toHaveLength(1);
+    expect(lines).toContain('Detected a static site: found index.html and no package.json');
+    expect(lines).toContain('Static site: nothing to build, the files are served as they are');
+    expect(lines).toContain('  FROM nginxinc/nginx-unprivileged:1.27-alpine');
+    expect(lines.filter((l) => l.startsWith('▶ ')).map((l) => l.split(' ')[1])).toEqual([
+      'Clone',
+      'Detect',
+      'Dockerfile',
+      'Build',
+      'Image:',
+    ]);
+  }, 30_000);
+
+  it('never mistakes a build that ends between two looks for an abandoned one', async () => {
+    const { runner } = newRunner();
+    const requests = Array.from({ length: 6 }, () => request('static-site'));
+    await Promise.all(requests.map((req) => runner.start(req)));
+    const results = await Promise.all(requests.map((req) => pollToEnd(runner, req.runId, 0)));
+    expect(results.map((r) => r.last.reason ?? r.last.state)).toEqual(requests.map(() => 'succeeded'));
+  }, 30_000);
+
+  it('fails with a reason naming the command, and runs commands without the control plane environment', async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = 'do-not-leak';
+    process.env.WHARF_SECRET = 'do-not-leak-either';
+    try {
+      const { runner, workDir } = newRunner();
+      const req = request('broken-build');
+      await runner.start(req);
+      const { last, lines } = await pollToEnd(runner, req.runId);
+      expect(last.state).toBe('failed');
+      expect(last.reason).toBe('npm run build exited with code 1 — see the log above');
+      expect(lines).toContain('compiling');
+      expect(lines).toContain('control-plane-bin=false');
+      expect(lines).toContain('error: something is wrong');
+      expect(lines).toContain(`AWS=none WHARF=none HOME=${join(workDir, req.runId)} CI=true`);
+      expect(lines.at(-1)).toBe('✖ Build failed: npm run build exited with code 1 — see the log above');
+      expect(last.image).toBeUndefined();
+    } finally {
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      delete process.env.WHARF_SECRET;
+    }
+  }, 30_000);
+
+  it('cancels a running build and stops its processes', async () => {
+    const { runner } = newRunner();
+    const req = request('slow-build');
+    await runner.start(req);
+    let offset: string | undefined;
+    let pid: number | undefined;
+    for (let i = 0; i < 200 && pid === undefined; i++) {
+      const progress = await runner.poll(req.runId, offset);
+      offset = progress.nextOffset;
+      const line = progress.lines.find((l) => l.startsWith('pid='));
+      if (line) pid = Number(line.slice(4));
+      else await sleep(50);
+    }
+    expect(pid).toBeGreaterThan(0);
+    await runner.cancel(req.runId);
+    const progress = await runner.poll(req.runId, offset);
+    expect(progress.state).toBe('cancelled');
+    expect(progress.reason).toBe('cancelled');
+    expect(progress.lines.at(-1)).toBe('■ Build cancelled');
+    expect(await exitsSoon(pid as number)).toBe(true);
+    await runner.cancel(req.runId); // a repeat is harmless
+  }, 30_000);
+
+  it('fails a command that runs past the timeout', async () => {
+    const { runner } = newRunner({ commandTimeoutMs: 2_000 });
+    const req = request('slow-build');
+    await runner.start(req);
+    const { last } = await pollToEnd(runner, req.runId, 100);
+    expect(last.state).toBe('failed');
+    expect(last.reason).toBe('npm run build timed out after 2 s — see the log above');
+  }, 30_000);
+
+  it('says what to do when nothing in the repository is buildable, or the branch is missing', async () => {
+    const { runner } = newRunner();
+    const empty = request('empty');
+    await runner.start(empty);
+    const { last } = await pollToEnd(runner, empty.runId);
+    expect(last.state).toBe('failed');
+    expect(last.reason).toMatch(/^couldn't tell how to build the repository: .*add a Dockerfile$/);
+
+    const noBranch = request('node-web', {
+      repository: { url: join(reposDir, 'node-web.git'), branch: 'does-not-exist' },
+    });
+    await runner.start(noBranch);
+    const { last: clone } = await pollToEnd(runner, noBranch.runId);
+    expect(clone.state).toBe('failed');
+    expect(clone.reason).toContain('git clone failed: check that');
+    expect(clone.reason).toContain('has a branch "does-not-exist"');
+  }, 30_000);
+
+  it('refuses option-like and helper-transport input before running git', async () => {
+    const { runner } = newRunner();
+    for (const [overrides, reason] of [
+      [{ repository: { url: '--upload-pack=touch /tmp/x', branch: 'main' } }, /repository URL/],
+      [{ repository: { url: 'ext::sh -c touch% /tmp/x', branch: 'main' } }, /repository URL/],
+      [{ repository: { url: join(reposDir, 'node-web.git'), branch: '--orphan' } }, /branch/],
+      [{ commit: '-x' }, /commit id/],
+    ] as const) {
+      const req = request('node-web', overrides as Partial<BuildRequest>);
+      await runner.start(req);
+      const { last, lines } = await pollToEnd(runner, req.runId);
+      expect(last.state).toBe('failed');
+      expect(last.reason).toMatch(reason);
+      expect(lines.some((l) => l.startsWith('▶ Clone'))).toBe(false);
+    }
+  }, 30_000);
+
+  it('builds a given commit rather than the branch head', async () => {
+    const bare = join(reposDir, 'node-web.git');
+    const first = (await run('git', ['rev-parse', 'main'], { cwd: bare })).stdout.trim();
+    const { runner } = newRunner();
+    const req = request('node-web', { commit: first });
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state, last.reason).toBe('succeeded');
+    expect(last.sourceCommit).toBe(first);
+    expect(lines[0]).toBe(`▶ Clone ${bare} (main @ ${first})`);
+  }, 60_000);
+
+  it('builds each microservice from its folder into its own image', async () => {
+    const { runner, artifactsDir } = newRunner();
+    const req = request('two-services', {
+      projectType: 'microservices',
+      services: [
+        { name: 'api', path: 'services/api', port: 8081 },
+        { name: 'web', path: 'services/web', port: 8082 },
+      ],
+    });
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state, last.reason).toBe('succeeded');
+    expect(Object.keys(last.images ?? {})).toEqual(['api', 'web']);
+    expect(last.images?.api?.reference).toBe(`registry.local/wharf/w1/two-services/api:${req.runId}`);
+    expect(last.image).toEqual(last.images?.api);
+    expect(await readdir(join(artifactsDir, (last.images?.web?.digest ?? '').slice(7)))).toContain(
+      'index.html',
+    );
+    expect(lines).toContain('▶ Detect framework — api (services/api)');
+    expect(lines).toContain('  EXPOSE 8082');
+    // Every service is built before any image, so the phase only moves forward.
+    const firstImage = lines.findIndex((l) => l.startsWith('▶ Image'));
+    expect(lines.findLastIndex((l) => l.startsWith('▶ Build'))).toBeLessThan(firstImage);
+
+    const outside = request('two-services', {
+      projectType: 'microservices',
+      services: [{ name: 'api', path: '../../etc', port: 8081 }],
+    });
+    await runner.start(outside);
+    const { last: refused } = await pollToEnd(runner, outside.runId);
+    expect(refused.state).toBe('failed');
+    expect(refused.reason).toMatch(/service api: the folder \.\.\/\.\.\/etc (is outside|does not exist)/);
+  }, 30_000);
+
+  it('builds and pushes with buildah when it is installed, using the digest buildah reports', async () => {
+    const bin = join(root, 'fake-bin');
+    await mkdir(bin, { recursive: true });
+    const calls = join(bin, 'calls.txt');
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    await writeFile(
+      join(bin, 'buildah'),
+      [
+        '#!/bin/sh',
+        `echo "$@" >> '${calls}'`,
+        'if [ "$1" = bud ]; then echo "STEP 1/2: FROM node:24-alpine"; echo "COMMIT $7"; fi',
+        'if [ "$1" = push ]; then',
+        `  printf '%s' '${digest}' > "$3"`,
+        '  echo "Writing manifest to image destination"',
+        'fi',
+      ].join('\n'),
+    );
+    await chmod(join(bin, 'buildah'), 0o755);
+    const { runner, artifactsDir } = newRunner({
+      registry: 'registry.local',
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    const req = request('static-site');
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state, last.reason).toBe('succeeded');
+    const reference = `registry.local/wharf/w1/static-site:${req.runId}`;
+    expect(last.image).toEqual({ reference, digest });
+    expect(lines).toContain('STEP 1/2: FROM node:24-alpine');
+    expect(lines).not.toContain(IMAGE_SKIPPED_LINE);
+    const recorded = (await readFile(calls, 'utf8')).trim().split('\n');
+    expect(recorded[0]).toBe(`bud --isolation chroot --storage-driver vfs -t ${reference} .`);
+    expect(recorded[1]).toMatch(
+      new RegExp(`^push --digestfile \\S+ --storage-driver vfs ${reference} docker://${reference}$`),
+    );
+    expect((await stat(join(artifactsDir, 'ab'.repeat(32), 'index.html'))).isFile()).toBe(true);
+  }, 30_000);
+
+  it('reports a build whose runner is gone as failed, and an unknown build as not found', async () => {
+    const { runner, workDir } = newRunner();
+    const req = request('node-web');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((done) => dead.once('exit', done));
+    const dir = join(workDir, req.runId);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'build.log'), `▶ Clone ${req.repository.url} (main)\n`);
+    const now = new Date().toISOString();
+    await writeRecord(dir, {
+      buildId: req.runId,
+      request: req,
+      state: 'running',
+      phase: 'build',
+      createdAt: now,
+      updatedAt: now,
+      runner: { pid: dead.pid as number, heartbeatAt: now },
+    });
+    const progress = await runner.poll(req.runId, undefined);
+    expect(progress.state).toBe('failed');
+    expect(progress.reason).toBe(RUNNER_GONE_REASON);
+    expect(progress.lines).toEqual([
+      `▶ Clone ${req.repository.url} (main)`,
+      `✖ Build failed: ${RUNNER_GONE_REASON}`,
+    ]);
+    // Starting it again is still the same (failed) build: a new deploy is a new run.
+    expect(await runner.start(req)).toEqual({ buildId: req.runId });
+    expect((await runner.poll(req.runId, progress.nextOffset)).state).toBe('failed');
+
+    await expect(runner.poll('unknown-build', undefined)).rejects.toMatchObject({ name: 'BuildNotFound' });
+    await expect(runner.poll('../etc', undefined)).rejects.toMatchObject({ name: 'BuildNotFound' });
+    await expect(runner.cancel('unknown-build')).rejects.toMatchObject({ name: 'BuildNotFound' });
+  });
+});

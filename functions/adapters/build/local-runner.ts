@@ -1,0 +1,804 @@
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ImageRef } from '../../../shared/deploy.ts';
+import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
+import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
+import { BuildLogWriter, readLogLines } from './build-log.ts';
+import { type BuildRecord, isTerminal, logFile, readRecord, writeRecord } from './build-state.ts';
+import { contentDigest, storeArtifact } from './content-digest.ts';
+import { type Detection, detectFramework, hasDependencies, hasScript } from './detect.ts';
+import { DEFAULT_PORTS, GENERATED_DOCKERIGNORE, generateDockerfile } from './dockerfiles.ts';
+import { BuildCancelled, BuildFailure, type CommandSpec, runCommand } from './run-command.ts';
+
+export interface LocalBuildRunnerOptions {
+  /** Where each build gets a folder (`<workDir>/<buildId>/`: state.json, build.log, src/), e.g. .wharf/builds. */
+  workDir: string;
+  /** Where built app folders are kept by digest (`<artifactsDir>/<hex>/`), e.g. .wharf/artifacts. */
+  artifactsDir: string;
+  /** Registry to push images to (only with buildah installed); without it images stay local. */
+  registry?: string | undefined;
+  /** Upper bound for each command (clone, install, build, image); default 15 minutes. */
+  commandTimeoutMs?: number | undefined;
+  /** Extra environment for the build commands (registry mirrors, proxies…). */
+  env?: Record<string, string> | undefined;
+}
+
+export const RUNNER_GONE_REASON = 'the local runner stopped during the build; deploy again';
+export const IMAGE_SKIPPED_LINE =
+  'Image step skipped: buildah is not installed here (apt-get install buildah to build OCI images locally); recording a content digest of the built files instead.';
+
+const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+const HEARTBEAT_MS = 10_000;
+/** A runner in another process that hasn't written for this long is taken to be gone. */
+const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
+/** Bounds one poll's answer, so it fits in a workflow state and a WebSocket frame. */
+const MAX_POLL_BYTES = 128 * 1024;
+/** Step Functions execution names: the run id becomes a folder name and an image tag. */
+const BUILD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const SERVICE_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/**
+ * Variables that describe the machine's network trust (proxies, CA bundles), not the control plane,
+ * so builds here reach registries the way the rest of the machine does.
+ */
+const NETWORK_VARIABLES = [
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'GIT_SSL_CAINFO',
+];
+
+export class BuildNotFoundError extends Error {
+  constructor(buildId: string) {
+    super(`build ${buildId} not found`);
+    this.name = 'BuildNotFound';
+  }
+}
+
+export class InvalidBuildRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidBuildRequest';
+  }
+}
+
+/** One piece of the repository that becomes one image: the whole repo, or a microservice's folder. */
+interface BuildUnit {
+  /** `app` for a monolith, the service name for microservices. */
+  name: string;
+  /** Added to stage headers for microservices, e.g. ` — api (services/api)`. */
+  label: string;
+  /** The folder as the request names it (`.` for a monolith). */
+  path: string;
+  dir: string;
+  port: number | undefined;
+  imageRepository: string;
+  detection?: Detection;
+}
+
+/** A build this process is running. */
+class ActiveBuild {
+  readonly controller = new AbortController();
+  readonly log: BuildLogWriter;
+  done: Promise<void> = Promise.resolve();
+  /** Process group of the command running now. */
+  commandPid: number | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    public record: BuildRecord,
+    readonly env: Record<string, string>,
+  ) {
+    this.log = new BuildLogWriter(logFile(dir));
+  }
+
+  get signal() {
+    return this.controller.signal;
+  }
+
+  /**
+   * Applies a change and writes state.json, one write at a time. Reads the file first: if another
+   * process has already ended the build (a cancel from there), that outcome stands and this run stops.
+   */
+  save(patch: Partial<BuildRecord>): Promise<void> {
+    const next = this.saving.then(async () => {
+      if (isTerminal(this.record.state)) return;
+      const onDisk = await readRecord(this.dir);
+      if (onDisk && isTerminal(onDisk.state)) {
+        this.record = onDisk;
+        this.controller.abort();
+        return;
+      }
+      const now = new Date().toISOString();
+      this.record = {
+        ...this.record,
+        ...patch,
+        updatedAt: now,
+        runner: { pid: process.pid, heartbeatAt: now },
+      };
+      await writeRecord(this.dir, this.record);
+    });
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  throwIfCancelled(): void {
+    if (this.signal.aborted) throw new BuildCancelled();
+  }
+}
+
+/**
+ * Builds in this process, by build folder. Module-wide because the local stack creates one runner per
+ * handler module (start in one, poll and cancel in others) and they must see the same builds.
+ */
+const running = new Map<string, ActiveBuild>();
+
+let exitHookInstalled = false;
+/** Commands run in their own process groups, which would outlive this process; they go with it. */
+function stopCommandsOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const build of running.values()) {
+      if (build.commandPid === undefined) continue;
+      try {
+        process.kill(-build.commandPid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Hides credentials in a URL before it is logged. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '***';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Repository locations git may clone from here: http(s), ssh, git, file URLs, scp-like, absolute paths. */
+function checkRepositoryUrl(url: string): void {
+  const ok =
+    !url.startsWith('-') &&
+    !/[\s\0]/.test(url) &&
+    // `<transport>::<address>` would hand the URL to a remote helper (ext:: runs commands).
+    !url.includes('::') &&
+    (/^(https?|ssh|git|file):\/\/[^/]/.test(url) ||
+      url.startsWith('file:///') ||
+      /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]/.test(url) ||
+      isAbsolute(url));
+  if (!ok) {
+    throw new BuildFailure(
+      `the repository URL "${url}" is not one git can clone here; use an https:// URL such as https://github.com/org/repo.git`,
+    );
+  }
+}
+
+function checkRequest(request: BuildRequest): void {
+  checkRepositoryUrl(request.repository.url);
+  if (!branchSchema.safeParse(request.repository.branch).success) {
+    throw new BuildFailure(`the branch "${request.repository.branch}" is not a valid git branch name`);
+  }
+  if (request.commit !== undefined && !commitShaSchema.safeParse(request.commit).success) {
+    throw new BuildFailure(`"${request.commit}" is not a git commit id (7 to 40 lowercase hex characters)`);
+  }
+  if (!/^[a-z0-9][a-z0-9._/:-]*$/.test(request.imageRepository)) {
+    throw new BuildFailure(`the image repository "${request.imageRepository}" is not a valid image name`);
+  }
+  for (const service of request.services ?? []) {
+    if (!SERVICE_NAME_PATTERN.test(service.name)) {
+      throw new BuildFailure(`the service name "${service.name}" must be lowercase letters, digits and '-'`);
+    }
+  }
+}
+
+async function onPath(command: string, path: string | undefined): Promise<boolean> {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      await access(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return false;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The machine's PATH without the control plane's own tools (its node_modules/.bin, npm's script
+ * helpers), so a build can't lean on packages the app doesn't declare; the Node running Wharf comes
+ * first, so builds use the same (pinned) Node version.
+ */
+function buildPath(): string {
+  const own = (dir: string) => /node_modules[\\/]\.bin$|node-gyp-bin$/.test(dir);
+  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+    .split(delimiter)
+    .filter((d) => d && !own(d));
+  const node = dirname(process.execPath);
+  return [node, ...dirs.filter((d) => d !== node)].join(delimiter);
+}
+
+/**
+ * The local stack's build service: runs the same stages as the Jenkins pipeline on this machine —
+ * clone, detect the framework, write a Dockerfile when there is none, install and build, then build
+ * and push an image with buildah (or, without buildah, record a content digest of the built files).
+ * Every line the commands print goes to `<workDir>/<buildId>/build.log` as it is printed; state.json
+ * next to it lets `poll` answer after a restart. The built folder is kept under
+ * `<artifactsDir>/<hex>/` so the local reconciler can run exactly what was built.
+ */
+export class LocalBuildRunner implements BuildService {
+  private readonly workDir: string;
+  private readonly artifactsDir: string;
+  private readonly registry: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly extraEnv: Record<string, string>;
+
+  constructor(options: LocalBuildRunnerOptions) {
+    this.workDir = resolve(options.workDir);
+    this.artifactsDir = resolve(options.artifactsDir);
+    this.registry = options.registry?.replace(/\/+$/, '') || undefined;
+    this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.extraEnv = options.env ?? {};
+  }
+
+  async start(request: BuildRequest): Promise<{ buildId: string }> {
+    const buildId = request.runId;
+    if (!BUILD_ID_PATTERN.test(buildId)) {
+      throw new InvalidBuildRequestError(
+        `run id "${buildId}" must be 1 to 128 letters, digits, '-' or '_', starting with a letter or digit`,
+      );
+    }
+    const dir = join(this.workDir, buildId);
+    if (running.has(dir)) return { buildId };
+    await mkdir(this.workDir, { recursive: true });
+    try {
+      // Creating the folder is the claim: whoever creates it runs the build, any other start is a repeat.
+      await mkdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { buildId };
+      throw error;
+    }
+    const now = new Date().toISOString();
+    const record: BuildRecord = {
+      buildId,
+      request,
+      state: 'queued',
+      phase: 'build',
+      createdAt: now,
+      updatedAt: now,
+      runner: { pid: process.pid, heartbeatAt: now },
+    };
+    const build = new ActiveBuild(dir, record, this.commandEnv(dir));
+    running.set(dir, build);
+    stopCommandsOnExit();
+    try {
+      await writeRecord(dir, record);
+    } catch (error) {
+      running.delete(dir);
+      throw error;
+    }
+    build.done = this.runPipeline(build);
+    return { buildId };
+  }
+
+  async poll(buildId: string, offset: string | undefined): Promise<BuildProgress> {
+    const dir = this.buildDir(buildId);
+    const from = offset === undefined || offset === '' ? 0 : Number(offset);
+    if (!Number.isSafeInteger(from) || from < 0) throw new Error(`offset "${offset}" is not a log offset`);
+    // Whether this process runs it, asked before and after reading: a build that ends in between has
+    // written its final state before leaving the map, so the read sees it.
+    const activeBefore = running.has(dir);
+    // State before log: once a poll sees a final state, every line is already in the file.
+    let record = await readRecord(dir);
+    const active = activeBefore || running.has(dir);
+    if (!record) {
+      if (active) return { state: 'queued', phase: 'build', lines: [], nextOffset: String(from) };
+      if (await this.exists(dir)) {
+        return {
+          state: 'failed',
+          phase: 'build',
+          lines: [],
+          nextOffset: String(from),
+          reason: RUNNER_GONE_REASON,
+        };
+      }
+      throw new BuildNotFoundError(buildId);
+    }
+    if (!isTerminal(record.state) && !active && !this.runsElsewhere(record)) {
+      record = await this.markRunnerGone(dir, record);
+    }
+    const slice = await readLogLines(logFile(dir), from, MAX_POLL_BYTES);
+    // A final state is reported with the last lines, so a caller that stops polling on it misses none.
+    const state = isTerminal(record.state) && slice.more ? 'running' : record.state;
+    const final = isTerminal(state);
+    return {
+      state,
+      phase: record.phase,
+      lines: slice.lines,
+      nextOffset: String(slice.nextOffset),
+      image: final ? record.image : undefined,
+      images: final ? record.images : undefined,
+      sourceCommit: record.sourceCommit,
+      reason: final ? record.reason : undefined,
+    };
+  }
+
+  async cancel(buildId: string): Promise<void> {
+    const dir = this.buildDir(buildId);
+    const active = running.get(dir);
+    if (active) {
+      active.controller.abort();
+      await active.done;
+      return;
+    }
+    const record = await readRecord(dir);
+    if (!record) throw new BuildNotFoundError(buildId);
+    if (isTerminal(record.state)) return;
+    // Running in another process: stop its command there; that runner sees the final state and stops.
+    if (record.commandPid && record.runner.pid !== process.pid && isAlive(record.runner.pid)) {
+      try {
+        process.kill(-record.commandPid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+    await this.endFromOutside(dir, record, 'cancelled', 'cancelled', '■ Build cancelled');
+  }
+
+  private buildDir(buildId: string): string {
+    if (!BUILD_ID_PATTERN.test(buildId)) throw new BuildNotFoundError(buildId);
+    return join(this.workDir, buildId);
+  }
+
+  private exists(path: string) {
+    return access(path).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Another live process runs this build and has said so recently. */
+  private runsElsewhere(record: BuildRecord): boolean {
+    if (record.runner.pid === process.pid) return false;
+    const quietFor = Date.now() - Date.parse(record.runner.heartbeatAt);
+    return isAlive(record.runner.pid) && quietFor < STALE_AFTER_MS;
+  }
+
+  private markRunnerGone(dir: string, record: BuildRecord): Promise<BuildRecord> {
+    return this.endFromOutside(
+      dir,
+      record,
+      'failed',
+      RUNNER_GONE_REASON,
+      `✖ Build failed: ${RUNNER_GONE_REASON}`,
+    );
+  }
+
+  /** Ends a build this process isn't running: a last log line, then the final state. */
+  private async endFromOutside(
+    dir: string,
+    record: BuildRecord,
+    state: 'failed' | 'cancelled',
+    reason: string,
+    line: string,
+  ): Promise<BuildRecord> {
+    // Read again: the build may have ended (or been claimed by a runner here) since the caller looked.
+    const current = (await readRecord(dir)) ?? record;
+    if (isTerminal(current.state) || running.has(dir)) return current;
+    const log = new BuildLogWriter(logFile(dir));
+    log.line(line);
+    await log.close();
+    const now = new Date().toISOString();
+    const ended: BuildRecord = {
+      ...current,
+      state,
+      reason,
+      updatedAt: now,
+      finishedAt: now,
+      commandPid: undefined,
+    };
+    await writeRecord(dir, ended);
+    return ended;
+  }
+
+  /** Only what a build needs: never the control plane's own variables (cloud credentials, tokens). */
+  private commandEnv(buildDir: string): Record<string, string> {
+    const env: Record<string, string> = {
+      PATH: buildPath(),
+      HOME: buildDir,
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      CI: 'true',
+      npm_config_cache: join(this.workDir, '.cache', 'npm'),
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+      GRADLE_USER_HOME: join(this.workDir, '.cache', 'gradle'),
+      // A private repository must fail, not wait for a password nobody will type.
+      GIT_TERMINAL_PROMPT: '0',
+    };
+    for (const name of NETWORK_VARIABLES) {
+      const value = process.env[name];
+      if (value) env[name] = value;
+    }
+    return { ...env, ...this.extraEnv };
+  }
+
+  private exec(
+    build: ActiveBuild,
+    spec: Pick<CommandSpec, 'display' | 'command' | 'args' | 'cwd'> & {
+      quiet?: boolean;
+      captureStdout?: boolean;
+      env?: Record<string, string>;
+    },
+  ): Promise<{ stdout: string }> {
+    const result = runCommand({
+      display: spec.display,
+      command: spec.command,
+      args: spec.args,
+      cwd: spec.cwd,
+      env: { ...build.env, ...spec.env },
+      timeoutMs: this.timeoutMs,
+      signal: build.signal,
+      captureStdout: spec.captureStdout,
+      onLine: spec.quiet ? undefined : (line) => build.log.line(line),
+      onSpawn: (pid) => {
+        build.commandPid = pid;
+        if (!spec.quiet) void build.save({ commandPid: pid }).catch(() => undefined);
+      },
+    });
+    return result.finally(() => {
+      build.commandPid = undefined;
+    });
+  }
+
+  private async runPipeline(build: ActiveBuild): Promise<void> {
+    const startedAt = Date.now();
+    const heartbeat = setInterval(() => void build.save({}).catch(() => undefined), HEARTBEAT_MS);
+    heartbeat.unref();
+    const src = join(build.dir, 'src');
+    try {
+      await build.save({ state: 'running' });
+      const { request } = build.record;
+      checkRequest(request);
+      await this.clone(build, src);
+      const units = await this.units(request, src);
+      for (const unit of units) await this.prepare(build, unit);
+      build.throwIfCancelled();
+      await build.save({ phase: 'push' });
+      const images: Record<string, ImageRef> = {};
+      for (const unit of units) images[unit.name] = await this.image(build, unit);
+      const entry = units[0] ? images[units[0].name] : undefined;
+      build.log.line(
+        `✔ Build succeeded in ${seconds(Date.now() - startedAt)}: ${entry?.reference} (${entry?.digest})`,
+      );
+      await this.finish(build, {
+        state: 'succeeded',
+        image: entry,
+        images: request.services?.length ? images : undefined,
+      });
+    } catch (error) {
+      const onDisk = await readRecord(build.dir).catch(() => undefined);
+      if (onDisk && isTerminal(onDisk.state)) {
+        // Ended from another process (a cancel there): its outcome and last line stand.
+        build.record = onDisk;
+      } else if (error instanceof BuildCancelled || build.signal.aborted) {
+        build.log.line('■ Build cancelled');
+        await this.finish(build, { state: 'cancelled', reason: 'cancelled' });
+      } else {
+        const reason =
+          error instanceof BuildFailure
+            ? error.message
+            : `the build stopped on an unexpected error (${errorMessage(error)}); deploy again`;
+        build.log.line(`✖ Build failed: ${reason}`);
+        await this.finish(build, { state: 'failed', reason });
+      }
+    } finally {
+      clearInterval(heartbeat);
+      await build.log.close().catch(() => undefined);
+      running.delete(build.dir);
+      // The built files live on under artifactsDir; the checkout (with node_modules) is not needed.
+      await rm(src, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The log first, then the state: a poll that sees the final state finds every line in the file. */
+  private async finish(build: ActiveBuild, outcome: Partial<BuildRecord>): Promise<void> {
+    await build.log.flush().catch(() => undefined);
+    await build.save({ ...outcome, commandPid: undefined, finishedAt: new Date().toISOString() });
+  }
+
+  private async clone(build: ActiveBuild, src: string): Promise<void> {
+    const { repository, commit } = build.record.request;
+    const url = redactUrl(repository.url);
+    build.log.line(`▶ Clone ${url} (${repository.branch}${commit ? ` @ ${commit}` : ''})`);
+    try {
+      await this.exec(build, {
+        display: 'git clone',
+        command: 'git',
+        args: [
+          '-c',
+          'protocol.ext.allow=never',
+          'clone',
+          '--depth',
+          '50',
+          '--branch',
+          repository.branch,
+          '--',
+          // A local path as a file:// URL, so git honours --depth instead of warning about it.
+          isAbsolute(repository.url) ? pathToFileURL(repository.url).href : repository.url,
+          relative(build.dir, src),
+        ],
+        cwd: build.dir,
+      });
+    } catch (error) {
+      if (error instanceof BuildFailure && error.message.includes('exited with code')) {
+        throw new BuildFailure(
+          `git clone failed: check that ${url} can be read and has a branch "${repository.branch}" — see the log above`,
+        );
+      }
+      throw error;
+    }
+    if (commit) {
+      const present = await this.exec(build, {
+        display: 'git cat-file',
+        command: 'git',
+        args: ['cat-file', '-e', `${commit}^{commit}`],
+        cwd: src,
+        quiet: true,
+      }).then(
+        () => true,
+        (error) => {
+          if (error instanceof BuildCancelled) throw error;
+          return false;
+        },
+      );
+      try {
+        if (!present) {
+          await this.exec(build, {
+            display: 'git fetch',
+            command: 'git',
+            args: ['fetch', '--depth', '50', 'origin', commit],
+            cwd: src,
+          });
+        }
+        await this.exec(build, {
+          display: `git checkout ${commit}`,
+          command: 'git',
+          args: ['-c', 'advice.detachedHead=false', 'checkout', '--detach', commit],
+          cwd: src,
+        });
+      } catch (error) {
+        if (error instanceof BuildFailure && error.message.includes('exited with code')) {
+          throw new BuildFailure(`commit ${commit} was not found in ${url} — see the log above`);
+        }
+        throw error;
+      }
+    }
+    const { stdout } = await this.exec(build, {
+      display: 'git log',
+      command: 'git',
+      args: ['log', '-1', '--format=%H%n%an%n%s'],
+      cwd: src,
+      quiet: true,
+      captureStdout: true,
+    });
+    const [sha = '', author = '', subject = ''] = stdout.split('\n');
+    build.log.line(`Checked out ${sha.slice(0, 12)}: ${subject} (${author})`);
+    await build.save({ sourceCommit: sha.trim() });
+  }
+
+  /** The folders to build: the repository, or each microservice's folder (which must be inside it). */
+  private async units(request: BuildRequest, src: string): Promise<BuildUnit[]> {
+    if (!request.services?.length) {
+      return [
+        {
+          name: 'app',
+          label: '',
+          path: '.',
+          dir: src,
+          port: request.port,
+          imageRepository: request.imageRepository,
+        },
+      ];
+    }
+    const root = await realpath(src);
+    const units: BuildUnit[] = [];
+    for (const service of request.services) {
+      const label = ` — ${service.name} (${service.path})`;
+      const wanted = resolve(root, service.path);
+      let dir: string;
+      try {
+        dir = await realpath(wanted);
+      } catch {
+        throw new BuildFailure(
+          `service ${service.name}: the folder ${service.path} does not exist in the repository`,
+        );
+      }
+      if (dir !== root && !dir.startsWith(`${root}${sep}`)) {
+        throw new BuildFailure(
+          `service ${service.name}: the folder ${service.path} is outside the repository`,
+        );
+      }
+      units.push({
+        name: service.name,
+        label,
+        path: service.path,
+        dir,
+        port: service.port,
+        imageRepository: `${request.imageRepository}/${service.name}`,
+      });
+    }
+    return units;
+  }
+
+  /** Detect, Dockerfile, install and build for one folder. */
+  private async prepare(build: ActiveBuild, unit: BuildUnit): Promise<void> {
+    build.throwIfCancelled();
+    const where = unit.label ? `the folder ${unit.path}` : 'the repository';
+    build.log.line(`▶ Detect framework${unit.label}`);
+    const detection = await detectFramework(unit.dir);
+    if (!detection) {
+      throw new BuildFailure(
+        `couldn't tell how to build ${where}: it has no Dockerfile, package.json, index.html, pom.xml or build.gradle; add a Dockerfile`,
+      );
+    }
+    unit.detection = detection;
+    build.log.line(detection.reason);
+
+    build.log.line(`▶ Dockerfile${unit.label}`);
+    if (detection.hasDockerfile) {
+      build.log.line("Reusing the repository's Dockerfile");
+    } else {
+      const dockerfile = await generateDockerfile(unit.dir, detection, unit.port);
+      if (dockerfile) {
+        await writeFile(join(unit.dir, 'Dockerfile'), dockerfile);
+        if (!(await this.exists(join(unit.dir, '.dockerignore')))) {
+          await writeFile(join(unit.dir, '.dockerignore'), GENERATED_DOCKERIGNORE);
+        }
+        const port = unit.port ?? DEFAULT_PORTS[detection.framework as keyof typeof DEFAULT_PORTS];
+        build.log.line(`Generated a Dockerfile (no Dockerfile in ${where}; EXPOSE ${port}):`);
+        for (const line of dockerfile.trimEnd().split('\n')) build.log.line(line ? `  ${line}` : '');
+      }
+    }
+
+    await this.buildApp(build, unit, detection);
+  }
+
+  private async buildApp(build: ActiveBuild, unit: BuildUnit, detection: Detection): Promise<void> {
+    const cwd = unit.dir;
+    switch (detection.framework) {
+      case 'node': {
+        const pkg = detection.packageJson ?? {};
+        const install = detection.hasLockfile ? 'ci' : 'install';
+        if (hasDependencies(pkg)) {
+          build.log.line(`▶ Install dependencies${unit.label}: npm ${install}`);
+          await this.exec(build, { display: `npm ${install}`, command: 'npm', args: [install], cwd });
+        } else {
+          build.log.line(`▶ Install dependencies${unit.label}`);
+          build.log.line('No dependencies in package.json: nothing to install');
+        }
+        if (hasScript(pkg, 'build')) {
+          build.log.line(`▶ Build${unit.label}: npm run build`);
+          await this.exec(build, { display: 'npm run build', command: 'npm', args: ['run', 'build'], cwd });
+        } else {
+          build.log.line(`▶ Build${unit.label}`);
+          build.log.line('No build script in package.json: nothing to build');
+        }
+        return;
+      }
+      case 'static':
+        build.log.line(`▶ Build${unit.label}`);
+        build.log.line('Static site: nothing to build, the files are served as they are');
+        return;
+      case 'dockerfile':
+        build.log.line(`▶ Build${unit.label}`);
+        build.log.line('The Dockerfile builds the app: nothing to build outside it');
+        return;
+      case 'maven':
+        build.log.line(`▶ Build${unit.label}: mvn -B package -DskipTests`);
+        await this.exec(build, {
+          display: 'mvn -B package -DskipTests',
+          command: 'mvn',
+          args: ['-B', 'package', '-DskipTests', `-Dmaven.repo.local=${join(this.workDir, '.cache', 'm2')}`],
+          cwd,
+        });
+        return;
+      case 'gradle': {
+        // The wrapper is a POSIX script; running it through sh works even when git lost its exec bit.
+        const [display, command, args] = detection.hasGradleWrapper
+          ? ['./gradlew build -x test', 'sh', ['./gradlew', 'build', '-x', 'test', '--no-daemon']]
+          : ['gradle build -x test', 'gradle', ['build', '-x', 'test', '--no-daemon']];
+        build.log.line(`▶ Build${unit.label}: ${display}`);
+        await this.exec(build, { display, command, args, cwd });
+        return;
+      }
+    }
+  }
+
+  /** The image stage: buildah when it is installed, else a content digest; the built folder is kept either way. */
+  private async image(build: ActiveBuild, unit: BuildUnit): Promise<ImageRef> {
+    build.throwIfCancelled();
+    const tag = build.record.buildId;
+    const reference = `${unit.imageRepository}:${tag}`;
+    build.log.line(`▶ Image${unit.label}: ${reference}`);
+    let digest: string | undefined;
+    let pushed = reference;
+    if (await onPath('buildah', build.env.PATH)) {
+      ({ digest, pushed } = await this.buildahImage(build, unit, reference));
+    } else {
+      build.log.line(IMAGE_SKIPPED_LINE);
+    }
+    digest ??= await contentDigest(unit.dir);
+    build.throwIfCancelled();
+    const stored = await storeArtifact(unit.dir, this.artifactsDir, digest);
+    build.log.line(`Kept the built files in ${stored}`);
+    build.log.line(`Image ${pushed} digest ${digest}`);
+    return { reference: pushed, digest };
+  }
+
+  private async buildahImage(
+    build: ActiveBuild,
+    unit: BuildUnit,
+    reference: string,
+  ): Promise<{ digest: string | undefined; pushed: string }> {
+    // Keep buildah's layer store under the work folder, shared by builds, not in each build's HOME.
+    const env = { XDG_DATA_HOME: join(this.workDir, '.cache', 'containers') };
+    await this.exec(build, {
+      display: 'buildah bud',
+      command: 'buildah',
+      args: ['bud', '--isolation', 'chroot', '--storage-driver', 'vfs', '-t', reference, '.'],
+      cwd: unit.dir,
+      env,
+    });
+    if (!this.registry) {
+      // Nothing can pull it by digest without a registry: the built files' digest names it instead.
+      build.log.line(
+        'No registry configured: the image stays in the local buildah store; recording a content digest of the built files',
+      );
+      return { digest: undefined, pushed: reference };
+    }
+    const pushed = reference.startsWith(`${this.registry}/`) ? reference : `${this.registry}/${reference}`;
+    const digestFile = join(build.dir, `${unit.name}.digest`);
+    await this.exec(build, {
+      display: 'buildah push',
+      command: 'buildah',
+      args: ['push', '--digestfile', digestFile, '--storage-driver', 'vfs', reference, `docker://${pushed}`],
+      cwd: unit.dir,
+      env,
+    });
+    const digest = (await readFile(digestFile, 'utf8')).trim();
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new BuildFailure(`buildah push wrote no image digest (got "${digest}") — see the log above`);
+    }
+    return { digest, pushed };
+  }
+}
