@@ -1,0 +1,519 @@
+import { mkdir } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
+import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
+import { AppInstance, describeExit, freePort } from './app-instance.ts';
+import { AppOutput } from './app-output.ts';
+import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';
+import { type CheckedObject, checkManifests } from './manifest-check.ts';
+import { decideRun, launchKey, launchPlan, resolveEnv } from './run-plan.ts';
+
+export interface LocalReconcilerOptions {
+  /** The bare GitOps repository. */
+  repoDir: string;
+  /** Built app folders by digest: `<artifactsDir>/<hex>/` for image digest `sha256:<hex>`. */
+  artifactsDir: string;
+  /** Where secret values live locally; an ExternalSecret's `remoteRef.key` is the ref. */
+  secrets: { get(ref: string): Promise<string | undefined> };
+  /** The URL a host is reached at through the local gateway, for status messages. */
+  liveUrl: (host: string) => string;
+  /** How long a new version has to pass its readiness probe. */
+  readinessTimeoutMs?: number | undefined;
+  /** When set, each app's output is also appended to `<logDir>/<appName>.log`. */
+  logDir?: string | undefined;
+}
+
+/** The status fields the local reconciler reports (a subset of what Argo CD does). */
+export type LocalSyncStatus = SyncStatus & {
+  sync: 'Synced' | 'OutOfSync' | 'Unknown';
+  health: 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
+};
+
+// The layout the ApplicationSet's files generator globs: apps/<workspace>/<user>/<project>/<environment>/release.json.
+const APPS_ROOT = 'apps';
+const RELEASE_FILE = 'release.json';
+const VALUES_FILE = 'values.yaml';
+const MANIFESTS_FILE = 'manifests.yaml';
+const RELEASE_AT_DEPTH = /^apps\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/release\.json$/;
+/** An Argo CD Application name: a DNS-1123 subdomain. */
+const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
+/** The old version keeps answering requests already routed to it for this long after the switch. */
+const DRAIN_MS = 1_000;
+const STOP_GRACE_MS = 5_000;
+/** Lines of the app's output quoted in a Degraded message. */
+const MESSAGE_LINES = 20;
+/** A crashed app is restarted after 1 s, 2 s, 4 s… up to a minute; a run of 2 minutes resets the count. */
+const RESTART_BASE_MS = 1_000;
+const RESTART_MAX_MS = 60_000;
+const STABLE_RUN_MS = 120_000;
+
+interface AppState {
+  app: SyncApp;
+  /** The outcome of the last reconcile. */
+  status: LocalSyncStatus;
+  /** The newest revision asked for and not started yet; a newer request replaces it. */
+  pending?: string | undefined;
+  /** The revision being reconciled now. */
+  reconciling?: string | undefined;
+  working: boolean;
+  worker: Promise<void>;
+  /** The version serving the app's hosts. */
+  current?: AppInstance | undefined;
+  hosts: string[];
+  output: AppOutput;
+  crashes: number;
+  restartTimer?: NodeJS.Timeout | undefined;
+}
+
+const short = (commit: string) => commit.slice(0, 12);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `Storefront.localhost:8080` → `storefront.localhost`; `[::1]:80` → `[::1]`. */
+export function normalizeHost(host: string): string {
+  const trimmed = host.trim().toLowerCase();
+  const bare = trimmed.startsWith('[')
+    ? trimmed.slice(0, trimmed.indexOf(']') + 1)
+    : trimmed.replace(/:\d*$/, '');
+  return bare.replace(/\.$/, '');
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Argo CD's part on a machine without Kubernetes. For each app folder of the GitOps repository it
+ * reads exactly the requested commit, validates the manifests against the Kubernetes schemas, and
+ * runs what can run here: a monolith whose image digest has a locally built artifact becomes a
+ * process on a loopback port, rolled out like a Deployment with maxUnavailable 0 (the old version
+ * serves until the new one passes its readiness probe). Everything else is validated and reported
+ * healthy without running. The gateway asks `route(host)` where a host's requests go.
+ */
+export class LocalReconciler implements SyncService {
+  private readonly git: GitTree;
+  private readonly artifactsDir: string;
+  private readonly secrets: LocalReconcilerOptions['secrets'];
+  private readonly liveUrl: (host: string) => string;
+  private readonly readinessTimeoutMs: number;
+  private readonly logDir: string | undefined;
+  private readonly apps = new Map<string, AppState>();
+  /** Host → app name. */
+  private readonly routes = new Map<string, string>();
+  /** Every process or server started and not yet gone, whoever holds it. */
+  private readonly instances = new Set<AppInstance>();
+  private abort = new AbortController();
+  private stopping = false;
+  private logDirReady: Promise<void> | undefined;
+
+  constructor(options: LocalReconcilerOptions) {
+    this.git = new GitTree(options.repoDir);
+    this.artifactsDir = options.artifactsDir;
+    this.secrets = options.secrets;
+    this.liveUrl = options.liveUrl;
+    this.readinessTimeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
+    this.logDir = options.logDir;
+  }
+
+  /** Reconciles the app at `revision` in the background; a request that has not started yet is replaced. */
+  async requestSync(app: SyncApp, revision: string): Promise<void> {
+    if (!APP_NAME.test(app.name) || app.name.length > 253) {
+      throw new Error(`"${app.name}" is not an app name`);
+    }
+    if (!isSafeRepoPath(app.path)) {
+      throw new Error(`"${app.path}" is not an app folder of the GitOps repository`);
+    }
+    if (!isRevision(revision)) throw new Error(`"${revision}" is not a commit id`);
+    if (this.stopping) throw new Error('The local reconciler is stopped.');
+    await this.ensureLogDir();
+    this.enqueue(this.stateOf(app), revision);
+  }
+
+  async status(app: SyncApp): Promise<LocalSyncStatus> {
+    const state = this.apps.get(app.name);
+    if (!state) {
+      return { sync: 'Unknown', health: 'Missing', message: `${app.name} has not been synced here yet.` };
+    }
+    const target = state.reconciling ?? state.pending;
+    if (target !== undefined) {
+      return {
+        revision: state.status.revision,
+        sync: 'OutOfSync',
+        health: 'Progressing',
+        message: `Syncing to ${short(target)}.`,
+      };
+    }
+    return { ...state.status };
+  }
+
+  /** Where the gateway sends a request for `host` (case-insensitive, any :port ignored), if anything serves it. */
+  route(host: string): { port: number } | undefined {
+    const name = this.routes.get(normalizeHost(host));
+    const current = name === undefined ? undefined : this.apps.get(name)?.current;
+    return current?.running ? { port: current.port } : undefined;
+  }
+
+  /** The app's recent output (process lines and the reconciler's notes), oldest first. */
+  output(app: SyncApp | string): string[] {
+    return this.apps.get(typeof app === 'string' ? app : app.name)?.output.lines() ?? [];
+  }
+
+  /** Resolves when no reconcile is queued or running (for one app, or for all). */
+  async settled(app?: SyncApp | string): Promise<void> {
+    const name = typeof app === 'string' ? app : app?.name;
+    for (;;) {
+      const busy = [...this.apps.values()].filter(
+        (s) => s.working && (name === undefined || s.app.name === name),
+      );
+      if (busy.length === 0) return;
+      await Promise.allSettled(busy.map((s) => s.worker));
+    }
+  }
+
+  /**
+   * Reconciles every app folder at the repository's head, so that after a restart of the local
+   * platform the deployed apps come back. Resolves when each has been reconciled once.
+   */
+  async start(): Promise<{ apps: SyncApp[]; skipped: Array<{ path: string; reason: string }> }> {
+    this.stopping = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    await this.ensureLogDir();
+    const head = await this.git.head();
+    if (!head) return { apps: [], skipped: [] };
+    const files = (await this.git.listFiles(head, APPS_ROOT)).filter((path) => RELEASE_AT_DEPTH.test(path));
+    const apps: SyncApp[] = [];
+    const skipped: Array<{ path: string; reason: string }> = [];
+    for (const file of files) {
+      const path = file.slice(0, -(RELEASE_FILE.length + 1));
+      const identity = await this.readIdentity(head, file);
+      if (typeof identity === 'string') skipped.push({ path, reason: identity });
+      else apps.push({ name: identity.appName, path, namespace: identity.namespace });
+    }
+    const states = apps.map((app) => this.stateOf(app));
+    for (const state of states) this.enqueue(state, head);
+    await Promise.allSettled(states.map((state) => state.worker));
+    return { apps, skipped };
+  }
+
+  /** Stops every app process (SIGTERM, SIGKILL after 5 s) and every reconcile in flight. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    for (const state of this.apps.values()) {
+      state.pending = undefined;
+      clearTimeout(state.restartTimer);
+      state.restartTimer = undefined;
+    }
+    await Promise.allSettled([...this.apps.values()].map((state) => state.worker));
+    await Promise.all([...this.instances].map((instance) => instance.stop(STOP_GRACE_MS)));
+    this.routes.clear();
+    for (const state of this.apps.values()) {
+      state.current = undefined;
+      state.hosts = [];
+    }
+    await Promise.all([...this.apps.values()].map((state) => state.output.close()));
+  }
+
+  // ---- queueing ----------------------------------------------------------------------------------
+
+  private ensureLogDir(): Promise<void> {
+    const dir = this.logDir;
+    if (!dir) return Promise.resolve();
+    this.logDirReady ??= mkdir(dir, { recursive: true }).then(() => undefined);
+    return this.logDirReady;
+  }
+
+  private stateOf(app: SyncApp): AppState {
+    const known = this.apps.get(app.name);
+    if (known) {
+      known.app = { ...app };
+      return known;
+    }
+    const state: AppState = {
+      app: { ...app },
+      status: { sync: 'Unknown', health: 'Unknown' },
+      working: false,
+      worker: Promise.resolve(),
+      hosts: [],
+      output: new AppOutput(app.name, this.logDir),
+      crashes: 0,
+    };
+    this.apps.set(app.name, state);
+    return state;
+  }
+
+  private enqueue(state: AppState, revision: string): void {
+    state.pending = revision;
+    clearTimeout(state.restartTimer);
+    state.restartTimer = undefined;
+    if (state.working) return;
+    state.working = true;
+    // `working` is cleared in the same synchronous step as the last look at `pending`, so a request
+    // can never be left behind between the loop's end and the flag.
+    state.worker = (async () => {
+      try {
+        while (state.pending !== undefined && !this.stopping) {
+          const revision = state.pending;
+          state.pending = undefined;
+          state.reconciling = revision;
+          try {
+            state.status = await this.reconcile(state, revision);
+          } catch (error) {
+            state.status = {
+              revision,
+              sync: 'Unknown',
+              health: 'Unknown',
+              operationFailed: true,
+              message: `Sync failed: ${(error as Error).message}`,
+            };
+          } finally {
+            state.reconciling = undefined;
+          }
+          state.output.line(
+            `[wharf] ${short(state.status.revision ?? revision)}: ${state.status.sync}/${state.status.health}`,
+          );
+        }
+      } finally {
+        state.working = false;
+      }
+    })();
+  }
+
+  // ---- reconciling -------------------------------------------------------------------------------
+
+  private async readIdentity(commit: string, file: string): Promise<ReleaseIdentity | string> {
+    const text = await this.git.readFile(commit, file);
+    if (text === undefined) return `${file} is missing`;
+    let identity: unknown;
+    try {
+      identity = JSON.parse(text);
+    } catch (error) {
+      return `${file} is not valid JSON (${(error as Error).message})`;
+    }
+    if (!isRecord(identity)) return `${file} is not a JSON object`;
+    if (typeof identity.appName !== 'string' || !APP_NAME.test(identity.appName)) {
+      return `${file} has no valid appName`;
+    }
+    if (typeof identity.namespace !== 'string') return `${file} has no namespace`;
+    return identity as unknown as ReleaseIdentity;
+  }
+
+  private async reconcile(state: AppState, requested: string): Promise<LocalSyncStatus> {
+    const { app } = state;
+    const commit = await this.git.resolveCommit(requested);
+    if (!commit) {
+      return {
+        revision: requested,
+        sync: 'Unknown',
+        health: 'Unknown',
+        operationFailed: true,
+        message: `Revision ${requested} is not in the GitOps repository.`,
+      };
+    }
+    const at = short(commit);
+    const files = await this.git.listFiles(commit, app.path);
+    if (files.length === 0) {
+      await this.retire(state, `${app.path} is gone at ${at}`);
+      return {
+        revision: commit,
+        sync: 'Synced',
+        health: 'Missing',
+        message: `${app.path} is not in ${at}: the app was pruned.`,
+      };
+    }
+
+    // Argo CD applies nothing from a folder it can't parse: whatever ran before keeps running.
+    const rejected = (message: string): LocalSyncStatus => ({
+      revision: commit,
+      sync: 'OutOfSync',
+      health: 'Degraded',
+      operationFailed: true,
+      message,
+    });
+    const [releaseText, valuesText, manifestsText] = await Promise.all(
+      [RELEASE_FILE, VALUES_FILE, MANIFESTS_FILE].map((file) =>
+        this.git.readFile(commit, `${app.path}/${file}`),
+      ),
+    );
+    if (releaseText === undefined) return rejected(`${app.path}/${RELEASE_FILE} is missing at ${at}.`);
+    try {
+      if (!isRecord(JSON.parse(releaseText))) return rejected(`${RELEASE_FILE} is not a JSON object.`);
+    } catch (error) {
+      return rejected(`${RELEASE_FILE} is not valid JSON: ${(error as Error).message}`);
+    }
+    let values: unknown;
+    if (valuesText !== undefined) {
+      try {
+        values = parseYaml(valuesText, { version: '1.1' });
+      } catch (error) {
+        return rejected(`${VALUES_FILE} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    if (manifestsText === undefined) return rejected(`${app.path}/${MANIFESTS_FILE} is missing at ${at}.`);
+    const checked = checkManifests(manifestsText, app.namespace || undefined);
+    if (!checked.ok) {
+      state.output.line(`[wharf] ${at}: rejected: ${checked.message}`);
+      return rejected(checked.message);
+    }
+
+    const decision = await decideRun(checked.objects, values, this.artifactsDir);
+    if (!decision.run) {
+      await this.retire(state, `${at} is not run locally`);
+      return {
+        revision: commit,
+        sync: 'Synced',
+        health: 'Healthy',
+        message: `validated; not run locally (${decision.why})`,
+      };
+    }
+    return this.rollOut(state, commit, decision, checked.objects);
+  }
+
+  /** Starts the new version next to the old one, switches the hosts once it is ready, then stops the old one. */
+  private async rollOut(
+    state: AppState,
+    commit: string,
+    decision: Extract<Awaited<ReturnType<typeof decideRun>>, { run: true }>,
+    objects: CheckedObject[],
+  ): Promise<LocalSyncStatus> {
+    const { app } = state;
+    const at = short(commit);
+    const digest = `sha256:${decision.hex.slice(0, 12)}`;
+    const degraded = (message: string, output = ''): LocalSyncStatus => ({
+      revision: commit,
+      sync: 'Synced',
+      health: 'Degraded',
+      message: `${message}${state.current?.running ? ' The previous version keeps serving.' : ''}${output}`,
+    });
+
+    const resolved = await resolveEnv(decision.container, objects, {
+      namespace: app.namespace,
+      podName: `${decision.deploymentName}-local`,
+      secrets: this.secrets,
+    });
+    if (!resolved.ok) return degraded(`Can't start ${digest}: ${resolved.message}.`);
+    const plan = await launchPlan(decision.artifactDir);
+    if ('error' in plan) return degraded(`Can't start ${digest}: ${plan.error}.`);
+    for (const host of decision.hosts) {
+      const owner = this.routes.get(host);
+      if (owner !== undefined && owner !== app.name)
+        return degraded(`The host ${host} is already served by ${owner}.`);
+    }
+
+    const key = launchKey(decision.hex, plan, resolved.env);
+    const previous = state.current;
+    if (previous?.running && previous.key === key) {
+      this.setRoutes(state, decision.hosts);
+      return {
+        revision: commit,
+        sync: 'Synced',
+        health: 'Healthy',
+        message: `${digest} (${previous.display}) is already running on 127.0.0.1:${previous.port}; nothing to restart.${this.servingNote(decision.hosts)}`,
+      };
+    }
+    if (this.stopping) return degraded('The local reconciler is stopping.');
+
+    const port = await freePort();
+    state.output.line(`[wharf] ${at}: starting ${plan.display} of ${digest} on 127.0.0.1:${port}`);
+    let instance: AppInstance;
+    try {
+      instance = await AppInstance.launch({
+        plan,
+        cwd: decision.artifactDir,
+        env: resolved.env,
+        port,
+        key,
+        secrets: resolved.secretValues,
+        onLine: (line) => state.output.line(`[:${port}] ${line}`),
+      });
+    } catch (error) {
+      return degraded(`${plan.display} of ${digest} could not start: ${(error as Error).message}.`);
+    }
+    this.instances.add(instance);
+    void instance.exited.then(() => this.instances.delete(instance));
+
+    const notReady = await instance.waitReady(decision.readiness, this.readinessTimeoutMs, this.abort.signal);
+    if (notReady !== undefined) {
+      await instance.stop(STOP_GRACE_MS);
+      state.output.line(`[wharf] ${at}: ${notReady}`);
+      const lines = instance.tail.toArray().slice(-MESSAGE_LINES);
+      const output = lines.length > 0 ? `\nLast output:\n${lines.join('\n')}` : '\nIt printed nothing.';
+      return degraded(`${at}: ${notReady}.`, output);
+    }
+
+    // Ready: the hosts move to the new port first, and only then does the old version go.
+    const replaced = state.current;
+    state.current = instance;
+    this.setRoutes(state, decision.hosts);
+    this.watchForCrash(state, instance);
+    state.output.line(`[wharf] ${at}: ready on 127.0.0.1:${port}`);
+    if (replaced) {
+      void sleep(DRAIN_MS).then(() => replaced.stop(STOP_GRACE_MS));
+    }
+    return {
+      revision: commit,
+      sync: 'Synced',
+      health: 'Healthy',
+      message: `Running ${digest} (${plan.display}) on 127.0.0.1:${port}.${this.servingNote(decision.hosts)}`,
+    };
+  }
+
+  private servingNote(hosts: readonly string[]): string {
+    return hosts.length > 0 ? ` Serving ${hosts.map((host) => this.liveUrl(host)).join(', ')}.` : '';
+  }
+
+  private setRoutes(state: AppState, hosts: readonly string[]): void {
+    for (const [host, owner] of this.routes) {
+      if (owner === state.app.name && !hosts.includes(host)) this.routes.delete(host);
+    }
+    for (const host of hosts) this.routes.set(host, state.app.name);
+    state.hosts = [...hosts];
+  }
+
+  private clearRoutes(state: AppState): void {
+    this.setRoutes(state, []);
+  }
+
+  /** Stops whatever runs for the app (pruned, or no longer run locally). */
+  private async retire(state: AppState, why: string): Promise<void> {
+    clearTimeout(state.restartTimer);
+    state.restartTimer = undefined;
+    this.clearRoutes(state);
+    const current = state.current;
+    state.current = undefined;
+    if (current) {
+      state.output.line(`[wharf] ${why}: stopping the process on 127.0.0.1:${current.port}`);
+      await current.stop(STOP_GRACE_MS);
+    }
+  }
+
+  /**
+   * A serving version that exits on its own takes its hosts with it and makes the app Degraded; it
+   * is started again with a growing delay, as the kubelet restarts a crashed container.
+   */
+  private watchForCrash(state: AppState, instance: AppInstance): void {
+    void instance.exited.then((exit) => {
+      if (instance.stopRequested || state.current !== instance || this.stopping) return;
+      state.current = undefined;
+      this.clearRoutes(state);
+      state.crashes = Date.now() - instance.startedAt > STABLE_RUN_MS ? 1 : state.crashes + 1;
+      const delay = Math.min(RESTART_BASE_MS * 2 ** (state.crashes - 1), RESTART_MAX_MS);
+      const what = `${instance.display} ${describeExit(exit)}`;
+      state.output.line(`[wharf] ${what}; restarting in ${delay / 1_000} s`);
+      const lines = instance.tail.toArray().slice(-MESSAGE_LINES);
+      state.status = {
+        ...state.status,
+        health: 'Degraded',
+        message: `${what}; restarting in ${delay / 1_000} s.${lines.length ? `\nLast output:\n${lines.join('\n')}` : ''}`,
+      };
+      const revision = state.status.revision;
+      if (!revision) return;
+      state.restartTimer = setTimeout(() => {
+        state.restartTimer = undefined;
+        if (!this.stopping && !state.current) this.enqueue(state, revision);
+      }, delay);
+      state.restartTimer.unref();
+    });
+  }
+}
