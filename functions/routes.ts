@@ -8,8 +8,10 @@ export interface HttpRoute {
   method: HttpMethod;
   path: string;
   handler: string;
-  /** `jwt`: the API's JWT authorizer; `none`: public (health). */
+  /** `jwt`: the API's JWT authorizer; `none`: public (health; the GitHub webhook checks its own HMAC). */
   auth: 'jwt' | 'none';
+  /** Only the local stack serves it (sample repositories). */
+  localOnly?: boolean;
   summary: string;
 }
 
@@ -92,6 +94,71 @@ export const httpRoutes: readonly HttpRoute[] = [
     auth: 'jwt',
     summary: 'Delete a project (?confirm=<name>)',
   },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments',
+    handler: 'http/deployments/list',
+    auth: 'jwt',
+    summary: 'Runs of a project, newest first (paged)',
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments',
+    handler: 'http/deployments/create',
+    auth: 'jwt',
+    summary: 'Deploy (202 with the run)',
+  },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}',
+    handler: 'http/deployments/get',
+    auth: 'jwt',
+    summary: 'A run: status, steps, execution, failure reason',
+  },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/logs',
+    handler: 'http/deployments/logs',
+    auth: 'jwt',
+    summary: "A run's log lines after ?after=N",
+  },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/releases',
+    handler: 'http/releases/list',
+    auth: 'jwt',
+    summary: 'Releases of an environment, newest first',
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/releases/{releaseId}/rollback',
+    handler: 'http/releases/rollback',
+    auth: 'jwt',
+    summary: 'Roll back to a release (202 with the run)',
+  },
+  {
+    method: 'GET',
+    path: '/api/samples',
+    handler: 'http/samples/list',
+    auth: 'jwt',
+    summary: 'Sample repositories',
+    localOnly: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/webhooks/github',
+    handler: 'webhooks/github',
+    auth: 'none',
+    summary: 'GitHub push webhook (X-Hub-Signature-256)',
+  },
 ];
+
+/** The WebSocket API's routes: `$connect` is guarded by the REQUEST authorizer. */
+export const wsRoutes = {
+  authorizer: 'ws/authorize',
+  $connect: 'ws/connect',
+  $disconnect: 'ws/disconnect',
+  $default: 'ws/default',
+} as const;
 
 export const routeKey = (r: Pick<HttpRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

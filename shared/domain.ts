@@ -69,6 +69,8 @@ interface ProjectBase {
   updatedAt: string;
   /** Bumped by every write; updates are conditional on it so concurrent edits never overwrite silently. */
   revision: number;
+  /** Set when the project was deleted; its runs and releases stay readable. */
+  deletedAt?: string | undefined;
 }
 
 export interface MonolithProject extends ProjectBase {

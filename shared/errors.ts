@@ -2,7 +2,13 @@
  * Errors the domain raises on purpose. Each carries a stable code (`project.name_taken`) that clients
  * can branch on, a kind that the HTTP layer maps to a status in one place, and a message safe to show.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict';
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable';
 
 export class DomainError extends Error {
   readonly code: string;
@@ -24,5 +30,7 @@ export const notFound = (code: string, message: string) => new DomainError('not_
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const conflict = (code: string, message: string, field?: string) =>
   new DomainError('conflict', code, message, field);
+
+export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -34,11 +34,18 @@ export interface ListOptions {
 export interface ProjectRepository {
   /** Creates the project; names are unique per workspace, enforced atomically (`project.name_taken`). */
   create(project: Project): Promise<void>;
-  get(workspaceId: string, projectId: string): Promise<Project | undefined>;
+  get(
+    workspaceId: string,
+    projectId: string,
+    options?: { includeDeleted?: boolean },
+  ): Promise<Project | undefined>;
   list(workspaceId: string, options: ListOptions): Promise<Page<Project>>;
   /** Replaces the project if its stored revision is `project.revision - 1` (`project.modified` otherwise). */
   update(project: Project): Promise<void>;
-  delete(project: Project): Promise<void>;
+  /** Frees the name and hides the project from lists; its history stays readable via `get(…, { includeDeleted })`. */
+  delete(project: Project, deletedAt: string): Promise<void>;
+  /** Projects (in any workspace) whose repository and branch are these. */
+  findByRepository(repositoryUrl: string, branch: string): Promise<Project[]>;
 }
 
 /** Secret values live in the secret store; projects keep only a reference. */
@@ -58,4 +65,6 @@ export interface IdGenerator {
   personalWorkspaceId(userId: string): string;
   /** A short random token, for names that must differ between attempts (secret references). */
   token(): string;
+  /** Run ids sort by creation time (newest last); they are also Step Functions execution names. */
+  runId(): string;
 }

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadEvent, withRequest } from '../../events/load.ts';
-import { handlerEnvironment } from '../../infra/local/stack.ts';
 import { httpRoutes } from '../routes.ts';
 
 type Handler = (
@@ -14,10 +13,7 @@ const handlers: Record<string, Handler> = {};
 /** The handlers, invoked directly with the sample events against DynamoDB Local, as Lambda would. */
 beforeAll(async () => {
   const stack = inject('wharf');
-  Object.assign(
-    process.env,
-    handlerEnvironment({ dynamodbEndpoint: stack.dynamodbEndpoint, dataDir: stack.dataDir }),
-  );
+  Object.assign(process.env, stack.env);
   for (const route of httpRoutes) {
     const file = new URL(`../${route.handler}.ts`, import.meta.url).href;
     handlers[route.handler] = ((await import(/* @vite-ignore */ file)) as { handler: Handler }).handler;

@@ -2,7 +2,8 @@ import type { Mode } from '../../shared/schemas/common.ts';
 
 /**
  * The handlers' settings, read once at module load. A missing or wrong setting stops the function
- * at cold start with a message naming it, instead of failing on the first request.
+ * at cold start with a message naming it, instead of failing on the first request. Settings that
+ * only some handlers need are read when that handler first asks for them (still at its cold start).
  */
 export interface FunctionConfig {
   mode: Mode;
@@ -11,24 +12,49 @@ export interface FunctionConfig {
   region?: string | undefined;
   /** Local stack only: the file that holds secret values. In AWS, Secrets Manager is used. */
   secretsFile?: string | undefined;
+  env: NodeJS.ProcessEnv;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function setting(env: NodeJS.ProcessEnv, name: string, help: string): string {
+export function setting(env: NodeJS.ProcessEnv, name: string, help: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`Missing setting ${name}: ${help}`);
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
-  const mode = setting(env, 'WHARF_MODE', 'set it to "cloud" in AWS or "local" on the local stack');
-  if (mode !== 'local' && mode !== 'cloud') {
-    throw new ConfigError(`Setting WHARF_MODE must be "local" or "cloud", not "${mode}"`);
+export function optionalSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+export function choice<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  allowed: readonly T[],
+  fallback?: T,
+): T {
+  const value = env[name]?.trim() || fallback;
+  if (!value) throw new ConfigError(`Missing setting ${name}: one of ${allowed.join(', ')}`);
+  if (!allowed.includes(value as T)) {
+    throw new ConfigError(`Setting ${name} must be one of ${allowed.join(', ')}, not "${value}"`);
   }
-  const secretsFile = env.WHARF_SECRETS_FILE?.trim() || undefined;
+  return value as T;
+}
+
+export function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`Setting ${name} must be a positive whole number, not "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
+  const mode = choice(env, 'WHARF_MODE', ['local', 'cloud'] as const);
+  const secretsFile = optionalSetting(env, 'WHARF_SECRETS_FILE');
   if (secretsFile && mode === 'cloud') {
     throw new ConfigError(
       'Setting WHARF_SECRETS_FILE is for the local stack only; in AWS secrets live in Secrets Manager',
@@ -37,8 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   return {
     mode,
     tableName: setting(env, 'WHARF_TABLE_NAME', 'the DynamoDB table name'),
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT?.trim() || undefined,
-    region: env.AWS_REGION?.trim() || undefined,
+    dynamodbEndpoint: optionalSetting(env, 'DYNAMODB_ENDPOINT'),
+    region: optionalSetting(env, 'AWS_REGION'),
     secretsFile,
+    env,
   };
 }

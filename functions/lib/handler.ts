@@ -15,6 +15,8 @@ type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export interface HttpRequest<B, Q> {
   identity: Identity;
   body: B;
+  /** The body as sent (for signature checks), with `rawBody: true`. */
+  rawBody: string;
   query: Q;
   path: Record<string, string>;
   event: HttpEvent;
@@ -32,6 +34,8 @@ export interface RouteSpec<B, Q> {
   query?: z.ZodType<Q>;
   /** Public routes (health, webhooks) have no identity. */
   public?: boolean;
+  /** Hand over the body unparsed (webhooks verify a signature over the exact bytes). */
+  rawBody?: boolean;
 }
 
 /** The one place where an error kind becomes an HTTP status. */
@@ -41,6 +45,7 @@ const STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  unavailable: 503,
 };
 
 export const json = (statusCode: number, body?: unknown): HttpResult => ({ statusCode, body });
@@ -103,12 +108,18 @@ function parseRequest<B, Q>(spec: RouteSpec<B, Q>): MiddlewareObj<HttpEvent> {
           throw notFound('resource.not_found', `No ${name} ${value ?? ''} here.`);
       }
       const identity = spec.public ? (undefined as never) : identityFrom(event);
-      const raw = readBody(event);
-      if (!spec.body && raw !== undefined)
+      const rawBody = event.body
+        ? event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body
+        : '';
+      const raw = spec.rawBody ? undefined : readBody(event);
+      if (!spec.body && !spec.rawBody && raw !== undefined) {
         throw invalid('request.unexpected_body', 'body must be empty for this request', 'body');
+      }
       const body = spec.body ? parseWith(spec.body, raw ?? {}) : undefined;
       const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : undefined;
-      parsedRequests.set(event, { identity, body, query, path, event });
+      parsedRequests.set(event, { identity, body, rawBody, query, path, event });
     },
   };
 }

@@ -242,11 +242,18 @@ describe('tenancy', () => {
   it('every route with ids answers 404 or 403 to another tenant, and changes nothing', async () => {
     const ws = await newWorkspace(alice, 'private');
     const project = (await alice.post(`/api/workspaces/${ws.id}/projects`, monolith)).body;
-    const ids: Record<string, string> = { workspaceId: ws.id, projectId: project.id, userId: 'alice' };
+    const ids: Record<string, string> = {
+      workspaceId: ws.id,
+      projectId: project.id,
+      userId: 'alice',
+      runId: 'r0000000000000000000',
+      releaseId: 'l0000000000000000000',
+    };
     const bodies: Record<string, unknown> = {
       'POST /api/workspaces/{workspaceId}/members': { userId: 'bob', role: 'owner' },
       'POST /api/workspaces/{workspaceId}/projects': { ...database, name: 'intruder' },
       'PATCH /api/workspaces/{workspaceId}/projects/{projectId}': { port: 1 },
+      'POST /api/workspaces/{workspaceId}/projects/{projectId}/deployments': {},
     };
     const scoped = httpRoutes.filter((r) => r.path.includes('{'));
     // Routes without ids act only on the caller's own data; every route with ids is walked.
@@ -255,6 +262,8 @@ describe('tenancy', () => {
       'GET /api/me',
       'GET /api/workspaces',
       'POST /api/workspaces',
+      'GET /api/samples',
+      'POST /api/webhooks/github',
     ]);
     for (const route of scoped) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x');

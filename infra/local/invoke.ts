@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lambdaContext } from './apigw-event.ts';
-import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
-import { defaultDataDir, handlerEnvironment, repoRoot, TABLE_NAME } from './stack.ts';
+import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
+import { repoRoot, TABLE_NAME } from './stack.ts';
 import { readRunningStack } from './stack-file.ts';
 
 /**
@@ -29,21 +29,27 @@ const modulePath = resolve(
 let stopDb: (() => Promise<void>) | undefined;
 try {
   const event = JSON.parse(await readFile(resolve(process.cwd(), eventArg), 'utf8'));
-  let dynamodbEndpoint: string;
-  let dataDir = process.env.WHARF_DATA_DIR ?? defaultDataDir;
+  let env: Record<string, string>;
   try {
-    dynamodbEndpoint = (await readRunningStack()).dynamodbEndpoint;
+    env = (await readRunningStack()).env;
   } catch {
     const db = await startDynamoDbLocal({ inMemory: true });
     await ensureTable(db.endpoint, TABLE_NAME);
-    dynamodbEndpoint = db.endpoint;
-    dataDir = resolve(repoRoot, '.wharf', 'invoke');
     stopDb = db.stop;
+    const dataDir = resolve(repoRoot, '.wharf', 'invoke');
+    env = {
+      WHARF_MODE: 'local',
+      WHARF_TABLE_NAME: TABLE_NAME,
+      WHARF_DATA_DIR: dataDir,
+      DYNAMODB_ENDPOINT: db.endpoint,
+      WHARF_SECRETS_FILE: resolve(dataDir, 'secrets.json'),
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    };
     console.error('(Wharf is not running: using a throwaway in-memory table)');
   }
-  Object.assign(process.env, handlerEnvironment({ dynamodbEndpoint, dataDir }), {
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  });
+  Object.assign(process.env, env, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   const mod = (await import(pathToFileURL(modulePath).href)) as {
     handler: (e: unknown, c: unknown) => Promise<unknown>;
   };

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { defaultDataDir } from './stack.ts';
 
 /** What a running `npm start` wrote about itself, for the token and invoke commands. */
-export async function readRunningStack(): Promise<{ url: string; issuer: string; dynamodbEndpoint: string }> {
+export async function readRunningStack(): Promise<{
+  url: string;
+  issuer: string;
+  dynamodbEndpoint: string;
+  env: Record<string, string>;
+}> {
   const dataDir = process.env.WHARF_DATA_DIR ?? defaultDataDir;
   try {
     return JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8'));

@@ -1,18 +1,52 @@
-import { rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { httpRoutes } from '../../functions/routes.ts';
+import { LocalGitRepository } from '../../functions/adapters/gitops/local-git-repository.ts';
+import { localReconcilerFor } from '../../functions/adapters/local-services.ts';
+import { FileSecretStore } from '../../functions/adapters/secrets/file-secret-store.ts';
+import { LocalReconciler } from '../../functions/adapters/sync/local-reconciler.ts';
+import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
+import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
+import {
+  DEPLOY_PROJECT,
+  deployProjectDefinition,
+  deployProjectTasks,
+} from '../../functions/sfn/definition.ts';
+import { renderBootstrap } from '../../shared/manifests/index.ts';
+import { lambdaContext } from './apigw-event.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
+import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer } from './oidc-issuer.ts';
-import { makeTokenVerifier } from './token-verifier.ts';
+import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
+import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const defaultDataDir = join(repoRoot, '.wharf');
 export const TABLE_NAME = 'wharf';
+const MANAGEMENT_PATH = '/_ws';
+
+/**
+ * How long the workflow's Wait states wait locally (ms), and how many rounds its loops may take:
+ * builds and syncs are on this machine, so checks are frequent and the bounds short.
+ */
+const LOCAL_WAITS = { WaitForTurn: 200, WaitForBuild: 100, WaitForSync: 150 };
+const LOCAL_LIMITS = {
+  WHARF_LIMIT_TURN_WAITS: '3000',
+  WHARF_LIMIT_BUILD_POLLS: '9000',
+  WHARF_LIMIT_SYNC_CHECKS: '300',
+};
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
@@ -22,46 +56,75 @@ export interface LocalStackOptions {
   fresh?: boolean;
   /** Keep DynamoDB data in memory only (tests). */
   inMemory?: boolean;
-  /** Writes `stack.json` into the data folder so `npm run token` and `npm run invoke` find the stack. */
+  /** Writes `stack.json` into the data folder so the CLI commands find the stack. */
   writeStackFile?: boolean;
+  /** How long a new app version has to pass its readiness check before the rollout counts as failed. */
+  readinessTimeoutMs?: number;
 }
 
 export interface LocalStack {
   url: string;
   issuer: string;
   dynamodbEndpoint: string;
+  stepFunctionsEndpoint: string;
+  stateMachineArn: string;
   tableName: string;
+  /** The environment the handlers run with (the same setting names as in AWS). */
+  env: Record<string, string>;
+  webhookSecret: string;
   stop(): Promise<void>;
 }
 
-/** The environment the handlers read, the same settings names as in AWS. */
-export function handlerEnvironment(options: { dynamodbEndpoint: string; dataDir: string }) {
-  return {
-    WHARF_MODE: 'local',
-    WHARF_TABLE_NAME: TABLE_NAME,
-    DYNAMODB_ENDPOINT: options.dynamodbEndpoint,
-    WHARF_SECRETS_FILE: join(options.dataDir, 'secrets.json'),
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-  };
-}
-
-function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+function listen(server: Server, port: number, host?: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error),
     );
-    server.listen(port, () => resolvePort((server.address() as AddressInfo).port));
+    server.listen(port, host, () => resolvePort((server.address() as AddressInfo).port));
   });
+}
+
+/** A secret generated once per data folder and kept there (owner-only), like the issuer's keys. */
+async function persistentSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(24).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+async function importHandler(module: string): Promise<Handler> {
+  const file = pathToFileURL(join(repoRoot, 'functions', `${module}.ts`)).href;
+  const mod = (await import(/* @vite-ignore */ file)) as { handler?: unknown };
+  if (typeof mod.handler !== 'function') throw new Error(`functions/${module}.ts does not export a handler`);
+  return mod.handler as Handler;
+}
+
+/** Forwards a request to a locally running app, as the cluster's ingress would. */
+function proxy(req: IncomingMessage, res: ServerResponse, port: number) {
+  const upstream = httpRequest(
+    { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+    res.end('The app did not answer.');
+  });
+  req.pipe(upstream);
 }
 
 /**
  * Starts the whole local platform in this process: DynamoDB Local (child process), the OIDC issuer,
- * and one gateway origin serving /api (route table → handlers), /oidc, /ws and the SPA at /.
+ * the Step Functions endpoint running the DeployProject definition, the local GitOps repository and
+ * reconciler, and one gateway origin serving /api, /ws, /oidc, /git, the apps' `*.localhost` hosts,
+ * and the SPA at /.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   if (options.fresh) await rm(options.dataDir, { recursive: true, force: true });
+  await mkdir(options.dataDir, { recursive: true });
 
   // Claim the port first, so a port in use fails before anything else starts.
   let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
@@ -79,49 +142,191 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port);
   const url = `http://localhost:${port}`;
+  const stops: Array<() => Promise<unknown> | unknown> = [
+    () => new Promise((r) => server.close(r)),
+    () => server.closeAllConnections(),
+  ];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+  };
 
-  const dynamo = await startDynamoDbLocal({
-    dataDir: join(options.dataDir, 'dynamodb'),
-    inMemory: options.inMemory ?? false,
-  }).catch(async (error) => {
-    server.close();
-    throw error;
-  });
   try {
+    const dynamo = await startDynamoDbLocal({
+      dataDir: join(options.dataDir, 'dynamodb'),
+      inMemory: options.inMemory ?? false,
+    });
+    stops.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, TABLE_NAME);
-    Object.assign(
-      process.env,
-      handlerEnvironment({ dynamodbEndpoint: dynamo.endpoint, dataDir: options.dataDir }),
-    );
-    process.env.LOG_LEVEL ??= 'warn';
+
+    const sfn = new LocalStepFunctions({ dataDir: join(options.dataDir, 'stepfunctions') });
+    await sfn.load();
+    const sfnServer = createServer((req, res) => void sfn.handle(req, res));
+    const sfnPort = await listen(sfnServer, 0, '127.0.0.1');
+    stops.push(() => new Promise((r) => sfnServer.close(r)));
+    stops.push(() => sfn.stop());
+    const stepFunctionsEndpoint = `http://127.0.0.1:${sfnPort}`;
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${DEPLOY_PROJECT}`;
 
     const issuer = await createLocalIssuer({ origin: url, dataDir: options.dataDir });
+    const webhookSecret = await persistentSecret(join(options.dataDir, 'webhook-secret'));
+    const samplesFile = join(options.dataDir, 'samples.json');
+    const env: Record<string, string> = {
+      WHARF_MODE: 'local',
+      WHARF_TABLE_NAME: TABLE_NAME,
+      WHARF_DATA_DIR: options.dataDir,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      WHARF_SECRETS_FILE: join(options.dataDir, 'secrets.json'),
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      SFN_ENDPOINT: stepFunctionsEndpoint,
+      WHARF_STATE_MACHINE_ARN: stateMachineArn,
+      WHARF_WS_ENDPOINT: `${url}${MANAGEMENT_PATH}`,
+      WHARF_PLATFORM_DOMAIN: 'localhost',
+      WHARF_IMAGE_REGISTRY: 'registry.localhost/wharf',
+      WHARF_LIVE_URL_TEMPLATE: `http://{host}:${port}`,
+      WHARF_GITHUB_WEBHOOK_SECRET: webhookSecret,
+      WHARF_JWT_ISSUER: issuer.issuer,
+      WHARF_JWT_AUDIENCE: API_AUDIENCE,
+      WHARF_JWKS_URI: issuer.jwksUri,
+      WHARF_SAMPLES_FILE: samplesFile,
+      ...LOCAL_LIMITS,
+    };
+    Object.assign(process.env, env);
+    process.env.LOG_LEVEL ??= 'warn';
+
+    // The GitOps repository, with the Argo CD bootstrap Wharf generates.
+    const gitopsDir = join(options.dataDir, 'gitops.git');
+    const gitops = new LocalGitRepository({ dir: gitopsDir });
+    await gitops.init();
+    await gitops.commit({
+      message: 'Bootstrap: app-of-apps, ApplicationSet',
+      author: { name: 'Wharf', email: 'wharf@localhost' },
+      files: renderBootstrap({
+        repoUrl: `file://${gitopsDir}`,
+        revision: 'main',
+        argoNamespace: 'argocd',
+        workspaces: [],
+      }),
+      deletePaths: ['bootstrap'],
+    });
+
+    // Sample repositories, served over git smart HTTP at /git/<name>.git.
+    const reposDir = join(options.dataDir, 'git');
+    await prepareSampleRepos({ samplesDir: join(repoRoot, 'samples'), reposDir });
+    const samples = await listSamples({ samplesDir: join(repoRoot, 'samples') });
+    await writeFile(
+      samplesFile,
+      JSON.stringify(
+        samples.map((s) => ({ name: s.name, url: `${url}/git/${s.name}.git`, description: s.description })),
+        null,
+        2,
+      ),
+    );
+    const gitHttp = createGitHttpHandler({ reposDir });
+
+    // The reconciler plays Argo CD: it runs what the GitOps repository says at the hosts it names.
+    const reconciler = new LocalReconciler({
+      repoDir: gitopsDir,
+      artifactsDir: join(options.dataDir, 'artifacts'),
+      secrets: new FileSecretStore(env.WHARF_SECRETS_FILE as string),
+      liveUrl: (host) => `http://${host}:${port}`,
+      logDir: join(options.dataDir, 'apps'),
+      readinessTimeoutMs: options.readinessTimeoutMs ?? 20_000,
+    });
+    localReconcilerFor.register(options.dataDir, reconciler);
+    stops.push(() => localReconcilerFor.register(options.dataDir, undefined));
+    stops.push(() => reconciler.stop());
+    await reconciler.start();
+
+    // The handlers: the same modules Lambda runs, loaded once as at a cold start.
     const verifier = makeTokenVerifier({
       issuer: issuer.issuer,
       audience: API_AUDIENCE,
       jwksUri: issuer.jwksUri,
     });
-    const routes = await loadRoutes(httpRoutes, async (module) => {
-      const file = pathToFileURL(join(repoRoot, 'functions', `${module}.ts`)).href;
-      const mod = (await import(/* @vite-ignore */ file)) as { handler?: unknown };
-      if (typeof mod.handler !== 'function')
-        throw new Error(`functions/${module}.ts does not export a handler`);
-      return mod.handler as never;
+    const api = makeApiGateway(await loadRoutes(httpRoutes, importHandler as never), verifier);
+    const taskHandlers = Object.fromEntries(
+      await Promise.all(
+        Object.entries(deployProjectTasks).map(async ([state, module]) => {
+          const handler = await importHandler(module);
+          return [
+            state,
+            (payload: unknown) => handler(payload, lambdaContext(module.replace('/', '-'), 120_000)),
+          ];
+        }),
+      ),
+    );
+    sfn.registerStateMachine({
+      name: DEPLOY_PROJECT,
+      definition: deployProjectDefinition,
+      taskHandlers,
+      waitTimeOverrides: LOCAL_WAITS,
+      retryIntervalOverrides: Object.fromEntries(Object.keys(deployProjectTasks).map((t) => [t, 200])),
     });
-    const api = makeApiGateway(routes, verifier);
-    const webDist = join(repoRoot, 'web', 'dist');
 
+    const authorize = await importHandler(wsRoutes.authorizer);
+    const connect = await importHandler(wsRoutes.$connect);
+    const disconnect = await importHandler(wsRoutes.$disconnect);
+    const messageRoute = await importHandler(wsRoutes.$default);
+    const ws = createWebSocketGateway({
+      domainName: `localhost:${port}`,
+      managementPath: MANAGEMENT_PATH,
+      routes: {
+        // API Gateway runs the REQUEST authorizer before $connect and hands its context on.
+        $connect: async (event: WebSocketEvent, context) => {
+          const rc = event.requestContext as unknown as Record<string, unknown>;
+          let auth: { principalId: string; context?: Record<string, unknown> };
+          try {
+            auth = (await authorize(
+              {
+                type: 'REQUEST',
+                methodArn: `arn:aws:execute-api:${LOCAL_REGION}:000000000000:local/local/$connect`,
+                headers: event.headers,
+                queryStringParameters: event.queryStringParameters,
+                requestContext: rc,
+              },
+              context,
+            )) as typeof auth;
+          } catch {
+            return { statusCode: 401 };
+          }
+          rc.authorizer = { ...auth.context, principalId: auth.principalId };
+          return (await connect(event, context)) as { statusCode: number };
+        },
+        $disconnect: (event, context) => disconnect(event, context) as never,
+        $default: (event, context) => messageRoute(event, context) as never,
+      },
+    });
+    stops.push(() => ws.close());
+    server.on('upgrade', (req, socket, head) => {
+      ws.handleUpgrade(req, socket, head).then(
+        (handled) => handled || socket.destroy(),
+        () => socket.destroy(),
+      );
+    });
+
+    const webDist = join(repoRoot, 'web', 'dist');
     handle = async (req, res) => {
+      const host = (req.headers.host ?? '').split(':')[0]?.toLowerCase() ?? '';
+      if (host.endsWith('.localhost')) {
+        const route = reconciler.route(host);
+        if (route) return proxy(req, res, route.port);
+        res
+          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`No app is deployed at ${host}. Deploy a project in Wharf (${url}) to serve it here.`);
+        return;
+      }
       const requestUrl = new URL(req.url ?? '/', url);
       const path = requestUrl.pathname;
       if (path === '/api' || path.startsWith('/api/')) return api(req, res, requestUrl);
+      if (path.startsWith(`${MANAGEMENT_PATH}/`) && (await ws.handleManagement(req, res))) return;
+      if (path.startsWith('/git/')) return gitHttp(req, res, path.slice('/git'.length) || '/');
       if (path === '/oidc' || path.startsWith('/oidc/')) return issuer.handle(req, res);
       if (path === '/ws') {
         res
           .writeHead(426, { 'content-type': 'application/json' })
-          .end(
-            '{"message":"/ws is reserved for the live log WebSocket, which arrives with the deploy workflow"}',
-          );
+          .end('{"message":"Connect with a WebSocket client"}');
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -136,28 +341,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await writeFile(
         stackFile,
         JSON.stringify(
-          { url, issuer: issuer.issuer, dynamodbEndpoint: dynamo.endpoint, pid: process.pid },
+          {
+            url,
+            issuer: issuer.issuer,
+            dynamodbEndpoint: dynamo.endpoint,
+            stepFunctionsEndpoint,
+            stateMachineArn,
+            pid: process.pid,
+            env,
+          },
           null,
           2,
         ),
+        { mode: 0o600 },
       );
+      stops.push(() => rm(stackFile, { force: true }));
     }
 
     return {
       url,
       issuer: issuer.issuer,
       dynamodbEndpoint: dynamo.endpoint,
+      stepFunctionsEndpoint,
+      stateMachineArn,
       tableName: TABLE_NAME,
-      async stop() {
-        server.closeAllConnections();
-        await new Promise<void>((r) => server.close(() => r()));
-        await dynamo.stop();
-        if (options.writeStackFile) await rm(stackFile, { force: true });
-      },
+      env,
+      webhookSecret,
+      stop: stopAll,
     };
   } catch (error) {
-    server.close();
-    await dynamo.stop();
+    await stopAll();
     throw error;
   }
 }

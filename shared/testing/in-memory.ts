@@ -99,9 +99,16 @@ export class InMemoryProjects implements ProjectRepository {
     this.items.set(project.id, structuredClone(project));
   }
 
-  async get(workspaceId: string, projectId: string) {
+  async get(workspaceId: string, projectId: string, options: { includeDeleted?: boolean } = {}) {
     const p = this.items.get(projectId);
-    return p && p.workspaceId === workspaceId ? structuredClone(p) : undefined;
+    if (!p || p.workspaceId !== workspaceId || (p.deletedAt && !options.includeDeleted)) return undefined;
+    return structuredClone(p);
+  }
+
+  async findByRepository(url: string, branch: string) {
+    return [...this.items.values()].filter(
+      (p) => !p.deletedAt && 'repository' in p && p.repository.url === url && p.repository.branch === branch,
+    );
   }
 
   async list(workspaceId: string, { limit, cursor }: ListOptions) {
@@ -122,8 +129,8 @@ export class InMemoryProjects implements ProjectRepository {
     this.items.set(project.id, structuredClone(project));
   }
 
-  async delete(project: Project) {
-    this.items.delete(project.id);
+  async delete(project: Project, deletedAt: string) {
+    this.items.set(project.id, { ...structuredClone(project), deletedAt });
   }
 }
 
@@ -147,5 +154,6 @@ export function sequentialIds(): IdGenerator {
     projectId: () => next('p'),
     personalWorkspaceId: (userId) => `wpersonal${userId}`.toLowerCase().replace(/[^a-z0-9]/g, ''),
     token: () => next('t'),
+    runId: () => next('r'),
   };
 }

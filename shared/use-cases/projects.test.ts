@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DomainError } from '../errors.ts';
 import { projectSchemas } from '../schemas/project.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
+import { FakeGitOps, InMemoryRuns } from '../testing/in-memory-deploy.ts';
 import { makeGetMe } from './me.ts';
 import { makeCreateProject, makeDeleteProject, makeGetProject, makeUpdateProject } from './projects.ts';
 import { makeCreateWorkspace } from './workspaces.ts';
@@ -98,13 +99,15 @@ describe('projects', () => {
   it('deletes only with the name as confirmation, and removes its secrets', async () => {
     const { deps, ws, create } = await setup();
     const created = await create(alice, ws.id, monolith());
-    const del = makeDeleteProject(deps);
+    const gitops = new FakeGitOps();
+    const del = makeDeleteProject({ ...deps, runs: new InMemoryRuns(), gitops });
     expect(await failure(del(alice, ws.id, created.id, undefined))).toEqual({
       code: 'project.confirmation_required',
       field: 'confirm',
     });
     await del(alice, ws.id, created.id, 'web');
     expect(deps.secrets.values.size).toBe(0);
+    expect(gitops.commits[0]?.change.deletePaths).toEqual([`apps/${ws.id}/alice/web/production`]);
     expect(await failure(makeGetProject(deps)(alice, ws.id, created.id))).toEqual({
       code: 'project.not_found',
       field: undefined,

@@ -1,5 +1,7 @@
+import type { GitOpsRepository, RunRepository } from '../deploy-ports.ts';
 import type { EnvVarView, Identity, Project, ProjectView, StoredEnvVar, Workspace } from '../domain.ts';
-import { invalid, notFound } from '../errors.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
+import { gitopsPath } from '../manifests/names.ts';
 import { workspaceNamespace } from '../naming.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
 import { formatIssue, type Mode } from '../schemas/common.ts';
@@ -176,8 +178,17 @@ export function makeUpdateProject(deps: ProjectDeps) {
   };
 }
 
-/** Deleting needs `confirm` equal to the project's name: the API's guard against a slip. */
-export function makeDeleteProject(deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets'>) {
+/**
+ * Deleting needs `confirm` equal to the project's name: the API's guard against a slip. The project's
+ * folders leave the GitOps repository in one commit (so Argo CD prunes what ran), its secrets are
+ * deleted, and its runs and releases stay readable. Not while a deploy of it is in progress.
+ */
+export function makeDeleteProject(
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets' | 'clock'> & {
+    runs: RunRepository;
+    gitops: GitOpsRepository;
+  },
+) {
   return async (identity: Identity, workspaceId: string, projectId: string, confirm: string | undefined) => {
     await requireMember(deps.workspaces, workspaceId, identity.userId);
     const project = await deps.projects.get(workspaceId, projectId);
@@ -189,7 +200,28 @@ export function makeDeleteProject(deps: Pick<ProjectDeps, 'workspaces' | 'projec
         'confirm',
       );
     }
-    await deps.projects.delete(project);
+    for (const environment of project.environments) {
+      const env = await deps.runs.getEnvironment(project.id, environment);
+      if (env.activeRunId) {
+        throw conflict(
+          'project.deploy_in_progress',
+          `Run ${env.activeRunId} is deploying ${project.name}; wait for it to finish.`,
+        );
+      }
+    }
+    const paths = project.environments.map((environment) =>
+      gitopsPath({ workspaceId, userId: project.createdBy, projectName: project.name, environment }),
+    );
+    await deps.gitops.commit({
+      message: `Delete ${project.name}\n\nRemoved by ${identity.userId}; Argo CD prunes what it ran.`,
+      author: {
+        name: identity.name ?? identity.username,
+        email: identity.email ?? `${identity.userId}@users.wharf.invalid`,
+      },
+      files: [],
+      deletePaths: paths,
+    });
+    await deps.projects.delete(project, deps.clock.now().toISOString());
     await deleteSecrets(deps.secrets, secretRefs(project.env));
   };
 }

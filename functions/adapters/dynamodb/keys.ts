@@ -12,6 +12,17 @@
  * | get a project                          | GetItem   | pk=WS#<workspaceId>, sk=PROJECT#<projectId>      |
  * | list a workspace's projects (paged)    | Query     | pk=WS#<workspaceId>, sk begins_with PROJECT#     |
  * | project name is unique in a workspace  | Put (txn) | pk=WS#<workspaceId>, sk=PROJECTNAME#<name>, cond |
+ * | projects tracking a repo+branch (hook)  | Query gsi1| gsi1pk=REPO#<url>#<branch>                      |
+ * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
+ * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
+ * | a project's runs, newest first (paged) | Query     | pk=PROJECT#<projectId>, sk begins_with RUN#, desc|
+ * | deploy turn + release counter per env  | GetItem   | pk=PROJECT#<projectId>, sk=ENV#<environment>     |
+ * | a release                              | Query gsi1| gsi1pk=RELEASE#<releaseId>                       |
+ * | an env's releases, newest first (paged)| Query     | pk=PROJECT#<projectId>, sk begins_with RELEASE#<env>#, desc |
+ * | a run's log lines after N              | Query     | pk=RUNLOG#<runId>, sk > <N padded> (chunks)      |
+ * | a WebSocket connection                 | GetItem   | pk=CONN#<connectionId>, sk=CONN                  |
+ * | who watches a run / a workspace        | Query     | pk=WATCH#RUN#<runId> / WATCH#WS#<workspaceId>    |
+ * | webhook delivery seen before           | Put cond  | pk=DELIVERY#<deliveryId>, sk=DELIVERY (TTL)      |
  *
  * No request path scans.
  */
@@ -32,7 +43,53 @@ export const keys = {
     pk: `WS#${workspaceId}`,
     sk: `PROJECTNAME#${name}`,
   }),
+  projectRepoIndex: (repositoryUrl: string, branch: string, workspaceId: string, projectId: string) => ({
+    gsi1pk: repoIndexKey(repositoryUrl, branch),
+    gsi1sk: `PROJECT#${workspaceId}#${projectId}`,
+  }),
+  run: (projectId: string, runId: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `RUN#${runId}`,
+    gsi1pk: `RUN#${runId}`,
+    gsi1sk: 'RUN',
+  }),
+  environment: (projectId: string, environment: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `ENV#${environment}`,
+  }),
+  release: (projectId: string, environment: string, number: number, releaseId: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `RELEASE#${environment}#${String(number).padStart(8, '0')}`,
+    gsi1pk: `RELEASE#${releaseId}`,
+    gsi1sk: `PROJECT#${projectId}`,
+  }),
+  logChunk: (runId: string, lastSeq: number) => ({ pk: `RUNLOG#${runId}`, sk: seqKey(lastSeq) }),
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  runWatch: (runId: string, connectionId: string) => ({
+    pk: `WATCH#RUN#${runId}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  workspaceWatch: (workspaceId: string, connectionId: string) => ({
+    pk: `WATCH#WS#${workspaceId}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  delivery: (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }),
 } as const;
+
+export const seqKey = (seq: number) => String(seq).padStart(12, '0');
+
+export const repoIndexKey = (repositoryUrl: string, branch: string) =>
+  `REPO#${normalizeRepositoryUrl(repositoryUrl)}#${branch}`;
+
+/** One spelling per repository, so a webhook's URL finds the projects that track it. */
+export function normalizeRepositoryUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname.replace(/\/+$/, '').replace(/\.git$/, '')}`.toLowerCase();
+  } catch {
+    return url.toLowerCase();
+  }
+}
 
 export const prefixes = {
   workspacePartition: (workspaceId: string) => `WS#${workspaceId}`,
@@ -40,6 +97,12 @@ export const prefixes = {
   member: 'MEMBER#',
   project: 'PROJECT#',
   workspace: 'WS#',
+  projectPartition: (projectId: string) => `PROJECT#${projectId}`,
+  run: 'RUN#',
+  releases: (environment: string) => `RELEASE#${environment}#`,
+  runLog: (runId: string) => `RUNLOG#${runId}`,
+  runWatchers: (runId: string) => `WATCH#RUN#${runId}`,
+  workspaceWatchers: (workspaceId: string) => `WATCH#WS#${workspaceId}`,
 } as const;
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'] as const;

@@ -4,8 +4,32 @@ import { conflict } from '../../../shared/errors.ts';
 import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { decodeCursor, encodeCursor, failedConditions, isConditionFailure, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
+import { GSI1 } from './table.ts';
 
-/** Projects, with a name-lock item per name so uniqueness holds atomically (no check-then-write). */
+const projectItem = (project: Project) => ({
+  ...keys.project(project.workspaceId, project.id),
+  ...('repository' in project
+    ? keys.projectRepoIndex(
+        project.repository.url,
+        project.repository.branch,
+        project.workspaceId,
+        project.id,
+      )
+    : {}),
+  entity: 'project',
+  ...project,
+});
+
+const deletedKey = (workspaceId: string, projectId: string) => ({
+  pk: keys.project(workspaceId, projectId).pk,
+  sk: `DELETED${keys.project(workspaceId, projectId).sk}`,
+});
+
+/**
+ * Projects, with a name-lock item per name so uniqueness holds atomically (no check-then-write).
+ * A deleted project moves to a DELETEDPROJECT# key: out of lists and the repository index, its name
+ * free again, but still readable for its run and release history.
+ */
 export class DynamoProjects implements ProjectRepository {
   constructor(private readonly table: TableRef) {}
 
@@ -29,7 +53,7 @@ export class DynamoProjects implements ProjectRepository {
             {
               Put: {
                 TableName,
-                Item: { ...keys.project(project.workspaceId, project.id), entity: 'project', ...project },
+                Item: projectItem(project),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -58,11 +82,36 @@ export class DynamoProjects implements ProjectRepository {
     }
   }
 
-  async get(workspaceId: string, projectId: string) {
+  async get(workspaceId: string, projectId: string, options: { includeDeleted?: boolean } = {}) {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.project(workspaceId, projectId) }),
     );
-    return Item ? fromItem<Project>(Item) : undefined;
+    if (Item) return fromItem<Project>(Item);
+    if (!options.includeDeleted) return undefined;
+    const deleted = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: deletedKey(workspaceId, projectId) }),
+    );
+    return deleted.Item ? fromItem<Project>(deleted.Item) : undefined;
+  }
+
+  async findByRepository(repositoryUrl: string, branch: string) {
+    const { gsi1pk } = keys.projectRepoIndex(repositoryUrl, branch, '', '');
+    const items: Project[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': gsi1pk },
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []).map((i) => fromItem<Project>(i)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
   }
 
   async list(workspaceId: string, { limit, cursor }: ListOptions) {
@@ -87,7 +136,7 @@ export class DynamoProjects implements ProjectRepository {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.project(project.workspaceId, project.id), entity: 'project', ...project },
+          Item: projectItem(project),
           ConditionExpression: 'revision = :previous',
           ExpressionAttributeValues: { ':previous': project.revision - 1 },
         }),
@@ -103,13 +152,32 @@ export class DynamoProjects implements ProjectRepository {
     }
   }
 
-  async delete(project: Project) {
+  async delete(project: Project, deletedAt: string) {
     const TableName = this.table.tableName;
+    const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = projectItem(project);
     await this.table.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName, Key: keys.project(project.workspaceId, project.id) } },
+          {
+            Delete: {
+              TableName,
+              Key: keys.project(project.workspaceId, project.id),
+              ConditionExpression: 'revision = :revision',
+              ExpressionAttributeValues: { ':revision': project.revision },
+            },
+          },
           { Delete: { TableName, Key: keys.projectName(project.workspaceId, project.name) } },
+          {
+            Put: {
+              TableName,
+              Item: {
+                ...rest,
+                ...deletedKey(project.workspaceId, project.id),
+                entity: 'deletedProject',
+                deletedAt,
+              },
+            },
+          },
         ],
       }),
     );

@@ -12,6 +12,18 @@ export const randomIds: IdGenerator = {
   personalWorkspaceId: (userId) =>
     `w${encode(createHash('sha256').update(`personal:${userId}`).digest(), 12)}`,
   token: () => encode(randomBytes(10), 10),
+  runId: () => `r${timeSortable(Date.now())}${encode(randomBytes(8), 8)}`,
 };
+
+/** Milliseconds since the epoch in 10 base32 digits: lexicographic order is time order. */
+export function timeSortable(ms: number): string {
+  let out = '';
+  let n = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[n % 32] + out;
+    n = Math.floor(n / 32);
+  }
+  return out;
+}
 
 export const systemClock: Clock = { now: () => new Date() };

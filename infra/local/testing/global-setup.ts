@@ -8,7 +8,11 @@ export interface ProvidedStack {
   url: string;
   issuer: string;
   dynamodbEndpoint: string;
+  stepFunctionsEndpoint: string;
   dataDir: string;
+  webhookSecret: string;
+  /** The handlers' environment, for tests that invoke handlers directly. */
+  env: Record<string, string>;
 }
 
 declare module 'vitest' {
@@ -20,12 +24,16 @@ declare module 'vitest' {
 /** One local platform (in-memory DynamoDB Local, issuer, gateway) shared by the test files. */
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'wharf-test-'));
-  const stack = await startLocalStack({ port: 0, dataDir, inMemory: true });
+  process.env.LOG_LEVEL ??= 'error';
+  const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, readinessTimeoutMs: 5000 });
   project.provide('wharf', {
     url: stack.url,
     issuer: stack.issuer,
     dynamodbEndpoint: stack.dynamodbEndpoint,
+    stepFunctionsEndpoint: stack.stepFunctionsEndpoint,
     dataDir,
+    webhookSecret: stack.webhookSecret,
+    env: stack.env,
   });
   return async () => {
     await stack.stop();

@@ -1,0 +1,125 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Connection, ConnectionRepository, WebhookDeliveries } from '../../../shared/deploy-ports.ts';
+import { isConditionFailure, type TableRef } from './client.ts';
+import { fromItem, keys, prefixes } from './keys.ts';
+
+/** API Gateway closes WebSocket connections after 2 hours; items expire a little after that. */
+const CONNECTION_TTL_SECONDS = 3 * 3600;
+const expiresAt = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+
+type Target = { runId: string } | { workspaceId: string };
+const watchKey = (target: Target, connectionId: string) =>
+  'runId' in target
+    ? keys.runWatch(target.runId, connectionId)
+    : keys.workspaceWatch(target.workspaceId, connectionId);
+
+export class DynamoConnections implements ConnectionRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async save(connection: Connection) {
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: {
+          ...keys.connection(connection.connectionId),
+          entity: 'connection',
+          ...connection,
+          expiresAt: expiresAt(CONNECTION_TTL_SECONDS),
+        },
+      }),
+    );
+  }
+
+  async get(connectionId: string) {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: keys.connection(connectionId) }),
+    );
+    if (!Item) return undefined;
+    const { watches: _w, ...connection } = fromItem<Connection & { watches?: unknown }>(Item);
+    return connection;
+  }
+
+  async remove(connectionId: string) {
+    const { Attributes } = await this.table.doc.send(
+      new DeleteCommand({
+        TableName: this.table.tableName,
+        Key: keys.connection(connectionId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const watches = (Attributes?.watches as Set<string> | undefined) ?? new Set<string>();
+    await Promise.all(
+      [...watches].map((pk) =>
+        this.table.doc.send(
+          new DeleteCommand({ TableName: this.table.tableName, Key: { pk, sk: `CONN#${connectionId}` } }),
+        ),
+      ),
+    );
+  }
+
+  async watch(connectionId: string, target: Target) {
+    const key = watchKey(target, connectionId);
+    try {
+      // The connection remembers its watches (for cleanup on disconnect); it must still exist.
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'ADD watches :w',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':w': new Set([key.pk]) },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      throw error;
+    }
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { ...key, entity: 'watch', connectionId, expiresAt: expiresAt(CONNECTION_TTL_SECONDS) },
+      }),
+    );
+  }
+
+  async watchers(target: Target) {
+    const pk =
+      'runId' in target ? prefixes.runWatchers(target.runId) : prefixes.workspaceWatchers(target.workspaceId);
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'connectionId',
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(item.connectionId as string);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return ids;
+  }
+}
+
+export class DynamoWebhookDeliveries implements WebhookDeliveries {
+  constructor(private readonly table: TableRef) {}
+
+  async claim(deliveryId: string) {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.delivery(deliveryId), entity: 'delivery', expiresAt: expiresAt(24 * 3600) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,251 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Release, Run } from '../../../shared/deploy.ts';
+import type { EnvironmentState, RunRepository } from '../../../shared/deploy-ports.ts';
+import { conflict } from '../../../shared/errors.ts';
+import type { Environment } from '../../../shared/naming.ts';
+import { decodeCursor, encodeCursor, failedConditions, isConditionFailure, type TableRef } from './client.ts';
+import { fromItem, keys, prefixes } from './keys.ts';
+import { GSI1 } from './table.ts';
+
+/** Runs, the per-environment deploy turn, and releases. */
+export class DynamoRuns implements RunRepository {
+  constructor(private readonly table: TableRef) {}
+
+  async create(run: Run) {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.run(run.projectId, run.id), entity: 'run', ...run },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw conflict('run.exists', `Run ${run.id} exists already.`);
+      throw error;
+    }
+  }
+
+  async get(projectId: string, runId: string) {
+    const { pk, sk } = keys.run(projectId, runId);
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return Item ? fromItem<Run>(Item) : undefined;
+  }
+
+  async find(runId: string) {
+    const { Items } = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.run('', runId).gsi1pk },
+        Limit: 1,
+      }),
+    );
+    return Items?.[0] ? fromItem<Run>(Items[0]) : undefined;
+  }
+
+  async list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
+    const pk = prefixes.projectPartition(projectId);
+    const result = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': pk, ':run': prefixes.run },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, pk),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((i) => fromItem<Run>(i)),
+      nextCursor: encodeCursor(
+        result.LastEvaluatedKey && { pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk },
+      ),
+    };
+  }
+
+  async replace(next: Run, expected: Run) {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.run(next.projectId, next.id), entity: 'run', ...next },
+          ConditionExpression: 'updatedAt = :expected AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({
+        TableName: this.table.tableName,
+        Key: keys.environment(projectId, environment),
+        ConsistentRead: true,
+      }),
+    );
+    const state = Item ? fromItem<EnvironmentState>(Item) : undefined;
+    return { projectId, environment, releaseCount: 0, ...state };
+  }
+
+  private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    try {
+      await this.table.doc.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  takeTurn(projectId: string, environment: Environment, runId: string, expectedActive: string | undefined) {
+    return this.conditional({
+      TableName: this.table.tableName,
+      Key: keys.environment(projectId, environment),
+      UpdateExpression:
+        'SET activeRunId = :run, projectId = :project, environment = :env, entity = :entity, releaseCount = if_not_exists(releaseCount, :zero) REMOVE queuedRunId',
+      ConditionExpression: expectedActive
+        ? 'activeRunId = :expected AND (attribute_not_exists(queuedRunId) OR queuedRunId <= :run)'
+        : 'attribute_not_exists(activeRunId) AND (attribute_not_exists(queuedRunId) OR queuedRunId <= :run)',
+      ExpressionAttributeValues: {
+        ':run': runId,
+        ':project': projectId,
+        ':env': environment,
+        ':entity': 'environment',
+        ':zero': 0,
+        ...(expectedActive ? { ':expected': expectedActive } : {}),
+      },
+    });
+  }
+
+  queue(projectId: string, environment: Environment, runId: string, expectedQueued: string | undefined) {
+    return this.conditional({
+      TableName: this.table.tableName,
+      Key: keys.environment(projectId, environment),
+      UpdateExpression:
+        'SET queuedRunId = :run, projectId = :project, environment = :env, entity = :entity, releaseCount = if_not_exists(releaseCount, :zero)',
+      ConditionExpression: expectedQueued ? 'queuedRunId = :expected' : 'attribute_not_exists(queuedRunId)',
+      ExpressionAttributeValues: {
+        ':run': runId,
+        ':project': projectId,
+        ':env': environment,
+        ':entity': 'environment',
+        ':zero': 0,
+        ...(expectedQueued ? { ':expected': expectedQueued } : {}),
+      },
+    });
+  }
+
+  async releaseTurn(projectId: string, environment: Environment, runId: string) {
+    await this.conditional({
+      TableName: this.table.tableName,
+      Key: keys.environment(projectId, environment),
+      UpdateExpression: 'REMOVE activeRunId',
+      ConditionExpression: 'activeRunId = :run',
+      ExpressionAttributeValues: { ':run': runId },
+    });
+  }
+
+  async recordRelease(release: Release): Promise<Release> {
+    const TableName = this.table.tableName;
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: {
+                  ...keys.release(release.projectId, release.environment, release.number, release.id),
+                  entity: 'release',
+                  ...release,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName,
+                Key: keys.environment(release.projectId, release.environment),
+                UpdateExpression:
+                  'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity',
+                ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
+                ExpressionAttributeValues: {
+                  ':n': release.number,
+                  ':previous': release.number - 1,
+                  ':id': release.id,
+                  ':project': release.projectId,
+                  ':env': release.environment,
+                  ':entity': 'environment',
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return release;
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.length) {
+        const existing = await this.getRelease(release.projectId, release.id);
+        if (existing) return existing; // a retry of the same task: already recorded
+        throw conflict(
+          'release.number_taken',
+          `Release number ${release.number} is taken; the deploy turn was not held.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async getRelease(projectId: string, releaseId: string) {
+    const { Items } = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :project',
+        ExpressionAttributeValues: { ':pk': `RELEASE#${releaseId}`, ':project': `PROJECT#${projectId}` },
+      }),
+    );
+    return Items?.[0] ? fromItem<Release>(Items[0]) : undefined;
+  }
+
+  async listReleases(
+    projectId: string,
+    environment: Environment,
+    page: { limit: number; cursor?: string | undefined },
+  ) {
+    const pk = prefixes.projectPartition(projectId);
+    const result = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefixes.releases(environment) },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, pk),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((i) => fromItem<Release>(i)),
+      nextCursor: encodeCursor(
+        result.LastEvaluatedKey && { pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk },
+      ),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { WorkflowEngine, WorkflowInput } from '../../../shared/deploy-ports.ts';
+
+/** Starts DeployProject executions, named after their run, so operators go from a run to its execution. */
+export class StepFunctionsWorkflow implements WorkflowEngine {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  private executionArn(name: string) {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  async start(input: WorkflowInput) {
+    try {
+      const out = await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: input.runId,
+          input: JSON.stringify(input),
+        }),
+      );
+      return { executionArn: out.executionArn ?? this.executionArn(input.runId) };
+    } catch (error) {
+      // Started already (a retried request): the run's execution exists under its name.
+      if (error instanceof ExecutionAlreadyExists) return { executionArn: this.executionArn(input.runId) };
+      throw error;
+    }
+  }
+
+  async isRunning(executionArn: string) {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING';
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return false;
+      throw error;
+    }
+  }
+}

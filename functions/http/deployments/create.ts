@@ -1,0 +1,10 @@
+import { deployRequestSchema } from '../../../shared/schemas/deployment.ts';
+import { makeRequestDeploy } from '../../../shared/use-cases/deployments.ts';
+import { deps } from '../../lib/deps.ts';
+import { httpHandler, json } from '../../lib/handler.ts';
+
+const requestDeploy = makeRequestDeploy(deps());
+
+export const handler = httpHandler({ body: deployRequestSchema }, async ({ identity, path, body }) =>
+  json(202, await requestDeploy(identity, path.workspaceId as string, path.projectId as string, body)),
+);

@@ -1,0 +1,12 @@
+import { makeGetRun } from '../../../shared/use-cases/deployments.ts';
+import { deps } from '../../lib/deps.ts';
+import { httpHandler, json } from '../../lib/handler.ts';
+
+const getRun = makeGetRun(deps());
+
+export const handler = httpHandler({}, async ({ identity, path }) =>
+  json(
+    200,
+    await getRun(identity, path.workspaceId as string, path.projectId as string, path.runId as string),
+  ),
+);

@@ -1,0 +1,19 @@
+import { logsQuerySchema } from '../../../shared/schemas/deployment.ts';
+import { makeGetRunLogs } from '../../../shared/use-cases/deployments.ts';
+import { deps } from '../../lib/deps.ts';
+import { httpHandler, json } from '../../lib/handler.ts';
+
+const getRunLogs = makeGetRunLogs(deps());
+
+export const handler = httpHandler({ query: logsQuerySchema }, async ({ identity, path, query }) =>
+  json(
+    200,
+    await getRunLogs(
+      identity,
+      path.workspaceId as string,
+      path.projectId as string,
+      path.runId as string,
+      query,
+    ),
+  ),
+);

@@ -1,0 +1,17 @@
+import { readFile } from 'node:fs/promises';
+import { notFound } from '../../../shared/errors.ts';
+import { deps } from '../../lib/deps.ts';
+import { httpHandler, json } from '../../lib/handler.ts';
+
+const { mode, env } = deps();
+
+/**
+ * Sample repositories, local platform only: the local stack serves them over git smart HTTP and
+ * writes their catalog (name, clone URL, description) to WHARF_SAMPLES_FILE at start.
+ */
+export const handler = httpHandler({}, async () => {
+  const file = env.WHARF_SAMPLES_FILE;
+  if (mode !== 'local' || !file)
+    throw notFound('samples.local_only', 'Sample repositories exist only on the local platform.');
+  return json(200, { items: JSON.parse(await readFile(file, 'utf8')) });
+});

@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import { makeLive } from '../../shared/use-cases/live.ts';
+import { deps } from './deps.ts';
+import { logger } from './logger.ts';
+
+export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
+    authorizer?: { principalId?: string; userId?: string };
+  };
+};
+
+let live: ReturnType<typeof makeLive> | undefined;
+function liveChannel() {
+  live ??= makeLive(deps());
+  return live;
+}
+
+/**
+ * The one way to write a WebSocket route handler: the connection id, the live channel, a status.
+ * No body is returned: the routes have no route response, replies go through postToConnection.
+ */
+export function wsHandler(fn: (live: ReturnType<typeof makeLive>, event: WebSocketEvent) => Promise<number>) {
+  liveChannel();
+  return middy<WebSocketEvent, { statusCode: number }, Error, Context>().handler(async (event) => {
+    try {
+      return { statusCode: await fn(liveChannel(), event) };
+    } catch (error) {
+      logger.error('websocket route failed', { route: event.requestContext.routeKey, error });
+      return { statusCode: 500 };
+    }
+  });
+}

@@ -1,0 +1,3 @@
+import { sfnTask } from '../lib/sfn-handler.ts';
+
+export const handler = sfnTask('release', (tasks, state) => tasks.recordRelease(state));

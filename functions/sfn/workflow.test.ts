@@ -1,0 +1,249 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Run } from '../../shared/deploy.ts';
+import type { Project } from '../../shared/domain.ts';
+import { projectSchemas } from '../../shared/schemas/project.ts';
+import { alice, inMemoryDeps } from '../../shared/testing/fixtures.ts';
+import {
+  FakeBuild,
+  FakeGitOps,
+  FakeSync,
+  FakeWorkflow,
+  InMemoryRunLogs,
+  InMemoryRuns,
+  RecordingPublisher,
+} from '../../shared/testing/in-memory-deploy.ts';
+import { makeRequestDeploy, makeRequestRollback } from '../../shared/use-cases/deployments.ts';
+import { makeGetMe } from '../../shared/use-cases/me.ts';
+import { makeCreateProject } from '../../shared/use-cases/projects.ts';
+import { makeRunJournal } from '../../shared/use-cases/run-journal.ts';
+import { makeWorkflowTasks } from '../../shared/use-cases/workflow-tasks.ts';
+import { deployProjectDefinition, deployProjectTasks, deployProjectWaits } from './definition.ts';
+
+/**
+ * The real DeployProject definition, run by aws-local-stepfunctions, with the real workflow use cases
+ * on in-memory fakes of every port: the paths an operator would see in the console.
+ */
+function setup() {
+  const base = inMemoryDeps();
+  const runs = new InMemoryRuns();
+  const logs = new InMemoryRunLogs();
+  const events = new RecordingPublisher();
+  const build = new FakeBuild();
+  const gitops = new FakeGitOps();
+  const sync = new FakeSync();
+  const workflow = new FakeWorkflow();
+  const journal = makeRunJournal({ runs, logs, events, clock: { now: () => new Date() } });
+  const tasks = makeWorkflowTasks({
+    ...base,
+    runs,
+    build,
+    gitops,
+    sync,
+    workflow,
+    journal,
+    clock: { now: () => new Date() },
+    platform: {
+      domain: 'apps.test',
+      imageRegistry: 'registry.test/wharf',
+      clusterIssuer: 'letsencrypt',
+      secretStore: 'wharf',
+    },
+    limits: { turnWaits: 500, buildPolls: 500, syncChecks: 5 },
+  });
+  const machine = new StateMachine(JSON.parse(deployProjectDefinition), {
+    validationOptions: { checkArn: false },
+  });
+  const handlers = Object.fromEntries(
+    Object.keys(deployProjectTasks).map((state) => {
+      const method = (state.charAt(0).toLowerCase() + state.slice(1)) as keyof typeof tasks;
+      const key = {
+        StartRun: 'turn',
+        TriggerBuild: 'build',
+        PollBuild: 'build',
+        CommitDesiredState: 'gitops',
+        CheckSync: 'sync',
+        RecordRelease: 'release',
+        RollBackToPrevious: 'rollback',
+      }[state];
+      return [
+        state,
+        async (input: { Payload: Record<string, unknown> }) => {
+          const result = await (tasks[method] as (s: unknown) => Promise<unknown>)(input.Payload);
+          return { Payload: key ? { ...input.Payload, [key]: result } : input.Payload };
+        },
+      ];
+    }),
+  );
+  const execute = (input: Record<string, unknown>) =>
+    machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: Object.fromEntries(deployProjectWaits.map((w) => [w, 5])),
+        retryIntervalOverrides: Object.fromEntries(Object.keys(deployProjectTasks).map((t) => [t, 1])),
+      },
+      noThrowOnAbort: true,
+    });
+  const deploymentDeps = { ...base, runs, logs, workflow, journal };
+  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps };
+}
+
+type Setup = ReturnType<typeof setup>;
+let s: Setup;
+let project: Project;
+
+async function deployAndRun(extra: Record<string, unknown> = {}) {
+  const run = await makeRequestDeploy(s.deploymentDeps)(alice, project.workspaceId, project.id, {
+    environment: 'production',
+    ...extra,
+  });
+  const input = s.workflow.started.at(-1);
+  const execution = s.execute(input as never);
+  const outcome = await execution.result.then(
+    (output) => ({ ok: true, output }),
+    // aws-local-stepfunctions wraps the Fail state's error; its name is the ASL Error.
+    (error: Error) => ({ ok: false, error: (error.cause as Error | undefined)?.name ?? error.name }),
+  );
+  return { run: (await s.runs.get(project.id, run.id)) as Run, outcome };
+}
+
+beforeEach(async () => {
+  s = setup();
+  const me = await makeGetMe(s.base)(alice);
+  const workspaceId = me.workspaces[0]?.id as string;
+  const view = await makeCreateProject(s.base)(
+    alice,
+    workspaceId,
+    projectSchemas('local').create.parse({
+      name: 'storefront',
+      type: 'monolith',
+      repository: { url: 'https://github.com/acme/storefront.git' },
+      port: 3000,
+      env: [{ name: 'API_KEY', value: 'x', secret: true }],
+    }),
+  );
+  project = (await s.base.projects.get(workspaceId, view.id)) as Project;
+});
+
+describe('DeployProject on aws-local-stepfunctions', () => {
+  it('builds, commits once, waits for sync, records release 1 and ends deployed', async () => {
+    const { run, outcome } = await deployAndRun();
+    expect(outcome.ok).toBe(true);
+    expect(run.status).toBe('deployed');
+    expect(run.steps.map((st) => `${st.name}:${st.status}`)).toEqual([
+      'queue:succeeded',
+      'build:succeeded',
+      'push:succeeded',
+      'gitops:succeeded',
+      'sync:succeeded',
+    ]);
+    expect(s.gitops.commits).toHaveLength(1);
+    const files = [...(s.gitops.commits[0]?.files.keys() ?? [])];
+    expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual([
+      'manifests.yaml',
+      'release.json',
+      'values.yaml',
+    ]);
+    expect(JSON.stringify([...(s.gitops.commits[0]?.files.values() ?? [])])).not.toContain('"x"');
+    const releases = await s.runs.listReleases(project.id, 'production', { limit: 10 });
+    expect(releases.items).toMatchObject([
+      { number: 1, runId: run.id, gitopsCommit: s.gitops.commits[0]?.id },
+    ]);
+    expect(s.logs.text(run.id)).toEqual(expect.arrayContaining(['step 1', 'step 2']));
+    const statuses = s.events.events
+      .filter((e) => e.type === 'status')
+      .map((e) => e.type === 'status' && e.status);
+    expect(statuses).toEqual(
+      expect.arrayContaining(['building', 'pushing', 'updating_gitops', 'syncing', 'deployed']),
+    );
+    expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
+  });
+
+  it('fails the run with the build reason and a hint, and frees the turn', async () => {
+    s.build.outcome = 'failed';
+    const { run, outcome } = await deployAndRun();
+    expect(outcome).toEqual({ ok: false, error: 'DeployFailed' });
+    expect(run).toMatchObject({ status: 'failed', failureReason: 'npm run build exited with code 1' });
+    expect(run.hint).toContain('Fix the build');
+    expect(s.gitops.commits).toHaveLength(0);
+    expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
+  });
+
+  it('rolls a degraded rollout back to the previous release, and fails the first one that has none', async () => {
+    s.sync.health = 'Degraded';
+    const first = await deployAndRun();
+    expect(first.run).toMatchObject({ status: 'failed' });
+    expect(first.run.failureReason).toContain('readiness probe failed');
+
+    s.sync.health = 'Healthy';
+    const good = await deployAndRun();
+    expect(good.run.status).toBe('deployed');
+
+    s.sync.health = 'Degraded';
+    const bad = await deployAndRun();
+    expect(bad.outcome).toEqual({ ok: false, error: 'RolloutFailed' });
+    expect(bad.run).toMatchObject({ status: 'rolled_back', failureReason: 'readiness probe failed' });
+    const last = s.gitops.commits.at(-1);
+    const goodCommit = s.gitops.commits.find((c) => c.id === good.run.gitopsCommit);
+    expect([...(last?.files.entries() ?? [])]).toEqual([...(goodCommit?.files.entries() ?? [])]);
+    expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
+  });
+
+  it('rolls back to an earlier release by re-committing it, without a build', async () => {
+    const one = await deployAndRun();
+    await deployAndRun();
+    const buildsBefore = s.build.started.length;
+    const rollback = await makeRequestRollback(s.deploymentDeps)(
+      alice,
+      project.workspaceId,
+      project.id,
+      one.run.releaseId as string,
+    );
+    await s.execute(s.workflow.started.at(-1) as never).result;
+    const done = (await s.runs.get(project.id, rollback.id)) as Run;
+    expect(done.status).toBe('deployed');
+    expect(s.build.started.length).toBe(buildsBefore);
+    const restored = s.gitops.commits.at(-1);
+    const original = s.gitops.commits.find((c) => c.id === one.run.gitopsCommit);
+    const manifests = (c: typeof restored) =>
+      [...(c?.files.entries() ?? [])].filter(([p]) => p.endsWith('manifests.yaml'));
+    expect(manifests(restored)).toEqual(manifests(original));
+    const releases = (await s.runs.listReleases(project.id, 'production', { limit: 10 })).items;
+    expect(releases[0]).toMatchObject({
+      number: 3,
+      kind: 'rollback',
+      rollbackOf: one.run.releaseId,
+      image: one.run.image,
+    });
+  });
+
+  it('runs one deploy per environment at a time; a newer queued deploy supersedes an older one', async () => {
+    const request = makeRequestDeploy(s.deploymentDeps);
+    const building = async (id: string) => {
+      while ((await s.runs.get(project.id, id))?.status !== 'building')
+        await new Promise((r) => setTimeout(r, 5));
+    };
+    s.build.hold = true;
+    const first = await request(alice, project.workspaceId, project.id, { environment: 'production' });
+    const firstExec = s.execute(s.workflow.started.at(-1) as never);
+    await building(first.id);
+    const second = await request(alice, project.workspaceId, project.id, { environment: 'production' });
+    const secondExec = s.execute(s.workflow.started.at(-1) as never);
+    await new Promise((r) => setTimeout(r, 20));
+    const third = await request(alice, project.workspaceId, project.id, { environment: 'production' });
+    const thirdExec = s.execute(s.workflow.started.at(-1) as never);
+    await new Promise((r) => setTimeout(r, 50));
+    s.build.hold = false;
+    await Promise.allSettled([firstExec.result, secondExec.result, thirdExec.result]);
+    const status = async (id: string) => (await s.runs.get(project.id, id))?.status;
+    expect(await status(first.id)).toBe('deployed');
+    expect(await status(second.id)).toBe('superseded');
+    expect(await status(third.id)).toBe('deployed');
+    // Never interleaved: the third run started building only after the first finished.
+    const firstDone = (await s.runs.get(project.id, first.id))?.finishedAt as string;
+    const thirdBuild = (await s.runs.get(project.id, third.id))?.steps.find((st) => st.name === 'build')
+      ?.startedAt as string;
+    expect(thirdBuild >= firstDone).toBe(true);
+    expect(s.build.started.map((b) => b.runId)).toEqual([first.id, third.id]);
+  });
+});

@@ -1,0 +1,217 @@
+import type { ImageRef, LogLine, LogStream, Release, Run, RunEvent } from './deploy.ts';
+import type { Environment } from './naming.ts';
+import type { ProjectType } from './schemas/project.ts';
+
+/**
+ * Ports of the deploy workflow's remote systems. Local adapters (local runner, local git repository,
+ * local reconciler) and production ones (Jenkins, GitHub, Argo CD) implement the same interfaces.
+ */
+
+export interface BuildRequest {
+  runId: string;
+  workspaceId: string;
+  projectId: string;
+  projectName: string;
+  environment: Environment;
+  projectType: Exclude<ProjectType, 'database'>;
+  repository: { url: string; branch: string };
+  /** Build exactly this commit; otherwise the branch head. */
+  commit?: string | undefined;
+  /** Where the image goes, without tag: e.g. harbor.example.com/wharf/<workspace>/<project>. */
+  imageRepository: string;
+  /** Microservices: one image per service, built from its folder. */
+  services?: Array<{ name: string; path: string; port: number }> | undefined;
+  /** The app's port (monolith), so a generated Dockerfile can EXPOSE it. */
+  port?: number | undefined;
+}
+
+export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface BuildProgress {
+  state: BuildState;
+  /** Build stage the user sees: `build` until the image is being pushed, then `push`. */
+  phase: 'build' | 'push';
+  /** Log lines produced since `offset`, in order; each line is returned exactly once across polls. */
+  lines: string[];
+  /** Pass back as `offset` on the next poll. */
+  nextOffset: string;
+  /** On success: the image (for microservices, the entry service's). */
+  image?: ImageRef | undefined;
+  /** On success, microservices: every service's image. */
+  images?: Record<string, ImageRef> | undefined;
+  /** The source commit that was built. */
+  sourceCommit?: string | undefined;
+  /** On failure or cancellation: why, in words a user can act on. */
+  reason?: string | undefined;
+}
+
+export interface BuildService {
+  /** Starts a build for a run. Idempotent per run id: a second call returns the same build. */
+  start(request: BuildRequest): Promise<{ buildId: string }>;
+  poll(buildId: string, offset: string | undefined): Promise<BuildProgress>;
+  cancel(buildId: string): Promise<void>;
+}
+
+export interface GitOpsFile {
+  path: string;
+  content: string;
+}
+
+export interface GitOpsChange {
+  message: string;
+  author: { name: string; email: string };
+  files: GitOpsFile[];
+  /** Folders or files to remove in the same commit (deleting a project). */
+  deletePaths?: string[] | undefined;
+}
+
+export interface GitOpsRepository {
+  /**
+   * Writes the change as one atomic commit on the tracked branch. Concurrent writers are serialized
+   * and a moved head is retried. When nothing would change, no commit is made and the head is returned.
+   */
+  commit(change: GitOpsChange): Promise<{ commit: string; changed: boolean }>;
+  /** A file's content at a commit, or undefined when absent. */
+  readFile(commit: string, path: string): Promise<string | undefined>;
+  head(): Promise<string | undefined>;
+  /** Links for the UI where the repository has a web view (none locally). */
+  links(commit: string): { commitUrl?: string | undefined; diffUrl?: string | undefined };
+}
+
+export interface SyncApp {
+  /** The Argo CD application name, from release.json. */
+  name: string;
+  /** The app's folder in the GitOps repository. */
+  path: string;
+  namespace: string;
+}
+
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+
+export interface SyncStatus {
+  /** The commit the app is synced to. */
+  revision?: string | undefined;
+  sync: 'Synced' | 'OutOfSync' | 'Unknown';
+  health: HealthStatus;
+  /** The syncing system's own words, shown to the user on failure. */
+  message?: string | undefined;
+  /** The last sync operation failed (Argo CD `operationState.phase` Failed/Error). */
+  operationFailed?: boolean | undefined;
+}
+
+export interface SyncService {
+  /** Asks for the app to be synced to `revision` (refresh; sync when automated sync is off). */
+  requestSync(app: SyncApp, revision: string): Promise<void>;
+  status(app: SyncApp): Promise<SyncStatus>;
+}
+
+// ---- Control-plane storage and plumbing for runs ----------------------------------------------
+
+/** Per project environment: who holds the deploy turn, who waits, and the release counter. */
+export interface EnvironmentState {
+  projectId: string;
+  environment: Environment;
+  activeRunId?: string | undefined;
+  queuedRunId?: string | undefined;
+  releaseCount: number;
+  currentReleaseId?: string | undefined;
+}
+
+export interface RunRepository {
+  create(run: Run): Promise<void>;
+  get(projectId: string, runId: string): Promise<Run | undefined>;
+  /** By id alone (WebSocket subscriptions); eventually consistent. */
+  find(runId: string): Promise<Run | undefined>;
+  /** Newest first. */
+  list(
+    projectId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ items: Run[]; nextCursor?: string | undefined }>;
+  /**
+   * Writes `next` if the stored run still has `expected.updatedAt` (optimistic concurrency); returns
+   * false when another writer got there first, so the caller re-reads and decides again.
+   */
+  replace(next: Run, expected: Run): Promise<boolean>;
+
+  getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState>;
+  /** Sets `activeRunId` (and clears `queuedRunId` if it is this run) if the active holder is still `expectedActive`. */
+  takeTurn(
+    projectId: string,
+    environment: Environment,
+    runId: string,
+    expectedActive: string | undefined,
+  ): Promise<boolean>;
+  /** Puts `runId` in the queue slot if it still holds `expectedQueued`. */
+  queue(
+    projectId: string,
+    environment: Environment,
+    runId: string,
+    expectedQueued: string | undefined,
+  ): Promise<boolean>;
+  /** Frees the turn if `runId` holds it. */
+  releaseTurn(projectId: string, environment: Environment, runId: string): Promise<void>;
+
+  /** Records a release and bumps the counter together; a retry of the same release is a no-op. */
+  recordRelease(release: Release): Promise<Release>;
+  getRelease(projectId: string, releaseId: string): Promise<Release | undefined>;
+  listReleases(
+    projectId: string,
+    environment: Environment,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ items: Release[]; nextCursor?: string | undefined }>;
+}
+
+export interface RunLogStore {
+  /** Stores lines in order with per-run sequence numbers (one batch = one write), returning them numbered. */
+  append(runId: string, lines: Array<{ stream: LogStream; text: string; at?: string }>): Promise<LogLine[]>;
+  /** Lines with seq > after, in order. */
+  list(runId: string, after: number, limit: number): Promise<{ lines: LogLine[]; more: boolean }>;
+}
+
+/** Pushes run events to whoever watches (WebSocket connections). Best effort: never fails the caller. */
+export interface RunEventPublisher {
+  publish(event: RunEvent, audience: { runId: string; workspaceId: string }): Promise<void>;
+}
+
+export interface WorkflowInput {
+  runId: string;
+  workspaceId: string;
+  projectId: string;
+  environment: Environment;
+  kind: 'deploy' | 'rollback';
+  releaseId?: string | undefined;
+  commit?: string | undefined;
+}
+
+export interface WorkflowEngine {
+  /** Starts the DeployProject execution named after the run; returns its ARN. Idempotent per run id. */
+  start(input: WorkflowInput): Promise<{ executionArn: string }>;
+  /** Whether an execution is still running (to recover a turn held by a run whose execution died). */
+  isRunning(executionArn: string): Promise<boolean>;
+}
+
+export interface Connection {
+  connectionId: string;
+  userId: string;
+  connectedAt: string;
+}
+
+/** WebSocket connections and what each one watches (a run's log and status, a workspace's runs). */
+export interface ConnectionRepository {
+  save(connection: Connection): Promise<void>;
+  get(connectionId: string): Promise<Connection | undefined>;
+  /** Removes the connection and everything it watches. */
+  remove(connectionId: string): Promise<void>;
+  watch(connectionId: string, target: { runId: string } | { workspaceId: string }): Promise<void>;
+  watchers(target: { runId: string } | { workspaceId: string }): Promise<string[]>;
+}
+
+/** The messages channel to one connection; `false` when the connection is gone. */
+export interface ConnectionMessenger {
+  send(connectionId: string, message: unknown): Promise<boolean>;
+}
+
+export interface WebhookDeliveries {
+  /** True the first time a delivery id is seen (kept for a day), false for a redelivery. */
+  claim(deliveryId: string): Promise<boolean>;
+}

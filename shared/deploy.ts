@@ -1,0 +1,165 @@
+import type { Environment } from './naming.ts';
+
+/**
+ * Runs, releases and log lines: the deploy side of the domain.
+ *
+ * A run is one execution of the DeployProject workflow; its id is the Step Functions execution name.
+ * A release is an immutable snapshot of what runs (image + digest, rendered config, env var names,
+ * GitOps commit). A rollback re-commits an earlier release's manifests as a new release; it never builds.
+ */
+export const RUN_KINDS = ['deploy', 'rollback'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+export const RUN_STATUSES = [
+  'queued',
+  'building',
+  'pushing',
+  'updating_gitops',
+  'syncing',
+  'deployed',
+  'failed',
+  'rolled_back',
+  'superseded',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'deployed',
+  'failed',
+  'rolled_back',
+  'superseded',
+  'cancelled',
+]);
+
+/** Which status may follow which. Status writes are conditional on the current one being a legal source. */
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  queued: ['building', 'updating_gitops', 'superseded', 'cancelled', 'failed'],
+  building: ['pushing', 'failed', 'cancelled'],
+  pushing: ['updating_gitops', 'failed', 'cancelled'],
+  updating_gitops: ['syncing', 'failed', 'cancelled'],
+  syncing: ['deployed', 'failed', 'rolled_back', 'cancelled'],
+  deployed: [],
+  failed: [],
+  rolled_back: [],
+  superseded: [],
+  cancelled: [],
+};
+
+export const legalSources = (to: RunStatus): RunStatus[] =>
+  (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
+
+export const STEP_NAMES = ['queue', 'build', 'push', 'gitops', 'sync', 'rollback'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export interface RunStep {
+  name: StepName;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  startedAt: string;
+  endedAt?: string | undefined;
+  detail?: string | undefined;
+}
+
+export interface ImageRef {
+  /** e.g. registry.example.com/wharf/storefront:r0abc… */
+  reference: string;
+  /** sha256:… of the image (or, with no image builder, of the built files). */
+  digest: string;
+}
+
+export type RunTrigger = 'user' | 'webhook' | 'auto-rollback';
+
+export interface Run {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  projectName: string;
+  environment: Environment;
+  kind: RunKind;
+  status: RunStatus;
+  trigger: RunTrigger;
+  requestedBy: string;
+  /** Deploys: what to build. */
+  source?: { repositoryUrl: string; branch: string; commit?: string | undefined } | undefined;
+  /** Rollbacks: the release whose manifests are committed again. */
+  targetReleaseId?: string | undefined;
+  /** The release this run recorded (deploys and rollbacks that succeed). */
+  releaseId?: string | undefined;
+  executionArn?: string | undefined;
+  buildId?: string | undefined;
+  image?: ImageRef | undefined;
+  images?: Record<string, ImageRef> | undefined;
+  /** Set when the GitOps commit is made: what RecordRelease records. */
+  pendingRelease?: PendingRelease | undefined;
+  /** The source commit that was built. */
+  sourceCommit?: string | undefined;
+  gitopsCommit?: string | undefined;
+  steps: RunStep[];
+  failureReason?: string | undefined;
+  /** What to do next, for a failed run: shown next to the reason. */
+  hint?: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string | undefined;
+}
+
+export interface Release {
+  id: string;
+  /** 1, 2, 3… per project environment. */
+  number: number;
+  workspaceId: string;
+  projectId: string;
+  environment: Environment;
+  runId: string;
+  kind: RunKind;
+  /** For a rollback: the release it restored. */
+  rollbackOf?: string | undefined;
+  image: ImageRef;
+  images?: Record<string, ImageRef> | undefined;
+  sourceCommit?: string | undefined;
+  /** The values.yaml committed for this release (human-readable desired state). */
+  values: string;
+  /** Names only: values of secrets never leave the secret store. */
+  envNames: string[];
+  gitopsCommit: string;
+  gitopsPath: string;
+  /** The Argo CD application name (from release.json). */
+  appName: string;
+  liveUrl?: string | undefined;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface PendingRelease {
+  id: string;
+  number: number;
+  gitopsPath: string;
+  appName: string;
+  namespace: string;
+  values: string;
+  envNames: string[];
+  liveUrl?: string | undefined;
+  rollbackOf?: string | undefined;
+}
+
+export type LogStream = 'build' | 'workflow';
+
+export interface LogLine {
+  seq: number;
+  at: string;
+  stream: LogStream;
+  text: string;
+}
+
+/** Messages pushed to WebSocket subscribers of a run. */
+export type RunEvent =
+  | { type: 'log'; runId: string; lines: LogLine[] }
+  | {
+      type: 'status';
+      runId: string;
+      status: RunStatus;
+      steps: RunStep[];
+      failureReason?: string | undefined;
+      releaseId?: string | undefined;
+    }
+  | { type: 'run'; runId: string; projectId: string; workspaceId: string; status: RunStatus };

@@ -1,0 +1,221 @@
+import type { LogLine, Release, Run, RunEvent } from '../deploy.ts';
+import type {
+  BuildProgress,
+  BuildRequest,
+  BuildService,
+  EnvironmentState,
+  GitOpsChange,
+  GitOpsRepository,
+  RunEventPublisher,
+  RunLogStore,
+  RunRepository,
+  SyncApp,
+  SyncService,
+  SyncStatus,
+  WorkflowEngine,
+  WorkflowInput,
+} from '../deploy-ports.ts';
+import type { Environment } from '../naming.ts';
+
+/** In-memory fakes of the deploy ports, with the same conditional semantics as the DynamoDB ones. */
+export class InMemoryRuns implements RunRepository {
+  readonly runs = new Map<string, Run>();
+  readonly envs = new Map<string, EnvironmentState>();
+  readonly releases = new Map<string, Release>();
+
+  async create(run: Run) {
+    if (this.runs.has(run.id)) throw new Error('exists');
+    this.runs.set(run.id, structuredClone(run));
+  }
+  async get(_projectId: string, runId: string) {
+    const r = this.runs.get(runId);
+    return r && structuredClone(r);
+  }
+  async find(runId: string) {
+    return this.get('', runId);
+  }
+  async list(projectId: string, page: { limit: number }) {
+    const items = [...this.runs.values()]
+      .filter((r) => r.projectId === projectId)
+      .sort((a, b) => b.id.localeCompare(a.id));
+    return { items: items.slice(0, page.limit) };
+  }
+  async replace(next: Run, expected: Run) {
+    const current = this.runs.get(next.id);
+    if (!current || current.updatedAt !== expected.updatedAt || current.status !== expected.status)
+      return false;
+    this.runs.set(next.id, structuredClone(next));
+    return true;
+  }
+  private env(projectId: string, environment: Environment): EnvironmentState {
+    const key = `${projectId}/${environment}`;
+    if (!this.envs.has(key)) this.envs.set(key, { projectId, environment, releaseCount: 0 });
+    return this.envs.get(key) as EnvironmentState;
+  }
+  async getEnvironment(projectId: string, environment: Environment) {
+    return { ...this.env(projectId, environment) };
+  }
+  async takeTurn(
+    projectId: string,
+    environment: Environment,
+    runId: string,
+    expectedActive: string | undefined,
+  ) {
+    const env = this.env(projectId, environment);
+    if (env.activeRunId !== expectedActive || (env.queuedRunId && env.queuedRunId > runId)) return false;
+    env.activeRunId = runId;
+    delete env.queuedRunId;
+    return true;
+  }
+  async queue(
+    projectId: string,
+    environment: Environment,
+    runId: string,
+    expectedQueued: string | undefined,
+  ) {
+    const env = this.env(projectId, environment);
+    if (env.queuedRunId !== expectedQueued) return false;
+    env.queuedRunId = runId;
+    return true;
+  }
+  async releaseTurn(projectId: string, environment: Environment, runId: string) {
+    const env = this.env(projectId, environment);
+    if (env.activeRunId === runId) delete env.activeRunId;
+  }
+  async recordRelease(release: Release) {
+    const existing = this.releases.get(release.id);
+    if (existing) return existing;
+    const env = this.env(release.projectId, release.environment);
+    if (env.releaseCount !== release.number - 1) throw new Error('number taken');
+    this.releases.set(release.id, structuredClone(release));
+    env.releaseCount = release.number;
+    env.currentReleaseId = release.id;
+    return release;
+  }
+  async getRelease(_projectId: string, releaseId: string) {
+    return this.releases.get(releaseId);
+  }
+  async listReleases(projectId: string, environment: Environment, page: { limit: number }) {
+    const items = [...this.releases.values()]
+      .filter((r) => r.projectId === projectId && r.environment === environment)
+      .sort((a, b) => b.number - a.number);
+    return { items: items.slice(0, page.limit) };
+  }
+}
+
+export class InMemoryRunLogs implements RunLogStore {
+  readonly lines = new Map<string, LogLine[]>();
+  async append(runId: string, input: Array<{ stream: LogLine['stream']; text: string; at?: string }>) {
+    const list = this.lines.get(runId) ?? [];
+    const stored = input.map((l, i) => ({
+      seq: list.length + i + 1,
+      at: l.at ?? 'now',
+      stream: l.stream,
+      text: l.text,
+    }));
+    this.lines.set(runId, [...list, ...stored]);
+    return stored;
+  }
+  async list(runId: string, after: number, limit: number) {
+    const all = (this.lines.get(runId) ?? []).filter((l) => l.seq > after);
+    return { lines: all.slice(0, limit), more: all.length > limit };
+  }
+  text(runId: string) {
+    return (this.lines.get(runId) ?? []).map((l) => l.text);
+  }
+}
+
+export class RecordingPublisher implements RunEventPublisher {
+  readonly events: RunEvent[] = [];
+  async publish(event: RunEvent) {
+    this.events.push(event);
+  }
+}
+
+/** A build service whose builds end as the test says, emitting the given lines. */
+export class FakeBuild implements BuildService {
+  readonly started: BuildRequest[] = [];
+  readonly cancelled: string[] = [];
+  outcome: 'succeeded' | 'failed' = 'succeeded';
+  lines = ['step 1', 'step 2'];
+  /** While true, builds stay running (to hold a run in place). */
+  hold = false;
+  async start(request: BuildRequest) {
+    if (!this.started.some((r) => r.runId === request.runId)) this.started.push(request);
+    return { buildId: `b-${request.runId}` };
+  }
+  async poll(buildId: string, offset: string | undefined): Promise<BuildProgress> {
+    const from = Number(offset ?? 0);
+    const done = from >= this.lines.length && !this.hold;
+    return {
+      state: done ? this.outcome : 'running',
+      phase: done ? 'push' : 'build',
+      lines: this.lines.slice(from, from + 1),
+      nextOffset: String(Math.min(from + 1, this.lines.length)),
+      ...(done && this.outcome === 'succeeded'
+        ? {
+            image: { reference: `registry.test/app:${buildId}`, digest: `sha256:${'a'.repeat(64)}` },
+            sourceCommit: 'c'.repeat(40),
+          }
+        : {}),
+      ...(done && this.outcome === 'failed' ? { reason: 'npm run build exited with code 1' } : {}),
+    };
+  }
+  async cancel(buildId: string) {
+    this.cancelled.push(buildId);
+  }
+}
+
+/** A GitOps repository in memory: commits are numbered snapshots of every file. */
+export class FakeGitOps implements GitOpsRepository {
+  readonly commits: Array<{ id: string; files: Map<string, string>; change: GitOpsChange }> = [];
+  async commit(change: GitOpsChange) {
+    const files = new Map(this.commits.at(-1)?.files ?? []);
+    for (const p of change.deletePaths ?? [])
+      for (const k of [...files.keys()]) if (k === p || k.startsWith(`${p}/`)) files.delete(k);
+    for (const f of change.files) files.set(f.path, f.content);
+    const id = (this.commits.length + 1).toString(16).padStart(40, '0');
+    this.commits.push({ id, files, change });
+    return { commit: id, changed: true };
+  }
+  async readFile(commit: string, path: string) {
+    return this.commits.find((c) => c.id === commit)?.files.get(path);
+  }
+  async head() {
+    return this.commits.at(-1)?.id;
+  }
+  links() {
+    return {};
+  }
+}
+
+/** A sync service that reports what the test sets, at the last requested revision. */
+export class FakeSync implements SyncService {
+  health: SyncStatus['health'] = 'Healthy';
+  readonly requested: Array<{ app: SyncApp; revision: string }> = [];
+  async requestSync(app: SyncApp, revision: string) {
+    this.requested.push({ app, revision });
+  }
+  async status(app: SyncApp): Promise<SyncStatus> {
+    const last = this.requested.findLast((r) => r.app.name === app.name);
+    return {
+      revision: last?.revision,
+      sync: 'Synced',
+      health: this.health,
+      message: this.health === 'Degraded' ? 'readiness probe failed' : undefined,
+    };
+  }
+}
+
+export class FakeWorkflow implements WorkflowEngine {
+  readonly started: WorkflowInput[] = [];
+  running = new Set<string>();
+  async start(input: WorkflowInput) {
+    this.started.push(input);
+    this.running.add(input.runId);
+    return { executionArn: `arn:aws:states:local:0:execution:DeployProject:${input.runId}` };
+  }
+  async isRunning(executionArn: string) {
+    return this.running.has(executionArn.split(':').at(-1) ?? '');
+  }
+}

@@ -1,0 +1,224 @@
+import type { Release, Run, RunTrigger } from '../deploy.ts';
+import type { RunLogStore, RunRepository, WorkflowEngine } from '../deploy-ports.ts';
+import type { Identity, Project } from '../domain.ts';
+import { conflict, invalid, notFound, unavailable } from '../errors.ts';
+import type { Environment } from '../naming.ts';
+import type { Clock, IdGenerator, ProjectRepository, WorkspaceRepository } from '../ports.ts';
+import type { DeployRequest } from '../schemas/deployment.ts';
+import { requireMember } from './access.ts';
+import type { RunJournal } from './run-journal.ts';
+
+export interface DeploymentDeps {
+  workspaces: WorkspaceRepository;
+  projects: ProjectRepository;
+  runs: RunRepository;
+  logs: RunLogStore;
+  workflow: WorkflowEngine;
+  journal: RunJournal;
+  ids: IdGenerator;
+  clock: Clock;
+}
+
+const runNotFound = (runId: string) => notFound('run.not_found', `No run ${runId} in this project.`);
+
+/** The caller's project, checked against their membership; deleted projects only for history reads. */
+async function projectFor(
+  deps: Pick<DeploymentDeps, 'workspaces' | 'projects'>,
+  identity: Identity,
+  workspaceId: string,
+  projectId: string,
+  options: { includeDeleted?: boolean } = {},
+) {
+  await requireMember(deps.workspaces, workspaceId, identity.userId);
+  const project = await deps.projects.get(workspaceId, projectId, options);
+  if (!project) throw notFound('project.not_found', `No project ${projectId} in this workspace.`);
+  return project;
+}
+
+/** Creates the run and starts its workflow execution (named after the run). */
+async function startRun(deps: DeploymentDeps, run: Run): Promise<Run> {
+  await deps.runs.create(run);
+  await deps.journal.log(run, `Run ${run.id} queued: ${describe(run)}`);
+  try {
+    const { executionArn } = await deps.workflow.start({
+      runId: run.id,
+      workspaceId: run.workspaceId,
+      projectId: run.projectId,
+      environment: run.environment,
+      kind: run.kind,
+      releaseId: run.targetReleaseId,
+      commit: run.source?.commit,
+    });
+    return await deps.journal.change(run, { set: { executionArn } });
+  } catch (error) {
+    await deps.journal
+      .change(run, {
+        status: 'failed',
+        set: { failureReason: 'The deploy workflow could not be started.', hint: 'Try again in a minute.' },
+      })
+      .catch(() => undefined);
+    throw unavailable(
+      'workflow.unavailable',
+      `The deploy workflow could not be started: ${(error as Error).message}`,
+    );
+  }
+}
+
+function describe(run: Run): string {
+  if (run.kind === 'rollback')
+    return `roll back ${run.projectName} (${run.environment}) to release ${run.targetReleaseId}`;
+  const at = run.source
+    ? ` from ${run.source.branch}${run.source.commit ? `@${run.source.commit.slice(0, 12)}` : ''}`
+    : '';
+  return `deploy ${run.projectName} (${run.environment})${at}`;
+}
+
+function newRun(
+  deps: Pick<DeploymentDeps, 'ids' | 'clock'>,
+  project: Project,
+  environment: Environment,
+  fields: Pick<Run, 'kind' | 'requestedBy' | 'trigger'> & Partial<Run>,
+): Run {
+  const now = deps.clock.now().toISOString();
+  return {
+    id: deps.ids.runId(),
+    workspaceId: project.workspaceId,
+    projectId: project.id,
+    projectName: project.name,
+    environment,
+    status: 'queued',
+    steps: [{ name: 'queue', status: 'running', startedAt: now }],
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
+
+/** Starts a deploy of a project (from the API, or from a push webhook with `trigger: 'webhook'`). */
+export async function deployProject(
+  deps: DeploymentDeps,
+  project: Project,
+  request: DeployRequest,
+  by: { userId: string; trigger: RunTrigger },
+): Promise<Run> {
+  if (project.deletedAt) throw notFound('project.not_found', `No project ${project.id} in this workspace.`);
+  if (!project.environments.includes(request.environment)) {
+    throw invalid(
+      'deployment.unknown_environment',
+      `environment must be one of the project's environments (${project.environments.join(', ')})`,
+      'environment',
+    );
+  }
+  if (project.type === 'database' && (request.branch || request.commit)) {
+    throw invalid(
+      'deployment.no_source',
+      'branch and commit do not apply to a database project',
+      request.branch ? 'branch' : 'commit',
+    );
+  }
+  const source =
+    'repository' in project
+      ? {
+          repositoryUrl: project.repository.url,
+          branch: request.branch ?? project.repository.branch,
+          commit: request.commit,
+        }
+      : undefined;
+  return startRun(
+    deps,
+    newRun(deps, project, request.environment, {
+      kind: 'deploy',
+      requestedBy: by.userId,
+      trigger: by.trigger,
+      source,
+    }),
+  );
+}
+
+export function makeRequestDeploy(deps: DeploymentDeps) {
+  return async (identity: Identity, workspaceId: string, projectId: string, request: DeployRequest) => {
+    const project = await projectFor(deps, identity, workspaceId, projectId);
+    return deployProject(deps, project, request, { userId: identity.userId, trigger: 'user' });
+  };
+}
+
+export function makeRequestRollback(deps: DeploymentDeps) {
+  return async (identity: Identity, workspaceId: string, projectId: string, releaseId: string) => {
+    const project = await projectFor(deps, identity, workspaceId, projectId);
+    const release = await deps.runs.getRelease(projectId, releaseId);
+    if (!release) throw notFound('release.not_found', `No release ${releaseId} of this project.`);
+    const env = await deps.runs.getEnvironment(projectId, release.environment);
+    if (env.currentReleaseId === release.id) {
+      throw conflict(
+        'release.already_live',
+        `Release ${release.number} is already the live release of ${release.environment}.`,
+      );
+    }
+    return startRun(
+      deps,
+      newRun(deps, project, release.environment, {
+        kind: 'rollback',
+        requestedBy: identity.userId,
+        trigger: 'user',
+        targetReleaseId: release.id,
+      }),
+    );
+  };
+}
+
+export function makeListRuns(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ) => {
+    await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
+    return deps.runs.list(projectId, page);
+  };
+}
+
+export function makeGetRun(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
+  return async (identity: Identity, workspaceId: string, projectId: string, runId: string) => {
+    await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
+    const run = await deps.runs.get(projectId, runId);
+    if (!run) throw runNotFound(runId);
+    return run;
+  };
+}
+
+export function makeGetRunLogs(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs' | 'logs'>) {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    runId: string,
+    page: { after: number; limit: number },
+  ) => {
+    await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
+    const run = await deps.runs.get(projectId, runId);
+    if (!run) throw runNotFound(runId);
+    const { lines, more } = await deps.logs.list(runId, page.after, page.limit);
+    return { runId, status: run.status, lines, nextAfter: lines.at(-1)?.seq ?? page.after, more };
+  };
+}
+
+export function makeListReleases(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    query: { environment: Environment; limit: number; cursor?: string | undefined },
+  ): Promise<{
+    items: Release[];
+    currentReleaseId?: string | undefined;
+    nextCursor?: string | undefined;
+  }> => {
+    await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
+    const [page, env] = await Promise.all([
+      deps.runs.listReleases(projectId, query.environment, query),
+      deps.runs.getEnvironment(projectId, query.environment),
+    ]);
+    return { ...page, currentReleaseId: env.currentReleaseId };
+  };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { WebhookDeliveries } from '../deploy-ports.ts';
+import { invalid } from '../errors.ts';
+import type { ProjectRepository } from '../ports.ts';
+import { type DeploymentDeps, deployProject } from './deployments.ts';
+
+const pushSchema = z.object({
+  ref: z.string(),
+  after: z.string(),
+  deleted: z.boolean().optional(),
+  repository: z.object({ clone_url: z.string(), html_url: z.string().optional() }),
+  pusher: z.object({ name: z.string() }).optional(),
+});
+
+export interface WebhookDeps extends DeploymentDeps {
+  projects: ProjectRepository;
+  deliveries: WebhookDeliveries;
+}
+
+export interface GithubEvent {
+  /** X-GitHub-Event */
+  event: string;
+  /** X-GitHub-Delivery */
+  deliveryId: string;
+  /** The verified JSON body. */
+  payload: unknown;
+}
+
+/**
+ * A verified GitHub webhook: `push` deploys every project that tracks that repository and branch
+ * with auto-deploy on; a redelivery (same delivery id) starts nothing twice.
+ */
+export function makeHandleGithubEvent(deps: WebhookDeps) {
+  return async ({
+    event,
+    deliveryId,
+    payload,
+  }: GithubEvent): Promise<{ status: number; body: Record<string, unknown> }> => {
+    if (event === 'ping') return { status: 200, body: { ok: true } };
+    if (event !== 'push') return { status: 202, body: { ignored: event } };
+    const parsed = pushSchema.safeParse(payload);
+    if (!parsed.success) throw invalid('webhook.invalid_push', 'body is not a GitHub push event', 'body');
+    const push = parsed.data;
+    if (!push.ref.startsWith('refs/heads/')) return { status: 202, body: { ignored: 'push of a tag' } };
+    if (push.deleted || /^0+$/.test(push.after)) return { status: 202, body: { ignored: 'branch deleted' } };
+    if (!(await deps.deliveries.claim(deliveryId))) return { status: 200, body: { duplicate: deliveryId } };
+
+    const branch = push.ref.slice('refs/heads/'.length);
+    const projects = (await deps.projects.findByRepository(push.repository.clone_url, branch)).filter(
+      (p) => 'autoDeploy' in p && p.autoDeploy && !p.deletedAt,
+    );
+    const commit = /^[0-9a-f]{40}$/.test(push.after) ? push.after : undefined;
+    const deployments = [];
+    for (const project of projects) {
+      const run = await deployProject(
+        deps,
+        project,
+        { environment: 'production', commit },
+        { userId: `github:${push.pusher?.name ?? 'push'}`, trigger: 'webhook' },
+      );
+      deployments.push({ workspaceId: project.workspaceId, projectId: project.id, runId: run.id });
+    }
+    return { status: 202, body: { deployments } };
+  };
+}
