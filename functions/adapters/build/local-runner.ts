@@ -530,8 +530,12 @@ export class LocalBuildRunner implements BuildService {
     }
   }
 
-  /** The log first, then the state: a poll that sees the final state finds every line in the file. */
+  /**
+   * The checkout goes first (the built files live on under artifactsDir), then the log, then the
+   * state: a poll that sees the final state finds every line in the file and no checkout left.
+   */
   private async finish(build: ActiveBuild, outcome: Partial<BuildRecord>): Promise<void> {
+    await rm(join(build.dir, 'src'), { recursive: true, force: true }).catch(() => undefined);
     await build.log.flush().catch(() => undefined);
     await build.save({ ...outcome, commandPid: undefined, finishedAt: new Date().toISOString() });
   }
