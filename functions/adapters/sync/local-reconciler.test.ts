@@ -486,13 +486,14 @@ describe('LocalReconciler', () => {
   });
 
   it('reports Degraded when the new version never passes its readiness probe', async () => {
-    const r = reconciler({ readinessTimeoutMs: 3_000 });
+    // Generous enough for a loaded CI machine to start the app and answer 503 before the deadline.
+    const r = reconciler({ readinessTimeoutMs: 8_000 });
     const c1 = await fx.commit(
       releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v1', { healthStatus: 503 }) })),
     );
     const status = await syncTo(r, c1);
     expect(status).toMatchObject({ revision: c1, health: 'Degraded' });
-    expect(status.message).toContain('was not ready within 3 s (GET /healthz: HTTP 503)');
+    expect(status.message).toContain('was not ready within 8 s (GET /healthz: HTTP 503)');
     expect(status.message).toContain('v1 listening');
     expect(r.route(HOST)).toBeUndefined();
   });
