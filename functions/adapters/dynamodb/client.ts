@@ -1,5 +1,5 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../../shared/errors.ts';
 
 export interface TableRef {
@@ -57,4 +57,30 @@ export function decodeCursor(
     'cursor is not one this list returned; start again without it',
     'cursor',
   );
+}
+
+/**
+ * One page of `pk = :pk AND begins_with(sk, :prefix)`, with an opaque cursor that only resumes a
+ * query on the same partition.
+ */
+export async function queryPage<T>(
+  table: TableRef,
+  query: { pk: string; skPrefix: string; newestFirst?: boolean; limit: number; cursor?: string | undefined },
+  fromItem: (item: Record<string, unknown>) => T,
+): Promise<{ items: T[]; nextCursor?: string | undefined }> {
+  const result = await table.doc.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': query.pk, ':prefix': query.skPrefix },
+      ScanIndexForward: !query.newestFirst,
+      Limit: query.limit,
+      ExclusiveStartKey: decodeCursor(query.cursor, query.pk),
+    }),
+  );
+  const last = result.LastEvaluatedKey;
+  return {
+    items: (result.Items ?? []).map(fromItem),
+    nextCursor: encodeCursor(last && { pk: last.pk, sk: last.sk }),
+  };
 }

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import type { Project } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
-import { decodeCursor, encodeCursor, failedConditions, isConditionFailure, type TableRef } from './client.ts';
+import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
@@ -114,21 +114,12 @@ export class DynamoProjects implements ProjectRepository {
     return items;
   }
 
-  async list(workspaceId: string, { limit, cursor }: ListOptions) {
-    const pk = prefixes.workspacePartition(workspaceId);
-    const page = await this.table.doc.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :project)',
-        ExpressionAttributeValues: { ':pk': pk, ':project': prefixes.project },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, pk),
-      }),
+  list(workspaceId: string, { limit, cursor }: ListOptions) {
+    return queryPage(
+      this.table,
+      { pk: prefixes.workspacePartition(workspaceId), skPrefix: prefixes.project, limit, cursor },
+      (i) => fromItem<Project>(i),
     );
-    return {
-      items: (page.Items ?? []).map((i) => fromItem<Project>(i)),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
-    };
   }
 
   async update(project: Project) {

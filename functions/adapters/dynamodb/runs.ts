@@ -9,7 +9,7 @@ import type { Release, Run } from '../../../shared/deploy.ts';
 import type { EnvironmentState, RunRepository } from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { Environment } from '../../../shared/naming.ts';
-import { decodeCursor, encodeCursor, failedConditions, isConditionFailure, type TableRef } from './client.ts';
+import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
@@ -53,24 +53,12 @@ export class DynamoRuns implements RunRepository {
     return Items?.[0] ? fromItem<Run>(Items[0]) : undefined;
   }
 
-  async list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
-    const pk = prefixes.projectPartition(projectId);
-    const result = await this.table.doc.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-        ExpressionAttributeValues: { ':pk': pk, ':run': prefixes.run },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, pk),
-      }),
+  list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
+    return queryPage(
+      this.table,
+      { pk: prefixes.projectPartition(projectId), skPrefix: prefixes.run, newestFirst: true, ...page },
+      (i) => fromItem<Run>(i),
     );
-    return {
-      items: (result.Items ?? []).map((i) => fromItem<Run>(i)),
-      nextCursor: encodeCursor(
-        result.LastEvaluatedKey && { pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk },
-      ),
-    };
   }
 
   async replace(next: Run, expected: Run) {
@@ -225,27 +213,20 @@ export class DynamoRuns implements RunRepository {
     return Items?.[0] ? fromItem<Release>(Items[0]) : undefined;
   }
 
-  async listReleases(
+  listReleases(
     projectId: string,
     environment: Environment,
     page: { limit: number; cursor?: string | undefined },
   ) {
-    const pk = prefixes.projectPartition(projectId);
-    const result = await this.table.doc.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefixes.releases(environment) },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, pk),
-      }),
+    return queryPage(
+      this.table,
+      {
+        pk: prefixes.projectPartition(projectId),
+        skPrefix: prefixes.releases(environment),
+        newestFirst: true,
+        ...page,
+      },
+      (i) => fromItem<Release>(i),
     );
-    return {
-      items: (result.Items ?? []).map((i) => fromItem<Release>(i)),
-      nextCursor: encodeCursor(
-        result.LastEvaluatedKey && { pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk },
-      ),
-    };
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,25 +40,10 @@ export interface LaunchOptions {
   onLine: (line: string) => void;
 }
 
-const PROBE_INTERVAL_MS = 200;
+const PROBE_INTERVAL_MS = 50;
 const TAIL_LINES = 30;
 /** After the process exits, its pipes get this long to deliver their last lines. */
 const DRAIN_MS = 1_000;
-
-/** A free TCP port on loopback, found by letting the OS pick one. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
