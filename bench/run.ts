@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { benchApiLoad } from './api-load.ts';
+import { benchDeploys } from './deploy.ts';
 import { benchHandlerImport } from './handler-import.ts';
 
 /**
@@ -17,6 +18,7 @@ async function main() {
   );
   console.log(await benchApiLoad());
   console.log(await benchHandlerImport());
+  console.log(await benchDeploys());
   console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -41,7 +41,7 @@ const MANAGEMENT_PATH = '/_ws';
  * How long the workflow's Wait states wait locally (ms), and how many rounds its loops may take:
  * builds and syncs are on this machine, so checks are frequent and the bounds short.
  */
-const LOCAL_WAITS = { WaitForTurn: 200, WaitForBuild: 100, WaitForSync: 150 };
+const LOCAL_WAITS = { WaitForTurn: 200, WaitForBuild: 100, WaitForSync: 100 };
 const LOCAL_LIMITS = {
   WHARF_LIMIT_TURN_WAITS: '3000',
   WHARF_LIMIT_BUILD_POLLS: '9000',
