@@ -1,0 +1,76 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { accessOf } from '../handler-access.ts';
+import { type ConnectionsEndpoint, ControlPlaneFunction } from './control-plane-function.ts';
+
+/** What the handlers may be bound to; each function takes only what its access profile names. */
+export interface HandlerBindings {
+  config: StageConfig;
+  table: ITableV2;
+  /** The GitHub webhook secret; only the webhook handler reads it. */
+  webhookSecret?: ISecret | undefined;
+  stateMachine: { arn: string; name: string };
+  connections: ConnectionsEndpoint;
+}
+
+/** `http/projects/create` → `HttpProjectsCreate`: stable construct ids from handler modules. */
+export const constructIdFor = (handler: string) =>
+  handler
+    .split(/[/_-]/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * Creates the function of one handler module and applies its access profile (handler-access.ts):
+ * settings and grants follow from what the handler uses, nothing more.
+ */
+export function handlerFunction(
+  scope: Construct,
+  handler: string,
+  description: string,
+  bindings: HandlerBindings,
+  options: { timeout?: Duration; memorySize?: number } = {},
+): ControlPlaneFunction {
+  const access = accessOf(handler);
+  const { config } = bindings;
+  const environment: Record<string, string> = {};
+  if (access.adapters?.includes('build')) environment.WHARF_BUILD_SERVICE = 'jenkins';
+  if (access.adapters?.includes('gitops')) environment.WHARF_GITOPS = 'github';
+  if (access.adapters?.includes('sync')) environment.WHARF_SYNC = 'argocd';
+  if (access.platform) {
+    environment.WHARF_PLATFORM_DOMAIN = config.platformDomain;
+    environment.WHARF_IMAGE_REGISTRY = config.imageRegistry;
+    environment.WHARF_CLUSTER_ISSUER = config.clusterIssuer;
+    environment.WHARF_SECRET_STORE = config.secretStore;
+  }
+  if (access.verifiesTokens) {
+    environment.WHARF_JWT_ISSUER = config.oidc.issuer;
+    environment.WHARF_JWT_AUDIENCE = config.oidc.audience;
+    if (config.oidc.jwksUri) environment.WHARF_JWKS_URI = config.oidc.jwksUri;
+  }
+
+  const fn = new ControlPlaneFunction(scope, constructIdFor(handler), {
+    handler,
+    description,
+    stage: config.stage,
+    logRetention: config.logRetentionDays as RetentionDays,
+    environment,
+    timeout: options.timeout ?? Duration.seconds(10),
+    ...(options.memorySize ? { memorySize: options.memorySize } : {}),
+  });
+  if (access.table) fn.bindTable(bindings.table, access.table);
+  if (access.projectSecrets) fn.manageProjectSecrets();
+  if (access.webhookSecret) {
+    if (!bindings.webhookSecret) throw new Error(`${handler} reads the webhook secret, but none was given`);
+    fn.readSecret(bindings.webhookSecret, 'WHARF_GITHUB_WEBHOOK_SECRET_ARN');
+  }
+  if (access.startsWorkflow) fn.startExecutions(bindings.stateMachine.arn);
+  if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);
+  if (access.pushesToConnections) fn.pushToConnections(bindings.connections);
+  return fn;
+}

@@ -1,0 +1,139 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import {
+  DEPLOY_PROJECT,
+  type DeployProjectTask,
+  deployProjectDefinition,
+  deployProjectTasks,
+  functionArnVariable,
+} from '../../../functions/sfn/definition.ts';
+import type { StageConfig } from '../config.ts';
+import type { ControlPlaneFunction } from '../constructs/control-plane-function.ts';
+import { handlerFunction } from '../constructs/handler-functions.ts';
+import { importedConnectionsEndpoint, stateMachineArn, stateMachineName } from '../names.ts';
+
+export interface WorkflowStackProps extends StackProps {
+  config: StageConfig;
+  table: ITableV2;
+  alarmTopic: ITopic;
+}
+
+interface TaskState {
+  Type: string;
+  TimeoutSeconds?: number;
+  Comment?: string;
+}
+
+/**
+ * DeployProject: the ASL document of functions/sfn (the one the local stack runs), with each task
+ * state's `${<Task>FunctionArn}` substituted by that task's function. Standard type, every
+ * execution logged (level ALL) and traced; the role may invoke those functions and nothing else.
+ */
+export class WorkflowStack extends Stack {
+  readonly stateMachine: StateMachine;
+  readonly tasks = new Map<DeployProjectTask, ControlPlaneFunction>();
+
+  constructor(scope: Construct, id: string, props: WorkflowStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const name = stateMachineName(config);
+    // By export name, after the API stack (see names.ts).
+    const connections = importedConnectionsEndpoint(config);
+    const states = (JSON.parse(deployProjectDefinition) as { States: Record<string, TaskState> }).States;
+
+    for (const [task, handler] of Object.entries(deployProjectTasks) as [DeployProjectTask, string][]) {
+      const state = states[task];
+      if (state?.Type !== 'Task') throw new Error(`DeployProject has no task state ${task}`);
+      // The function gives up before the state's own timeout, so the state sees its error, not States.Timeout.
+      const stateTimeout = state.TimeoutSeconds ?? 120;
+      this.tasks.set(
+        task,
+        handlerFunction(
+          this,
+          handler,
+          `${DEPLOY_PROJECT} ${task}: ${state.Comment ?? handler}`,
+          {
+            config,
+            table: props.table,
+            stateMachine: { arn: stateMachineArn(this, config), name },
+            connections,
+          },
+          { timeout: Duration.seconds(Math.max(10, stateTimeout - 15)) },
+        ),
+      );
+    }
+
+    const role = new Role(this, 'StateMachineRole', {
+      assumedBy: new ServicePrincipal('states.amazonaws.com'),
+      description: `Wharf ${config.stage} ${DEPLOY_PROJECT}: invokes its task functions`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        // Unqualified ARNs: the definition invokes $LATEST of each function.
+        resources: [...this.tasks.values()].map((fn) => fn.functionArn),
+      }),
+    );
+
+    const logGroup = new LogGroup(this, 'StateMachineLogs', {
+      // The /aws/vendedlogs/ prefix keeps the Logs resource policy small as state machines add up.
+      logGroupName: `/aws/vendedlogs/states/${name}`,
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stateMachine = new StateMachine(this, 'DeployProject', {
+      stateMachineName: name,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(deployProjectDefinition),
+      definitionSubstitutions: Object.fromEntries(
+        [...this.tasks].map(([task, fn]) => [functionArnVariable(task), fn.functionArn]),
+      ),
+      role,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'CloudWatch Logs delivery (CreateLogDelivery, …) and X-Ray (PutTraceSegments, …) have no resource-level permissions; CDK adds them for logging level ALL and tracing.',
+    });
+
+    new Alarm(this, 'ExecutionsTimedOut', {
+      alarmName: `wharf-${config.stage}-deploy-timed-out`,
+      alarmDescription: `A ${DEPLOY_PROJECT} execution hit the workflow timeout: its run may not have ended cleanly.`,
+      metric: this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(props.alarmTopic));
+    const failRun = this.tasks.get('FailRun');
+    if (failRun) {
+      new Alarm(this, 'FailRunErrors', {
+        alarmName: `wharf-${config.stage}-fail-run-errors`,
+        alarmDescription:
+          'FailRun itself failed: a run may be left in progress. Check the FailRun function logs and the execution.',
+        metric: failRun.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(props.alarmTopic));
+    }
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ExecutionConsoleUrl', {
+      description:
+        'A run in the Step Functions console: replace <runId> with the run id (the execution name)',
+      value: `https://${Aws.REGION}.console.aws.amazon.com/states/home?region=${Aws.REGION}#/v2/executions/details/arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${name}:<runId>`,
+    });
+  }
+}
