@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { httpRoutes } from '../functions/routes.ts';
+import { httpRoutes, wsRoutes } from '../functions/routes.ts';
+import { deployProjectTasks } from '../functions/sfn/definition.ts';
 import { repoRoot } from '../infra/local/stack.ts';
 import { fixed, heading, median, table, verdict } from './report.ts';
 
@@ -22,7 +23,27 @@ const lambdaEnvironment = {
   WHARF_TABLE_NAME: 'wharf',
   AWS_REGION: 'us-east-1',
   WHARF_GITHUB_WEBHOOK_SECRET: 'bench',
+  WHARF_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:DeployProject',
+  WHARF_WS_ENDPOINT: 'https://example.execute-api.us-east-1.amazonaws.com/ws',
+  WHARF_JWT_ISSUER: 'https://id.example.com',
+  WHARF_JWT_AUDIENCE: 'wharf-api',
 };
+
+/** Bundle size targets for every function (minified KB). */
+export const BUNDLE_MAX_KB = 500;
+export const BUNDLE_MEDIAN_KB = 250;
+
+/** Every Lambda function: one per HTTP route, the WebSocket routes and authorizer, the workflow tasks. */
+const functionsToMeasure = [
+  ...httpRoutes
+    .filter((r) => !r.localOnly)
+    .map((r) => ({ trigger: `${r.method.padEnd(6)} ${r.path}`, handler: r.handler })),
+  ...Object.entries(wsRoutes).map(([route, handler]) => ({ trigger: `WebSocket ${route}`, handler })),
+  ...Object.entries(deployProjectTasks).map(([state, handler]) => ({
+    trigger: `DeployProject ${state}`,
+    handler,
+  })),
+];
 
 /** Runs in a fresh Node process: time `import()` of the bundle and check it exports a handler. */
 const probe = `
@@ -46,7 +67,7 @@ interface HandlerResult {
 
 /** Bundles every HTTP handler the way it ships to Lambda: one ESM file each, the AWS SDK included. */
 async function bundleHandlers(outdir: string) {
-  const handlers = [...new Set(httpRoutes.map((r) => r.handler))];
+  const handlers = [...new Set(functionsToMeasure.map((f) => f.handler))];
   await build({
     entryPoints: Object.fromEntries(handlers.map((h) => [h, join(repoRoot, 'functions', `${h}.ts`)])),
     outdir,
@@ -88,8 +109,8 @@ export async function benchHandlerImport(): Promise<string> {
   try {
     const bundles = await bundleHandlers(outdir);
     const results: HandlerResult[] = [];
-    for (const route of httpRoutes) {
-      const file = bundles.get(route.handler) as string;
+    for (const fn of functionsToMeasure) {
+      const file = bundles.get(fn.handler) as string;
       const runs: number[] = [];
       let failure: string | undefined;
       try {
@@ -99,8 +120,8 @@ export async function benchHandlerImport(): Promise<string> {
         failure = importFailure(error);
       }
       results.push({
-        route: `${route.method.padEnd(6)} ${route.path}`,
-        handler: route.handler,
+        route: fn.trigger,
+        handler: fn.handler,
         bundleKb: (await stat(file)).size / 1024,
         runs,
         median: failure ? Number.NaN : median(runs),
@@ -125,26 +146,31 @@ function render(results: HandlerResult[]): string {
     verdict(r.median < IMPORT_TARGET_MS),
   ]);
   const passed = results.filter((r) => r.median < IMPORT_TARGET_MS).length;
+  const sizes = results.map((r) => r.bundleKb).sort((a, b) => a - b);
+  const medianKb = median(sizes);
+  const largest = results.reduce((a, b) => (a.bundleKb >= b.bundleKb ? a : b));
+  const overMax = results.filter((r) => r.bundleKb >= BUNDLE_MAX_KB).length;
   const imported = results.filter((r) => !r.failure);
   const slowest = imported.reduce<HandlerResult | undefined>(
     (a, b) => (a && a.median >= b.median ? a : b),
     undefined,
   );
   return [
-    heading('2. Cold import of HTTP handlers (bundled, fresh Node process)'),
+    heading('2. Function bundles: size and cold import (bundled as for Lambda, fresh Node process)'),
     `bundle        esbuild: platform node, format esm, target node24, bundle + minify; only Node builtins external`,
     `runtime       ${process.execPath} (${process.version}); env ${Object.entries(lambdaEnvironment)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     `measure       performance.now() around await import(bundle); ${RUNS} fresh processes per handler, median`,
-    `target        median < ${IMPORT_TARGET_MS} ms per handler`,
+    `target        import median < ${IMPORT_TARGET_MS} ms per function; every bundle < ${BUNDLE_MAX_KB} KB, median bundle < ${BUNDLE_MEDIAN_KB} KB`,
     '',
     table(
       ['route', 'handler', 'bundle KB', 'median ms', 'min ms', 'max ms', 'median/target', 'result'],
       rows,
       new Set([2, 3, 4, 5, 6]),
     ),
-    `${passed}/${results.length} handlers within target${slowest ? `; slowest ${slowest.handler} at ${fixed(slowest.median)} ms` : ''}`,
+    `${passed}/${results.length} functions import within target${slowest ? `; slowest ${slowest.handler} at ${fixed(slowest.median)} ms` : ''}`,
+    `bundle size   median ${fixed(medianKb)} KB (target < ${BUNDLE_MEDIAN_KB}, ratio ${fixed(medianKb / BUNDLE_MEDIAN_KB, 2)}) ${verdict(medianKb < BUNDLE_MEDIAN_KB)}; largest ${largest.handler} ${fixed(largest.bundleKb)} KB (ratio ${fixed(largest.bundleKb / BUNDLE_MAX_KB, 2)}); ${results.length - overMax}/${results.length} under ${BUNDLE_MAX_KB} KB ${verdict(overMax === 0)}`,
     ...results.filter((r) => r.failure).map((r) => `import failed  ${r.handler}: ${r.failure}`),
   ].join('\n');
 }

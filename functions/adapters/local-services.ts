@@ -1,20 +1,29 @@
-import type { SyncService } from '../../shared/deploy-ports.ts';
+import type { BuildService, GitOpsRepository, SyncService } from '../../shared/deploy-ports.ts';
 
 /**
- * Services that live inside the local stack's process (the reconciler runs app processes and serves
- * their hosts). The stack registers them; handlers running in the same process find them here.
+ * The local platform's build runner, GitOps repository and reconciler live inside the `npm start`
+ * process (they run builds and apps and serve app hosts). The stack registers them here per data
+ * folder; handlers in the same process find them. Lambda bundles never include the local adapters.
  */
-const reconcilers = new Map<string, SyncService>();
+export interface LocalServices {
+  build: BuildService;
+  gitops: GitOpsRepository;
+  sync: SyncService;
+}
 
-export const localReconcilerFor = {
-  register(dataDir: string, reconciler: SyncService | undefined) {
-    if (reconciler) reconcilers.set(dataDir, reconciler);
-    else reconcilers.delete(dataDir);
+const registry = new Map<string, LocalServices>();
+
+export const localServices = {
+  register(dataDir: string, services: LocalServices | undefined) {
+    if (services) registry.set(dataDir, services);
+    else registry.delete(dataDir);
   },
-  get(dataDir: string): SyncService {
-    const found = reconcilers.get(dataDir);
+  get(dataDir: string): LocalServices {
+    const found = registry.get(dataDir);
     if (!found)
-      throw new Error(`The local reconciler for ${dataDir} is not running; it runs inside \`npm start\`.`);
+      throw new Error(
+        `The local build, GitOps and sync services for ${dataDir} run inside \`npm start\`; it is not running here.`,
+      );
     return found;
   },
 };

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadEvent, withRequest } from '../../events/load.ts';
 import { conflict } from '../../shared/errors.ts';
 import { httpHandler, json } from './handler.ts';

@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENVIRONMENTS } from '../../shared/naming.ts';
 import {
   type DeployState,
   makeWorkflowTasks,
   type WorkflowTasks,
 } from '../../shared/use-cases/workflow-tasks.ts';
-import { deps } from './deps.ts';
+import { deliveryDeps } from './delivery-deps.ts';
 import { logger } from './logger.ts';
 
 /** The execution input every task receives (plus what earlier tasks added). */
@@ -23,7 +23,7 @@ const stateSchema = z
 
 let tasks: WorkflowTasks | undefined;
 function workflowTasks(): WorkflowTasks {
-  tasks ??= makeWorkflowTasks(deps());
+  tasks ??= makeWorkflowTasks(deliveryDeps());
   return tasks;
 }
 

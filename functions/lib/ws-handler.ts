@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { makeLive } from '../../shared/use-cases/live.ts';
-import { deps } from './deps.ts';
+import { deployDeps } from './deploy-deps.ts';
 import { logger } from './logger.ts';
 
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -12,7 +12,7 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 
 let live: ReturnType<typeof makeLive> | undefined;
 function liveChannel() {
-  live ??= makeLive(deps());
+  live ??= makeLive(deployDeps());
   return live;
 }
 

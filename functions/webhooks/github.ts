@@ -1,10 +1,11 @@
 import { verify } from '@octokit/webhooks-methods';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import { makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
-import { deps, webhookSecret } from '../lib/deps.ts';
+import { deployDeps } from '../lib/deploy-deps.ts';
 import { httpHandler, json } from '../lib/handler.ts';
+import { webhookSecret } from '../lib/webhook-secret.ts';
 
-const handleGithubEvent = makeHandleGithubEvent(deps());
+const handleGithubEvent = makeHandleGithubEvent(deployDeps());
 const secret = await webhookSecret();
 
 /** GitHub push webhook: HMAC-verified (X-Hub-Signature-256, constant time), then deduped by delivery id. */

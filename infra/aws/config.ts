@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One deployment stage of Wharf in AWS (dev, prod, …), typed and checked before any construct is

@@ -11,8 +11,9 @@ import {
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LocalBuildRunner } from '../../functions/adapters/build/local-runner.ts';
 import { LocalGitRepository } from '../../functions/adapters/gitops/local-git-repository.ts';
-import { localReconcilerFor } from '../../functions/adapters/local-services.ts';
+import { localServices } from '../../functions/adapters/local-services.ts';
 import { FileSecretStore } from '../../functions/adapters/secrets/file-secret-store.ts';
 import { LocalReconciler } from '../../functions/adapters/sync/local-reconciler.ts';
 import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
@@ -234,8 +235,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logDir: join(options.dataDir, 'apps'),
       readinessTimeoutMs: options.readinessTimeoutMs ?? 20_000,
     });
-    localReconcilerFor.register(options.dataDir, reconciler);
-    stops.push(() => localReconcilerFor.register(options.dataDir, undefined));
+    const build = new LocalBuildRunner({
+      workDir: join(options.dataDir, 'builds'),
+      artifactsDir: join(options.dataDir, 'artifacts'),
+      registry: process.env.WHARF_LOCAL_REGISTRY,
+    });
+    localServices.register(options.dataDir, { build, gitops, sync: reconciler });
+    stops.push(() => localServices.register(options.dataDir, undefined));
     stops.push(() => reconciler.stop());
     await reconciler.start();
 

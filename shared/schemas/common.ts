@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS_LABEL_PATTERN, DNS_LABEL_RULE, ENVIRONMENTS } from '../naming.ts';
 
 /**

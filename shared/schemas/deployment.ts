@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { branchSchema, commitShaSchema, environmentSchema } from './common.ts';
 
 export const deployRequestSchema = z.strictObject({

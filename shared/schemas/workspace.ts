@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dnsName } from './common.ts';
 
 export const WORKSPACE_NAME_MAX = 30;

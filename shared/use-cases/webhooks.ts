@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WebhookDeliveries } from '../deploy-ports.ts';
 import { invalid } from '../errors.ts';
 import type { ProjectRepository } from '../ports.ts';

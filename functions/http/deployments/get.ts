@@ -1,8 +1,8 @@
 import { makeGetRun } from '../../../shared/use-cases/deployments.ts';
-import { deps } from '../../lib/deps.ts';
+import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 
-const getRun = makeGetRun(deps());
+const getRun = makeGetRun(deployDeps());
 
 export const handler = httpHandler({}, async ({ identity, path }) =>
   json(

@@ -1,9 +1,9 @@
 import { logsQuerySchema } from '../../../shared/schemas/deployment.ts';
 import { makeGetRunLogs } from '../../../shared/use-cases/deployments.ts';
-import { deps } from '../../lib/deps.ts';
+import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 
-const getRunLogs = makeGetRunLogs(deps());
+const getRunLogs = makeGetRunLogs(deployDeps());
 
 export const handler = httpHandler({ query: logsQuerySchema }, async ({ identity, path, query }) =>
   json(

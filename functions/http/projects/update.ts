@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeUpdateProject } from '../../../shared/use-cases/projects.ts';
 import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
