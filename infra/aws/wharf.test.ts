@@ -6,7 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../../functions/adapters/dynamodb/table.ts';
+import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
 import { httpRoutes, routeKey, wsRoutes } from '../../functions/routes.ts';
 import {
   type DeployProjectTask,
@@ -467,18 +467,7 @@ describe('the stateful stack', () => {
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: d.partitionKey, KeyType: 'HASH' },
-        { AttributeName: d.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
-        IndexName: g.indexName,
-        KeySchema: [
-          { AttributeName: g.partitionKey, KeyType: 'HASH' },
-          { AttributeName: g.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      ...tableKeySchemas(),
       TimeToLiveSpecification: { AttributeName: d.timeToLiveAttribute, Enabled: true },
       Replicas: [
         expect.objectContaining({

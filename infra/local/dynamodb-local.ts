@@ -10,7 +10,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { tableDefinition } from '../../functions/adapters/dynamodb/table.ts';
+import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
 import { freePort } from './net.ts';
 
 const require = createRequire(import.meta.url);
@@ -118,18 +118,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...keyAttrs].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-        KeySchema: [
-          { AttributeName: d.partitionKey, KeyType: 'HASH' },
-          { AttributeName: d.sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
-          IndexName: g.indexName,
-          KeySchema: [
-            { AttributeName: g.partitionKey, KeyType: 'HASH' },
-            { AttributeName: g.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
+        ...tableKeySchemas(),
       }),
     );
   } catch (error) {

@@ -11,3 +11,20 @@ export const tableDefinition = {
 } as const;
 
 export const GSI1 = tableDefinition.globalSecondaryIndexes[0].indexName;
+
+/** The key schema and indexes in the DynamoDB API's own shape (CreateTable, and CloudFormation alike). */
+export function tableKeySchemas() {
+  const d = tableDefinition;
+  const keySchema = (partitionKey: string, sortKey: string) => [
+    { AttributeName: partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: sortKey, KeyType: 'RANGE' as const },
+  ];
+  return {
+    KeySchema: keySchema(d.partitionKey, d.sortKey),
+    GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
+      IndexName: g.indexName,
+      KeySchema: keySchema(g.partitionKey, g.sortKey),
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}
