@@ -83,9 +83,14 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
   throw invalid('request.invalid', message, field);
 }
 
-function readBody(event: HttpEvent): unknown {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+/** The body as text, base64-decoded when API Gateway encoded it. */
+function bodyText(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -108,12 +113,8 @@ function parseRequest<B, Q>(spec: RouteSpec<B, Q>): MiddlewareObj<HttpEvent> {
           throw notFound('resource.not_found', `No ${name} ${value ?? ''} here.`);
       }
       const identity = spec.public ? (undefined as never) : identityFrom(event);
-      const rawBody = event.body
-        ? event.isBase64Encoded
-          ? Buffer.from(event.body, 'base64').toString('utf8')
-          : event.body
-        : '';
-      const raw = spec.rawBody ? undefined : readBody(event);
+      const rawBody = bodyText(event);
+      const raw = spec.rawBody ? undefined : parseJsonBody(rawBody);
       if (!spec.body && !spec.rawBody && raw !== undefined) {
         throw invalid('request.unexpected_body', 'body must be empty for this request', 'body');
       }

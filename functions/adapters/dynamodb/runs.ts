@@ -13,6 +13,8 @@ import { failedConditions, isConditionFailure, queryPage, type TableRef } from '
 import { fromItem, keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
+const runItem = (run: Run) => ({ ...keys.run(run.projectId, run.id), entity: 'run', ...run });
+
 /** Runs, the per-environment deploy turn, and releases. */
 export class DynamoRuns implements RunRepository {
   constructor(private readonly table: TableRef) {}
@@ -22,7 +24,7 @@ export class DynamoRuns implements RunRepository {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.run(run.projectId, run.id), entity: 'run', ...run },
+          Item: runItem(run),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -66,7 +68,7 @@ export class DynamoRuns implements RunRepository {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.run(next.projectId, next.id), entity: 'run', ...next },
+          Item: runItem(next),
           ConditionExpression: 'updatedAt = :expected AND #status = :status',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
