@@ -2,10 +2,28 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'infra/**/*.test.ts'],
-    globalSetup: ['infra/local/testing/global-setup.ts'],
-    env: { LOG_LEVEL: 'silent' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'platform',
+          include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'infra/**/*.test.ts'],
+          // One in-memory local stack (DynamoDB Local, issuer, gateway) for every platform test file.
+          globalSetup: ['infra/local/testing/global-setup.ts'],
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['web/src/testing/setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -29,7 +29,7 @@ import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from 
 import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
 import { PortInUseError } from './net.ts';
-import { API_AUDIENCE, createLocalIssuer } from './oidc-issuer.ts';
+import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
@@ -313,6 +313,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     const webDist = join(repoRoot, 'web', 'dist');
+    // The SPA's runtime settings, as the CDK app writes them next to the bundle in AWS.
+    const webConfig = JSON.stringify({
+      issuer: issuer.issuer,
+      clientId: WEB_CLIENT_ID,
+      audience: API_AUDIENCE,
+      apiUrl: '/api',
+      webSocketUrl: '/ws',
+      mode: 'local',
+      webhookUrl: `${url}/api/webhooks/github`,
+    });
     handle = async (req, res) => {
       const host = (req.headers.host ?? '').split(':')[0]?.toLowerCase() ?? '';
       if (host.endsWith('.localhost')) {
@@ -337,6 +347,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (path === '/config.json') {
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' })
+          .end(webConfig);
         return;
       }
       return serveWeb(webDist, path, res);

@@ -1,0 +1,3 @@
+export default function ProjectPage() {
+  return <p>Not built yet</p>;
+}

@@ -1,0 +1,3 @@
+export function ProjectCreatePage() {
+  return <p>Not built yet</p>;
+}

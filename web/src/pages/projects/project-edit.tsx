@@ -1,0 +1,3 @@
+export function ProjectEditPage() {
+  return <p>Not built yet</p>;
+}

@@ -1,0 +1,3 @@
+export default function RunPage() {
+  return <p>Not built yet</p>;
+}

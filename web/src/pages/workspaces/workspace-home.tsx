@@ -1,0 +1,3 @@
+export function WorkspaceHome() {
+  return <p>Not built yet</p>;
+}

@@ -1,0 +1,3 @@
+export function WorkspaceSettings() {
+  return <p>Not built yet</p>;
+}
