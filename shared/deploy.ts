@@ -122,6 +122,9 @@ export interface Release {
   /** Names only: values of secrets never leave the secret store. */
   envNames: string[];
   gitopsCommit: string;
+  /** The commit and its diff in the GitOps repository's web view (GitHub), when it has one. */
+  gitopsCommitUrl?: string | undefined;
+  gitopsDiffUrl?: string | undefined;
   gitopsPath: string;
   /** The Argo CD application name (from release.json). */
   appName: string;

@@ -3,7 +3,7 @@ import { DomainError, invalid } from '../../shared/errors.ts';
 import { makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
 import { deployDeps } from '../lib/deploy-deps.ts';
 import { httpHandler, json } from '../lib/handler.ts';
-import { webhookSecret } from '../lib/webhook-secret.ts';
+import { webhookSecret } from '../lib/platform-secret.ts';
 
 const handleGithubEvent = makeHandleGithubEvent(deployDeps());
 const secret = await webhookSecret();

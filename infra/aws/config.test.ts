@@ -11,6 +11,11 @@ const dev = {
   oidcClientId: 'wharf-web',
   platformDomain: 'apps.example.com',
   imageRegistry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/wharf',
+  jenkinsUrl: 'https://ci.example.com',
+  jenkinsUser: 'wharf',
+  jenkinsJob: 'platform/wharf-build',
+  githubRepository: 'acme/gitops',
+  argoCdUrl: 'https://argocd.example.com',
 };
 
 describe('stage configuration', () => {
@@ -30,7 +35,11 @@ describe('stage configuration', () => {
       logRetentionDays: 90,
       throttle: { rateLimit: 100, burstLimit: 200 },
       manageApiGatewayAccountRole: true,
+      jenkins: { url: 'https://ci.example.com', user: 'wharf', job: 'platform/wharf-build' },
+      github: { repository: 'acme/gitops', branch: 'main' },
+      argoCd: { url: 'https://argocd.example.com', refresh: 'normal' },
     });
+    expect(config.github.appId).toBeUndefined();
     expect(config.account).toBeUndefined();
     expect(config.customDomain).toBeUndefined();
   });
@@ -53,6 +62,15 @@ describe('stage configuration', () => {
       /logRetentionDays .* must be one of 1, 3, 5/,
     );
     expect(() => parseStage('dev', { ...dev, account: '1234' })).toThrow(/account .* 12-digit/);
+    expect(() => parseStage('dev', { ...dev, githubRepository: 'gitops' })).toThrow(
+      /githubRepository .* must be owner\/name/,
+    );
+    expect(() => parseStage('dev', { ...dev, jenkinsUrl: 'http://ci.example.com' })).toThrow(
+      /jenkinsUrl .* https URL/,
+    );
+    expect(() => parseStage('dev', { ...dev, githubAppId: '12' })).toThrow(
+      /githubAppId and githubInstallationId .* go together/,
+    );
     expect(() =>
       parseStage('dev', {
         ...dev,

@@ -33,6 +33,18 @@ export interface StageConfig {
   clusterIssuer: string;
   /** The External Secrets (Cluster)SecretStore the rendered ExternalSecrets name. */
   secretStore: string;
+  /** The delivery systems the workflow tasks drive; their credentials are the Stateful stack's secrets. */
+  jenkins: { url: string; user: string; job: string };
+  github: {
+    repository: string;
+    branch: string;
+    apiUrl?: string | undefined;
+    webUrl?: string | undefined;
+    /** With both set, the credentials secret holds the App's private key; otherwise a token. */
+    appId?: string | undefined;
+    installationId?: string | undefined;
+  };
+  argoCd: { url: string; refresh: 'normal' | 'hard' };
   /** The web app's own domain on CloudFront, with an ACM certificate in us-east-1. */
   customDomain?: { domainName: string; certificateArn: string } | undefined;
   /** A WAFv2 web ACL (CLOUDFRONT scope, us-east-1) for the distribution. */
@@ -86,6 +98,20 @@ const stageSchema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host with an optional path'),
   clusterIssuer: z.string().min(1).default('letsencrypt'),
+  jenkinsUrl: httpsUrl,
+  jenkinsUser: z.string().min(1, 'must not be empty'),
+  jenkinsJob: z.string().regex(/^[^/\s]+(\/[^/\s]+)*$/, 'must be a job name, folders separated by /'),
+  githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
+  githubBranch: z.string().min(1).default('main'),
+  githubApiUrl: httpsUrl.optional(),
+  githubWebUrl: httpsUrl.optional(),
+  githubAppId: z.coerce.string().regex(/^\d+$/, 'must be a GitHub App id (a number)').optional(),
+  githubInstallationId: z.coerce
+    .string()
+    .regex(/^\d+$/, 'must be a GitHub App installation id (a number)')
+    .optional(),
+  argoCdUrl: httpsUrl,
+  argoCdRefresh: z.enum(['normal', 'hard']).default('normal'),
   secretStore: z.string().min(1).default('wharf-secrets'),
   domainName: dnsName.optional(),
   certificateArn: z
@@ -128,6 +154,13 @@ export const TEST_STAGE_SETTINGS: StageInput = {
   oidcClientId: 'wharf-web',
   platformDomain: 'apps.example.com',
   imageRegistry: 'registry.example.com/wharf',
+  jenkinsUrl: 'https://jenkins.example.com',
+  jenkinsUser: 'wharf',
+  jenkinsJob: 'platform/wharf-build',
+  githubRepository: 'example/wharf-gitops',
+  githubAppId: '123456',
+  githubInstallationId: '7890123',
+  argoCdUrl: 'https://argocd.example.com',
   alarmEmail: 'platform-alerts@example.com',
   logRetentionDays: 30,
 };
@@ -194,6 +227,11 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
     );
   }
   const s = parsed.data;
+  if (Boolean(s.githubAppId) !== Boolean(s.githubInstallationId)) {
+    throw new StageConfigError(
+      `Settings githubAppId and githubInstallationId for stage "${stage}" go together: GitHub App auth needs both (leave both out to use a token)`,
+    );
+  }
   if (Boolean(s.domainName) !== Boolean(s.certificateArn)) {
     throw new StageConfigError(
       `Settings domainName and certificateArn for stage "${stage}" go together: a custom domain needs its us-east-1 certificate`,
@@ -214,6 +252,16 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
     imageRegistry: s.imageRegistry,
     clusterIssuer: s.clusterIssuer,
     secretStore: s.secretStore,
+    jenkins: { url: s.jenkinsUrl, user: s.jenkinsUser, job: s.jenkinsJob },
+    github: {
+      repository: s.githubRepository,
+      branch: s.githubBranch,
+      apiUrl: s.githubApiUrl,
+      webUrl: s.githubWebUrl,
+      appId: s.githubAppId,
+      installationId: s.githubInstallationId,
+    },
+    argoCd: { url: s.argoCdUrl, refresh: s.argoCdRefresh },
     customDomain:
       s.domainName && s.certificateArn
         ? { domainName: s.domainName, certificateArn: s.certificateArn }

@@ -356,10 +356,20 @@ describe('permissions', () => {
             `arn:<AWS::Partition>:secretsmanager:${config.region}:${config.account}:secret:wharf/*`,
           ]);
       }
-      if (access.webhookSecret) {
-        expected.set('secretsmanager:GetSecretValue', [
-          expect.stringMatching(/ExportsOutputRefGithubWebhookSecret/) as any,
-        ]);
+      const secretsRead = [
+        ...(access.webhookSecret ? [/ExportsOutputRefGithubWebhookSecret/] : []),
+        ...(access.adapters?.includes('build') ? [/ExportsOutputRefJenkinsToken/] : []),
+        ...(access.adapters?.includes('gitops') ? [/ExportsOutputRefGithubCredentials/] : []),
+        ...(access.adapters?.includes('sync') ? [/ExportsOutputRefArgoCdToken/] : []),
+      ];
+      if (secretsRead.length > 0) {
+        expected.set(
+          'secretsmanager:GetSecretValue',
+          // In the order the received ARNs sort in (the export names share their prefix).
+          secretsRead
+            .sort((a, b) => a.source.localeCompare(b.source))
+            .map((pattern) => expect.stringMatching(pattern) as any),
+        );
       }
       if (access.startsWorkflow) expected.set('states:StartExecution', [smArn]);
       if (access.inspectsWorkflow) {
@@ -396,6 +406,27 @@ describe('permissions', () => {
       );
       expect(env.WHARF_GITOPS, handler).toBe(access.adapters?.includes('gitops') ? 'github' : undefined);
       expect(env.WHARF_SYNC, handler).toBe(access.adapters?.includes('sync') ? 'argocd' : undefined);
+      // Each adapter's endpoint and its credential's ARN, never a credential itself.
+      expect(env.WHARF_JENKINS_URL, handler).toBe(
+        access.adapters?.includes('build') ? config.jenkins.url : undefined,
+      );
+      expect('WHARF_JENKINS_TOKEN_SECRET_ARN' in env, handler).toBe(
+        Boolean(access.adapters?.includes('build')),
+      );
+      expect(env.WHARF_GITHUB_REPOSITORY, handler).toBe(
+        access.adapters?.includes('gitops') ? config.github.repository : undefined,
+      );
+      expect('WHARF_GITHUB_CREDENTIALS_SECRET_ARN' in env, handler).toBe(
+        Boolean(access.adapters?.includes('gitops')),
+      );
+      expect(env.WHARF_ARGOCD_URL, handler).toBe(
+        access.adapters?.includes('sync') ? config.argoCd.url : undefined,
+      );
+      expect('WHARF_ARGOCD_TOKEN_SECRET_ARN' in env, handler).toBe(
+        Boolean(access.adapters?.includes('sync')),
+      );
+      for (const name of ['WHARF_JENKINS_TOKEN', 'WHARF_GITHUB_CREDENTIALS', 'WHARF_ARGOCD_TOKEN'])
+        expect(name in env, handler).toBe(false);
       expect(env.WHARF_PLATFORM_DOMAIN, handler).toBe(access.platform ? config.platformDomain : undefined);
     }
   });

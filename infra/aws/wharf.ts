@@ -37,6 +37,7 @@ export function createWharf(app: App, config: StageConfig): WharfStacks {
     description: description('HTTP and WebSocket APIs and their handlers'),
     table: stateful.table,
     webhookSecret: stateful.secrets.githubWebhookSecret,
+    deliverySecrets: stateful.secrets,
     alarmTopic: stateful.alarmTopic,
   });
   const workflow = new WorkflowStack(app, stackName(config, 'Workflow'), {
@@ -44,6 +45,7 @@ export function createWharf(app: App, config: StageConfig): WharfStacks {
     config,
     description: description('the DeployProject state machine and its task functions'),
     table: stateful.table,
+    deliverySecrets: stateful.secrets,
     alarmTopic: stateful.alarmTopic,
   });
   // The workflow imports the WebSocket API id by export name, so the order is explicit.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import {
   createServer,
   request as httpRequest,
@@ -28,6 +28,12 @@ import { lambdaContext } from './apigw-event.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
+import {
+  describeIntegrations,
+  integrationSettings,
+  integrationsFile,
+  readIntegrationsFile,
+} from './integrations.ts';
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
@@ -61,6 +67,11 @@ export interface LocalStackOptions {
   writeStackFile?: boolean;
   /** How long a new app version has to pass its readiness check before the rollout counts as failed. */
   readinessTimeoutMs?: number;
+  /**
+   * Real Jenkins / GitHub / Argo CD settings (handler setting names). Default: read from
+   * `<dataDir>/config.json` and the environment (see integrations.ts).
+   */
+  integrations?: Record<string, string>;
 }
 
 export interface LocalStack {
@@ -73,6 +84,8 @@ export interface LocalStack {
   /** The environment the handlers run with (the same setting names as in AWS). */
   env: Record<string, string>;
   webhookSecret: string;
+  /** The real systems in use (descriptions, never credentials). */
+  integrations: string[];
   stop(): Promise<void>;
 }
 
@@ -117,6 +130,14 @@ function proxy(req: IncomingMessage, res: ServerResponse, port: number) {
   req.pipe(upstream);
 }
 
+/** `--fresh`: everything in the data folder goes, except the operator's own config.json. */
+async function emptyDataDir(dataDir: string) {
+  const entries = await readdir(dataDir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (entry !== 'config.json') await rm(join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
 /**
  * Starts the whole local platform in this process: DynamoDB Local (child process), the OIDC issuer,
  * the Step Functions endpoint running the DeployProject definition, the local GitOps repository and
@@ -124,8 +145,15 @@ function proxy(req: IncomingMessage, res: ServerResponse, port: number) {
  * and the SPA at /.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  if (options.fresh) await rm(options.dataDir, { recursive: true, force: true });
+  if (options.fresh) await emptyDataDir(options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
+  const integrations =
+    options.integrations ??
+    integrationSettings(
+      readIntegrationsFile(integrationsFile(options.dataDir)),
+      process.env,
+      options.dataDir,
+    );
 
   // Claim the port first, so a port in use fails before anything else starts.
   let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
@@ -192,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WHARF_JWKS_URI: issuer.jwksUri,
       WHARF_SAMPLES_FILE: samplesFile,
       ...LOCAL_LIMITS,
+      ...integrations,
     };
     Object.assign(process.env, env);
     process.env.LOG_LEVEL ??= 'warn';
@@ -389,6 +418,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName: TABLE_NAME,
       env,
       webhookSecret,
+      integrations: describeIntegrations({ ...process.env, ...env }),
       stop: stopAll,
     };
   } catch (error) {

@@ -66,6 +66,12 @@ export interface DeployState extends WorkflowInput {
 
 const releaseIdFor = (runId: string) => `l${runId.slice(1)}`;
 
+/** Only the links the repository has (none for the local one): stored items carry no empty fields. */
+const gitopsLinks = (links: { commitUrl?: string | undefined; diffUrl?: string | undefined }) => ({
+  ...(links.commitUrl ? { gitopsCommitUrl: links.commitUrl } : {}),
+  ...(links.diffUrl ? { gitopsDiffUrl: links.diffUrl } : {}),
+});
+
 const HINTS: Record<string, string> = {
   BuildFailed: 'Fix the build (the log above shows the failing command) and deploy again.',
   BuildTimedOut: 'The build took longer than allowed. Make it faster or ask an operator to raise the limit.',
@@ -453,6 +459,7 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
         values: pending.values,
         envNames: pending.envNames,
         gitopsCommit: run.gitopsCommit,
+        ...gitopsLinks(deps.gitops.links(run.gitopsCommit)),
         gitopsPath: pending.gitopsPath,
         appName: pending.appName,
         liveUrl: pending.liveUrl,

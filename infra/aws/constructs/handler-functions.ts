@@ -13,6 +13,8 @@ export interface HandlerBindings {
   table: ITableV2;
   /** The GitHub webhook secret; only the webhook handler reads it. */
   webhookSecret?: ISecret | undefined;
+  /** The delivery systems' credentials; a function reads only those of the adapters it uses. */
+  deliverySecrets?: { jenkinsToken: ISecret; githubCredentials: ISecret; argoCdToken: ISecret } | undefined;
   stateMachine: { arn: string; name: string };
   connections: ConnectionsEndpoint;
 }
@@ -39,9 +41,28 @@ export function handlerFunction(
   const access = accessOf(handler);
   const { config } = bindings;
   const environment: Record<string, string> = {};
-  if (access.adapters?.includes('build')) environment.WHARF_BUILD_SERVICE = 'jenkins';
-  if (access.adapters?.includes('gitops')) environment.WHARF_GITOPS = 'github';
-  if (access.adapters?.includes('sync')) environment.WHARF_SYNC = 'argocd';
+  const adapters = access.adapters ?? [];
+  if (adapters.includes('build')) {
+    environment.WHARF_BUILD_SERVICE = 'jenkins';
+    environment.WHARF_JENKINS_URL = config.jenkins.url;
+    environment.WHARF_JENKINS_USER = config.jenkins.user;
+    environment.WHARF_JENKINS_JOB = config.jenkins.job;
+  }
+  if (adapters.includes('gitops')) {
+    const { github } = config;
+    environment.WHARF_GITOPS = 'github';
+    environment.WHARF_GITHUB_REPOSITORY = github.repository;
+    environment.WHARF_GITHUB_BRANCH = github.branch;
+    if (github.apiUrl) environment.WHARF_GITHUB_API_URL = github.apiUrl;
+    if (github.webUrl) environment.WHARF_GITHUB_WEB_URL = github.webUrl;
+    if (github.appId) environment.WHARF_GITHUB_APP_ID = github.appId;
+    if (github.installationId) environment.WHARF_GITHUB_INSTALLATION_ID = github.installationId;
+  }
+  if (adapters.includes('sync')) {
+    environment.WHARF_SYNC = 'argocd';
+    environment.WHARF_ARGOCD_URL = config.argoCd.url;
+    environment.WHARF_ARGOCD_REFRESH = config.argoCd.refresh;
+  }
   if (access.platform) {
     environment.WHARF_PLATFORM_DOMAIN = config.platformDomain;
     environment.WHARF_IMAGE_REGISTRY = config.imageRegistry;
@@ -68,6 +89,15 @@ export function handlerFunction(
   if (access.webhookSecret) {
     if (!bindings.webhookSecret) throw new Error(`${handler} reads the webhook secret, but none was given`);
     fn.readSecret(bindings.webhookSecret, 'WHARF_GITHUB_WEBHOOK_SECRET_ARN');
+  }
+  if (adapters.length > 0) {
+    const secrets = bindings.deliverySecrets;
+    if (!secrets)
+      throw new Error(`${handler} uses ${adapters.join(', ')}, but no delivery secrets were given`);
+    if (adapters.includes('build')) fn.readSecret(secrets.jenkinsToken, 'WHARF_JENKINS_TOKEN_SECRET_ARN');
+    if (adapters.includes('gitops'))
+      fn.readSecret(secrets.githubCredentials, 'WHARF_GITHUB_CREDENTIALS_SECRET_ARN');
+    if (adapters.includes('sync')) fn.readSecret(secrets.argoCdToken, 'WHARF_ARGOCD_TOKEN_SECRET_ARN');
   }
   if (access.startsWorkflow) fn.startExecutions(bindings.stateMachine.arn);
   if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);

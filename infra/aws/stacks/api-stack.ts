@@ -35,6 +35,8 @@ export interface ApiStackProps extends StackProps {
   config: StageConfig;
   table: ITableV2;
   webhookSecret: ISecret;
+  /** Jenkins, GitHub and Argo CD credentials, for the handlers that use those adapters (project delete: GitHub). */
+  deliverySecrets: NonNullable<HandlerBindings['deliverySecrets']>;
   alarmTopic: ITopic;
 }
 
@@ -109,6 +111,7 @@ export class ApiStack extends Stack {
       config,
       table: props.table,
       webhookSecret: props.webhookSecret,
+      deliverySecrets: props.deliverySecrets,
       // By name: the workflow stack comes after this one (its tasks push to the WebSocket API).
       stateMachine: { arn: stateMachineArn(this, config), name: stateMachineName(config) },
       connections: this.connections,

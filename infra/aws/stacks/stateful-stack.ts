@@ -79,18 +79,14 @@ export class StatefulStack extends Stack {
       jenkinsToken: secret(
         'JenkinsToken',
         'jenkins',
-        'Jenkins remote API token of the Wharf user (read by the Jenkins adapter, not available yet)',
+        'Jenkins remote API token of the Wharf user (the build tasks read it)',
       ),
       githubCredentials: secret(
         'GithubCredentials',
         'github',
-        'GitHub App private key or fine-grained token for the GitOps repository (read by the GitHub adapter, not available yet)',
+        'GitHub App private key (PEM) or fine-grained token with contents:write on the GitOps repository (the GitOps tasks read it)',
       ),
-      argoCdToken: secret(
-        'ArgoCdToken',
-        'argocd',
-        'Argo CD API token (read by the Argo CD adapter, not available yet)',
-      ),
+      argoCdToken: secret('ArgoCdToken', 'argocd', 'Argo CD API token (the sync tasks read it)'),
       githubWebhookSecret: secret(
         'GithubWebhookSecret',
         'github-webhook',

@@ -16,13 +16,15 @@ import {
 } from '../../../functions/sfn/definition.ts';
 import type { StageConfig } from '../config.ts';
 import type { ControlPlaneFunction } from '../constructs/control-plane-function.ts';
-import { handlerFunction } from '../constructs/handler-functions.ts';
+import { type HandlerBindings, handlerFunction } from '../constructs/handler-functions.ts';
 import { importedConnectionsEndpoint, stateMachineArn, stateMachineName } from '../names.ts';
 
 export interface WorkflowStackProps extends StackProps {
   config: StageConfig;
   table: ITableV2;
   alarmTopic: ITopic;
+  /** Jenkins, GitHub and Argo CD credentials (the Stateful stack's secrets). */
+  deliverySecrets: NonNullable<HandlerBindings['deliverySecrets']>;
 }
 
 interface TaskState {
@@ -62,6 +64,7 @@ export class WorkflowStack extends Stack {
           {
             config,
             table: props.table,
+            deliverySecrets: props.deliverySecrets,
             stateMachine: { arn: stateMachineArn(this, config), name },
             connections,
           },
