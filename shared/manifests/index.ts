@@ -2,6 +2,7 @@
  * Manifest rendering for the GitOps repository (rendered-manifests pattern: what is in git is exactly
  * what runs). Pure: no node builtins, so the web app derives the same names and previews.
  */
+export { applicationNameFromRelease } from './application-name.ts';
 export {
   APPS_ROOT,
   appName,

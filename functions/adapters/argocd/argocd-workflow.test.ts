@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Run } from '../../../shared/deploy.ts';
+import { renderRelease } from '../../../shared/manifests/index.ts';
+import { monolith, releaseInput } from '../../../shared/manifests/testing/fixtures.ts';
+import { inMemoryDeps } from '../../../shared/testing/fixtures.ts';
+import {
+  FakeBuild,
+  FakeGitOps,
+  FakeWorkflow,
+  InMemoryRunLogs,
+  InMemoryRuns,
+  RecordingPublisher,
+} from '../../../shared/testing/in-memory-deploy.ts';
+import { makeRunJournal } from '../../../shared/use-cases/run-journal.ts';
+import { type DeployState, makeWorkflowTasks } from '../../../shared/use-cases/workflow-tasks.ts';
+import { createArgoCdSyncService } from './argocd-sync-service.ts';
+import { type AppState, type FakeArgoCd, startFakeArgoCd } from './fake-argocd.ts';
+
+/**
+ * The workflow's own RequestSync and CheckSync tasks on the Argo CD adapter, against the fake Argo CD:
+ * what the run does in each state Argo CD reports right after a commit.
+ */
+const TOKEN = 'workflow-test-token';
+const OLD = '1'.repeat(40);
+const NEW = '2'.repeat(40);
+const rendered = renderRelease(releaseInput(monolith));
+
+let fake: FakeArgoCd;
+let tasks: ReturnType<typeof makeWorkflowTasks>;
+let runs: InMemoryRuns;
+let logs: InMemoryRunLogs;
+let state: DeployState;
+
+beforeEach(async () => {
+  fake = await startFakeArgoCd({ token: TOKEN });
+  runs = new InMemoryRuns();
+  logs = new InMemoryRunLogs();
+  const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
+  tasks = makeWorkflowTasks({
+    ...inMemoryDeps(),
+    runs,
+    build: new FakeBuild(),
+    gitops: new FakeGitOps(),
+    sync: createArgoCdSyncService({ url: fake.url, token: TOKEN }),
+    workflow: new FakeWorkflow(),
+    journal: makeRunJournal({ runs, logs, events: new RecordingPublisher(), clock }),
+    clock,
+    platform: { domain: 'apps.test', imageRegistry: 'r.test', clusterIssuer: 'le', secretStore: 's' },
+    limits: { turnWaits: 5, buildPolls: 5, syncChecks: 50 },
+  });
+  const run: Run = {
+    id: 'r0run00000001',
+    workspaceId: monolith.workspaceId,
+    projectId: monolith.id,
+    projectName: monolith.name,
+    environment: 'production',
+    kind: 'deploy',
+    status: 'syncing',
+    trigger: 'user',
+    requestedBy: 'alice',
+    gitopsCommit: NEW,
+    pendingRelease: {
+      id: 'l0run00000001',
+      number: 2,
+      gitopsPath: rendered.path,
+      appName: rendered.appName,
+      namespace: rendered.namespace,
+      values: rendered.values,
+      envNames: rendered.envNames,
+    },
+    steps: [{ name: 'sync', status: 'running', startedAt: '2026-01-01T00:00:00.000Z' }],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+  await runs.create(run);
+  state = {
+    runId: run.id,
+    workspaceId: run.workspaceId,
+    projectId: run.projectId,
+    environment: 'production',
+    kind: 'deploy',
+  };
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+const application = (status: NonNullable<AppState['status']>): AppState => ({
+  spec: {
+    project: rendered.argoProject,
+    source: { repoURL: 'r', path: rendered.path, targetRevision: 'main' },
+  },
+  status,
+});
+const synced = (revision: string) => ({
+  phase: 'Succeeded' as const,
+  message: 'successfully synced (all tasks run)',
+  syncResult: { revision },
+});
+
+describe('DeployProject sync steps on Argo CD', () => {
+  it('keeps waiting while the ApplicationSet has not generated the app (404), then finishes', async () => {
+    await expect(tasks.requestSync(state)).resolves.toEqual({});
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+    expect(logs.text(state.runId).at(-1)).toContain(`no application ${rendered.appName} yet`);
+
+    // Generated and compared: Missing with no sync yet is not the rollout failing.
+    fake.setApp(
+      rendered.appName,
+      application({ sync: { status: 'OutOfSync', revision: NEW }, health: { status: 'Missing' } }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+
+    // Automated sync running.
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'OutOfSync', revision: NEW },
+        health: { status: 'Missing' },
+        operationState: { phase: 'Running', message: 'one or more tasks are running' },
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'Synced', revision: NEW },
+        health: { status: 'Healthy' },
+        operationState: synced(NEW),
+        history: [{ id: 0, revision: NEW }],
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'synced' });
+  });
+
+  it('does not judge the new commit by the old objects the branch head is compared against', async () => {
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'OutOfSync', revision: NEW },
+        health: { status: 'Degraded', message: 'the previous release is unhealthy' },
+        operationState: synced(OLD),
+        history: [{ id: 0, revision: OLD }],
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+  });
+
+  it('rolls back on a failed sync of the commit, with Argo CD words, but not for an older failed sync', async () => {
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'OutOfSync', revision: NEW },
+        health: { status: 'Healthy' },
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply',
+          syncResult: { revision: OLD },
+        },
+        history: [{ id: 0, revision: OLD }],
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'OutOfSync', revision: NEW },
+        health: { status: 'Healthy' },
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply',
+          syncResult: { revision: NEW },
+        },
+        history: [{ id: 0, revision: OLD }],
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({
+      state: 'degraded',
+      message: 'one or more objects failed to apply',
+    });
+  });
+
+  it('rolls back when the synced commit is Degraded, quoting the resource', async () => {
+    fake.setApp(
+      rendered.appName,
+      application({
+        sync: { status: 'Synced', revision: NEW },
+        health: { status: 'Degraded' },
+        operationState: synced(NEW),
+        resources: [
+          {
+            kind: 'Deployment',
+            name: 'storefront',
+            health: { status: 'Degraded', message: 'Deployment "storefront" exceeded its progress deadline' },
+          },
+        ],
+      }),
+    );
+    expect(await tasks.checkSync(state)).toMatchObject({
+      state: 'degraded',
+      message: 'Deployment storefront: Deployment "storefront" exceeded its progress deadline',
+    });
+  });
+
+  it('fails the step, not the rollout, when Argo CD rejects the token', async () => {
+    fake.setApp(rendered.appName, application({ sync: { status: 'Synced', revision: NEW } }));
+    const other = makeWorkflowTasks({
+      ...inMemoryDeps(),
+      runs,
+      build: new FakeBuild(),
+      gitops: new FakeGitOps(),
+      sync: createArgoCdSyncService({ url: fake.url, token: 'not-the-token' }),
+      workflow: new FakeWorkflow(),
+      journal: makeRunJournal({
+        runs,
+        logs,
+        events: new RecordingPublisher(),
+        clock: { now: () => new Date() },
+      }),
+      clock: { now: () => new Date() },
+      platform: { domain: 'apps.test', imageRegistry: 'r.test', clusterIssuer: 'le', secretStore: 's' },
+      limits: { turnWaits: 5, buildPolls: 5, syncChecks: 50 },
+    });
+    await expect(other.checkSync(state)).rejects.toMatchObject({ name: 'ArgoCdUnauthorized' });
+  });
+});
