@@ -1,0 +1,726 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  BUILD_ARTIFACT_FILE,
+  BUILD_LOG_MARKERS,
+  BUILD_PARAMETERS,
+  RUN_ID_PARAMETER,
+} from '../../../shared/build-parameters.ts';
+
+/**
+ * An in-process Jenkins that answers the remote access API the way Jenkins 2.x does, for tests and for
+ * running the deploy workflow end to end without a Jenkins:
+ *
+ * - Basic auth with a user and API token (401 + `WWW-Authenticate` otherwise);
+ * - optional CSRF protection: POSTs get 403 "No valid crumb was included in the request" until they
+ *   carry the crumb from `/crumbIssuer/api/json` and the session cookie it was issued in;
+ * - `buildWithParameters` → 201 + `Location: …/queue/item/<n>/`; undeclared parameters are dropped and
+ *   missing ones take their defaults, as Jenkins does;
+ * - queue items that sit in the quiet period (`why: "In the quiet period. Expires in …"`) and wait for an
+ *   executor for a set number of reads, then leave the queue with `executable.number`; `cancelItem`;
+ * - builds whose log grows on every `progressiveText` read, with `X-Text-Size` and `X-More-Data: true`
+ *   while the log is open. Like Jenkins, the log file holds hidden console notes that progressiveText
+ *   strips, so `X-Text-Size` is a file position, not the length of the text sent;
+ * - results, the archived `wharf-build.json`, `stop`, and injected faults (5xx, malformed bodies).
+ *
+ * A build's log is `Started by user <user>`, the script's lines, then `Finished: <RESULT>`.
+ */
+
+export type FakeBuildResult = 'SUCCESS' | 'FAILURE' | 'ABORTED' | 'UNSTABLE' | 'NOT_BUILT';
+
+/** What a queued build does once it runs, decided from its parameters. */
+export interface FakeBuildScript {
+  lines: string[];
+  result: FakeBuildResult;
+  /** Lines written per progressiveText read while the build runs (default 3). */
+  linesPerPoll?: number | undefined;
+  /** Instead of whole lines, this many bytes per read: chunks then end mid-line, even mid-character. */
+  bytesPerPoll?: number | undefined;
+  /** Reads that still answer `X-More-Data: true` after the result is set (default 0). */
+  moreDataPolls?: number | undefined;
+  /**
+   * The archived wharf-build.json. Undefined: on SUCCESS, one derived from the parameters (image
+   * `<WHARF_IMAGE_REPOSITORY>:<WHARF_RUN_ID>`, per service for microservices); null: none; a string is
+   * served as it is (to test malformed files); an object is served as JSON.
+   */
+  artifact?: object | string | null | undefined;
+}
+
+export interface FakeJenkinsOptions {
+  user: string;
+  apiToken: string;
+  /** Pipeline jobs, as full names (folders with `/`); default `['wharf-deploy']`. */
+  jobs?: string[] | undefined;
+  /** CSRF protection for POSTs (a crumb tied to the session cookie); default false. */
+  requireCrumb?: boolean | undefined;
+  /** Reads of a queue item that find it in the quiet period (default 0). */
+  quietPeriodPolls?: number | undefined;
+  /** Reads after the quiet period that find it waiting for an executor (default 0). */
+  executorWaitPolls?: number | undefined;
+  /** The parameters the jobs declare; default: the Jenkinsfile's (shared/build-parameters.ts). */
+  parameters?: Array<{ name: string; defaultValue: string }> | undefined;
+  /** The build a queued item runs; default: a passing pipeline log and the derived artifact. */
+  script?: ((params: Record<string, string>) => FakeBuildScript) | undefined;
+}
+
+export interface FakeRequest {
+  method: string;
+  /** The path as sent (percent-encoded), without the query. */
+  path: string;
+  /** The query string as sent, without `?`. */
+  query: string;
+  body: string;
+  /** A crumb header was sent. */
+  crumb: boolean;
+}
+
+/** A request the fake answers with `status` (and `body`) instead of serving it, `times` times. */
+export interface FakeFault {
+  status: number;
+  body?: string | undefined;
+  method?: string | undefined;
+  /** Matches the request's path (as sent); a string matches when the path contains it. */
+  path?: RegExp | string | undefined;
+  times?: number | undefined;
+  /** Runs when the fault fires, before the answer: e.g. to move state on between two requests. */
+  run?: (() => void) | undefined;
+}
+
+export interface FakeQueueItemView {
+  id: number;
+  job: string;
+  params: Record<string, string>;
+  state: 'waiting' | 'left' | 'cancelled';
+  build?: number | undefined;
+}
+
+export interface FakeBuildView {
+  job: string;
+  number: number;
+  params: Record<string, string>;
+  building: boolean;
+  result: FakeBuildResult | null;
+  /** The log text as progressiveText serves it (notes stripped), as written so far. */
+  log: string;
+}
+
+export interface FakeJenkins {
+  /** The root URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Every request, in order. */
+  requests: FakeRequest[];
+  inject(fault: FakeFault): void;
+  queue(): FakeQueueItemView[];
+  builds(): FakeBuildView[];
+  /** Cancels a waiting item as a user would in Jenkins' UI. */
+  cancelQueueItem(id: number): void;
+  /** Aborts a running build as a user would in Jenkins' UI. */
+  abortBuild(job: string, number: number): void;
+  /** Starts every waiting item's build now, as free executors would; returns the build numbers. */
+  startQueued(): number[];
+  /** Jenkins keeps left items for five minutes only: forget them now. */
+  forgetLeftItems(): void;
+  close(): Promise<void>;
+}
+
+interface QueueItem {
+  id: number;
+  job: string;
+  params: Record<string, string>;
+  reads: number;
+  state: 'waiting' | 'left' | 'cancelled';
+  forgotten: boolean;
+  build?: Build | undefined;
+  inQueueSince: number;
+}
+
+interface Build {
+  job: string;
+  number: number;
+  queueId: number;
+  params: Record<string, string>;
+  script: FakeBuildScript;
+  /** The log's text as progressiveText serves it; only `written` bytes of it exist so far. */
+  text: Buffer;
+  written: number;
+  /** Hidden console notes in the log file, at text positions (line starts). */
+  notes: Array<{ at: number; length: number }>;
+  building: boolean;
+  result: FakeBuildResult | null;
+  moreDataPolls: number;
+  timestamp: number;
+  description: string | null;
+  artifact: string | null;
+}
+
+const WORKFLOW_JOB = 'org.jenkinsci.plugins.workflow.job.WorkflowJob';
+const WORKFLOW_RUN = 'org.jenkinsci.plugins.workflow.job.WorkflowRun';
+const CRUMB_FIELD = 'Jenkins-Crumb';
+const NO_CRUMB = 'No valid crumb was included in the request';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Jenkins' ConsoleNote encoding (`ESC[8mha:////<base64>ESC[0m`): in the log file, hidden from progressiveText. */
+const CONSOLE_NOTE_BYTES = Buffer.byteLength(`\u001b[8mha:////${'A'.repeat(40)}\u001b[0m`);
+
+function parseServices(raw: string | undefined): Array<{ name: string }> {
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed)
+      ? parsed.filter((s): s is { name: string } => typeof s?.name === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The wharf-build.json the Jenkinsfile would write for these parameters. */
+export function defaultArtifact(params: Record<string, string>): object {
+  const repository = params.WHARF_IMAGE_REPOSITORY ?? '';
+  const runId = params[RUN_ID_PARAMETER] ?? '';
+  const seed = JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  const image = (name: string, reference: string) => ({
+    reference,
+    digest: `sha256:${sha256(`${seed}#${name}`)}`,
+  });
+  const sourceCommit =
+    params.WHARF_COMMIT ||
+    createHash('sha1').update(`${params.WHARF_REPOSITORY_URL}#${params.WHARF_BRANCH}`).digest('hex');
+  const services = parseServices(params.WHARF_SERVICES);
+  if (services.length === 0) {
+    return { version: 1, runId, sourceCommit, image: image('app', `${repository}:${runId}`) };
+  }
+  const images = Object.fromEntries(
+    services.map((s) => [s.name, image(s.name, `${repository}/${s.name}:${runId}`)]),
+  );
+  return { version: 1, runId, sourceCommit, image: images[services[0]?.name ?? ''], images };
+}
+
+/** A passing run of the Jenkinsfile, in the shape of its log. */
+export function defaultScript(params: Record<string, string>): FakeBuildScript {
+  const { stage, push } = BUILD_LOG_MARKERS;
+  const artifact = defaultArtifact(params) as {
+    sourceCommit: string;
+    image: { reference: string; digest: string };
+  };
+  const stageLines = (name: string, ...body: string[]) => [
+    '[Pipeline] stage',
+    `[Pipeline] { (${name})`,
+    '[Pipeline] echo',
+    `${stage}${name}`,
+    ...body,
+    '[Pipeline] }',
+  ];
+  return {
+    result: 'SUCCESS',
+    lines: [
+      '[Pipeline] Start of Pipeline',
+      ...stageLines('Validate', `Run ${params[RUN_ID_PARAMETER]}: ${params.WHARF_PROJECT_NAME}`),
+      ...stageLines(
+        'Checkout',
+        `+ git clone --depth 50 --branch ${params.WHARF_BRANCH} -- ${params.WHARF_REPOSITORY_URL} src`,
+        `Checked out ${artifact.sourceCommit}`,
+      ),
+      ...stageLines('Dockerfile', "Reusing the repository's Dockerfile"),
+      ...stageLines('Image', 'INFO[0000] Building stage 0', 'INFO[0012] Saving image to tarball'),
+      ...stageLines('Scan', 'Total: 0 (CRITICAL: 0)'),
+      ...stageLines('Push', '[Pipeline] echo', push, `Pushed ${artifact.image.reference}`),
+      ...stageLines('Record', `Archiving artifacts: ${BUILD_ARTIFACT_FILE}`),
+      '[Pipeline] End of Pipeline',
+    ],
+  };
+}
+
+/** Starts the fake on 127.0.0.1 (a free port). */
+export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<FakeJenkins> {
+  const jobs = new Map<string, { builds: Build[]; nextBuild: number }>();
+  for (const job of options.jobs ?? ['wharf-deploy']) jobs.set(job, { builds: [], nextBuild: 1 });
+  const declared =
+    options.parameters ?? BUILD_PARAMETERS.map(({ name, defaultValue }) => ({ name, defaultValue }));
+  const script = options.script ?? defaultScript;
+  const quietPolls = options.quietPeriodPolls ?? 0;
+  const executorPolls = options.executorWaitPolls ?? 0;
+  const queueItems = new Map<number, QueueItem>();
+  let nextQueueId = 100;
+  const sessions = new Map<string, string>(); // session id → crumb
+  const salt = randomBytes(16).toString('hex');
+  const cookieName = `JSESSIONID.${salt.slice(0, 8)}`;
+  const requests: FakeRequest[] = [];
+  const faults: Array<FakeFault & { left: number }> = [];
+  let base = '';
+
+  const jobUrl = (job: string) =>
+    `${base}${job
+      .split('/')
+      .map((s) => `/job/${encodeURIComponent(s)}`)
+      .join('')}/`;
+  const buildUrl = (b: Build) => `${jobUrl(b.job)}${b.number}/`;
+  const parametersAction = (params: Record<string, string>) => ({
+    _class: 'hudson.model.ParametersAction',
+    parameters: Object.entries(params).map(([name, value]) => ({
+      _class: 'hudson.model.StringParameterValue',
+      name,
+      value,
+    })),
+  });
+  const causeAction = () => ({
+    _class: 'hudson.model.CauseAction',
+    causes: [
+      {
+        _class: 'hudson.model.Cause$UserIdCause',
+        shortDescription: `Started by user ${options.user}`,
+        userId: options.user,
+        userName: options.user,
+      },
+    ],
+  });
+
+  function startBuild(item: QueueItem): Build {
+    const job = jobs.get(item.job);
+    if (!job) throw new Error(`no job ${item.job}`);
+    const plan = script(item.params);
+    const lines = [`Started by user ${options.user}`, ...plan.lines];
+    const notes: Build['notes'] = [];
+    let at = 0;
+    for (const line of lines) {
+      if (line.startsWith('[Pipeline]') || line.startsWith('Started by')) {
+        notes.push({ at, length: CONSOLE_NOTE_BYTES });
+      }
+      at += Buffer.byteLength(`${line}\n`);
+    }
+    const build: Build = {
+      job: item.job,
+      number: job.nextBuild++,
+      queueId: item.id,
+      params: item.params,
+      script: plan,
+      text: Buffer.from(lines.map((l) => `${l}\n`).join('')),
+      written: 0,
+      notes,
+      building: true,
+      result: null,
+      moreDataPolls: plan.moreDataPolls ?? 0,
+      timestamp: Date.now(),
+      description: null,
+      artifact: null,
+    };
+    job.builds.unshift(build);
+    item.state = 'left';
+    item.build = build;
+    return build;
+  }
+
+  /** Ends the build: the result, the last line, and (on success) the artifact. */
+  function finish(build: Build, result: FakeBuildResult, extra: string[] = []) {
+    const tail = Buffer.from([...extra, `Finished: ${result}`].map((l) => `${l}\n`).join(''));
+    build.text = Buffer.concat([build.text.subarray(0, build.written), tail]);
+    build.notes = build.notes.filter((n) => n.at < build.written);
+    build.written = build.text.length;
+    build.result = result;
+    build.building = false;
+    const { artifact } = build.script;
+    if (result === 'SUCCESS' && artifact !== null) {
+      const content = artifact === undefined ? defaultArtifact(build.params) : artifact;
+      build.artifact = typeof content === 'string' ? content : JSON.stringify(content, null, 2);
+      const image = (content as { image?: { reference?: string; digest?: string } })?.image;
+      if (image?.reference) build.description = `${image.reference}@${image.digest}`;
+    }
+  }
+
+  /** One read's worth of progress: more of the log, and the result once the script's lines are out. */
+  function advance(build: Build) {
+    if (!build.building) return;
+    const { bytesPerPoll, linesPerPoll = 3 } = build.script;
+    const end = build.text.length;
+    if (bytesPerPoll) {
+      build.written = Math.min(end, build.written + bytesPerPoll);
+    } else {
+      let next = build.written;
+      for (let i = 0; i < linesPerPoll && next < end; i++) {
+        const newline = build.text.indexOf(0x0a, next);
+        next = newline === -1 ? end : newline + 1;
+      }
+      build.written = next;
+    }
+    if (build.written >= end) finish(build, build.script.result);
+  }
+
+  const rawSize = (build: Build, textPosition: number) =>
+    textPosition + build.notes.filter((n) => n.at < textPosition).reduce((sum, n) => sum + n.length, 0);
+
+  /** A file position (as X-Text-Size gave it) back to a text position; inside a note → the note's line. */
+  function textPosition(build: Build, start: number): number {
+    let hidden = 0;
+    for (const note of build.notes) {
+      if (start <= note.at + hidden) return start - hidden;
+      if (start < note.at + hidden + note.length) return note.at;
+      hidden += note.length;
+    }
+    return start - hidden;
+  }
+
+  function queueItemJson(item: QueueItem) {
+    const common = {
+      actions: [parametersAction(item.params), causeAction()],
+      blocked: false,
+      id: item.id,
+      inQueueSince: item.inQueueSince,
+      params: Object.entries(item.params)
+        .map(([k, v]) => `\n${k}=${v}`)
+        .join(''),
+      stuck: false,
+      task: { _class: WORKFLOW_JOB, name: item.job.split('/').at(-1), url: jobUrl(item.job), color: 'blue' },
+      url: `queue/item/${item.id}/`,
+    };
+    if (item.state === 'cancelled') {
+      return {
+        _class: 'hudson.model.Queue$LeftItem',
+        ...common,
+        buildable: false,
+        why: null,
+        cancelled: true,
+        executable: null,
+      };
+    }
+    if (item.state === 'left' && item.build) {
+      return {
+        _class: 'hudson.model.Queue$LeftItem',
+        ...common,
+        buildable: false,
+        why: null,
+        cancelled: false,
+        executable: { _class: WORKFLOW_RUN, number: item.build.number, url: buildUrl(item.build) },
+      };
+    }
+    if (item.reads <= quietPolls) {
+      const seconds = ((quietPolls - item.reads + 1) * 1.7).toFixed(1);
+      return {
+        _class: 'hudson.model.Queue$WaitingItem',
+        ...common,
+        buildable: false,
+        why: `In the quiet period. Expires in ${seconds} sec`,
+        timestamp: item.inQueueSince + 5000,
+      };
+    }
+    return {
+      _class: 'hudson.model.Queue$BuildableItem',
+      ...common,
+      buildable: true,
+      pending: false,
+      why: 'Waiting for next available executor',
+      buildableStartMilliseconds: item.inQueueSince,
+    };
+  }
+
+  function buildJson(build: Build) {
+    return {
+      _class: WORKFLOW_RUN,
+      actions: [parametersAction(build.params), causeAction(), {}],
+      artifacts: build.artifact
+        ? [
+            {
+              displayPath: BUILD_ARTIFACT_FILE,
+              fileName: BUILD_ARTIFACT_FILE,
+              relativePath: BUILD_ARTIFACT_FILE,
+            },
+          ]
+        : [],
+      building: build.building,
+      description: build.description,
+      displayName: `#${build.number}`,
+      duration: build.building ? 0 : Date.now() - build.timestamp,
+      fullDisplayName: `${build.job.split('/').join(' » ')} #${build.number}`,
+      id: String(build.number),
+      number: build.number,
+      queueId: build.queueId,
+      result: build.result,
+      timestamp: build.timestamp,
+      url: buildUrl(build),
+    };
+  }
+
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer = '',
+    headers: Record<string, string> = {},
+    reason?: string,
+  ) {
+    const all = { 'content-type': 'text/html;charset=utf-8', 'x-jenkins': '2.504.3', ...headers };
+    if (reason) res.writeHead(status, reason, all);
+    else res.writeHead(status, all);
+    res.end(body);
+  }
+
+  const json = (res: ServerResponse, value: unknown) =>
+    send(res, 200, JSON.stringify(value), { 'content-type': 'application/json;charset=utf-8' });
+
+  const errorPage = (status: number, message: string) =>
+    `<html><head><title>Error ${status} ${message}</title></head><body><h2>HTTP ERROR ${status} ${message}</h2></body></html>`;
+
+  function authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Basic ')) return false;
+    const given = Buffer.from(header.slice(6), 'base64');
+    const expected = Buffer.from(`${options.user}:${options.apiToken}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  function validCrumb(req: IncomingMessage): boolean {
+    const crumb = req.headers[CRUMB_FIELD.toLowerCase()];
+    const session = (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .find(([name]) => name === cookieName)?.[1];
+    return typeof crumb === 'string' && session !== undefined && sessions.get(session) === crumb;
+  }
+
+  /** `/job/a/job/b/<rest>` → the job `a/b` and the rest of the path, decoded. */
+  function route(path: string): { job: string; rest: string[] } | undefined {
+    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const names: string[] = [];
+    while (segments[0] === 'job' && segments[1] !== undefined) {
+      names.push(segments[1]);
+      segments.splice(0, 2);
+    }
+    return names.length > 0 ? { job: names.join('/'), rest: segments } : undefined;
+  }
+
+  function parametersFrom(body: string, query: URLSearchParams): Record<string, string> {
+    const given = new URLSearchParams(body);
+    for (const [k, v] of query) if (!given.has(k)) given.set(k, v);
+    // Jenkins keeps only declared parameters; the others take their defaults.
+    return Object.fromEntries(declared.map((p) => [p.name, given.get(p.name) ?? p.defaultValue]));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, body: string) {
+    const url = new URL(req.url ?? '/', base);
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    requests.push({
+      method,
+      path,
+      query: url.search.slice(1),
+      body,
+      crumb: req.headers[CRUMB_FIELD.toLowerCase()] !== undefined,
+    });
+
+    const fault = faults.find(
+      (f) =>
+        f.left > 0 &&
+        (!f.method || f.method === method) &&
+        (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
+    );
+    if (fault) {
+      fault.left -= 1;
+      fault.run?.();
+      return send(res, fault.status, fault.body ?? errorPage(fault.status, 'Injected fault'));
+    }
+
+    if (!authorized(req)) {
+      return send(res, 401, errorPage(401, 'Unauthorized'), {
+        'www-authenticate': 'Basic realm="Jenkins"',
+      });
+    }
+
+    if (path === '/crumbIssuer/api/json' && method === 'GET') {
+      const session = randomBytes(12).toString('hex');
+      const crumb = sha256(`${options.user}:${session}:${salt}`);
+      sessions.set(session, crumb);
+      return send(
+        res,
+        200,
+        JSON.stringify({
+          _class: 'hudson.security.csrf.DefaultCrumbIssuer',
+          crumb,
+          crumbRequestField: CRUMB_FIELD,
+        }),
+        {
+          'content-type': 'application/json;charset=utf-8',
+          'set-cookie': `${cookieName}=${session}; Path=/; HttpOnly`,
+        },
+      );
+    }
+
+    if (method === 'POST' && options.requireCrumb && !validCrumb(req)) {
+      return send(res, 403, errorPage(403, NO_CRUMB), {}, NO_CRUMB);
+    }
+
+    if (path === '/queue/api/json' && method === 'GET') {
+      const items = [...queueItems.values()].filter((i) => i.state === 'waiting').map(queueItemJson);
+      return json(res, { _class: 'hudson.model.Queue', discoverableItems: [], items });
+    }
+
+    const itemMatch = path.match(/^\/queue\/item\/(\d+)\/api\/json$/);
+    if (itemMatch && method === 'GET') {
+      const item = queueItems.get(Number(itemMatch[1]));
+      if (!item || item.forgotten) return send(res, 404, errorPage(404, 'Not Found'));
+      if (item.state === 'waiting') {
+        item.reads += 1;
+        if (item.reads > quietPolls + executorPolls) startBuild(item);
+      }
+      return json(res, queueItemJson(item));
+    }
+
+    if (path === '/queue/cancelItem') {
+      if (method !== 'POST') return send(res, 405, errorPage(405, 'This URL requires POST'));
+      const id = Number(url.searchParams.get('id'));
+      const item = queueItems.get(id);
+      if (!item || item.forgotten)
+        return send(res, 404, `Provided id (${id}) not found`, { 'content-type': 'text/plain' });
+      if (item.state !== 'waiting') {
+        return send(res, 500, `Could not cancel run for id ${id}`, { 'content-type': 'text/plain' });
+      }
+      item.state = 'cancelled';
+      return send(res, 204);
+    }
+
+    const target = route(path);
+    const job = target ? jobs.get(target.job) : undefined;
+    if (!target || !job) return send(res, 404, errorPage(404, 'Not Found'));
+    const [first, ...rest] = target.rest;
+
+    if (first === 'api' && rest[0] === 'json' && method === 'GET') {
+      const range = url.searchParams.get('tree')?.match(/builds\[.*\]\{(\d*),(\d*)\}/);
+      const from = Number(range?.[1] || 0);
+      const to = range?.[2] ? Number(range[2]) : undefined;
+      return json(res, {
+        _class: WORKFLOW_JOB,
+        name: target.job.split('/').at(-1),
+        fullName: target.job,
+        url: jobUrl(target.job),
+        builds: job.builds.slice(from, to).map((b) => ({
+          _class: WORKFLOW_RUN,
+          number: b.number,
+          url: buildUrl(b),
+          actions: [parametersAction(b.params), causeAction()],
+        })),
+        nextBuildNumber: job.nextBuild,
+      });
+    }
+
+    if (first === 'buildWithParameters') {
+      if (method !== 'POST') return send(res, 405, errorPage(405, 'This URL requires POST'));
+      const params = parametersFrom(body, url.searchParams);
+      // Jenkins folds a request identical to a waiting item into that item.
+      const same = [...queueItems.values()].find(
+        (i) =>
+          i.state === 'waiting' &&
+          i.job === target.job &&
+          JSON.stringify(i.params) === JSON.stringify(params),
+      );
+      const item = same ?? {
+        id: nextQueueId++,
+        job: target.job,
+        params,
+        reads: 0,
+        state: 'waiting' as const,
+        forgotten: false,
+        inQueueSince: Date.now(),
+      };
+      queueItems.set(item.id, item);
+      return send(res, 201, '', { location: `${base}/queue/item/${item.id}/` });
+    }
+
+    const build =
+      first && /^\d+$/.test(first) ? job.builds.find((b) => b.number === Number(first)) : undefined;
+    if (!build) return send(res, 404, errorPage(404, 'Not Found'));
+
+    if (rest[0] === 'api' && rest[1] === 'json' && method === 'GET') return json(res, buildJson(build));
+
+    if (rest[0] === 'logText' && rest[1] === 'progressiveText' && method === 'GET') {
+      advance(build);
+      const start = Number(url.searchParams.get('start') ?? 0);
+      const from = Math.min(textPosition(build, Number.isFinite(start) ? start : 0), build.written);
+      const headers: Record<string, string> = {
+        'content-type': 'text/plain;charset=UTF-8',
+        'x-text-size': String(rawSize(build, build.written)),
+      };
+      const open = build.building || build.moreDataPolls > 0;
+      if (!build.building && build.moreDataPolls > 0) build.moreDataPolls -= 1;
+      if (open) headers['x-more-data'] = 'true';
+      return send(res, 200, build.text.subarray(from, build.written), headers);
+    }
+
+    if (rest[0] === 'artifact' && method === 'GET') {
+      if (rest.slice(1).join('/') !== BUILD_ARTIFACT_FILE || build.artifact === null) {
+        return send(res, 404, errorPage(404, 'Not Found'));
+      }
+      return send(res, 200, build.artifact, { 'content-type': 'application/json' });
+    }
+
+    if (rest[0] === 'stop') {
+      if (method !== 'POST') return send(res, 405, errorPage(405, 'This URL requires POST'));
+      if (build.building) finish(build, 'ABORTED', [`Aborted by ${options.user}`]);
+      return send(res, 302, '', { location: buildUrl(build) });
+    }
+
+    return send(res, 404, errorPage(404, 'Not Found'));
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        handle(req, res, Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        send(res, 500, errorPage(500, (error as Error).message));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const findBuild = (job: string, number: number) => jobs.get(job)?.builds.find((b) => b.number === number);
+
+  return {
+    url: base,
+    requests,
+    inject(fault) {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    queue: () =>
+      [...queueItems.values()].map((i) => ({
+        id: i.id,
+        job: i.job,
+        params: { ...i.params },
+        state: i.state,
+        build: i.build?.number,
+      })),
+    builds: () =>
+      [...jobs.values()].flatMap((j) =>
+        j.builds.map((b) => ({
+          job: b.job,
+          number: b.number,
+          params: { ...b.params },
+          building: b.building,
+          result: b.result,
+          log: b.text.subarray(0, b.written).toString('utf8'),
+        })),
+      ),
+    cancelQueueItem(id) {
+      const item = queueItems.get(id);
+      if (item?.state === 'waiting') item.state = 'cancelled';
+    },
+    abortBuild(job, number) {
+      const build = findBuild(job, number);
+      if (build?.building) finish(build, 'ABORTED', [`Aborted by ${options.user}`]);
+    },
+    startQueued: () =>
+      [...queueItems.values()].filter((i) => i.state === 'waiting').map((i) => startBuild(i).number),
+    forgetLeftItems() {
+      for (const item of queueItems.values()) if (item.state !== 'waiting') item.forgotten = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
