@@ -2,7 +2,8 @@ import type { BuildService, GitOpsRepository, SyncService } from '../../shared/d
 import type { PlatformConfig } from '../../shared/manifests/types.ts';
 import type { WorkflowLimits } from '../../shared/use-cases/workflow-tasks.ts';
 import { localServices } from '../adapters/local-services.ts';
-import { ConfigError, choice, optionalSetting, positiveInt, setting } from './config.ts';
+import { choice, optionalSetting, positiveInt, setting } from './config.ts';
+import { argoCdSyncService, githubGitOpsRepository, jenkinsBuildService } from './delivery-adapters.ts';
 import { deployDeps } from './deploy-deps.ts';
 import { lazy } from './deps.ts';
 
@@ -14,20 +15,17 @@ function makeDeliveryDeps() {
 
   const build = lazy((): BuildService => {
     const kind = choice(env, 'WHARF_BUILD_SERVICE', ['local', 'jenkins'] as const, local);
-    if (kind === 'jenkins')
-      throw new ConfigError('Setting WHARF_BUILD_SERVICE=jenkins: the Jenkins adapter is not available yet');
+    if (kind === 'jenkins') return jenkinsBuildService(env);
     return localServices.get(localDataDir()).build;
   });
   const gitops = lazy((): GitOpsRepository => {
     const kind = choice(env, 'WHARF_GITOPS', ['local', 'github'] as const, local);
-    if (kind === 'github')
-      throw new ConfigError('Setting WHARF_GITOPS=github: the GitHub adapter is not available yet');
+    if (kind === 'github') return githubGitOpsRepository(env);
     return localServices.get(localDataDir()).gitops;
   });
   const sync = lazy((): SyncService => {
     const kind = choice(env, 'WHARF_SYNC', ['local', 'argocd'] as const, local);
-    if (kind === 'argocd')
-      throw new ConfigError('Setting WHARF_SYNC=argocd: the Argo CD adapter is not available yet');
+    if (kind === 'argocd') return argoCdSyncService(env);
     return localServices.get(localDataDir()).sync;
   });
   const platform = lazy((): PlatformConfig & { imageRegistry: string } => {

@@ -64,6 +64,8 @@ export interface DeployState extends WorkflowInput {
   error?: { Error?: string; Cause?: string };
 }
 
+/** CheckSync re-requests the sync every this many checks while the app is not at the commit. */
+const RESYNC_EVERY = 6;
 const releaseIdFor = (runId: string) => `l${runId.slice(1)}`;
 
 /** Only the links the repository has (none for the local one): stored items carry no empty fields. */
@@ -79,6 +81,27 @@ const HINTS: Record<string, string> = {
   ProjectGone: 'The project was deleted while this run was in progress.',
   'States.Timeout':
     'A step took too long. Deploy again; if it keeps happening, check the workflow execution.',
+  TransientError: 'A delivery system stayed unavailable through every retry. Deploy again in a few minutes.',
+  JenkinsCredentialsRejected:
+    "Jenkins refused Wharf's credentials: an operator should check the Jenkins user and its API token.",
+  JenkinsNotFound:
+    'The Jenkins job Wharf builds with is missing: an operator should create it from infra/jenkins/Jenkinsfile.',
+  GitHubUnauthorized:
+    "GitHub refused Wharf's credentials: an operator should check the GitHub App's key or the token.",
+  GitHubForbidden:
+    'Wharf may not write the GitOps repository: an operator should grant Contents: read and write on it.',
+  GitHubNotFound:
+    'The GitOps repository is missing or hidden from Wharf: an operator should check its name and access.',
+  GitOpsRepositoryNotReady:
+    'The GitOps repository has no branch to commit to yet: an operator should bootstrap it (see the README).',
+  ArgoCdUnauthorized:
+    "Argo CD refused Wharf's token: an operator should check the token and its rights to get and sync apps.",
+  JenkinsBadResponse:
+    'Jenkins answered in a form Wharf does not understand. Deploy again; tell an operator if it repeats.',
+  GitHubResponseInvalid:
+    'GitHub answered in a form Wharf does not understand. Deploy again; tell an operator if it repeats.',
+  ArgoCdInvalidResponse:
+    'Argo CD answered in a form Wharf does not understand. Deploy again; tell an operator if it repeats.',
 };
 
 /** Turns a Step Functions error (Lambda error JSON in Cause, or plain text) into a reason a user reads. */
@@ -113,6 +136,17 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
     return project;
   }
 
+  /** The app at `revision` is what `commit` wrote: the same commit, or a later one that left its release.json alone. */
+  const runsRelease = async (revision: string | undefined, commit: string, pending: PendingRelease) => {
+    if (!revision) return false;
+    if (revision === commit) return true;
+    const path = `${pending.gitopsPath}/${RELEASE_FILE}`;
+    const [there, ours] = await Promise.all([
+      deps.gitops.readFile(revision, path),
+      deps.gitops.readFile(commit, path),
+    ]);
+    return there !== undefined && there === ours;
+  };
   const appOf = (p: Pick<PendingRelease, 'appName' | 'gitopsPath' | 'namespace'>): SyncApp => ({
     name: p.appName,
     path: p.gitopsPath,
@@ -407,14 +441,18 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
       return {};
     },
 
-    /** CheckSync: done only when the app runs exactly this commit, Synced and Healthy. */
+    /**
+     * CheckSync: done only when the app runs exactly this commit, Synced and Healthy. Argo CD reports
+     * the branch head it synced to, which moves on when another project commits; a later revision
+     * that still has this release's release.json for the app counts as this commit.
+     */
     async checkSync(state: DeployState): Promise<NonNullable<DeployState['sync']>> {
       const run = await load(state);
       if (!run.pendingRelease || !run.gitopsCommit)
         throw new WorkflowError('NoCommit', 'Nothing was committed to sync.');
       const status = await deps.sync.status(appOf(run.pendingRelease));
       const checks = (state.sync?.checks ?? 0) + 1;
-      const atCommit = status.revision === run.gitopsCommit;
+      const atCommit = await runsRelease(status.revision, run.gitopsCommit, run.pendingRelease);
       const seen = `${atCommit ? 'at commit' : `at ${status.revision?.slice(0, 12) ?? 'no revision'}`}, ${status.sync}, ${status.health}`;
       if (seen !== state.sync?.seen) {
         await journal.log(run, `  sync: ${seen}${status.message ? ` — ${status.message}` : ''}`);
@@ -426,6 +464,11 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
         (status.health === 'Degraded' || status.health === 'Missing' || status.operationFailed)
       ) {
         return { state: 'degraded', checks, seen, message: status.message ?? `The app is ${status.health}.` };
+      }
+      // Still not at the commit: ask again now and then (a sync requested while an older operation
+      // ran is not queued by Argo CD; a refresh is cheap and idempotent).
+      if (!atCommit && checks % RESYNC_EVERY === 0) {
+        await deps.sync.requestSync(appOf(run.pendingRelease), run.gitopsCommit);
       }
       if (checks >= deps.limits.syncChecks) {
         return {
