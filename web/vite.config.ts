@@ -16,6 +16,13 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     reportCompressedSize: false,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        // react-router marks its entry "use client" for server components; an SPA has none.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
   oxc: { jsx: { runtime: 'automatic' } },
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },

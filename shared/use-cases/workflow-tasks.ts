@@ -75,7 +75,7 @@ const gitopsLinks = (links: { commitUrl?: string | undefined; diffUrl?: string |
 });
 
 const HINTS: Record<string, string> = {
-  BuildFailed: 'Fix the build (the log above shows the failing command) and deploy again.',
+  BuildFailed: 'Fix the build (the log shows the failing command) and deploy again.',
   BuildTimedOut: 'The build took longer than allowed. Make it faster or ask an operator to raise the limit.',
   TurnTimedOut: 'An earlier run of this environment never finished. Check it, then deploy again.',
   ProjectGone: 'The project was deleted while this run was in progress.',
@@ -116,7 +116,7 @@ export function reasonFrom(error: DeployState['error']): { reason: string; hint:
   }
   return {
     reason: message || name,
-    hint: HINTS[name] ?? 'Check the log above; if the cause is not clear, open the workflow execution.',
+    hint: HINTS[name] ?? 'Check the log; if the cause is not clear, open the workflow execution.',
   };
 }
 

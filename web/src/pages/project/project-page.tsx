@@ -1,3 +1,107 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { type RunStatus, TERMINAL_STATUSES } from '../../../../shared/deploy.ts';
+import { useDeployments } from '../../api/deployments-service.ts';
+import { paths } from '../../app/paths.ts';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { Loading } from '../../components/loading.tsx';
+import { usePageTitle } from '../../components/page-title.ts';
+import { useResource } from '../../components/use-resource.ts';
+import { useLive } from '../../live/live-context.tsx';
+import { LiveStatus } from '../../live/live-status.tsx';
+import { DeployForm } from './deploy-form.tsx';
+import { EnvironmentReleases } from './environment-releases.tsx';
+import { RecentRuns } from './recent-runs.tsx';
+import './project-page.css';
+
+/** A project: deploy it, see what runs in each environment, its releases and runs, roll back. */
 export default function ProjectPage() {
-  return <p>Not built yet</p>;
+  const { workspaceId = '', projectId = '' } = useParams();
+  const deployments = useDeployments();
+  const { watchWorkspace } = useLive();
+  const project = useResource(
+    (signal) => deployments.project(workspaceId, projectId, signal),
+    [deployments, workspaceId, projectId],
+  );
+  const runs = useResource(
+    (signal) => deployments.list(workspaceId, projectId, { limit: 10 }, signal),
+    [deployments, workspaceId, projectId],
+  );
+  const [liveStatus, setLiveStatus] = useState<Record<string, RunStatus>>({});
+  const [releasesVersion, setReleasesVersion] = useState(0);
+  usePageTitle(project.data?.name);
+
+  // Read through a ref, so a reloaded list doesn't re-send the watch.
+  const knownRuns = useRef(runs.data?.items);
+  knownRuns.current = runs.data?.items;
+  const reloadRuns = runs.reload;
+  useEffect(
+    () =>
+      watchWorkspace(workspaceId, (event) => {
+        if (event.projectId !== projectId) return;
+        if (knownRuns.current?.some((r) => r.id === event.runId)) {
+          setLiveStatus((current) => ({ ...current, [event.runId]: event.status }));
+        } else reloadRuns(); // a run started elsewhere (another tab, a push webhook)
+        if (TERMINAL_STATUSES.has(event.status)) setReleasesVersion((v) => v + 1);
+      }),
+    [watchWorkspace, workspaceId, projectId, reloadRuns],
+  );
+
+  if (project.error)
+    return (
+      <ErrorMessage error={project.error} title="This project could not be loaded" onRetry={project.reload} />
+    );
+  if (!project.data) return <Loading label="Loading project…" />;
+  const p = project.data;
+
+  return (
+    <div className="stack-lg project-page">
+      <header className="page-header">
+        <div className="stack-sm">
+          <p className="small">
+            <Link to={paths.workspace(workspaceId)}>Projects</Link>
+          </p>
+          <h1>{p.name}</h1>
+          <p className="muted">
+            {p.type === 'database' ? `${p.engine} ${p.version}` : p.type}
+            {'repository' in p && (
+              <>
+                {' · '}
+                <code>{p.repository.url}</code> ({p.repository.branch})
+              </>
+            )}
+          </p>
+        </div>
+        <div className="row">
+          <LiveStatus />
+          <Link className="btn" to={paths.editProject(workspaceId, projectId)}>
+            Edit project
+          </Link>
+        </div>
+      </header>
+
+      <DeployForm project={p} />
+
+      {p.environments.map((environment) => (
+        <EnvironmentReleases
+          key={environment}
+          workspaceId={workspaceId}
+          projectId={projectId}
+          environment={environment}
+          version={releasesVersion}
+        />
+      ))}
+
+      <section className="stack" aria-labelledby="recent-runs">
+        <h2 id="recent-runs">Recent runs</h2>
+        {runs.error ? (
+          <ErrorMessage error={runs.error} title="Runs could not be loaded" onRetry={runs.reload} />
+        ) : runs.data ? (
+          <RecentRuns runs={runs.data.items} live={liveStatus} />
+        ) : (
+          <Loading label="Loading runs…" />
+        )}
+      </section>
+    </div>
+  );
 }

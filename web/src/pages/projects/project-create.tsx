@@ -1,3 +1,143 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useConfig } from '../../api/context.tsx';
+import { useProjects } from '../../api/projects-service.ts';
+import { NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
+import { paths } from '../../app/paths.ts';
+import { describeError } from '../../components/error-message.tsx';
+import { apiFieldError, type FieldErrors, useFocusFirstError } from '../../components/form/field-errors.ts';
+import { ErrorSummary } from '../../components/form/fields.tsx';
+import { Loading, Spinner } from '../../components/loading.tsx';
+import { usePageTitle } from '../../components/page-title.ts';
+import { ProjectFields } from './project-fields.tsx';
+import {
+  emptyProjectForm,
+  type ProjectFormState,
+  unshownErrors,
+  validateCreate,
+} from './project-form-model.ts';
+
+/** `/w/:workspaceId/projects/new` (`?sample=node-web` prefills a local sample): create, then open it. */
 export function ProjectCreatePage() {
-  return <p>Not built yet</p>;
+  const { workspaceId = '' } = useParams();
+  const [search] = useSearchParams();
+  const config = useConfig();
+  const projects = useProjects();
+  const navigate = useNavigate();
+  const form = useRef<HTMLFormElement>(null);
+  const [state, setState] = useState<ProjectFormState>(() => emptyProjectForm());
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const focusFirstError = useFocusFirstError(form, errors);
+  const sample = useSamplePrefill(search.get('sample'), setState);
+  usePageTitle('New project');
+
+  const change = (patch: Partial<ProjectFormState>) => setState((s) => ({ ...s, ...patch }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setFailure(undefined);
+    const checked = validateCreate(config.mode, state);
+    if (checked.errors) {
+      focusFirstError();
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    setSaving(true);
+    try {
+      const project = await projects.create(workspaceId, checked.data);
+      navigate(paths.project(workspaceId, project.id));
+    } catch (error) {
+      setSaving(false);
+      const fieldErrors = apiFieldError(error);
+      if (fieldErrors) {
+        focusFirstError();
+        setErrors(fieldErrors);
+      } else setFailure(describeError(error));
+    }
+  };
+
+  const summary = [...unshownErrors(errors), ...(failure ? [failure] : [])];
+  return (
+    <div className="stack">
+      <div className="page-header">
+        <div>
+          <h1>New project</h1>
+          <p className="muted">Tell Wharf what to build and how to run it; you deploy it on the next page.</p>
+        </div>
+      </div>
+      {sample.status === 'loading' && <Loading label="Loading the sample…" />}
+      {sample.message && (
+        <p
+          className={`callout ${sample.status === 'failed' ? 'callout-error' : 'callout-info'}`}
+          role="status"
+        >
+          {sample.message}
+        </p>
+      )}
+      <form ref={form} className="stack" onSubmit={submit} noValidate aria-label="New project">
+        <ProjectFields state={state} onChange={change} errors={errors} />
+        <ErrorSummary messages={summary} />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={saving}>
+            {saving && <Spinner />}
+            {saving ? 'Creating…' : 'Create project'}
+          </button>
+          <Link className="btn btn-ghost" to={paths.workspace(workspaceId)}>
+            Cancel
+          </Link>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+/** Prefills the form with a local sample repository (the empty project list's "Deploy a sample"). */
+function useSamplePrefill(name: string | null, setState: (state: ProjectFormState) => void) {
+  const config = useConfig();
+  const samples = useSamples();
+  const [result, setResult] = useState<{ status: 'idle' | 'loading' | 'done' | 'failed'; message?: string }>({
+    status: 'idle',
+  });
+  const apply = useRef(setState);
+  apply.current = setState;
+
+  useEffect(() => {
+    if (!name || config.mode !== 'local') return;
+    const controller = new AbortController();
+    setResult({ status: 'loading' });
+    samples.list(controller.signal).then(
+      ({ items }) => {
+        const sample = items.find((s) => s.name === name);
+        if (!sample) {
+          setResult({
+            status: 'failed',
+            message: `There is no sample named ${name}; fill in the form yourself.`,
+          });
+          return;
+        }
+        const isNode = sample.name === NODE_SAMPLE.name;
+        apply.current({
+          ...emptyProjectForm('monolith'),
+          name: sample.name,
+          repositoryUrl: sample.url,
+          branch: 'main',
+          port: isNode ? String(NODE_SAMPLE.port) : '',
+          healthCheckPath: isNode ? NODE_SAMPLE.healthCheckPath : '/',
+        });
+        setResult({
+          status: 'done',
+          message: `Prefilled with the ${sample.name} sample${sample.description ? `: ${sample.description.replace(/\.$/, '')}` : ''}. Create it, then press Deploy on its page.`,
+        });
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        setResult({ status: 'failed', message: `The samples could not be loaded. ${describeError(error)}` });
+      },
+    );
+    return () => controller.abort();
+  }, [name, config.mode, samples]);
+  return result;
 }

@@ -1,3 +1,157 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useConfig } from '../../api/context.tsx';
+import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { NODE_SAMPLE } from '../../api/samples-service.ts';
+import { paths } from '../../app/paths.ts';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { Loading, Spinner } from '../../components/loading.tsx';
+import { useMe } from '../../components/me-context.tsx';
+import { usePageTitle } from '../../components/page-title.ts';
+import { useResource } from '../../components/use-resource.ts';
+import { useLive } from '../../live/live-context.tsx';
+import { ProjectRow } from './project-row.tsx';
+
+const PAGE_SIZE = 50;
+
+/** `/w/:workspaceId`: the workspace's projects, each with its live status. */
 export function WorkspaceHome() {
-  return <p>Not built yet</p>;
+  const { workspaceId = '' } = useParams();
+  const projects = useProjects();
+  const { me } = useMe();
+  const workspace = me?.workspaces.find((w) => w.id === workspaceId);
+  usePageTitle(workspace ? `${workspace.name} projects` : 'Projects');
+
+  const first = useResource(
+    (signal) => projects.list(workspaceId, { limit: PAGE_SIZE }, signal),
+    [projects, workspaceId],
+  );
+  const [more, setMore] = useState<{ items: ProjectDetail[]; nextCursor: string | undefined }>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a fresh first page starts the list over
+  useEffect(() => setMore(undefined), [first.data]);
+
+  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
+  const nextCursor = more ? more.nextCursor : first.data?.nextCursor;
+  const refreshKeys = useLiveRefresh(
+    workspaceId,
+    items.map((p) => p.id),
+    first.reload,
+  );
+
+  const loadMore = async () => {
+    if (!nextCursor) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await projects.list(workspaceId, { limit: PAGE_SIZE, cursor: nextCursor });
+      setMore({ items: [...(more?.items ?? []), ...page.items], nextCursor: page.nextCursor });
+    } catch (error) {
+      setMoreError(error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return (
+    <div className="stack">
+      <div className="page-header">
+        <div>
+          <p className="small muted">{workspace ? `Workspace ${workspace.name}` : 'Workspace'}</p>
+          <h1>Projects</h1>
+        </div>
+        {items.length > 0 && (
+          <Link className="btn btn-primary" to={paths.newProject(workspaceId)}>
+            New project
+          </Link>
+        )}
+      </div>
+      {!first.data ? (
+        first.error !== undefined ? (
+          <ErrorMessage title="The projects could not be loaded" error={first.error} onRetry={first.reload} />
+        ) : (
+          <Loading label="Loading projects…" />
+        )
+      ) : items.length === 0 ? (
+        <NoProjects workspaceId={workspaceId} />
+      ) : (
+        <>
+          <ul className="project-list" aria-label="Projects">
+            {items.map((project) => (
+              <ProjectRow
+                key={project.id}
+                workspaceId={workspaceId}
+                project={project}
+                refreshKey={refreshKeys[project.id] ?? 0}
+              />
+            ))}
+          </ul>
+          {moreError !== undefined && (
+            <ErrorMessage title="More projects could not be loaded" error={moreError} />
+          )}
+          {nextCursor && (
+            <div>
+              <button type="button" className="btn" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore && <Spinner />}
+                Show more projects
+              </button>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Watches the workspace's run events: an event for a listed project bumps that row's key (the row
+ * reloads its status); one for a project not listed (created elsewhere) reloads the list.
+ */
+function useLiveRefresh(workspaceId: string, projectIds: string[], reloadList: () => void) {
+  const { watchWorkspace } = useLive();
+  const [keys, setKeys] = useState<Record<string, number>>({});
+  const known = useRef(new Set<string>());
+  known.current = new Set(projectIds);
+  const reload = useRef(reloadList);
+  reload.current = reloadList;
+
+  useEffect(
+    () =>
+      watchWorkspace(workspaceId, (event) => {
+        if (!known.current.has(event.projectId)) return reload.current();
+        setKeys((k) => ({ ...k, [event.projectId]: (k[event.projectId] ?? 0) + 1 }));
+      }),
+    [watchWorkspace, workspaceId],
+  );
+  return keys;
+}
+
+function NoProjects({ workspaceId }: { workspaceId: string }) {
+  const config = useConfig();
+  return (
+    <section className="empty-state" aria-labelledby="no-projects">
+      <h2 id="no-projects">No projects yet</h2>
+      <p>
+        Start by creating a project: a web app from a git repository (monolith), a database, or a set of
+        Spring microservices. Then deploy it — Wharf builds it, commits it to GitOps, waits until it is
+        healthy, and gives you its live URL.
+      </p>
+      <div className="row">
+        <Link className="btn btn-primary" to={paths.newProject(workspaceId)}>
+          Create a project
+        </Link>
+        {config.mode === 'local' && (
+          <Link className="btn" to={`${paths.newProject(workspaceId)}?sample=${NODE_SAMPLE.name}`}>
+            Deploy a sample
+          </Link>
+        )}
+      </div>
+      {config.mode === 'local' && (
+        <p className="small muted">
+          The sample is a tiny Node.js web app served by this local platform: it builds offline, in seconds.
+        </p>
+      )}
+    </section>
+  );
 }

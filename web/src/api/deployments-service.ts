@@ -1,0 +1,71 @@
+import { useMemo } from 'react';
+import type { LogLine, Run, RunStatus } from '../../../shared/deploy.ts';
+import type { EnvVarView, Page, Project, ProjectOfType } from '../../../shared/domain.ts';
+import type { DeployRequest } from '../../../shared/schemas/deployment.ts';
+import { type ApiClient, seg } from './client.ts';
+import { useApi } from './context.tsx';
+
+export interface LogPage {
+  runId: string;
+  status: RunStatus;
+  lines: LogLine[];
+  /** The seq to ask after for the next page. */
+  nextAfter: number;
+  more: boolean;
+}
+
+/** A project as the API shows it (secret values write-only), kept a union so `type` narrows it. */
+export type DeployProject = {
+  [T in Project['type']]: Omit<ProjectOfType<T>, 'env'> & { env: EnvVarView[] };
+}[Project['type']];
+
+const projectPath = (workspaceId: string, projectId: string) =>
+  `/workspaces/${seg(workspaceId)}/projects/${seg(projectId)}`;
+
+/** Runs of a project: deploy, list, one run, its stored log. */
+export function deploymentsService(api: ApiClient) {
+  const runs = (w: string, p: string) => `${projectPath(w, p)}/deployments`;
+  return {
+    /** The project itself (what the deploy page shows around its runs). */
+    project: (workspaceId: string, projectId: string, signal?: AbortSignal) =>
+      api.request<DeployProject>('GET', projectPath(workspaceId, projectId), signal ? { signal } : {}),
+
+    /** Starts a deploy; the API answers 202 with the queued run. */
+    deploy: (workspaceId: string, projectId: string, body: Partial<DeployRequest>) =>
+      api.request<Run>('POST', runs(workspaceId, projectId), { body }),
+
+    list: (
+      workspaceId: string,
+      projectId: string,
+      page: { limit?: number; cursor?: string } = {},
+      signal?: AbortSignal,
+    ) =>
+      api.request<Page<Run>>('GET', runs(workspaceId, projectId), {
+        query: { limit: page.limit, cursor: page.cursor },
+        ...(signal ? { signal } : {}),
+      }),
+
+    get: (workspaceId: string, projectId: string, runId: string, signal?: AbortSignal) =>
+      api.request<Run>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}`, signal ? { signal } : {}),
+
+    /** Stored log lines after `after` (one page; `more` says whether to ask again). */
+    logs: (
+      workspaceId: string,
+      projectId: string,
+      runId: string,
+      page: { after: number; limit?: number },
+      signal?: AbortSignal,
+    ) =>
+      api.request<LogPage>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}/logs`, {
+        query: { after: page.after, limit: page.limit },
+        ...(signal ? { signal } : {}),
+      }),
+  };
+}
+
+export type DeploymentsService = ReturnType<typeof deploymentsService>;
+
+export function useDeployments(): DeploymentsService {
+  const api = useApi();
+  return useMemo(() => deploymentsService(api), [api]);
+}

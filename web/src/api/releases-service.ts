@@ -1,0 +1,46 @@
+import { useMemo } from 'react';
+import type { Release, Run } from '../../../shared/deploy.ts';
+import type { Environment } from '../../../shared/naming.ts';
+import { type ApiClient, seg } from './client.ts';
+import { useApi } from './context.tsx';
+
+/** A release as the API returns it; GitOps links appear once the GitOps adapter knows its web URL. */
+export type ReleaseView = Release & {
+  gitopsCommitUrl?: string | undefined;
+  gitopsDiffUrl?: string | undefined;
+};
+
+export interface ReleasePage {
+  items: ReleaseView[];
+  /** The release live in this environment now. */
+  currentReleaseId?: string | undefined;
+  nextCursor?: string | undefined;
+}
+
+/** Releases of a project environment, and rolling back to one of them. */
+export function releasesService(api: ApiClient) {
+  const base = (w: string, p: string) => `/workspaces/${seg(w)}/projects/${seg(p)}/releases`;
+  return {
+    list: (
+      workspaceId: string,
+      projectId: string,
+      query: { environment: Environment; limit?: number; cursor?: string },
+      signal?: AbortSignal,
+    ) =>
+      api.request<ReleasePage>('GET', base(workspaceId, projectId), {
+        query: { environment: query.environment, limit: query.limit, cursor: query.cursor },
+        ...(signal ? { signal } : {}),
+      }),
+
+    /** Commits the release's manifests again (no build); 202 with the rollback run. */
+    rollback: (workspaceId: string, projectId: string, releaseId: string) =>
+      api.request<Run>('POST', `${base(workspaceId, projectId)}/${seg(releaseId)}/rollback`),
+  };
+}
+
+export type ReleasesService = ReturnType<typeof releasesService>;
+
+export function useReleases(): ReleasesService {
+  const api = useApi();
+  return useMemo(() => releasesService(api), [api]);
+}

@@ -1,0 +1,99 @@
+import { useEffect, useRef, useState } from 'react';
+import type { LogLine } from '../../../../shared/deploy.ts';
+import { ApiError } from '../../api/client.ts';
+import { useDeployments } from '../../api/deployments-service.ts';
+import { type RunStatusEvent, useLive } from '../../live/live-context.tsx';
+import { contiguousEnd, findGap, mergeLogLines } from './merge-lines.ts';
+
+const PAGE = 5000;
+/** A hole that the live tail has not filled after this long is fetched from the stored log. */
+const BACKFILL_AFTER_MS = 1500;
+
+export interface RunLog {
+  lines: readonly LogLine[];
+  /** True until the stored lines are in. */
+  loading: boolean;
+  error: string | undefined;
+}
+
+/**
+ * A run's whole log: the stored lines first (paged), then the live tail from the last one, merged by
+ * seq so a reload or a late join shows every line once. Status events go to `onStatus`.
+ */
+export function useRunLog(
+  workspaceId: string,
+  projectId: string,
+  runId: string,
+  onStatus?: (event: RunStatusEvent) => void,
+): RunLog {
+  const deployments = useDeployments();
+  const { subscribeRun } = useLive();
+  const [log, setLog] = useState<RunLog>({ lines: [], loading: true, error: undefined });
+  const onStatusRef = useRef(onStatus);
+  onStatusRef.current = onStatus;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let lines: readonly LogLine[] = [];
+    let unsubscribe: (() => void) | undefined;
+    let backfillTimer: ReturnType<typeof setTimeout> | undefined;
+    setLog({ lines, loading: true, error: undefined });
+
+    const fetchAfter = async (after: number, until?: number) => {
+      let cursor = after;
+      for (;;) {
+        const page = await deployments.logs(
+          workspaceId,
+          projectId,
+          runId,
+          { after: cursor, limit: PAGE },
+          controller.signal,
+        );
+        push(page.lines);
+        cursor = page.nextAfter;
+        if (!page.more || (until !== undefined && cursor >= until)) return;
+      }
+    };
+
+    const push = (incoming: readonly LogLine[]) => {
+      const merged = mergeLogLines(lines, incoming);
+      if (merged === lines) return;
+      lines = merged;
+      setLog((current) => ({ ...current, lines }));
+      if (findGap(lines) && backfillTimer === undefined) {
+        backfillTimer = setTimeout(() => {
+          backfillTimer = undefined;
+          const gap = findGap(lines);
+          if (gap) fetchAfter(gap.after, gap.next).catch(() => undefined);
+        }, BACKFILL_AFTER_MS);
+      }
+    };
+
+    const start = async () => {
+      let error: string | undefined;
+      try {
+        await fetchAfter(0);
+      } catch (e) {
+        if (controller.signal.aborted) return;
+        // The live channel replays stored lines too: carry on with it, and say what failed.
+        error = e instanceof ApiError ? e.message : 'The stored log could not be loaded.';
+      }
+      if (controller.signal.aborted) return;
+      setLog((current) => ({ ...current, loading: false, error }));
+      unsubscribe = subscribeRun(runId, contiguousEnd(lines), {
+        onLines: push,
+        onStatus: (event) => onStatusRef.current?.(event),
+        onError: (e) => setLog((current) => ({ ...current, error: e.message })),
+      });
+    };
+    void start();
+
+    return () => {
+      controller.abort();
+      clearTimeout(backfillTimer);
+      unsubscribe?.();
+    };
+  }, [deployments, subscribeRun, workspaceId, projectId, runId]);
+
+  return log;
+}

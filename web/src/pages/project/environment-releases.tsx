@@ -1,0 +1,167 @@
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import type { Environment } from '../../../../shared/naming.ts';
+import { type ReleaseView, useReleases } from '../../api/releases-service.ts';
+import { paths } from '../../app/paths.ts';
+import { describeError, ErrorMessage } from '../../components/error-message.tsx';
+import { Loading } from '../../components/loading.tsx';
+import { StatusBadge } from '../../components/status-badge.tsx';
+import { TimeAgo } from '../../components/time-ago.tsx';
+import { useResource } from '../../components/use-resource.ts';
+import { imageName, shortSha } from './format.ts';
+import { CurrentRelease, GitopsCommit } from './release-details.tsx';
+import { RollbackDialog } from './rollback-dialog.tsx';
+
+/**
+ * One environment: the live release and the release history, with Roll back on earlier releases.
+ * `version` changes when a run of the project ends, so the list reloads.
+ */
+export function EnvironmentReleases({
+  workspaceId,
+  projectId,
+  environment,
+  version,
+}: {
+  workspaceId: string;
+  projectId: string;
+  environment: Environment;
+  version: number;
+}) {
+  const releases = useReleases();
+  const navigate = useNavigate();
+  const page = useResource(
+    (signal) => releases.list(workspaceId, projectId, { environment, limit: 20 }, signal),
+    [releases, workspaceId, projectId, environment, version],
+  );
+  const [target, setTarget] = useState<ReleaseView>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const items = page.data?.items ?? [];
+  const current = items.find((r) => r.id === page.data?.currentReleaseId);
+  const headingId = `env-${environment}`;
+
+  const rollBack = async () => {
+    if (!target) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const run = await releases.rollback(workspaceId, projectId, target.id);
+      navigate(paths.run(workspaceId, projectId, run.id));
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card stack" aria-labelledby={headingId}>
+      <h2 id={headingId} className="env-title">
+        {environment}
+      </h2>
+      {page.error ? (
+        <ErrorMessage error={page.error} title="Releases could not be loaded" onRetry={page.reload} />
+      ) : !page.data ? (
+        <Loading label="Loading releases…" />
+      ) : current ? (
+        <CurrentRelease release={current} />
+      ) : (
+        <p className="row">
+          <StatusBadge status="never" />
+          <span className="muted">Deploy to create the first release of {environment}.</span>
+        </p>
+      )}
+      {items.length > 0 && (
+        <>
+          <h3>Release history</h3>
+          <ReleaseTable items={items} currentId={current?.id} onRollback={setTarget} />
+        </>
+      )}
+      {target && (
+        <RollbackDialog
+          current={current}
+          target={target}
+          busy={busy}
+          error={error}
+          onConfirm={rollBack}
+          onCancel={() => {
+            setTarget(undefined);
+            setError(undefined);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ReleaseTable({
+  items,
+  currentId,
+  onRollback,
+}: {
+  items: ReleaseView[];
+  currentId: string | undefined;
+  onRollback(release: ReleaseView): void;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table releases-table">
+        <thead>
+          <tr>
+            <th scope="col">Release</th>
+            <th scope="col">Image</th>
+            <th scope="col">Commit</th>
+            <th scope="col">GitOps</th>
+            <th scope="col">By</th>
+            <th scope="col">When</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((release) => (
+            <tr key={release.id}>
+              <th scope="row">
+                #{release.number}
+                {release.id === currentId && <span className="badge badge-success release-live">live</span>}
+                {release.kind === 'rollback' && <span className="muted small"> rollback</span>}
+              </th>
+              <td>
+                <code title={`${release.image.reference}\n${release.image.digest}`}>
+                  {imageName(release.image.reference)}
+                </code>
+              </td>
+              <td>
+                {release.sourceCommit ? (
+                  <code title={release.sourceCommit}>{shortSha(release.sourceCommit)?.slice(0, 7)}</code>
+                ) : (
+                  <span className="muted">–</span>
+                )}
+              </td>
+              <td>
+                <GitopsCommit release={release} />
+              </td>
+              <td>{release.createdBy}</td>
+              <td>
+                <TimeAgo date={release.createdAt} />
+              </td>
+              <td>
+                {release.id !== currentId && (
+                  <button
+                    type="button"
+                    className="btn btn-sm"
+                    onClick={() => onRollback(release)}
+                    aria-label={`Roll back to release ${release.number}`}
+                  >
+                    Roll back
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
