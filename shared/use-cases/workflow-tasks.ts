@@ -355,6 +355,8 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
       let pending: PendingRelease;
       let image: ImageRef | undefined = run.image;
       let images = run.images;
+      // A rollback runs what the target release was built from.
+      let sourceCommit = run.sourceCommit;
       let message: string;
       if (run.kind === 'rollback') {
         const target = run.targetReleaseId
@@ -384,6 +386,7 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
         };
         image = target.image;
         images = target.images;
+        sourceCommit = target.sourceCommit;
         message = `Roll back ${run.projectName} (${run.environment}) to release ${target.number}\n\nRelease ${identity.number}, run ${run.id}, by ${run.requestedBy}.`;
         await journal.log(
           run,
@@ -419,7 +422,9 @@ export function makeWorkflowTasks(deps: WorkflowDeps) {
         message = `Deploy ${run.projectName} (${run.environment}) release ${identity.number}\n\nImage ${image.reference}${image.digest ? `@${image.digest}` : ''}, run ${run.id}, by ${run.requestedBy}.`;
       }
       const { commit } = await deps.gitops.commit({ message, author: await author(run), files });
-      await journal.change(run, { set: { gitopsCommit: commit, pendingRelease: pending, image, images } });
+      await journal.change(run, {
+        set: { gitopsCommit: commit, pendingRelease: pending, image, images, sourceCommit },
+      });
       await journal.log(
         run,
         `✔ Committed release ${identity.number} to GitOps: ${commit.slice(0, 12)} (${pending.gitopsPath})`,

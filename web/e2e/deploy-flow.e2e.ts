@@ -1,0 +1,182 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { type RunningPlatform, startPlatform } from './platform.ts';
+
+/**
+ * A newcomer's first deploy, in Debian Chromium against `npm start`: alice signs in, creates a
+ * monolith from the Node sample, deploys it and watches the log, opens the live URL, redeploys, rolls
+ * back — and bob cannot see any of it. Each page is saved as a screenshot under test-artifacts/e2e/.
+ */
+const artifacts = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
+let platform: RunningPlatform;
+let browser: Browser;
+let shot = 0;
+
+async function screenshot(page: Page, name: string) {
+  shot += 1;
+  await page.screenshot({
+    path: join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
+}
+
+async function signIn(context: BrowserContext, account: 'Alice' | 'Bob'): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(platform.url);
+  await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
+  if (account === 'Alice') await screenshot(page, 'sign-in');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: new RegExp(`Sign in as ${account}`) }).waitFor();
+  if (account === 'Alice') await screenshot(page, 'issuer-accounts');
+  await page.getByRole('button', { name: new RegExp(`Sign in as ${account}`) }).click();
+  await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+  return page;
+}
+
+/** Waits until the run page (of the run in the URL) shows `status` in its heading. */
+async function runStatus(page: Page, status: string, timeout = 120_000) {
+  const runId = page.url().split('/').at(-1) as string;
+  await page
+    .locator('h1', { hasText: runId })
+    .locator(`.status-badge[data-status="${status}"]`)
+    .waitFor({ timeout });
+}
+
+async function deployFromProjectPage(page: Page): Promise<{ runUrl: string; firstLineMs: number }> {
+  const clicked = performance.now();
+  await page.getByRole('button', { name: /^Deploy to production/ }).click();
+  await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
+  await page.locator('.log-line').first().waitFor({ timeout: 60_000 });
+  return { runUrl: page.url(), firstLineMs: performance.now() - clicked };
+}
+
+beforeAll(async () => {
+  await mkdir(artifacts, { recursive: true });
+  [platform, browser] = await Promise.all([startPlatform(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+describe('Wharf in the browser', () => {
+  it('alice deploys the Node sample, watches it, opens it, redeploys and rolls back; bob sees none of it', async () => {
+    const alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await signIn(alice, 'Alice');
+
+    // First visit: the empty state says what to do, with a sample one click away.
+    await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+    await screenshot(page, 'projects-empty');
+    await page
+      .getByRole('link', { name: 'Deploy a sample' })
+      .or(page.getByRole('button', { name: 'Deploy a sample' }))
+      .click();
+    await page.getByRole('heading', { name: 'New project' }).waitFor();
+    const nameField = page.getByLabel('Project name', { exact: true });
+    await expect.poll(() => nameField.inputValue()).toBe('node-web');
+    await screenshot(page, 'new-project-from-sample');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/p[0-9a-z]+$/);
+    const projectUrl = page.url();
+    await page.getByRole('heading', { name: 'node-web' }).first().waitFor();
+    await screenshot(page, 'project-new');
+
+    // Deploy: the run page shows log lines while it builds, then `deployed`.
+    const first = await deployFromProjectPage(page);
+    await screenshot(page, 'run-live-log');
+    await runStatus(page, 'deployed');
+    await page.getByRole('heading', { name: 'Release #1 is live' }).waitFor();
+    const log = await page.locator('.log-line .log-text').allTextContents();
+    expect(log.join('\n')).toContain('Building node-web');
+    const numbers = (await page.locator('.log-line .log-no').allTextContents()).map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    await screenshot(page, 'run-deployed');
+
+    // Reload the finished run: the log is replayed, same lines.
+    await page.reload();
+    await runStatus(page, 'deployed');
+    await page.locator('.log-line').first().waitFor();
+    expect(await page.locator('.log-line .log-no').first().textContent()).toBe(String(numbers[0]));
+
+    // The live URL opens the app.
+    await page.goto(projectUrl);
+    const open = page.getByRole('link', { name: /Open live URL/ }).first();
+    await open.waitFor();
+    expect(await open.getAttribute('target')).toBe('_blank');
+    const liveUrl = (await open.getAttribute('href')) as string;
+    const [app] = await Promise.all([alice.waitForEvent('page'), open.click()]);
+    await app.waitForLoadState();
+    expect(app.url()).toBe(liveUrl);
+    await app.getByRole('heading', { name: 'Hello from Wharf node-web' }).waitFor();
+    await screenshot(app, 'live-app');
+    await app.close();
+
+    const releaseOneImage = (
+      (await page
+        .getByRole('row')
+        .filter({ hasText: '#1' })
+        .getByText(/node-web:r/)
+        .first()
+        .textContent()) ?? ''
+    ).trim();
+    expect(releaseOneImage).toMatch(/^node-web:r[0-9a-z]+$/);
+
+    // Redeploy: release 2.
+    await screenshot(page, 'project-deployed');
+    const second = await deployFromProjectPage(page);
+    expect(second.runUrl).not.toBe(first.runUrl);
+    await runStatus(page, 'deployed');
+
+    // Roll back to release 1, after a confirmation that previews the change.
+    await page.goto(projectUrl);
+    await page.getByRole('button', { name: 'Roll back to release 1' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('heading', { name: 'Image' }).waitFor();
+    expect(await dialog.textContent()).toContain(releaseOneImage);
+    await page.screenshot({
+      path: join(artifacts, `${String(++shot).padStart(2, '0')}-rollback-confirm.png`),
+    });
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
+    expect(page.url()).not.toBe(second.runUrl);
+    await runStatus(page, 'deployed');
+    await page.getByRole('heading', { name: 'Release #3 is live' }).waitFor();
+    await screenshot(page, 'rollback-deployed');
+    await page.goto(projectUrl);
+    await page.getByRole('heading', { name: 'Release history' }).first().waitFor();
+    // The rollback is release 3, serving release 1's image.
+    const current = page.getByRole('row').filter({ hasText: '#3' });
+    await current.getByText('live').waitFor();
+    expect(await current.textContent()).toContain(releaseOneImage);
+    await screenshot(page, 'project-after-rollback');
+    await alice.close();
+
+    // bob: his own (empty) workspace, and alice's project is not found for him.
+    const bobContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const bob = await signIn(bobContext, 'Bob');
+    await bob.getByRole('heading', { name: 'No projects yet' }).waitFor();
+    expect(await bob.getByText('node-web').count()).toBe(0);
+    await screenshot(bob, 'bob-projects');
+    await bob.goto(projectUrl);
+    await bob.waitForLoadState('networkidle');
+    await screenshot(bob, 'bob-cannot-see-alice-project');
+    await bob
+      .getByRole('alert')
+      .filter({ hasText: /not a member/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    expect(await bob.getByRole('button', { name: /^Deploy to production/ }).count()).toBe(0);
+    await bobContext.close();
+
+    console.log(
+      `first log line after Deploy: ${first.firstLineMs.toFixed(0)} ms (redeploy ${second.firstLineMs.toFixed(0)} ms)`,
+    );
+  });
+});
