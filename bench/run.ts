@@ -1,7 +1,9 @@
 import { availableParallelism, cpus } from 'node:os';
 import { benchApiLoad } from './api-load.ts';
 import { benchDeploys } from './deploy.ts';
+import { benchGitopsThroughput } from './gitops-throughput.ts';
 import { benchHandlerImport } from './handler-import.ts';
+import { benchWebApp } from './web-app.ts';
 
 /**
  * `npm run bench`: prints the control plane's performance figures against their targets. It reports
@@ -19,6 +21,8 @@ async function main() {
   console.log(await benchApiLoad());
   console.log(await benchHandlerImport());
   console.log(await benchDeploys());
+  console.log(await benchGitopsThroughput());
+  console.log(await benchWebApp());
   console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -616,6 +616,14 @@ describe('the web stack', () => {
       audience: config.oidc.audience,
       apiUrl: '/api',
       webSocketUrl: '/ws',
+      mode: 'cloud',
+      region: config.region,
+      // The partition is a deploy-time value: the asset holds a marker the deployment fills in.
+      stateMachineArn: expect.stringMatching(
+        new RegExp(
+          `^arn:.+:states:${config.region}:${config.account}:stateMachine:wharf-test-DeployProject$`,
+        ),
+      ),
     });
     templates.web.resourceCountIs('Custom::CDKBucketDeployment', 2);
   });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
+import { type Account, deployFromProjectPage, runStatus, signInAs } from './flows.ts';
 import { type RunningPlatform, startPlatform } from './platform.ts';
 
 /**
@@ -24,35 +25,10 @@ async function screenshot(page: Page, name: string) {
   });
 }
 
-async function signIn(context: BrowserContext, account: 'Alice' | 'Bob'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(platform.url);
-  await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
-  if (account === 'Alice') await screenshot(page, 'sign-in');
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('button', { name: new RegExp(`Sign in as ${account}`) }).waitFor();
-  if (account === 'Alice') await screenshot(page, 'issuer-accounts');
-  await page.getByRole('button', { name: new RegExp(`Sign in as ${account}`) }).click();
-  await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
-  return page;
-}
-
-/** Waits until the run page (of the run in the URL) shows `status` in its heading. */
-async function runStatus(page: Page, status: string, timeout = 120_000) {
-  const runId = page.url().split('/').at(-1) as string;
-  await page
-    .locator('h1', { hasText: runId })
-    .locator(`.status-badge[data-status="${status}"]`)
-    .waitFor({ timeout });
-}
-
-async function deployFromProjectPage(page: Page): Promise<{ runUrl: string; firstLineMs: number }> {
-  const clicked = performance.now();
-  await page.getByRole('button', { name: /^Deploy to production/ }).click();
-  await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
-  await page.locator('.log-line').first().waitFor({ timeout: 60_000 });
-  return { runUrl: page.url(), firstLineMs: performance.now() - clicked };
-}
+const signIn = (context: BrowserContext, account: Account) =>
+  signInAs(context, platform.url, account, async (page, step) => {
+    if (account === 'Alice') await screenshot(page, step);
+  });
 
 beforeAll(async () => {
   await mkdir(artifacts, { recursive: true });

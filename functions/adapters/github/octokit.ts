@@ -54,7 +54,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubOctokit 
     debug: () => undefined,
     info: () => undefined,
     warn: (message: string) => logger.warn('github client', { detail: redact(String(message)) }),
-    error: (message: string) => logger.error('github client', { detail: redact(String(message)) }),
+    // Octokit logs every non-2xx here, including the 422s a moved branch is expected to give; the
+    // adapter reports what it could not handle itself, so these are information only.
+    error: (message: string) => logger.info('github client', { detail: redact(String(message)) }),
   };
   // Each attempt gets its own time limit (a signal shared across retries would stay aborted).
   const fetchWithTimeout: typeof fetch = (input, init) =>

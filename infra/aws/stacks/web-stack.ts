@@ -36,6 +36,7 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
+import { stateMachineArn } from '../names.ts';
 import { webAssetsDir } from '../paths.ts';
 
 export interface WebStackProps extends StackProps {
@@ -51,14 +52,21 @@ export interface WebRuntimeConfig {
   audience: string;
   apiUrl: string;
   webSocketUrl: string;
+  mode: 'cloud';
+  /** For the run page's link to the Step Functions console. */
+  region?: string;
+  stateMachineArn?: string;
 }
 
-export const webRuntimeConfig = (config: StageConfig): WebRuntimeConfig => ({
+export const webRuntimeConfig = (config: StageConfig, stateMachineArn?: string): WebRuntimeConfig => ({
   issuer: config.oidc.issuer,
   clientId: config.oidc.clientId,
   audience: config.oidc.audience,
   apiUrl: '/api',
   webSocketUrl: '/ws',
+  mode: 'cloud',
+  ...(config.region ? { region: config.region } : {}),
+  ...(stateMachineArn ? { stateMachineArn } : {}),
 });
 
 /** Client-side routes (no file extension) get the app shell; files are served as they are. */
@@ -288,7 +296,10 @@ export class WebStack extends Stack {
     });
     new BucketDeployment(this, 'AppShell', {
       ...common,
-      sources: [Source.asset(webDir), Source.jsonData('config.json', webRuntimeConfig(config))],
+      sources: [
+        Source.asset(webDir),
+        Source.jsonData('config.json', webRuntimeConfig(config, stateMachineArn(this, config))),
+      ],
       exclude: ['assets/*'],
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,
