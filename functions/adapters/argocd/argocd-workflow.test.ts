@@ -30,6 +30,7 @@ let tasks: ReturnType<typeof makeWorkflowTasks>;
 let runs: InMemoryRuns;
 let logs: InMemoryRunLogs;
 let state: DeployState;
+let gitops: FakeGitOps;
 
 beforeEach(async () => {
   fake = await startFakeArgoCd({ token: TOKEN });
@@ -40,7 +41,7 @@ beforeEach(async () => {
     ...inMemoryDeps(),
     runs,
     build: new FakeBuild(),
-    gitops: new FakeGitOps(),
+    gitops: (gitops = new FakeGitOps()),
     sync: createArgoCdSyncService({ url: fake.url, token: TOKEN }),
     workflow: new FakeWorkflow(),
     journal: makeRunJournal({ runs, logs, events: new RecordingPublisher(), clock }),
@@ -224,5 +225,59 @@ describe('DeployProject sync steps on Argo CD', () => {
       limits: { turnWaits: 5, buildPolls: 5, syncChecks: 50 },
     });
     await expect(other.checkSync(state)).rejects.toMatchObject({ name: 'ArgoCdUnauthorized' });
+  });
+
+  it('counts a later head that still holds this release as its commit, but not a newer release of the app', async () => {
+    const author = { name: 'Wharf', email: 'wharf@test' };
+    const ours = await gitops.commit({ message: 'release 2', author, files: rendered.files });
+    const other = await gitops.commit({
+      message: 'another project',
+      author,
+      files: [{ path: 'apps/w0other/u/x/production/release.json', content: '{}' }],
+    });
+    const run = (await runs.get(state.projectId, state.runId)) as Run;
+    await runs.replace({ ...run, gitopsCommit: ours.commit, updatedAt: '2026-01-01T00:00:01.000Z' }, run);
+    const at = (revision: string) =>
+      application({
+        sync: { status: 'Synced', revision },
+        health: { status: 'Healthy' },
+        operationState: synced(revision),
+        history: [{ id: 0, revision }],
+      });
+
+    // Argo CD reports the branch head, which another project's commit moved on.
+    fake.setApp(rendered.appName, at(other.commit));
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'synced' });
+
+    // A newer release of this app at the head is not this release.
+    const releaseFile = rendered.files.find((f) => f.path.endsWith('/release.json'));
+    const newer = await gitops.commit({
+      message: 'release 3',
+      author,
+      files: [{ path: releaseFile?.path ?? '', content: '{"releaseId":"l0newer"}' }],
+    });
+    fake.setApp(rendered.appName, at(newer.commit));
+    expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
+  });
+
+  it('asks Argo CD to sync again while the app is not at the commit (automated sync off)', async () => {
+    fake.setApp(rendered.appName, {
+      ...application({
+        sync: { status: 'OutOfSync', revision: NEW },
+        health: { status: 'Healthy' },
+        operationState: synced(OLD),
+        history: [{ id: 0, revision: OLD }],
+      }),
+      spec: {
+        project: rendered.argoProject,
+        source: { repoURL: 'r', path: rendered.path, targetRevision: 'main' },
+        syncPolicy: {},
+      },
+    });
+    let sync = state;
+    for (let i = 0; i < 5; i++) sync = { ...state, sync: await tasks.checkSync(sync) };
+    expect(fake.syncs).toHaveLength(0);
+    await tasks.checkSync(sync);
+    expect(fake.syncs.map((s) => s.revision)).toEqual([NEW]);
   });
 });
