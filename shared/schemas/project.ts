@@ -157,14 +157,24 @@ export function projectSchemas(mode: Mode) {
     Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, unwrapDefault(v).optional()])) as {
       [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>, z.input<T[K]>>>;
     };
+  // A custom domain can be removed: `null` clears it (leaving the field out keeps it).
+  const clearableDomain = { domain: hostnameSchema.nullable().optional() };
   const update = {
-    monolith: z.strictObject({ env: envListSchema.optional(), ...optional(monolithFields) }),
+    monolith: z.strictObject({
+      env: envListSchema.optional(),
+      ...optional(monolithFields),
+      ...clearableDomain,
+    }),
     database: z.strictObject({
       env: envListSchema.optional(),
       version: versionSchema.optional(),
       storage: storageSchema.optional(),
     }),
-    microservices: z.strictObject({ env: envListSchema.optional(), ...optional(microservicesFields) }),
+    microservices: z.strictObject({
+      env: envListSchema.optional(),
+      ...optional(microservicesFields),
+      ...clearableDomain,
+    }),
   } as const;
 
   return { create, update };

@@ -82,6 +82,24 @@ describe('projects', () => {
     });
   });
 
+  it('keeps a custom domain PATCH leaves out, changes it, and removes it with null', async () => {
+    const { deps, ws, create } = await setup();
+    const created = await create(alice, ws.id, monolith({ domain: 'shop.example.com' }));
+    const update = makeUpdateProject(deps);
+    expect(await update(alice, ws.id, created.id, { port: 8080 })).toMatchObject({
+      domain: 'shop.example.com',
+    });
+    expect(await update(alice, ws.id, created.id, { domain: 'www.example.com' })).toMatchObject({
+      domain: 'www.example.com',
+    });
+    const cleared = await update(alice, ws.id, created.id, { domain: null });
+    expect('domain' in cleared).toBe(false);
+    expect('domain' in ((await deps.projects.get(ws.id, created.id)) ?? {})).toBe(false);
+    expect(await failure(update(alice, ws.id, created.id, { domain: 'not a host' }))).toMatchObject({
+      field: 'domain',
+    });
+  });
+
   it('refuses to change name or type, and fields that do not apply to the type', async () => {
     const { deps, ws, create } = await setup();
     const created = await create(alice, ws.id, monolith());

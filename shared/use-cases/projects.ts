@@ -156,9 +156,13 @@ export function makeUpdateProject(deps: ProjectDeps) {
     }
     const { env: envInput, ...changes } = parsed.data as { env?: EnvVarInput[] } & Record<string, unknown>;
     const stored = envInput ? await storeEnv(deps, current, envInput, current.env) : undefined;
+    const { domain, ...rest } = changes;
+    const { domain: currentDomain, ...unchanged } = current as Project & { domain?: string };
+    const nextDomain = domain === null ? undefined : ((domain as string | undefined) ?? currentDomain);
     const next = {
-      ...current,
-      ...changes,
+      ...unchanged,
+      ...rest,
+      ...(nextDomain ? { domain: nextDomain } : {}),
       env: stored ? stored.env : current.env,
       updatedAt: deps.clock.now().toISOString(),
       revision: current.revision + 1,

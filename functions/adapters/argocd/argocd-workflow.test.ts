@@ -36,12 +36,13 @@ beforeEach(async () => {
   fake = await startFakeArgoCd({ token: TOKEN });
   runs = new InMemoryRuns();
   logs = new InMemoryRunLogs();
+  gitops = new FakeGitOps();
   const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
   tasks = makeWorkflowTasks({
     ...inMemoryDeps(),
     runs,
     build: new FakeBuild(),
-    gitops: (gitops = new FakeGitOps()),
+    gitops,
     sync: createArgoCdSyncService({ url: fake.url, token: TOKEN }),
     workflow: new FakeWorkflow(),
     journal: makeRunJournal({ runs, logs, events: new RecordingPublisher(), clock }),

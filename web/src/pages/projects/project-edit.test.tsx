@@ -51,6 +51,16 @@ describe('ProjectEditPage', () => {
     expect(inputs.some((i) => i.type === 'password')).toBe(false);
   });
 
+  it('removes the custom domain when its field is emptied', async () => {
+    const { user, writes } = open({
+      [`PATCH ${PROJECT}`]: () => ({ ...storefront, revision: 4 }),
+    });
+    await user.clear(await screen.findByLabelText('Custom domain (optional)'));
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText(/Changes saved/)).toBeInTheDocument();
+    expect(writes()[0]?.body).toEqual({ domain: null });
+  });
+
   it('sends only what changed, and a kept secret without a value', async () => {
     const { user, writes } = open({
       [`PATCH ${PROJECT}`]: ({ body }: { body: Record<string, unknown> }) => ({

@@ -160,6 +160,8 @@ export function updateBody(state: ProjectFormState, initial: ProjectFormState): 
   for (const field of UPDATABLE[state.type]) {
     if (JSON.stringify(next[field]) !== JSON.stringify(before[field])) changes[field] = next[field];
   }
+  // An emptied custom domain is removed: the API keeps a domain that is left out, and clears `null`.
+  if ('domain' in before && !('domain' in next)) changes.domain = null;
   return changes;
 }
 
@@ -180,17 +182,7 @@ export function validateCreate(mode: Mode, state: ProjectFormState) {
 
 export function validateUpdate(mode: Mode, state: ProjectFormState, initial: ProjectFormState) {
   const checked = validate(schemas(mode).update[state.type], updateBody(state, initial));
-  const result = withEditorErrors(state, checked);
-  if (initial.domain && !state.domain.trim()) {
-    // The API keeps the stored domain when the field is left out, so an emptied field would not remove it.
-    return {
-      errors: {
-        ...result.errors,
-        domain: 'cannot be removed here yet; enter the domain to keep, or a new one',
-      },
-    };
-  }
-  return result;
+  return withEditorErrors(state, checked);
 }
 
 /** Adds what only the editors know (duplicate names while typing, renamed kept secrets). */
