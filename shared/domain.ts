@@ -36,6 +36,9 @@ export interface Membership {
   addedBy: string;
 }
 
+/** A member as the workspace page shows them: the membership, with the user's name when known. */
+export type MemberView = Membership & { username?: string | undefined; name?: string | undefined };
+
 export type StoredEnvVar =
   | { name: string; secret: false; value: string }
   | { name: string; secret: true; secretRef: string };

@@ -48,6 +48,16 @@ describe('workspaces', () => {
     expect(ws.members).toEqual([expect.objectContaining({ userId: 'alice', role: 'owner' })]);
   });
 
+  it('shows members with their names', async () => {
+    const { deps, ws } = await setup();
+    await makeAddMember(deps)(alice, ws.id, { userId: 'bob', role: 'member' });
+    const { members } = await makeGetWorkspace(deps)(alice, ws.id);
+    expect(members.map((m) => [m.userId, m.username, m.name])).toEqual([
+      ['alice', alice.username, alice.name],
+      ['bob', bob.username, bob.name],
+    ]);
+  });
+
   it('hides a workspace from non-members exactly like a missing one', async () => {
     const { deps, ws } = await setup();
     const get = makeGetWorkspace(deps);

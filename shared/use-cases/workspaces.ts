@@ -1,4 +1,4 @@
-import type { Identity, Membership, Workspace } from '../domain.ts';
+import type { Identity, Membership, MemberView, Workspace } from '../domain.ts';
 import { notFound } from '../errors.ts';
 import { workspaceNamespace } from '../naming.ts';
 import type { Clock, IdGenerator, UserRepository, WorkspaceRepository } from '../ports.ts';
@@ -43,11 +43,17 @@ export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDe
   };
 }
 
-export function makeGetWorkspace({ workspaces }: Pick<WorkspaceDeps, 'workspaces'>) {
+export function makeGetWorkspace({ workspaces, users }: Pick<WorkspaceDeps, 'workspaces' | 'users'>) {
   return async (identity: Identity, workspaceId: string) => {
     const { workspace, membership } = await requireMember(workspaces, workspaceId, identity.userId);
     const members = await workspaces.listMembers(workspaceId);
-    return { ...workspace, role: membership.role, members };
+    // A workspace has a handful of members: one read each, in parallel.
+    const people = await Promise.all(members.map((m) => users.get(m.userId)));
+    const views: MemberView[] = members.map((m, i) => {
+      const user = people[i];
+      return user ? { ...m, username: user.username, ...(user.name ? { name: user.name } : {}) } : m;
+    });
+    return { ...workspace, role: membership.role, members: views };
   };
 }
 

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Membership, Workspace } from '../../../shared/domain.ts';
+import type { Membership, MemberView, Workspace } from '../../../shared/domain.ts';
 import type { AddMemberInput, CreateWorkspaceInput, Role } from '../../../shared/schemas/workspace.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
@@ -7,7 +7,7 @@ import { useApi } from './context.tsx';
 /** A workspace as the caller sees it: with their role in it. */
 export type WorkspaceWithRole = Workspace & { role: Role };
 /** `GET /api/workspaces/{id}`: with its namespace and members. */
-export type WorkspaceDetail = WorkspaceWithRole & { members: Membership[] };
+export type WorkspaceDetail = WorkspaceWithRole & { members: MemberView[] };
 
 /** Workspaces (tenants) and their members. */
 export function workspacesService(api: ApiClient) {

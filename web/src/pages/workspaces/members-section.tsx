@@ -1,6 +1,6 @@
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { Membership } from '../../../../shared/domain.ts';
+import type { MemberView } from '../../../../shared/domain.ts';
 import { addMemberSchema, ROLES, type Role } from '../../../../shared/schemas/workspace.ts';
 import { useWorkspaces, type WorkspaceDetail } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
@@ -83,7 +83,7 @@ function MemberRow({
   canRemove,
   onChanged,
 }: {
-  member: Membership;
+  member: MemberView;
   workspaceId: string;
   isMe: boolean;
   canRemove: boolean;
@@ -116,8 +116,14 @@ function MemberRow({
   return (
     <tr>
       <td>
-        <span className="mono">{member.userId}</span>
+        {member.name ?? member.username ?? <span className="mono">{member.userId}</span>}
         {isMe && <span className="muted"> (you)</span>}
+        {(member.name || member.username) && (
+          <div className="small muted">
+            {member.username && member.username !== member.name ? `${member.username} · ` : ''}
+            <span className="mono">{member.userId}</span>
+          </div>
+        )}
       </td>
       <td>{member.role === 'owner' ? 'Owner' : 'Member'}</td>
       <td>
@@ -129,14 +135,14 @@ function MemberRow({
             type="button"
             className="btn btn-sm"
             onClick={() => setConfirming(true)}
-            aria-label={isMe ? 'Leave this workspace' : `Remove ${member.userId}`}
+            aria-label={isMe ? 'Leave this workspace' : `Remove ${member.name ?? member.userId}`}
           >
             {isMe ? 'Leave' : 'Remove'}
           </button>
         )}
         {confirming && (
           <ConfirmDialog
-            title={isMe ? 'Leave this workspace?' : `Remove ${member.userId}?`}
+            title={isMe ? 'Leave this workspace?' : `Remove ${member.name ?? member.userId}?`}
             confirmLabel={isMe ? 'Leave workspace' : 'Remove member'}
             busyLabel={isMe ? 'Leaving…' : 'Removing…'}
             tone="danger"
