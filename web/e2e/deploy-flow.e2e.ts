@@ -103,11 +103,19 @@ describe('Wharf in the browser', () => {
     ).trim();
     expect(releaseOneImage).toMatch(/^node-web:r[0-9a-z]+$/);
 
-    // Redeploy: release 2.
+    // Redeploy: release 2 — while a new tab (signed in without a click: the issuer's session,
+    // asked silently) shows the project list, which follows the run live.
     await screenshot(page, 'project-deployed');
+    const list = await alice.newPage();
+    await list.goto(projectUrl.replace(/\/projects\/.*$/, ''));
+    const row = list.getByRole('listitem').filter({ hasText: 'node-web' });
+    await row.locator('.status-badge[data-status="deployed"]').waitFor();
     const second = await deployFromProjectPage(page);
     expect(second.runUrl).not.toBe(first.runUrl);
+    await row.locator('.status-badge:not([data-status="deployed"])').waitFor({ timeout: 30_000 });
     await runStatus(page, 'deployed');
+    await row.locator('.status-badge[data-status="deployed"]').waitFor({ timeout: 30_000 });
+    await list.close();
 
     // Roll back to release 1, after a confirmation that previews the change.
     await page.goto(projectUrl);

@@ -33,6 +33,8 @@ export function createUserManager(config: WebConfig, origin = window.location.or
     response_type: 'code',
     scope: 'openid profile email wharf',
     automaticSilentRenew: true,
+    // A signed-out visit asks the issuer quietly first; don't keep the user waiting long for it.
+    silentRequestTimeoutInSeconds: 5,
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
     ...(config.audience ? { extraQueryParams: { audience: config.audience } } : {}),
   });
@@ -57,14 +59,18 @@ export function AuthProvider({ manager, children }: { manager: UserManager; chil
 
   useEffect(() => {
     let active = true;
-    manager.getUser().then(
-      (stored) => {
-        if (!active) return;
-        setUser(toUser(stored));
-        setLoading(false);
-      },
-      () => active && setLoading(false),
-    );
+    // A tab without a stored session (a new tab, a link opened elsewhere) first asks the issuer
+    // quietly (prompt=none in a hidden frame): a user signed in there needs no click here.
+    const restore = async () => {
+      const stored = await manager.getUser().catch(() => null);
+      if (stored && !stored.expired) return stored;
+      return manager.signinSilent().catch(() => null);
+    };
+    restore().then((found) => {
+      if (!active) return;
+      setUser(toUser(found));
+      setLoading(false);
+    });
     const loaded = (u: OidcUser) => setUser(toUser(u));
     const unloaded = () => setUser(undefined);
     manager.events.addUserLoaded(loaded);
