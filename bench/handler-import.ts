@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,14 +17,19 @@ const RUNS = 5;
 
 const run = promisify(execFile);
 
-/** What a Lambda function of this control plane gets in AWS, before any request arrives. */
-// What the functions get in AWS, minus the network: the webhook secret is given directly, since the
-// deployed function's one Secrets Manager read at cold start cannot be made here.
-const lambdaEnvironment = {
+/**
+ * What a Lambda function of this control plane gets in AWS, before any request arrives. The webhook
+ * handler reads its secret from Secrets Manager at cold start: here from a local endpoint answering
+ * GetSecretValue (`AWS_ENDPOINT_URL_SECRETS_MANAGER`), so that read is part of the measured import.
+ */
+const lambdaEnvironment: Record<string, string> = {
   WHARF_MODE: 'cloud',
   WHARF_TABLE_NAME: 'wharf',
   AWS_REGION: 'us-east-1',
-  WHARF_GITHUB_WEBHOOK_SECRET: 'bench',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  WHARF_GITHUB_WEBHOOK_SECRET_ARN:
+    'arn:aws:secretsmanager:us-east-1:000000000000:secret:wharf-platform/bench/github-webhook',
   WHARF_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:DeployProject',
   WHARF_WS_ENDPOINT: 'https://example.execute-api.us-east-1.amazonaws.com/ws',
   WHARF_JWT_ISSUER: 'https://id.example.com',
@@ -106,6 +113,8 @@ async function importOnce(file: string): Promise<number> {
 /** Section 2: cold `import()` time of each HTTP handler bundle in a fresh Node process. */
 export async function benchHandlerImport(): Promise<string> {
   const outdir = await mkdtemp(join(tmpdir(), 'wharf-bench-bundles-'));
+  const secretsManager = await localSecretsManager();
+  lambdaEnvironment.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
   try {
     const bundles = await bundleHandlers(outdir);
     const results: HandlerResult[] = [];
@@ -130,8 +139,27 @@ export async function benchHandlerImport(): Promise<string> {
     }
     return render(results);
   } finally {
+    secretsManager.server.close();
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** Answers Secrets Manager's GetSecretValue (JSON 1.1 protocol) with a fixed value, on loopback. */
+async function localSecretsManager(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
+      res
+        .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ ARN: SecretId, Name: 'bench', SecretString: 'bench', VersionId: 'v1' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 function render(results: HandlerResult[]): string {

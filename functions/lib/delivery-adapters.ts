@@ -1,6 +1,6 @@
 import type { BuildService, GitOpsRepository, SyncService } from '../../shared/deploy-ports.ts';
 import { createArgoCdSyncService } from '../adapters/argocd/argocd-sync-service.ts';
-import { createGitHubGitOpsRepository } from '../adapters/github/github-gitops-repository.ts';
+import { createGitHubGitOpsRepository, githubLinks } from '../adapters/github/github-gitops-repository.ts';
 import { createJenkinsBuildService } from '../adapters/jenkins/jenkins-build-service.ts';
 import { ConfigError, choice, optionalSetting, setting } from './config.ts';
 import { platformSecret } from './platform-secret.ts';
@@ -31,7 +31,7 @@ export function jenkinsBuildService(env: NodeJS.ProcessEnv): BuildService {
       url,
       user,
       job,
-      apiToken: await platformSecret(env, 'WHARF_JENKINS_TOKEN', `the API token of Jenkins user ${user}`),
+      apiToken: await platformSecret(env, 'jenkins', `the API token of Jenkins user ${user}`),
     }),
   );
   return {
@@ -72,7 +72,7 @@ export function githubGitOpsRepository(env: NodeJS.ProcessEnv): GitOpsRepository
   const adapter = deferred(async () => {
     const credential = await platformSecret(
       env,
-      'WHARF_GITHUB_CREDENTIALS',
+      'github',
       appId ? `the private key (PEM) of GitHub App ${appId}` : `a token with contents:write on ${repository}`,
     );
     return createGitHubGitOpsRepository({
@@ -83,13 +83,11 @@ export function githubGitOpsRepository(env: NodeJS.ProcessEnv): GitOpsRepository
           : { kind: 'token', token: credential },
     });
   });
-  // Links need no credential: an adapter with a placeholder token computes them without a request.
-  const links = createGitHubGitOpsRepository({ ...common, auth: { kind: 'token', token: 'links-only' } });
   return {
     commit: async (change) => (await adapter()).commit(change),
     readFile: async (commit, path) => (await adapter()).readFile(commit, path),
     head: async () => (await adapter()).head(),
-    links: (commit) => links.links(commit),
+    links: (commit) => githubLinks({ owner, repo, webUrl }, commit),
   };
 }
 
@@ -100,11 +98,7 @@ export function argoCdSyncService(env: NodeJS.ProcessEnv): SyncService {
     createArgoCdSyncService({
       url,
       refresh,
-      token: await platformSecret(
-        env,
-        'WHARF_ARGOCD_TOKEN',
-        'an Argo CD API token that may get and sync apps',
-      ),
+      token: await platformSecret(env, 'argocd', 'an Argo CD API token that may get and sync apps'),
     }),
   );
   return {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Release, Run } from '../../shared/deploy.ts';
-import { type ApiClient, signIn } from './testing/api-client.ts';
+import { type ApiClient, signIn, waitForRun as waitForRunToEnd } from './testing/api-client.ts';
 import { getLive, watchRun } from './testing/live-client.ts';
 
 const run = promisify(execFile);
@@ -29,18 +29,8 @@ const git = (...args: string[]) =>
     },
   });
 
-async function waitForRun(projectId: string, runId: string, timeoutMs = 60_000): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await alice.get<Run>(
-      `/api/workspaces/${workspaceId}/projects/${projectId}/deployments/${runId}`,
-    );
-    if (['deployed', 'failed', 'rolled_back', 'superseded', 'cancelled'].includes(res.body.status))
-      return res.body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${res.body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForRun = (projectId: string, runId: string, timeoutMs?: number) =>
+  waitForRunToEnd(alice, { workspaceId, projectId, id: runId }, timeoutMs);
 
 async function pushSample(change: (dir: string) => Promise<void>, message: string) {
   await change(cloneDir);

@@ -15,7 +15,7 @@ import {
 } from '../../functions/adapters/jenkins/fake-jenkins.ts';
 import type { LogLine, Release, Run } from '../../shared/deploy.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
-import { type ApiClient, signIn } from './testing/api-client.ts';
+import { type ApiClient, signIn, waitForRun as waitForRunToEnd } from './testing/api-client.ts';
 
 /**
  * The whole deploy workflow with the production adapters — Jenkins, GitHub, Argo CD — pointed at
@@ -73,18 +73,8 @@ function appState(name: string): AppState | undefined {
   return undefined;
 }
 
-async function waitForRun(projectId: string, runId: string, timeoutMs = 60_000): Promise<Run> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await alice.get<Run>(
-      `/api/workspaces/${workspaceId}/projects/${projectId}/deployments/${runId}`,
-    );
-    if (['deployed', 'failed', 'rolled_back', 'superseded', 'cancelled'].includes(res.body.status))
-      return res.body;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${res.body.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForRun = (projectId: string, runId: string, timeoutMs?: number) =>
+  waitForRunToEnd(alice, { workspaceId, projectId, id: runId }, timeoutMs);
 
 async function logOf(projectId: string, runId: string): Promise<string[]> {
   const res = await alice.get<{ lines: LogLine[] }>(

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { GitOpsChange, GitOpsRepository } from '../../../shared/deploy-ports.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
+import { normalizeRepositoryPath } from '../gitops/repository-path.ts';
 import { CommitCoalescer, type MergedChange, mergeChanges, type PreparedChange } from './commit-coalescer.ts';
 import {
   createGitHubClient,
@@ -173,7 +174,7 @@ export class GitHubGitOpsRepository implements GitOpsRepository {
 
   async readFile(commit: string, path: string): Promise<string | undefined> {
     const ref = revision(commit);
-    const file = normalizePath(path);
+    const file = normalizeRepositoryPath(path);
     const action = `reading ${file} at ${ref.slice(0, 12)}`;
     let data: unknown;
     try {
@@ -214,10 +215,7 @@ export class GitHubGitOpsRepository implements GitOpsRepository {
   }
 
   links(commit: string): { commitUrl?: string | undefined; diffUrl?: string | undefined } {
-    if (!/^[0-9a-f]{4,64}$/i.test(commit)) return {};
-    const base = `${this.webUrl}/${encodeURIComponent(this.owner)}/${encodeURIComponent(this.repo)}`;
-    // The compare view of the commit against its parent: the rendered diff, file by file.
-    return { commitUrl: `${base}/commit/${commit}`, diffUrl: `${base}/compare/${commit}%5E...${commit}` };
+    return githubLinks({ owner: this.owner, repo: this.repo, webUrl: this.webUrl }, commit);
   }
 
   // ---- Writing ---------------------------------------------------------------------------------
@@ -478,6 +476,18 @@ function isChangeSpecific(error: unknown): boolean {
   );
 }
 
+/** A commit's page and its diff in GitHub's web view; no request, no credential. */
+export function githubLinks(
+  repository: { owner: string; repo: string; webUrl?: string | undefined },
+  commit: string,
+): { commitUrl?: string | undefined; diffUrl?: string | undefined } {
+  if (!/^[0-9a-f]{4,64}$/i.test(commit)) return {};
+  const web = (repository.webUrl ?? 'https://github.com').replace(/\/+$/, '');
+  const base = `${web}/${encodeURIComponent(repository.owner)}/${encodeURIComponent(repository.repo)}`;
+  // The compare view of the commit against its parent: the rendered diff, file by file.
+  return { commitUrl: `${base}/commit/${commit}`, diffUrl: `${base}/compare/${commit}%5E...${commit}` };
+}
+
 /** Each path segment percent-encoded; the slashes kept. */
 export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
@@ -495,25 +505,11 @@ function revision(commit: string): string {
   return commit.toLowerCase();
 }
 
-/** A repository-relative path: no leading slash, no `.`/`..` segments, nothing inside `.git`. */
-function normalizePath(path: string): string {
-  const clean = path.replace(/^\/+|\/+$/g, '');
-  const parts = clean.split('/');
-  if (
-    !clean ||
-    /[\0\n\r\\]/.test(clean) ||
-    parts.some((part) => !part || part === '.' || part === '..' || part.toLowerCase() === '.git')
-  ) {
-    throw invalid('gitops.invalid_path', `"${path}" is not a path inside the GitOps repository.`);
-  }
-  return clean;
-}
-
 function prepare(change: GitOpsChange): PreparedChange {
   if (!change.message.trim()) throw invalid('gitops.invalid_change', 'A commit needs a message.');
   const seen = new Set<string>();
   const files = change.files.map((file) => {
-    const path = normalizePath(file.path);
+    const path = normalizeRepositoryPath(file.path);
     if (seen.has(path)) throw invalid('gitops.invalid_change', `${path} appears twice in one commit.`);
     seen.add(path);
     return { path, content: file.content };
@@ -522,6 +518,6 @@ function prepare(change: GitOpsChange): PreparedChange {
     message: change.message,
     author: change.author,
     files,
-    deletePaths: [...new Set((change.deletePaths ?? []).map(normalizePath))],
+    deletePaths: [...new Set((change.deletePaths ?? []).map(normalizeRepositoryPath))],
   };
 }

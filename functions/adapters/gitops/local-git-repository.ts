@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitOpsChange, GitOpsRepository } from '../../../shared/deploy-ports.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { GitError, git, gitLine } from './git.ts';
+import { normalizeRepositoryPath } from './repository-path.ts';
 
 export interface LocalGitRepositoryOptions {
   /** The bare repository's directory; created on first use. */
@@ -69,7 +70,7 @@ export class LocalGitRepository implements GitOpsRepository {
   async readFile(commit: string, path: string): Promise<string | undefined> {
     await this.init();
     const rev = revision(commit);
-    const file = normalizePath(path);
+    const file = normalizeRepositoryPath(path);
     try {
       return (await this.git(['cat-file', 'blob', `${rev}:${file}`])).toString('utf8');
     } catch (error) {
@@ -204,7 +205,7 @@ export class LocalGitRepository implements GitOpsRepository {
   private async commitNow(change: GitOpsChange): Promise<{ commit: string; changed: boolean }> {
     await this.init();
     const files = normalizeFiles(change);
-    const deletes = [...new Set((change.deletePaths ?? []).map(normalizePath))];
+    const deletes = [...new Set((change.deletePaths ?? []).map(normalizeRepositoryPath))];
     if (!change.message.trim()) throw invalid('gitops.invalid_change', 'A commit needs a message.');
 
     // Blobs don't depend on the head, so they are written once, whatever the retries.
@@ -284,24 +285,10 @@ function revision(commit: string): string {
   return commit;
 }
 
-/** A repository-relative path: no leading slash, no `.`/`..` segments, nothing inside `.git`. */
-function normalizePath(path: string): string {
-  const clean = path.replace(/^\/+|\/+$/g, '');
-  const parts = clean.split('/');
-  if (
-    !clean ||
-    /[\0\n\r\\]/.test(clean) ||
-    parts.some((part) => !part || part === '.' || part === '..' || part.toLowerCase() === '.git')
-  ) {
-    throw invalid('gitops.invalid_path', `"${path}" is not a path inside the GitOps repository.`);
-  }
-  return clean;
-}
-
 function normalizeFiles(change: GitOpsChange) {
   const seen = new Set<string>();
   return change.files.map((file) => {
-    const path = normalizePath(file.path);
+    const path = normalizeRepositoryPath(file.path);
     if (seen.has(path)) throw invalid('gitops.invalid_change', `${path} appears twice in one commit.`);
     seen.add(path);
     return { path, content: file.content };

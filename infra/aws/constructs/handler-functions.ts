@@ -3,6 +3,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { PLATFORM_SECRETS } from '../../../functions/lib/platform-secret.ts';
 import type { StageConfig } from '../config.ts';
 import { accessOf } from '../handler-access.ts';
 import { type ConnectionsEndpoint, ControlPlaneFunction } from './control-plane-function.ts';
@@ -88,16 +89,15 @@ export function handlerFunction(
   if (access.projectSecrets) fn.manageProjectSecrets();
   if (access.webhookSecret) {
     if (!bindings.webhookSecret) throw new Error(`${handler} reads the webhook secret, but none was given`);
-    fn.readSecret(bindings.webhookSecret, 'WHARF_GITHUB_WEBHOOK_SECRET_ARN');
+    fn.readSecret(bindings.webhookSecret, PLATFORM_SECRETS.webhook.arn);
   }
   if (adapters.length > 0) {
     const secrets = bindings.deliverySecrets;
     if (!secrets)
       throw new Error(`${handler} uses ${adapters.join(', ')}, but no delivery secrets were given`);
-    if (adapters.includes('build')) fn.readSecret(secrets.jenkinsToken, 'WHARF_JENKINS_TOKEN_SECRET_ARN');
-    if (adapters.includes('gitops'))
-      fn.readSecret(secrets.githubCredentials, 'WHARF_GITHUB_CREDENTIALS_SECRET_ARN');
-    if (adapters.includes('sync')) fn.readSecret(secrets.argoCdToken, 'WHARF_ARGOCD_TOKEN_SECRET_ARN');
+    if (adapters.includes('build')) fn.readSecret(secrets.jenkinsToken, PLATFORM_SECRETS.jenkins.arn);
+    if (adapters.includes('gitops')) fn.readSecret(secrets.githubCredentials, PLATFORM_SECRETS.github.arn);
+    if (adapters.includes('sync')) fn.readSecret(secrets.argoCdToken, PLATFORM_SECRETS.argocd.arn);
   }
   if (access.startsWorkflow) fn.startExecutions(bindings.stateMachine.arn);
   if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);

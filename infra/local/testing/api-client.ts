@@ -1,3 +1,4 @@
+import { type Run, TERMINAL_STATUSES } from '../../../shared/deploy.ts';
 import { devLogin } from '../dev-login.ts';
 
 export interface ApiResponse<T = any> {
@@ -40,3 +41,20 @@ export function apiClient(url: string, token?: string) {
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/** Polls a run until it ends (deployed, failed, rolled back, superseded, cancelled). */
+export async function waitForRun(
+  client: ApiClient,
+  run: { workspaceId: string; projectId: string; id: string },
+  timeoutMs = 60_000,
+): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.get<Run>(
+      `/api/workspaces/${run.workspaceId}/projects/${run.projectId}/deployments/${run.id}`,
+    );
+    if (TERMINAL_STATUSES.has(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`run ${run.id} still ${res.body.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,14 +10,7 @@ import type { LogLine, RunEvent, RunStatus, RunStep } from '../../../shared/depl
 export type LiveState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 
 export type RunChangeEvent = Extract<RunEvent, { type: 'run' }>;
-export type RunStatusEvent = {
-  type: 'status';
-  runId: string;
-  status: RunStatus;
-  steps: RunStep[];
-  failureReason?: string | undefined;
-  releaseId?: string | undefined;
-};
+export type RunStatusEvent = Extract<RunEvent, { type: 'status' }>;
 export interface LiveError {
   code: string;
   message: string;
