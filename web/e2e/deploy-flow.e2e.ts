@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
-import { type Account, deployFromProjectPage, runStatus, signInAs } from './flows.ts';
+import {
+  type AccessibilityProblem,
+  type Account,
+  accessibilityProblems,
+  deployFromProjectPage,
+  runStatus,
+  signInAs,
+} from './flows.ts';
 import { type RunningPlatform, startPlatform } from './platform.ts';
 
 /**
@@ -17,7 +24,13 @@ let platform: RunningPlatform;
 let browser: Browser;
 let shot = 0;
 
+/** Every page of the app is also checked for WCAG 2 A/AA problems; the test ends by asserting none. */
+const accessibility: Array<{ page: string } & AccessibilityProblem> = [];
+
 async function screenshot(page: Page, name: string) {
+  if (page.url().startsWith(platform.url) && !page.url().includes('/oidc/')) {
+    for (const problem of await accessibilityProblems(page)) accessibility.push({ page: name, ...problem });
+  }
   shot += 1;
   await page.screenshot({
     path: join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`),
@@ -143,7 +156,10 @@ describe('Wharf in the browser', () => {
     await alice.close();
 
     // bob: his own (empty) workspace, and alice's project is not found for him.
-    const bobContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const bobContext = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
     const bob = await signIn(bobContext, 'Bob');
     await bob.getByRole('heading', { name: 'No projects yet' }).waitFor();
     expect(await bob.getByText('node-web').count()).toBe(0);
@@ -159,6 +175,7 @@ describe('Wharf in the browser', () => {
     expect(await bob.getByRole('button', { name: /^Deploy to production/ }).count()).toBe(0);
     await bobContext.close();
 
+    expect(accessibility, JSON.stringify(accessibility, null, 2)).toEqual([]);
     console.log(
       `first log line after Deploy: ${first.firstLineMs.toFixed(0)} ms (redeploy ${second.firstLineMs.toFixed(0)} ms)`,
     );

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 
 /**
@@ -42,4 +43,38 @@ export async function deployFromProjectPage(page: Page): Promise<{ runUrl: strin
   await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
   await page.locator('.log-line').first().waitFor({ timeout: 60_000 });
   return { runUrl: page.url(), firstLineMs: performance.now() - clicked };
+}
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+export interface AccessibilityProblem {
+  rule: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+interface AxeResults {
+  violations: Array<{ id: string; impact?: string | null; help: string; nodes: Array<{ target: string[] }> }>;
+}
+
+/** WCAG 2 A/AA problems axe-core finds on the page as it is now (serious and critical ones). */
+export async function accessibilityProblems(page: Page): Promise<AccessibilityProblem[]> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(() => {
+    const { axe, document } = globalThis as unknown as {
+      axe: { run(context: unknown, options: unknown): Promise<AxeResults> };
+      document: unknown;
+    };
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      rule: v.id,
+      impact: v.impact ?? '',
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
 }
