@@ -2,10 +2,21 @@ import type { BuildService, GitOpsRepository, SyncService } from '../../shared/d
 import type { PlatformConfig } from '../../shared/manifests/types.ts';
 import type { WorkflowLimits } from '../../shared/use-cases/workflow-tasks.ts';
 import { localServices } from '../adapters/local-services.ts';
-import { choice, optionalSetting, positiveInt, setting } from './config.ts';
-import { argoCdSyncService, githubGitOpsRepository, jenkinsBuildService } from './delivery-adapters.ts';
+import { ConfigError, choice, optionalSetting, positiveInt, setting } from './config.ts';
+import { type ProductionAdapters, productionAdapters } from './delivery/registry.ts';
 import { deployDeps } from './deploy-deps.ts';
 import { lazy } from './deps.ts';
+
+/** A registered production adapter, or a message naming the import the handler is missing. */
+function production<K extends keyof ProductionAdapters>(name: K, port: string) {
+  const make = productionAdapters[name];
+  if (!make) {
+    throw new ConfigError(
+      `This function does not include the ${name} adapter: import functions/lib/delivery/${name}.ts in its handler and list '${port}' in its adapters (functions/sfn/definition.ts, infra/aws/handler-access.ts)`,
+    );
+  }
+  return make as NonNullable<ProductionAdapters[K]>;
+}
 
 function makeDeliveryDeps() {
   const base = deployDeps();
@@ -15,17 +26,17 @@ function makeDeliveryDeps() {
 
   const build = lazy((): BuildService => {
     const kind = choice(env, 'WHARF_BUILD_SERVICE', ['local', 'jenkins'] as const, local);
-    if (kind === 'jenkins') return jenkinsBuildService(env);
+    if (kind === 'jenkins') return production('jenkins', 'build')(env);
     return localServices.get(localDataDir()).build;
   });
   const gitops = lazy((): GitOpsRepository => {
     const kind = choice(env, 'WHARF_GITOPS', ['local', 'github'] as const, local);
-    if (kind === 'github') return githubGitOpsRepository(env);
+    if (kind === 'github') return production('github', 'gitops')(env);
     return localServices.get(localDataDir()).gitops;
   });
   const sync = lazy((): SyncService => {
     const kind = choice(env, 'WHARF_SYNC', ['local', 'argocd'] as const, local);
-    if (kind === 'argocd') return argoCdSyncService(env);
+    if (kind === 'argocd') return production('argocd', 'sync')(env);
     return localServices.get(localDataDir()).sync;
   });
   const platform = lazy((): PlatformConfig & { imageRegistry: string } => {

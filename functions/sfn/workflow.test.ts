@@ -1,5 +1,5 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../shared/deploy.ts';
 import type { Project } from '../../shared/domain.ts';
 import { projectSchemas } from '../../shared/schemas/project.ts';
@@ -18,7 +18,14 @@ import { makeGetMe } from '../../shared/use-cases/me.ts';
 import { makeCreateProject } from '../../shared/use-cases/projects.ts';
 import { makeRunJournal } from '../../shared/use-cases/run-journal.ts';
 import { makeWorkflowTasks } from '../../shared/use-cases/workflow-tasks.ts';
-import { deployProjectDefinition, deployProjectTasks, deployProjectWaits } from './definition.ts';
+import {
+  type DeliveryPort,
+  type DeployProjectTask,
+  deployProjectDefinition,
+  deployProjectTaskPorts,
+  deployProjectTasks,
+  deployProjectWaits,
+} from './definition.ts';
 
 /**
  * The real DeployProject definition, run by aws-local-stepfunctions, with the real workflow use cases
@@ -34,28 +41,44 @@ function setup() {
   const sync = new FakeSync();
   const workflow = new FakeWorkflow();
   const journal = makeRunJournal({ runs, logs, events, clock: { now: () => new Date() } });
-  const tasks = makeWorkflowTasks({
-    ...base,
-    runs,
-    build,
-    gitops,
-    sync,
-    workflow,
-    journal,
-    clock: { now: () => new Date() },
-    platform: {
-      domain: 'apps.test',
-      imageRegistry: 'registry.test/wharf',
-      clusterIssuer: 'letsencrypt',
-      secretStore: 'wharf',
-    },
-    limits: { turnWaits: 500, buildPolls: 500, syncChecks: 5 },
-  });
+  // Each state gets its own tasks whose delivery ports record that state used them, so the test can
+  // hold each task to the ports its function is given in AWS (deployProjectTaskPorts).
+  const portsUsed = new Map<string, Set<DeliveryPort>>();
+  const recorded = <T extends object>(port: DeliveryPort, target: T, state: string): T =>
+    new Proxy(target, {
+      get(object, property, receiver) {
+        const value = Reflect.get(object, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          portsUsed.set(state, (portsUsed.get(state) ?? new Set()).add(port));
+          return value.apply(object, args);
+        };
+      },
+    });
+  const tasksFor = (state: string) =>
+    makeWorkflowTasks({
+      ...base,
+      runs,
+      build: recorded('build', build, state),
+      gitops: recorded('gitops', gitops, state),
+      sync: recorded('sync', sync, state),
+      workflow,
+      journal,
+      clock: { now: () => new Date() },
+      platform: {
+        domain: 'apps.test',
+        imageRegistry: 'registry.test/wharf',
+        clusterIssuer: 'letsencrypt',
+        secretStore: 'wharf',
+      },
+      limits: { turnWaits: 500, buildPolls: 500, syncChecks: 5 },
+    });
   const machine = new StateMachine(JSON.parse(deployProjectDefinition), {
     validationOptions: { checkArn: false },
   });
   const handlers = Object.fromEntries(
     Object.keys(deployProjectTasks).map((state) => {
+      const tasks = tasksFor(state);
       const method = (state.charAt(0).toLowerCase() + state.slice(1)) as keyof typeof tasks;
       const key = {
         StartRun: 'turn',
@@ -85,7 +108,7 @@ function setup() {
       noThrowOnAbort: true,
     });
   const deploymentDeps = { ...base, runs, logs, workflow, journal };
-  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps };
+  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps, portsUsed };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -125,6 +148,25 @@ beforeEach(async () => {
   project = (await s.base.projects.get(workspaceId, view.id)) as Project;
 });
 
+// Whatever path a test took, each task used only the delivery ports its function gets in AWS; over
+// all the paths, each task used every port it is given (none is granted for nothing).
+const usedOverall = new Map<string, Set<DeliveryPort>>();
+afterEach(() => {
+  for (const [state, used] of s.portsUsed) {
+    const allowed = deployProjectTaskPorts[state as DeployProjectTask];
+    expect(
+      [...used].filter((port) => !allowed.includes(port)),
+      `${state} used ports it is not given`,
+    ).toEqual([]);
+    usedOverall.set(state, new Set([...(usedOverall.get(state) ?? []), ...used]));
+  }
+});
+afterAll(() => {
+  for (const [state, ports] of Object.entries(deployProjectTaskPorts)) {
+    expect([...(usedOverall.get(state) ?? [])].sort(), state).toEqual([...ports].sort());
+  }
+});
+
 describe('DeployProject on aws-local-stepfunctions', () => {
   it('builds, commits once, waits for sync, records release 1 and ends deployed', async () => {
     const { run, outcome } = await deployAndRun();
@@ -157,6 +199,25 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       expect.arrayContaining(['building', 'pushing', 'updating_gitops', 'syncing', 'deployed']),
     );
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
+  });
+
+  it('counts the app synced when another project committed after it (Argo CD reports the head)', async () => {
+    s.sync.revisionOf = async () => {
+      // Another project's release lands on the branch right after this one.
+      if (s.gitops.commits.length === 1) {
+        await s.gitops.commit({
+          message: 'another project',
+          author: { name: 'Wharf', email: 'wharf@test' },
+          files: [{ path: 'apps/w0other/u/x/production/release.json', content: '{}' }],
+        });
+      }
+      return s.gitops.head();
+    };
+    const { run, outcome } = await deployAndRun();
+    expect(outcome.ok).toBe(true);
+    expect(run.status).toBe('deployed');
+    expect(run.gitopsCommit).toBe(s.gitops.commits[0]?.id);
+    expect(await s.gitops.head()).not.toBe(run.gitopsCommit);
   });
 
   it('fails the run with the build reason and a hint, and frees the turn', async () => {

@@ -1,5 +1,10 @@
 import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
-import { deployProjectTasks } from '../../functions/sfn/definition.ts';
+import {
+  type DeliveryPort,
+  type DeployProjectTask,
+  deployProjectTaskPorts,
+  deployProjectTasks,
+} from '../../functions/sfn/definition.ts';
 
 /**
  * What each handler module reaches in AWS, and so which settings and grants its function gets. The
@@ -21,7 +26,7 @@ export interface HandlerAccess {
   /** postToConnection on the WebSocket API (WHARF_WS_ENDPOINT): run events, log lines, replies. */
   pushesToConnections?: boolean;
   /** The delivery adapters' settings (WHARF_BUILD_SERVICE, WHARF_GITOPS, WHARF_SYNC). */
-  adapters?: ReadonlyArray<'build' | 'gitops' | 'sync'>;
+  adapters?: readonly DeliveryPort[];
   /** Where apps are served and images go (WHARF_PLATFORM_DOMAIN, WHARF_IMAGE_REGISTRY, …). */
   platform?: boolean;
   /** Verifies access tokens itself (WHARF_JWT_ISSUER, WHARF_JWT_AUDIENCE, WHARF_JWKS_URI). */
@@ -34,14 +39,14 @@ const write = { table: 'readWrite' } as const;
 const startsRuns = { ...write, startsWorkflow: true, pushesToConnections: true } as const;
 /**
  * Every workflow task resolves the run journal at cold start (it pushes status and log lines to
- * watchers), and may reach any delivery adapter, so they share one profile.
+ * watchers) and renders with the platform settings; each reaches only its own delivery ports.
  */
-const workflowTask: HandlerAccess = {
+const workflowTask = (task: DeployProjectTask): HandlerAccess => ({
   ...write,
   pushesToConnections: true,
-  adapters: ['build', 'gitops', 'sync'],
+  adapters: deployProjectTaskPorts[task],
   platform: true,
-};
+});
 
 export const handlerAccess: Record<string, HandlerAccess> = {
   'http/health/get': {},
@@ -71,9 +76,14 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   [wsRoutes.$disconnect]: write,
   // Replies (pong, errors, log replay) go back through postToConnection.
   [wsRoutes.$default]: { ...write, pushesToConnections: true },
-  ...Object.fromEntries(Object.values(deployProjectTasks).map((handler) => [handler, workflowTask])),
+  ...Object.fromEntries(
+    (Object.entries(deployProjectTasks) as Array<[DeployProjectTask, string]>).map(([task, handler]) => [
+      handler,
+      workflowTask(task),
+    ]),
+  ),
   // StartRun asks Step Functions whether the environment's active run is still executing.
-  [deployProjectTasks.StartRun]: { ...workflowTask, inspectsWorkflow: true },
+  [deployProjectTasks.StartRun]: { ...workflowTask('StartRun'), inspectsWorkflow: true },
 };
 
 /** The handler modules the AWS deployment runs: every route (but local-only ones), WebSocket route and task. */

@@ -193,13 +193,15 @@ export class FakeGitOps implements GitOpsRepository {
 export class FakeSync implements SyncService {
   health: SyncStatus['health'] = 'Healthy';
   readonly requested: Array<{ app: SyncApp; revision: string }> = [];
+  /** Set to report another revision (Argo CD reports the branch head it synced, not the app's commit). */
+  revisionOf?: ((requested: string | undefined) => Promise<string | undefined>) | undefined;
   async requestSync(app: SyncApp, revision: string) {
     this.requested.push({ app, revision });
   }
   async status(app: SyncApp): Promise<SyncStatus> {
     const last = this.requested.findLast((r) => r.app.name === app.name);
     return {
-      revision: last?.revision,
+      revision: this.revisionOf ? await this.revisionOf(last?.revision) : last?.revision,
       sync: 'Synced',
       health: this.health,
       message: this.health === 'Degraded' ? 'readiness probe failed' : undefined,

@@ -1,3 +1,4 @@
+import '../../lib/delivery/github.ts';
 import { deleteQuerySchema } from '../../../shared/schemas/query.ts';
 import { makeDeleteProject } from '../../../shared/use-cases/projects.ts';
 import { deliveryDeps } from '../../lib/delivery-deps.ts';

@@ -1,0 +1,58 @@
+import type { GitOpsRepository } from '../../../shared/deploy-ports.ts';
+import { createGitHubGitOpsRepository, githubLinks } from '../../adapters/github/github-gitops-repository.ts';
+import { ConfigError, optionalSetting, setting } from '../config.ts';
+import { platformSecret } from '../platform-secret.ts';
+import { deferred, productionAdapters } from './registry.ts';
+
+/** WHARF_GITOPS=github: the GitOps repository on GitHub, written through the Git Data API. */
+export function githubGitOpsRepository(env: NodeJS.ProcessEnv): GitOpsRepository {
+  const repository = setting(env, 'WHARF_GITHUB_REPOSITORY', 'the GitOps repository as owner/name');
+  const [owner, repo, ...rest] = repository.split('/');
+  if (!owner || !repo || rest.length > 0)
+    throw new ConfigError(`Setting WHARF_GITHUB_REPOSITORY must be owner/name, not "${repository}"`);
+  const branch = optionalSetting(env, 'WHARF_GITHUB_BRANCH') ?? 'main';
+  const appId = optionalSetting(env, 'WHARF_GITHUB_APP_ID');
+  const installationId = optionalSetting(env, 'WHARF_GITHUB_INSTALLATION_ID');
+  if (Boolean(appId) !== Boolean(installationId))
+    throw new ConfigError(
+      'Settings WHARF_GITHUB_APP_ID and WHARF_GITHUB_INSTALLATION_ID go together (GitHub App auth); leave both out to use a token',
+    );
+  const baseUrl = optionalSetting(env, 'WHARF_GITHUB_API_URL');
+  const webUrl = optionalSetting(env, 'WHARF_GITHUB_WEB_URL');
+  const writeInterval = optionalSetting(env, 'WHARF_GITHUB_WRITE_INTERVAL_MS');
+  if (writeInterval !== undefined && !/^\d+$/.test(writeInterval))
+    throw new ConfigError(
+      `Setting WHARF_GITHUB_WRITE_INTERVAL_MS must be milliseconds, not "${writeInterval}"`,
+    );
+  const common = {
+    owner,
+    repo,
+    branch,
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(webUrl ? { webUrl } : {}),
+    // GitHub asks for a second between content-creating requests; a GitHub Enterprise may allow less.
+    ...(writeInterval !== undefined ? { writeBudget: { minIntervalMs: Number(writeInterval) } } : {}),
+  };
+  const adapter = deferred(async () => {
+    const credential = await platformSecret(
+      env,
+      'github',
+      appId ? `the private key (PEM) of GitHub App ${appId}` : `a token with contents:write on ${repository}`,
+    );
+    return createGitHubGitOpsRepository({
+      ...common,
+      auth:
+        appId && installationId
+          ? { kind: 'app', appId, privateKey: credential, installationId: Number(installationId) }
+          : { kind: 'token', token: credential },
+    });
+  });
+  return {
+    commit: async (change) => (await adapter()).commit(change),
+    readFile: async (commit, path) => (await adapter()).readFile(commit, path),
+    head: async () => (await adapter()).head(),
+    links: (commit) => githubLinks({ owner, repo, webUrl }, commit),
+  };
+}
+
+productionAdapters.github = githubGitOpsRepository;
