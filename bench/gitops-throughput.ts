@@ -1,5 +1,15 @@
+import type { TableRef } from '../functions/adapters/dynamodb/client.ts';
+import { makeDocumentClient } from '../functions/adapters/dynamodb/client.ts';
+import { GitOpsCommitQueue } from '../functions/adapters/dynamodb/gitops-commit-queue.ts';
 import { startFakeGitHub } from '../functions/adapters/github/fake-github.ts';
 import { createGitHubGitOpsRepository } from '../functions/adapters/github/github-gitops-repository.ts';
+import {
+  ensureTable,
+  LOCAL_REGION,
+  localCredentials,
+  startDynamoDbLocal,
+} from '../infra/local/dynamodb-local.ts';
+import type { GitOpsChange } from '../shared/deploy-ports.ts';
 import { fixed, heading, table, verdict } from './report.ts';
 
 /** GitHub's secondary limit on content-creating requests per minute, which a burst must stay under. */
@@ -23,6 +33,11 @@ export interface GitopsThroughputOptions {
   minWriteIntervalMs?: number | undefined;
   /** Simulated network latency per request; default 0. */
   latencyMs?: number | undefined;
+  /**
+   * Each release from its own "function" (its own GitHub client, no in-process coalescing) through
+   * the commit queue in this table, as the workflow tasks run in AWS.
+   */
+  queue?: { table: TableRef } | undefined;
 }
 
 export interface GitopsThroughputResult {
@@ -60,15 +75,25 @@ export async function gitopsThroughput(
     latencyMs: options.latencyMs,
   });
   try {
-    const repo = createGitHubGitOpsRepository({
-      owner: 'wharf-bench',
-      repo: 'gitops',
-      branch: 'main',
-      auth: { kind: 'token', token },
-      baseUrl: fake.url,
-      maxChangesPerCommit: options.maxChangesPerCommit,
-      writeBudget: { minIntervalMs: options.minWriteIntervalMs, perMinute: options.writesPerMinute },
-    });
+    const client = (maxChangesPerCommit: number | undefined) =>
+      createGitHubGitOpsRepository({
+        owner: 'wharf-bench',
+        repo: 'gitops',
+        branch: 'main',
+        auth: { kind: 'token', token },
+        baseUrl: fake.url,
+        maxChangesPerCommit,
+        writeBudget: { minIntervalMs: options.minWriteIntervalMs, perMinute: options.writesPerMinute },
+      });
+    const { queue } = options;
+    const shared = client(options.maxChangesPerCommit);
+    const queueName = `bench/${Date.now()}`;
+    const commit = queue
+      ? (change: GitOpsChange) =>
+          new GitOpsCommitQueue({ table: queue.table, repository: queueName, inner: client(1) }).commit(
+            change,
+          )
+      : (change: GitOpsChange) => shared.commit(change);
     const initial = fake.head();
     fake.inject({ kind: 'not-fast-forward', every: options.conflictEvery ?? 2 });
     fake.resetRequests();
@@ -87,7 +112,7 @@ export async function gitopsThroughput(
     });
 
     const started = performance.now();
-    const results = await Promise.all(changes.map((change) => repo.commit(change)));
+    const results = await Promise.all(changes.map(commit));
     const ms = performance.now() - started;
 
     const head = fake.head() as string;
@@ -122,6 +147,7 @@ export async function gitopsThroughput(
 export function renderGitopsThroughput(
   result: GitopsThroughputResult,
   uncoalesced?: GitopsThroughputResult | undefined,
+  queued?: GitopsThroughputResult | undefined,
 ): string {
   const writesPerMinute = (r: GitopsThroughputResult) =>
     (r.contentCreatingPerRelease * r.releases) / Math.max(r.ms / 60_000, 1);
@@ -158,10 +184,11 @@ export function renderGitopsThroughput(
       [
         row('coalesced (production pacing)', result),
         ...(uncoalesced ? [row('one commit per release (pacing lifted)', uncoalesced)] : []),
+        ...(queued ? [row('50 functions, commit queue (production pacing)', queued)] : []),
       ],
       new Set([1, 2, 3, 4, 5, 6, 7, 8]),
     ),
-    `result        ${verdict(result.allLanded && writesPerMinute(result) < CONTENT_CREATING_PER_MINUTE)}`,
+    `result        ${verdict([result, queued].every((r) => !r || (r.allLanded && writesPerMinute(r) < CONTENT_CREATING_PER_MINUTE)))} (coalesced in one process${queued ? ', and across functions through the commit queue' : ''})`,
   ].join('\n');
 }
 
@@ -176,5 +203,19 @@ export async function benchGitopsThroughput(): Promise<string> {
     minWriteIntervalMs: 0,
     writesPerMinute: 1_000_000,
   });
-  return renderGitopsThroughput(coalesced, uncoalesced);
+  // As in AWS: every release from its own function, meeting in the commit queue (DynamoDB Local).
+  const dynamo = await startDynamoDbLocal({ inMemory: true });
+  try {
+    await ensureTable(dynamo.endpoint, 'wharf');
+    process.env.AWS_ACCESS_KEY_ID ??= localCredentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= localCredentials.secretAccessKey;
+    const table = {
+      doc: makeDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION }),
+      tableName: 'wharf',
+    };
+    const queued = await gitopsThroughput({ queue: { table } });
+    return renderGitopsThroughput(coalesced, uncoalesced, queued);
+  } finally {
+    await dynamo.stop();
+  }
 }

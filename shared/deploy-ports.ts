@@ -78,6 +78,17 @@ export interface GitOpsRepository {
   links(commit: string): { commitUrl?: string | undefined; diffUrl?: string | undefined };
 }
 
+/**
+ * A GitOps repository that can write several changes as one commit (the distributed commit queue
+ * hands it whatever changes are waiting). Results are per change, in order: a change the repository
+ * refuses fails alone.
+ */
+export interface BatchingGitOpsRepository extends GitOpsRepository {
+  commitMany(
+    changes: GitOpsChange[],
+  ): Promise<Array<PromiseSettledResult<{ commit: string; changed: boolean }>>>;
+}
+
 export interface SyncApp {
   /** The Argo CD application name, from release.json. */
   name: string;

@@ -26,17 +26,17 @@ function makeDeliveryDeps() {
 
   const build = lazy((): BuildService => {
     const kind = choice(env, 'WHARF_BUILD_SERVICE', ['local', 'jenkins'] as const, local);
-    if (kind === 'jenkins') return production('jenkins', 'build')(env);
+    if (kind === 'jenkins') return production('jenkins', 'build')(env, base);
     return localServices.get(localDataDir()).build;
   });
   const gitops = lazy((): GitOpsRepository => {
     const kind = choice(env, 'WHARF_GITOPS', ['local', 'github'] as const, local);
-    if (kind === 'github') return production('github', 'gitops')(env);
+    if (kind === 'github') return production('github', 'gitops')(env, base);
     return localServices.get(localDataDir()).gitops;
   });
   const sync = lazy((): SyncService => {
     const kind = choice(env, 'WHARF_SYNC', ['local', 'argocd'] as const, local);
-    if (kind === 'argocd') return production('argocd', 'sync')(env);
+    if (kind === 'argocd') return production('argocd', 'sync')(env, base);
     return localServices.get(localDataDir()).sync;
   });
   const platform = lazy((): PlatformConfig & { imageRegistry: string } => {

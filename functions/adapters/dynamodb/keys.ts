@@ -23,6 +23,9 @@
  * | a WebSocket connection                 | GetItem   | pk=CONN#<connectionId>, sk=CONN                  |
  * | who watches a run / a workspace        | Query     | pk=WATCH#RUN#<runId> / WATCH#WS#<workspaceId>    |
  * | webhook delivery seen before           | Put cond  | pk=DELIVERY#<deliveryId>, sk=DELIVERY (TTL)      |
+ * | queue a GitOps change / its result     | Put / Get | pk=GITOPS#<repo>, sk=CHANGE#<time><id> (TTL)     |
+ * | the GitOps changes waiting, oldest first | Query   | pk=GITOPS#<repo>, sk begins_with CHANGE#        |
+ * | the GitOps committer's lease           | Put cond  | pk=GITOPS#<repo>, sk=LEASE                       |
  *
  * No request path scans.
  */
@@ -74,6 +77,11 @@ export const keys = {
     sk: `CONN#${connectionId}`,
   }),
   delivery: (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }),
+  gitopsChange: (repository: string, changeId: string) => ({
+    pk: `GITOPS#${repository}`,
+    sk: `CHANGE#${changeId}`,
+  }),
+  gitopsLease: (repository: string) => ({ pk: `GITOPS#${repository}`, sk: 'LEASE' }),
 } as const;
 
 export const seqKey = (seq: number) => String(seq).padStart(12, '0');

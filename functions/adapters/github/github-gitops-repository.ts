@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { GitOpsChange, GitOpsRepository } from '../../../shared/deploy-ports.ts';
+import type { BatchingGitOpsRepository, GitOpsChange } from '../../../shared/deploy-ports.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { normalizeRepositoryPath } from '../gitops/repository-path.ts';
@@ -103,7 +103,7 @@ class Lru<K, V> {
  * commit (see `CommitCoalescer`), and content-creating requests are paced by a `WriteBudget`, so a
  * burst of releases stays under GitHub's secondary rate limit.
  */
-export class GitHubGitOpsRepository implements GitOpsRepository {
+export class GitHubGitOpsRepository implements BatchingGitOpsRepository {
   readonly owner: string;
   readonly repo: string;
   readonly branch: string;
@@ -170,6 +170,41 @@ export class GitHubGitOpsRepository implements GitOpsRepository {
       return Promise.reject(error);
     }
     return this.coalescer.submit(prepared);
+  }
+
+  /**
+   * Writes the changes as one commit, now, without waiting for this process's queue (the distributed
+   * commit queue calls it with the changes of many functions). A change that can't be prepared fails alone.
+   */
+  async commitMany(
+    changes: GitOpsChange[],
+  ): Promise<Array<PromiseSettledResult<{ commit: string; changed: boolean }>>> {
+    const results: Array<PromiseSettledResult<{ commit: string; changed: boolean }>> = changes.map(() => ({
+      status: 'rejected',
+      reason: new Error('not written'),
+    }));
+    const prepared: Array<{ index: number; change: PreparedChange }> = [];
+    changes.forEach((change, index) => {
+      try {
+        prepared.push({ index, change: prepare(change) });
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    });
+    if (prepared.length > 0) {
+      const written = await this.writeBatch(prepared.map((p) => p.change)).catch((reason: unknown) =>
+        prepared.map(
+          (): PromiseSettledResult<{ commit: string; changed: boolean }> => ({
+            status: 'rejected',
+            reason,
+          }),
+        ),
+      );
+      prepared.forEach((p, i) => {
+        results[p.index] = written[i] ?? { status: 'rejected', reason: new Error('not written') };
+      });
+    }
+    return results;
   }
 
   async readFile(commit: string, path: string): Promise<string | undefined> {

@@ -1,11 +1,12 @@
-import type { GitOpsRepository } from '../../../shared/deploy-ports.ts';
+import type { BatchingGitOpsRepository, GitOpsRepository } from '../../../shared/deploy-ports.ts';
+import { GitOpsCommitQueue } from '../../adapters/dynamodb/gitops-commit-queue.ts';
 import { createGitHubGitOpsRepository, githubLinks } from '../../adapters/github/github-gitops-repository.ts';
 import { ConfigError, optionalSetting, setting } from '../config.ts';
 import { platformSecret } from '../platform-secret.ts';
-import { deferred, productionAdapters } from './registry.ts';
+import { type DeliveryContext, deferred, productionAdapters } from './registry.ts';
 
 /** WHARF_GITOPS=github: the GitOps repository on GitHub, written through the Git Data API. */
-export function githubGitOpsRepository(env: NodeJS.ProcessEnv): GitOpsRepository {
+export function githubGitOpsRepository(env: NodeJS.ProcessEnv, { table }: DeliveryContext): GitOpsRepository {
   const repository = setting(env, 'WHARF_GITHUB_REPOSITORY', 'the GitOps repository as owner/name');
   const [owner, repo, ...rest] = repository.split('/');
   if (!owner || !repo || rest.length > 0)
@@ -47,12 +48,17 @@ export function githubGitOpsRepository(env: NodeJS.ProcessEnv): GitOpsRepository
           : { kind: 'token', token: credential },
     });
   });
-  return {
+  const github: BatchingGitOpsRepository = {
     commit: async (change) => (await adapter()).commit(change),
+    commitMany: async (changes) => (await adapter()).commitMany(changes),
     readFile: async (commit, path) => (await adapter()).readFile(commit, path),
     head: async () => (await adapter()).head(),
     links: (commit) => githubLinks({ owner, repo, webUrl }, commit),
   };
+  // Functions run one invocation at a time, so releases arriving together meet in the table: the
+  // commit queue writes them as one commit (see GitOpsCommitQueue).
+  const host = baseUrl ? new URL(baseUrl).host : 'github.com';
+  return new GitOpsCommitQueue({ table, repository: `${host}/${owner}/${repo}@${branch}`, inner: github });
 }
 
 productionAdapters.github = githubGitOpsRepository;

@@ -1,4 +1,5 @@
 import type { BuildService, GitOpsRepository, SyncService } from '../../../shared/deploy-ports.ts';
+import type { TableRef } from '../../adapters/dynamodb/client.ts';
 
 /**
  * The production adapters of the delivery ports (Jenkins, GitHub, Argo CD), registered by the
@@ -7,10 +8,15 @@ import type { BuildService, GitOpsRepository, SyncService } from '../../../share
  * delivery-deps.ts resolves a port from here. Each is built from settings (endpoints, checked when the
  * port is first used) and a platform secret (read once, on the first call, then reused).
  */
+/** What an adapter may use besides its settings: the control plane's table (the commit queue). */
+export interface DeliveryContext {
+  table: TableRef;
+}
+
 export interface ProductionAdapters {
-  jenkins?: (env: NodeJS.ProcessEnv) => BuildService;
-  github?: (env: NodeJS.ProcessEnv) => GitOpsRepository;
-  argocd?: (env: NodeJS.ProcessEnv) => SyncService;
+  jenkins?: (env: NodeJS.ProcessEnv, context: DeliveryContext) => BuildService;
+  github?: (env: NodeJS.ProcessEnv, context: DeliveryContext) => GitOpsRepository;
+  argocd?: (env: NodeJS.ProcessEnv, context: DeliveryContext) => SyncService;
 }
 
 export const productionAdapters: ProductionAdapters = {};

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchingGitOpsRepository,
+  GitOpsChange,
+  GitOpsRepository,
+} from '../../../shared/deploy-ports.ts';
+import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
+import { timeSortable } from '../system/ids.ts';
+import type { TableRef } from './client.ts';
+import { isConditionFailure } from './client.ts';
+import { keys } from './keys.ts';
+
+export interface GitOpsCommitQueueOptions {
+  table: TableRef;
+  /** Which repository and branch the queue serializes, e.g. `github.com/acme/gitops@main`. */
+  repository: string;
+  inner: BatchingGitOpsRepository;
+  /** Changes written together at most (default 20). */
+  maxBatch?: number;
+  /** How long the committer holds the lease before another function may take over (default 60 s). */
+  leaseMs?: number;
+  /** How long a caller waits for its change to be written before giving up (default 90 s). */
+  maxWaitMs?: number;
+  /** Pause between looks at the queue while another function commits (default 150 ms, jittered). */
+  pollMs?: number;
+  now?: () => number;
+}
+
+type Result = { commit: string; changed: boolean };
+
+interface ChangeItem {
+  sk: string;
+  state: 'pending' | 'done' | 'failed';
+  change: string;
+  result?: Result;
+  error?: { name: string; message: string };
+}
+
+/**
+ * Group commit across functions. Each Lambda invocation runs alone, so releases that arrive together
+ * never meet in one process: every change is queued in the table, and whichever caller holds the
+ * repository's lease writes all waiting changes as one commit (through `inner.commitMany`) and hands
+ * each change its result. Everyone else waits for theirs. A burst of releases becomes a few commits,
+ * which keeps GitHub's content-creating requests low; a committer that dies mid-way loses nothing —
+ * its lease expires and the next caller writes the still-pending changes (writing a change twice
+ * changes nothing the second time).
+ */
+export class GitOpsCommitQueue implements GitOpsRepository {
+  private readonly maxBatch: number;
+  private readonly leaseMs: number;
+  private readonly maxWaitMs: number;
+  private readonly pollMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GitOpsCommitQueueOptions) {
+    this.maxBatch = options.maxBatch ?? 20;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.maxWaitMs = options.maxWaitMs ?? 90_000;
+    this.pollMs = options.pollMs ?? 150;
+    this.now = options.now ?? Date.now;
+  }
+
+  readFile(commit: string, path: string) {
+    return this.options.inner.readFile(commit, path);
+  }
+
+  head() {
+    return this.options.inner.head();
+  }
+
+  links(commit: string) {
+    return this.options.inner.links(commit);
+  }
+
+  async commit(change: GitOpsChange): Promise<Result> {
+    const { doc, tableName: TableName } = this.options.table;
+    const id = `${timeSortable(this.now())}${randomBytes(6).toString('hex')}`;
+    const key = keys.gitopsChange(this.options.repository, id);
+    await doc.send(
+      new PutCommand({
+        TableName,
+        Item: {
+          ...key,
+          entity: 'gitopsChange',
+          state: 'pending',
+          change: JSON.stringify(change),
+          // Left behind only if the caller dies; the table's TTL clears it.
+          expiresAt: Math.floor(this.now() / 1000) + 86_400,
+        },
+      }),
+    );
+    const deadline = this.now() + this.maxWaitMs;
+    try {
+      for (;;) {
+        const mine = await this.read(key);
+        if (mine?.state === 'done' && mine.result) return mine.result;
+        if (mine?.state === 'failed') {
+          throw new WorkflowError(mine.error?.name ?? 'Error', mine.error?.message ?? 'The commit failed.');
+        }
+        if (await this.takeLease(id)) {
+          try {
+            await this.writeWaiting();
+          } finally {
+            await this.releaseLease(id);
+          }
+          continue;
+        }
+        if (this.now() > deadline) {
+          throw new WorkflowError(
+            'TransientError',
+            `The GitOps commit queue of ${this.options.repository} did not write this change within ${Math.round(this.maxWaitMs / 1000)} s.`,
+          );
+        }
+        await sleep(this.pollMs / 2 + Math.random() * this.pollMs);
+      }
+    } finally {
+      // Done or given up: the item goes. If a committer still holds it, its result write finds nothing.
+      await doc.send(new DeleteCommand({ TableName, Key: key })).catch(() => undefined);
+    }
+  }
+
+  private async read(key: { pk: string; sk: string }): Promise<ChangeItem | undefined> {
+    const out = await this.options.table.doc.send(
+      new GetCommand({ TableName: this.options.table.tableName, Key: key, ConsistentRead: true }),
+    );
+    return out.Item as ChangeItem | undefined;
+  }
+
+  /** The repository's lease: free, expired, or (after a crash of this very caller) already ours. */
+  private async takeLease(holder: string): Promise<boolean> {
+    try {
+      await this.options.table.doc.send(
+        new PutCommand({
+          TableName: this.options.table.tableName,
+          Item: {
+            ...keys.gitopsLease(this.options.repository),
+            entity: 'gitopsLease',
+            holder,
+            leaseUntil: this.now() + this.leaseMs,
+            expiresAt: Math.floor((this.now() + this.leaseMs) / 1000) + 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async releaseLease(holder: string) {
+    await this.options.table.doc
+      .send(
+        new DeleteCommand({
+          TableName: this.options.table.tableName,
+          Key: keys.gitopsLease(this.options.repository),
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  /** As the lease holder: every waiting change (oldest first, a batch at most) in one commit. */
+  private async writeWaiting() {
+    const { doc, tableName: TableName } = this.options.table;
+    const prefix = keys.gitopsChange(this.options.repository, '');
+    const out = await doc.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        FilterExpression: '#state = :pending',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': prefix.pk, ':sk': prefix.sk, ':pending': 'pending' },
+        ConsistentRead: true,
+      }),
+    );
+    const waiting = ((out.Items ?? []) as ChangeItem[]).slice(0, this.maxBatch);
+    if (waiting.length === 0) return;
+    const results = await this.options.inner.commitMany(
+      waiting.map((item) => JSON.parse(item.change) as GitOpsChange),
+    );
+    await Promise.all(
+      waiting.map(async (item, i) => {
+        const result = results[i];
+        const update =
+          result?.status === 'fulfilled'
+            ? { state: 'done', result: result.value }
+            : { state: 'failed', error: errorOf(result?.reason) };
+        await doc
+          .send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: prefix.pk, sk: item.sk },
+              UpdateExpression: 'SET #state = :state, #out = :out',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: {
+                '#state': 'state',
+                '#out': 'result' in update ? 'result' : 'error',
+              },
+              ExpressionAttributeValues: {
+                ':state': update.state,
+                ':out': 'result' in update ? update.result : update.error,
+              },
+            }),
+          )
+          .catch((error) => {
+            if (!isConditionFailure(error)) throw error; // its caller gave up meanwhile
+          });
+      }),
+    );
+  }
+}
+
+/** What a waiting caller rethrows: the error's name (Step Functions matches it) and message. */
+function errorOf(reason: unknown): { name: string; message: string } {
+  const error = reason instanceof Error ? reason : new Error(String(reason));
+  return { name: error.name, message: error.message };
+}
