@@ -1,6 +1,7 @@
 import { type RefObject, useEffect, useRef } from 'react';
 import type * as z from 'zod';
 import { ApiError } from '../../api/client.ts';
+import { describeError } from '../error-message.tsx';
 
 /**
  * Field errors by the API's field path (`name`, `repository.url`, `env.2.value`). Each value is the
@@ -42,6 +43,25 @@ export function apiFieldError(error: unknown): FieldErrors | undefined {
   const prefix = `${error.field} `;
   const rule = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   return { [error.field]: rule };
+}
+
+/**
+ * A failed submit: an error that names a field goes next to that field (focus moves to it); any other
+ * goes to the form's summary in words a user can act on.
+ */
+export function showSubmitError(
+  error: unknown,
+  form: {
+    setErrors: (errors: FieldErrors) => void;
+    setFailure: (message: string) => void;
+    focusFirstError: () => void;
+  },
+) {
+  const fieldErrors = apiFieldError(error);
+  if (fieldErrors) {
+    form.focusFirstError();
+    form.setErrors(fieldErrors);
+  } else form.setFailure(describeError(error));
 }
 
 /** "Name" + "must be …" → "Name must be …": the rule read with the label the user sees. */

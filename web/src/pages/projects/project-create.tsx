@@ -5,7 +5,7 @@ import { useProjects } from '../../api/projects-service.ts';
 import { NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';
-import { apiFieldError, type FieldErrors, useFocusFirstError } from '../../components/form/field-errors.ts';
+import { type FieldErrors, showSubmitError, useFocusFirstError } from '../../components/form/field-errors.ts';
 import { ErrorSummary } from '../../components/form/fields.tsx';
 import { Loading, Spinner } from '../../components/loading.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
@@ -51,11 +51,7 @@ export function ProjectCreatePage() {
       navigate(paths.project(workspaceId, project.id));
     } catch (error) {
       setSaving(false);
-      const fieldErrors = apiFieldError(error);
-      if (fieldErrors) {
-        focusFirstError();
-        setErrors(fieldErrors);
-      } else setFailure(describeError(error));
+      showSubmitError(error, { setErrors, setFailure, focusFirstError });
     }
   };
 

@@ -3,8 +3,8 @@ import { Link, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
 import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
-import { describeError, ErrorMessage } from '../../components/error-message.tsx';
-import { apiFieldError, type FieldErrors, useFocusFirstError } from '../../components/form/field-errors.ts';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { type FieldErrors, showSubmitError, useFocusFirstError } from '../../components/form/field-errors.ts';
 import { ErrorSummary } from '../../components/form/fields.tsx';
 import { Loading, Spinner } from '../../components/loading.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
@@ -134,11 +134,7 @@ function EditForm({
       onSaved(await projects.update(workspaceId, project.id, checked.data));
     } catch (error) {
       setSaving(false);
-      const fieldErrors = apiFieldError(error);
-      if (fieldErrors) {
-        focusFirstError();
-        setErrors(fieldErrors);
-      } else setFailure(describeError(error));
+      showSubmitError(error, { setErrors, setFailure, focusFirstError });
     }
   };
 

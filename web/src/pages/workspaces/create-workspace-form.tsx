@@ -3,10 +3,9 @@ import { useNavigate } from 'react-router';
 import { createWorkspaceSchema, WORKSPACE_NAME_MAX } from '../../../../shared/schemas/workspace.ts';
 import { useWorkspaces } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
-import { describeError } from '../../components/error-message.tsx';
 import {
-  apiFieldError,
   type FieldErrors,
+  showSubmitError,
   useFocusFirstError,
   validate,
 } from '../../components/form/field-errors.ts';
@@ -43,11 +42,7 @@ export function CreateWorkspaceForm({ idPrefix = 'new-workspace' }: { idPrefix?:
       setName('');
       navigate(paths.workspace(workspace.id));
     } catch (error) {
-      const fieldErrors = apiFieldError(error);
-      if (fieldErrors) {
-        focusFirstError();
-        setErrors(fieldErrors);
-      } else setFailure(describeError(error));
+      showSubmitError(error, { setErrors, setFailure, focusFirstError });
     } finally {
       setSaving(false);
     }

@@ -7,8 +7,8 @@ import { paths } from '../../app/paths.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { describeError } from '../../components/error-message.tsx';
 import {
-  apiFieldError,
   type FieldErrors,
+  showSubmitError,
   useFocusFirstError,
   validate,
 } from '../../components/form/field-errors.ts';
@@ -203,11 +203,7 @@ function AddMemberForm({
       setUserId('');
       onAdded();
     } catch (error) {
-      const fieldErrors = apiFieldError(error);
-      if (fieldErrors) {
-        focusFirstError();
-        setErrors(fieldErrors);
-      } else setFailure(describeError(error));
+      showSubmitError(error, { setErrors, setFailure, focusFirstError });
     } finally {
       setSaving(false);
     }
