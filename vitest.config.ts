@@ -9,7 +9,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'platform',
-          include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'infra/**/*.test.ts'],
+          include: [
+            'shared/**/*.test.ts',
+            'functions/**/*.test.ts',
+            'infra/**/*.test.ts',
+            'testing/**/*.test.ts',
+          ],
           // One in-memory local stack (DynamoDB Local, issuer, gateway) for every platform test file.
           globalSetup: ['infra/local/testing/global-setup.ts'],
           env: { LOG_LEVEL: 'silent' },

@@ -1,7 +1,6 @@
 import type { TableRef } from '../functions/adapters/dynamodb/client.ts';
 import { makeDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import { GitOpsCommitQueue } from '../functions/adapters/dynamodb/gitops-commit-queue.ts';
-import { startFakeGitHub } from '../functions/adapters/github/fake-github.ts';
 import { createGitHubGitOpsRepository } from '../functions/adapters/github/github-gitops-repository.ts';
 import {
   ensureTable,
@@ -10,6 +9,7 @@ import {
   startDynamoDbLocal,
 } from '../infra/local/dynamodb-local.ts';
 import type { GitOpsChange } from '../shared/deploy-ports.ts';
+import { startFakeGitHub } from '../testing/fakes/github.ts';
 import { fixed, heading, table, verdict } from './report.ts';
 
 /** GitHub's secondary limit on content-creating requests per minute, which a burst must stay under. */

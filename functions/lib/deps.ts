@@ -1,9 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { FileSecretStore } from '../../infra/local/secrets/file-secret-store.ts';
 import { makeDocumentClient, type TableRef } from '../adapters/dynamodb/client.ts';
 import { DynamoProjects } from '../adapters/dynamodb/projects.ts';
 import { DynamoUsers } from '../adapters/dynamodb/users.ts';
 import { DynamoWorkspaces } from '../adapters/dynamodb/workspaces.ts';
-import { FileSecretStore } from '../adapters/secrets/file-secret-store.ts';
 import { SecretsManagerStore } from '../adapters/secrets/secrets-manager-store.ts';
 import { randomIds, systemClock } from '../adapters/system/ids.ts';
 import { type FunctionConfig, loadConfig } from './config.ts';

@@ -2,18 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppState,
-  type FakeArgoCd,
-  startFakeArgoCd,
-} from '../../functions/adapters/argocd/fake-argocd.ts';
-import { type FakeGitHub, startFakeGitHub } from '../../functions/adapters/github/fake-github.ts';
-import {
-  defaultScript,
-  type FakeJenkins,
-  startFakeJenkins,
-} from '../../functions/adapters/jenkins/fake-jenkins.ts';
 import type { LogLine, Release, Run } from '../../shared/deploy.ts';
+import { type AppState, type FakeArgoCd, startFakeArgoCd } from '../../testing/fakes/argocd.ts';
+import { type FakeGitHub, startFakeGitHub } from '../../testing/fakes/github.ts';
+import { defaultScript, type FakeJenkins, startFakeJenkins } from '../../testing/fakes/jenkins.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 import { type ApiClient, signIn, waitForRun as waitForRunToEnd } from './testing/api-client.ts';
 

@@ -11,11 +11,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LocalBuildRunner } from '../../functions/adapters/build/local-runner.ts';
-import { LocalGitRepository } from '../../functions/adapters/gitops/local-git-repository.ts';
 import { localServices } from '../../functions/adapters/local-services.ts';
-import { FileSecretStore } from '../../functions/adapters/secrets/file-secret-store.ts';
-import { LocalReconciler } from '../../functions/adapters/sync/local-reconciler.ts';
 import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
 import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import {
@@ -25,9 +21,12 @@ import {
 } from '../../functions/sfn/definition.ts';
 import { renderBootstrap } from '../../shared/manifests/index.ts';
 import { lambdaContext } from './apigw-event.ts';
+import { LocalBuildRunner } from './build/local-runner.ts';
+import { LocalReconciler } from './cluster/local-reconciler.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
+import { LocalGitRepository } from './gitops/local-git-repository.ts';
 import {
   describeIntegrations,
   integrationSettings,
@@ -36,6 +35,7 @@ import {
 } from './integrations.ts';
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
+import { FileSecretStore } from './secrets/file-secret-store.ts';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 

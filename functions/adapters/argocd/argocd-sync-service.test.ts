@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncApp, SyncService } from '../../../shared/deploy-ports.ts';
+import { type AppState, type FakeArgoCd, startFakeArgoCd } from '../../../testing/fakes/argocd.ts';
 import {
   type ArgoCdSyncServiceOptions,
   argoProjectOf,
   createArgoCdSyncService,
 } from './argocd-sync-service.ts';
-import { type AppState, type FakeArgoCd, startFakeArgoCd } from './fake-argocd.ts';
 
 const TOKEN = 'argocd-api-token-s3cr3t-0123456789';
 const OLD = 'a'.repeat(40);

@@ -13,8 +13,8 @@ import {
 } from '../../../shared/testing/in-memory-deploy.ts';
 import { makeRunJournal } from '../../../shared/use-cases/run-journal.ts';
 import { type DeployState, makeWorkflowTasks } from '../../../shared/use-cases/workflow-tasks.ts';
+import { type AppState, type FakeArgoCd, startFakeArgoCd } from '../../../testing/fakes/argocd.ts';
 import { createArgoCdSyncService } from './argocd-sync-service.ts';
-import { type AppState, type FakeArgoCd, startFakeArgoCd } from './fake-argocd.ts';
 
 /**
  * The workflow's own RequestSync and CheckSync tasks on the Argo CD adapter, against the fake Argo CD:

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type FakeGitHub, startFakeGitHub } from '../github/fake-github.ts';
+import { type FakeGitHub, startFakeGitHub } from '../../../testing/fakes/github.ts';
 import { createGitHubGitOpsRepository } from '../github/github-gitops-repository.ts';
 import { makeDocumentClient, type TableRef } from './client.ts';
 import { GitOpsCommitQueue } from './gitops-commit-queue.ts';

@@ -4,7 +4,7 @@ import {
   type FakeGitHubOptions,
   generateAppKeyPair,
   startFakeGitHub,
-} from './fake-github.ts';
+} from '../../../testing/fakes/github.ts';
 import {
   createGitHubGitOpsRepository,
   type GitHubGitOpsRepository,

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILD_LOG_MARKERS } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
+import {
+  type FakeJenkins,
+  type FakeJenkinsOptions,
+  startFakeJenkins,
+} from '../../../testing/fakes/jenkins.ts';
 import { ConfigError } from '../../lib/config.ts';
-import { type FakeJenkins, type FakeJenkinsOptions, startFakeJenkins } from './fake-jenkins.ts';
 import { createJenkinsBuildService, MAX_LINE_CHARS } from './jenkins-build-service.ts';
 
 const USER = 'wharf';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HealthStatus } from '../../../shared/deploy-ports.ts';
-import type { RefreshKind } from './argocd-sync-service.ts';
+import type { RefreshKind } from '../../functions/adapters/argocd/argocd-sync-service.ts';
+import type { HealthStatus } from '../../shared/deploy-ports.ts';
 
 /**
  * An in-process Argo CD API server for tests, following the Argo CD REST API (grpc-gateway JSON):

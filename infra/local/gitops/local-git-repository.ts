@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitOpsChange, GitOpsRepository } from '../../../shared/deploy-ports.ts';
 import { invalid } from '../../../shared/errors.ts';
+import { normalizeRepositoryPath } from '../../../shared/gitops-path.ts';
 import { GitError, git, gitLine } from './git.ts';
-import { normalizeRepositoryPath } from './repository-path.ts';
 
 export interface LocalGitRepositoryOptions {
   /** The bare repository's directory; created on first use. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppState, type FakeArgoCd, startFakeArgoCd } from './fake-argocd.ts';
+import { type AppState, type FakeArgoCd, startFakeArgoCd } from './argocd.ts';
 
 const TOKEN = 'fake-argocd-token';
 const auth = { authorization: `Bearer ${TOKEN}` };

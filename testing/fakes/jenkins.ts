@@ -6,7 +6,7 @@ import {
   BUILD_LOG_MARKERS,
   BUILD_PARAMETERS,
   RUN_ID_PARAMETER,
-} from '../../../shared/build-parameters.ts';
+} from '../../shared/build-parameters.ts';
 
 /**
  * An in-process Jenkins that answers the remote access API the way Jenkins 2.x does, for tests and for

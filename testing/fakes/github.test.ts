@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeGitHub, generateAppKeyPair, startFakeGitHub } from './fake-github.ts';
+import { type FakeGitHub, generateAppKeyPair, startFakeGitHub } from './github.ts';
 
 const run = promisify(execFile);
 const TOKEN = 'fake-token-0123456789';

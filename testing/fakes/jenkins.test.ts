@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeJenkins, startFakeJenkins } from './fake-jenkins.ts';
+import { type FakeJenkins, startFakeJenkins } from './jenkins.ts';
 
 const auth = { authorization: `Basic ${Buffer.from('wharf:t0ken').toString('base64')}` };
 let jenkins: FakeJenkins | undefined;

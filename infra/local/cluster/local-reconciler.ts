@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { freePort } from '../../../functions/lib/net.ts';
 import type { SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
-import { freePort } from '../../lib/net.ts';
 import { AppInstance, describeExit } from './app-instance.ts';
 import { AppOutput } from './app-output.ts';
 import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';

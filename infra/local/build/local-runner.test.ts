@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitHttpHandler, prepareSampleRepos } from '../../../infra/local/git-http.ts';
 import type { BuildProgress, BuildRequest } from '../../../shared/deploy-ports.ts';
+import { createGitHttpHandler, prepareSampleRepos } from '../git-http.ts';
 import { writeRecord } from './build-state.ts';
 import { IMAGE_SKIPPED_LINE, LocalBuildRunner, RUNNER_GONE_REASON } from './local-runner.ts';
 

@@ -1,4 +1,4 @@
-import { invalid } from '../../../shared/errors.ts';
+import { invalid } from './errors.ts';
 
 /**
  * A repository-relative path of the GitOps repository, for every adapter that writes one (local git,

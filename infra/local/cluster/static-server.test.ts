@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/net.ts';
+import { freePort } from '../../../functions/lib/net.ts';
 import { type StaticServer, serveStatic } from './static-server.ts';
 
 function send(port: number, path: string, method = 'GET') {
