@@ -128,6 +128,7 @@ export interface EnvironmentState {
   currentReleaseId?: string | undefined;
 }
 
+/** Runs: one per execution of the DeployProject workflow. */
 export interface RunRepository {
   create(run: Run): Promise<void>;
   get(projectId: string, runId: string): Promise<Run | undefined>;
@@ -143,7 +144,11 @@ export interface RunRepository {
    * false when another writer got there first, so the caller re-reads and decides again.
    */
   replace(next: Run, expected: Run): Promise<boolean>;
+}
 
+/** Each project environment's deploy turn: one active run at a time, one waiting behind it. */
+export interface DeployTurnRepository {
+  /** The environment's state: its turn, its release counter and current release. */
   getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState>;
   /** Sets `activeRunId` (and clears `queuedRunId` if it is this run) if the active holder is still `expectedActive`. */
   takeTurn(
@@ -161,7 +166,10 @@ export interface RunRepository {
   ): Promise<boolean>;
   /** Frees the turn if `runId` holds it. */
   releaseTurn(projectId: string, environment: Environment, runId: string): Promise<void>;
+}
 
+/** Releases: immutable, numbered per project environment. */
+export interface ReleaseRepository {
   /** Records a release and bumps the counter together; a retry of the same release is a no-op. */
   recordRelease(release: Release): Promise<Release>;
   getRelease(projectId: string, releaseId: string): Promise<Release | undefined>;

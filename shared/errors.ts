@@ -34,3 +34,20 @@ export const conflict = (code: string, message: string, field?: string) =>
 export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+/**
+ * An error a deploy workflow task raises. Its `name` is what the state machine's Retry and Catch
+ * match (the names are listed in shared/use-cases/workflow/contract.ts); anything but a transient
+ * error ends the run with the message as its reason.
+ */
+export class WorkflowError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The error name every workflow task's Retry matches: a delivery system was briefly unavailable. */
+export const TRANSIENT_ERROR = 'TransientError';
+
+export const transientError = (message: string) => new WorkflowError(TRANSIENT_ERROR, message);

@@ -3,7 +3,6 @@ import { loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('names the missing setting', () => {
-    expect(() => loadConfig({ WHARF_MODE: 'cloud' })).toThrow(/Missing setting WHARF_TABLE_NAME/);
     expect(() => loadConfig({ WHARF_TABLE_NAME: 't' })).toThrow(/Missing setting WHARF_MODE/);
     expect(() => loadConfig({ WHARF_TABLE_NAME: 't', WHARF_MODE: 'prod' })).toThrow(
       /WHARF_MODE must be one of local, cloud/,
@@ -25,7 +24,6 @@ describe('loadConfig', () => {
     };
     expect(loadConfig(env)).toEqual({
       mode: 'local',
-      tableName: 't',
       dynamodbEndpoint: 'http://127.0.0.1:1',
       region: undefined,
       secretsFile: '/tmp/s',

@@ -7,7 +7,6 @@ import type { Mode } from '../../shared/schemas/common.ts';
  */
 export interface FunctionConfig {
   mode: Mode;
-  tableName: string;
   dynamodbEndpoint?: string | undefined;
   region?: string | undefined;
   /** Local stack only: the file that holds secret values. In AWS, Secrets Manager is used. */
@@ -62,7 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   }
   return {
     mode,
-    tableName: setting(env, 'WHARF_TABLE_NAME', 'the DynamoDB table name'),
     dynamodbEndpoint: optionalSetting(env, 'DYNAMODB_ENDPOINT'),
     region: optionalSetting(env, 'AWS_REGION'),
     secretsFile,

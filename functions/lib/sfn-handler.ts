@@ -4,10 +4,10 @@ import * as z from 'zod';
 import { ENVIRONMENTS } from '../../shared/naming.ts';
 import {
   type DeployState,
-  makeWorkflowTasks,
-  type WorkflowTasks,
-} from '../../shared/use-cases/workflow-tasks.ts';
-import { deliveryDeps } from './delivery-deps.ts';
+  type DeployTask,
+  type DeployTaskFn,
+  TASK_RESULT_KEYS,
+} from '../../shared/use-cases/workflow/contract.ts';
 import { logger } from './logger.ts';
 
 /** The execution input every task receives (plus what earlier tasks added). */
@@ -21,23 +21,13 @@ const stateSchema = z
   })
   .passthrough();
 
-let tasks: WorkflowTasks | undefined;
-function workflowTasks(): WorkflowTasks {
-  tasks ??= makeWorkflowTasks(deliveryDeps());
-  return tasks;
-}
-
 /**
  * The one way to write a Step Functions task handler: validate the state, run the task, and return
- * the state with the task's result under `key` (the state machine passes the whole state along with
- * OutputPath `$.Payload`). Errors keep their name, which the state machine's Retry/Catch match.
+ * the state with the task's result under its key from the contract (the state machine passes the
+ * whole state along with OutputPath `$.Payload`). Errors keep their name, which Retry/Catch match.
  */
-export function sfnTask<K extends keyof DeployState | null>(
-  key: K,
-  run: (tasks: WorkflowTasks, state: DeployState) => Promise<unknown>,
-) {
-  // Resolve the adapters at cold start, so a missing setting fails the function's first invocation loudly.
-  workflowTasks();
+export function sfnTask<T extends DeployTask>(task: T, run: DeployTaskFn<T>) {
+  const key = TASK_RESULT_KEYS[task];
   return middy<unknown, DeployState, Error, Context>().handler(async (event) => {
     const parsed = stateSchema.safeParse(event);
     if (!parsed.success) {
@@ -48,11 +38,11 @@ export function sfnTask<K extends keyof DeployState | null>(
     const state = parsed.data as DeployState;
     const started = performance.now();
     try {
-      const result = await run(workflowTasks(), state);
-      logger.debug('task', { runId: state.runId, key, ms: Math.round(performance.now() - started) });
+      const result = await run(state);
+      logger.debug('task', { runId: state.runId, task, ms: Math.round(performance.now() - started) });
       return key === null ? state : { ...state, [key]: result };
     } catch (error) {
-      logger.warn('task failed', { runId: state.runId, key, error });
+      logger.warn('task failed', { runId: state.runId, task, error });
       throw error;
     }
   });

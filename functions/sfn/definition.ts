@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { DeployTask } from '../../shared/use-cases/workflow/contract.ts';
 
 /**
  * The DeployProject state machine: one ASL document (JSONPath) for AWS and the local stack. Task
@@ -24,39 +25,9 @@ export const deployProjectTasks = {
   FinishRun: 'sfn/finish-run',
   RollBackToPrevious: 'sfn/roll-back-to-previous',
   FailRun: 'sfn/fail-run',
-} as const;
+} as const satisfies Record<DeployTask, string>;
 
 export type DeployProjectTask = keyof typeof deployProjectTasks;
-
-export type DeliveryPort = 'build' | 'gitops' | 'sync';
-
-/**
- * The delivery ports each task reaches: its handler module imports exactly those production adapters
- * (functions/lib/delivery/*), and in AWS its function gets exactly their settings and credentials.
- * functions/sfn/workflow.test.ts checks each task uses no other port; definition.test.ts checks the imports.
- */
-export const deployProjectTaskPorts: Record<DeployProjectTask, readonly DeliveryPort[]> = {
-  StartRun: [],
-  TriggerBuild: ['build'],
-  PollBuild: ['build'],
-  CommitDesiredState: ['gitops'],
-  RequestSync: ['sync'],
-  // Reads release.json at the revision Argo CD reports; asks again for a sync that lags.
-  CheckSync: ['sync', 'gitops'],
-  // The release keeps its GitOps commit links.
-  RecordRelease: ['gitops'],
-  FinishRun: [],
-  RollBackToPrevious: ['gitops', 'sync'],
-  // Cancels a build still running.
-  FailRun: ['build'],
-};
-
-/** The production adapter module behind each port. */
-export const deliveryAdapterModule: Record<DeliveryPort, string> = {
-  build: 'lib/delivery/jenkins.ts',
-  gitops: 'lib/delivery/github.ts',
-  sync: 'lib/delivery/argocd.ts',
-};
 
 /** The substitution variable of a task state's function, e.g. `StartRunFunctionArn`. */
 export const functionArnVariable = (task: DeployProjectTask) => `${task}FunctionArn`;

@@ -1,4 +1,17 @@
-import '../lib/delivery/github.ts';
+import { makeRecordRelease } from '../../shared/use-cases/workflow/record-release.ts';
 import { sfnTask } from '../lib/sfn-handler.ts';
+import { gitopsRepository } from '../lib/wiring/gitops.ts';
+import { journal } from '../lib/wiring/live.ts';
+import { clock } from '../lib/wiring/system.ts';
+import { releases, runs } from '../lib/wiring/table.ts';
 
-export const handler = sfnTask('release', (tasks, state) => tasks.recordRelease(state));
+export const handler = sfnTask(
+  'RecordRelease',
+  makeRecordRelease({
+    runs: runs(),
+    releases: releases(),
+    gitops: gitopsRepository(),
+    journal: journal(),
+    clock: clock(),
+  }),
+);

@@ -1,5 +1,5 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../shared/deploy.ts';
 import type { Project } from '../../shared/domain.ts';
 import { projectSchemas } from '../../shared/schemas/project.ts';
@@ -13,19 +13,17 @@ import {
   InMemoryRuns,
   RecordingPublisher,
 } from '../../shared/testing/in-memory-deploy.ts';
+import { makeDeployTasks } from '../../shared/testing/workflow-tasks.ts';
 import { makeRequestDeploy, makeRequestRollback } from '../../shared/use-cases/deployments.ts';
 import { makeGetMe } from '../../shared/use-cases/me.ts';
 import { makeCreateProject } from '../../shared/use-cases/projects.ts';
 import { makeRunJournal } from '../../shared/use-cases/run-journal.ts';
-import { makeWorkflowTasks } from '../../shared/use-cases/workflow-tasks.ts';
 import {
-  type DeliveryPort,
-  type DeployProjectTask,
-  deployProjectDefinition,
-  deployProjectTaskPorts,
-  deployProjectTasks,
-  deployProjectWaits,
-} from './definition.ts';
+  DEPLOY_TASKS,
+  type DeployState,
+  TASK_RESULT_KEYS,
+} from '../../shared/use-cases/workflow/contract.ts';
+import { deployProjectDefinition, deployProjectTasks, deployProjectWaits } from './definition.ts';
 
 /**
  * The real DeployProject definition, run by aws-local-stepfunctions, with the real workflow use cases
@@ -41,58 +39,35 @@ function setup() {
   const sync = new FakeSync();
   const workflow = new FakeWorkflow();
   const journal = makeRunJournal({ runs, logs, events, clock: { now: () => new Date() } });
-  // Each state gets its own tasks whose delivery ports record that state used them, so the test can
-  // hold each task to the ports its function is given in AWS (deployProjectTaskPorts).
-  const portsUsed = new Map<string, Set<DeliveryPort>>();
-  const recorded = <T extends object>(port: DeliveryPort, target: T, state: string): T =>
-    new Proxy(target, {
-      get(object, property, receiver) {
-        const value = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          portsUsed.set(state, (portsUsed.get(state) ?? new Set()).add(port));
-          return value.apply(object, args);
-        };
-      },
-    });
-  const tasksFor = (state: string) =>
-    makeWorkflowTasks({
-      ...base,
-      runs,
-      build: recorded('build', build, state),
-      gitops: recorded('gitops', gitops, state),
-      sync: recorded('sync', sync, state),
-      workflow,
-      journal,
-      clock: { now: () => new Date() },
-      platform: {
-        domain: 'apps.test',
-        imageRegistry: 'registry.test/wharf',
-        clusterIssuer: 'letsencrypt',
-        secretStore: 'wharf',
-      },
-      limits: { turnWaits: 500, buildPolls: 500, syncChecks: 5 },
-    });
+  const tasks = makeDeployTasks({
+    ...base,
+    runs,
+    build,
+    gitops,
+    sync,
+    workflow,
+    journal,
+    clock: { now: () => new Date() },
+    platform: {
+      domain: 'apps.test',
+      imageRegistry: 'registry.test/wharf',
+      clusterIssuer: 'letsencrypt',
+      secretStore: 'wharf',
+    },
+    limits: { turnWaits: 500, buildPolls: 500, syncChecks: 5 },
+  });
   const machine = new StateMachine(JSON.parse(deployProjectDefinition), {
     validationOptions: { checkArn: false },
   });
+  // Each state runs its task as sfnTask does: the result goes under the contract's key.
   const handlers = Object.fromEntries(
-    Object.keys(deployProjectTasks).map((state) => {
-      const tasks = tasksFor(state);
-      const method = (state.charAt(0).toLowerCase() + state.slice(1)) as keyof typeof tasks;
-      const key = {
-        StartRun: 'turn',
-        TriggerBuild: 'build',
-        PollBuild: 'build',
-        CommitDesiredState: 'gitops',
-        CheckSync: 'sync',
-        RecordRelease: 'release',
-        RollBackToPrevious: 'rollback',
-      }[state];
+    DEPLOY_TASKS.map((state) => {
+      const task = tasks[(state.charAt(0).toLowerCase() + state.slice(1)) as keyof typeof tasks];
+      const key = TASK_RESULT_KEYS[state];
       return [
         state,
-        async (input: { Payload: Record<string, unknown> }) => {
-          const result = await (tasks[method] as (s: unknown) => Promise<unknown>)(input.Payload);
+        async (input: { Payload: DeployState }) => {
+          const result = await (task as (s: DeployState) => Promise<unknown>)(input.Payload);
           return { Payload: key ? { ...input.Payload, [key]: result } : input.Payload };
         },
       ];
@@ -107,8 +82,8 @@ function setup() {
       },
       noThrowOnAbort: true,
     });
-  const deploymentDeps = { ...base, runs, logs, workflow, journal };
-  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps, portsUsed };
+  const deploymentDeps = { ...base, runs, turns: runs, releases: runs, logs, workflow, journal };
+  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -146,25 +121,6 @@ beforeEach(async () => {
     }),
   );
   project = (await s.base.projects.get(workspaceId, view.id)) as Project;
-});
-
-// Whatever path a test took, each task used only the delivery ports its function gets in AWS; over
-// all the paths, each task used every port it is given (none is granted for nothing).
-const usedOverall = new Map<string, Set<DeliveryPort>>();
-afterEach(() => {
-  for (const [state, used] of s.portsUsed) {
-    const allowed = deployProjectTaskPorts[state as DeployProjectTask];
-    expect(
-      [...used].filter((port) => !allowed.includes(port)),
-      `${state} used ports it is not given`,
-    ).toEqual([]);
-    usedOverall.set(state, new Set([...(usedOverall.get(state) ?? []), ...used]));
-  }
-});
-afterAll(() => {
-  for (const [state, ports] of Object.entries(deployProjectTaskPorts)) {
-    expect([...(usedOverall.get(state) ?? [])].sort(), state).toEqual([...ports].sort());
-  }
 });
 
 describe('DeployProject on aws-local-stepfunctions', () => {

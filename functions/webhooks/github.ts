@@ -1,12 +1,23 @@
 import { verify } from '@octokit/webhooks-methods';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import { makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
-import { deployDeps } from '../lib/deploy-deps.ts';
 import { httpHandler, json } from '../lib/handler.ts';
-import { webhookSecret } from '../lib/platform-secret.ts';
+import { journal } from '../lib/wiring/live.ts';
+import { webhookSecret } from '../lib/wiring/secrets.ts';
+import { clock, ids } from '../lib/wiring/system.ts';
+import { projects, runs, webhookDeliveries } from '../lib/wiring/table.ts';
+import { workflowEngine } from '../lib/wiring/workflow.ts';
 
-const handleGithubEvent = makeHandleGithubEvent(deployDeps());
-const secret = await webhookSecret();
+const handleGithubEvent = makeHandleGithubEvent({
+  projects: projects(),
+  runs: runs(),
+  deliveries: webhookDeliveries(),
+  workflow: workflowEngine(),
+  journal: journal(),
+  ids: ids(),
+  clock: clock(),
+});
+const secret = await webhookSecret()();
 
 /** GitHub push webhook: HMAC-verified (X-Hub-Signature-256, constant time), then deduped by delivery id. */
 export const handler = httpHandler({ public: true, rawBody: true }, async ({ event, rawBody }) => {

@@ -1,18 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { setting } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
-import { makeTokenVerifier } from '../lib/token-verifier.ts';
+import { tokenVerifier } from '../lib/wiring/tokens.ts';
 
-const issuer = setting(
-  process.env,
-  'WHARF_JWT_ISSUER',
-  'the OIDC issuer URL whose access tokens the API accepts',
-);
-const verifier = makeTokenVerifier({
-  issuer,
-  audience: setting(process.env, 'WHARF_JWT_AUDIENCE', 'the audience of Wharf API access tokens'),
-  jwksUri: process.env.WHARF_JWKS_URI?.trim() || `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
-});
+const verifier = tokenVerifier();
 
 /**
  * The WebSocket API's REQUEST authorizer on $connect: browsers cannot set headers on a WebSocket,

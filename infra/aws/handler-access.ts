@@ -1,16 +1,14 @@
 import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
-import {
-  type DeliveryPort,
-  type DeployProjectTask,
-  deployProjectTaskPorts,
-  deployProjectTasks,
-} from '../../functions/sfn/definition.ts';
+import { type DeployProjectTask, deployProjectTasks } from '../../functions/sfn/definition.ts';
+
+/** The delivery systems a function may reach: Jenkins, the GitOps repository, Argo CD. */
+export type DeliveryPort = 'build' | 'gitops' | 'sync';
 
 /**
- * What each handler module reaches in AWS, and so which settings and grants its function gets. The
- * route table and the workflow's task list say which handlers exist; this says what they touch (read
- * from the use cases and adapters they call). wharf.test.ts keeps the two in step: a new route or
- * task without an entry here fails the tests, and each function's grants are checked against it.
+ * The IAM grants and settings of each handler's function in AWS. The route table and the workflow's
+ * task list say which handlers exist; handler-access.test.ts loads each handler and holds this entry
+ * to the ports the handler's wiring made (functions/lib/wiring/), and wharf.test.ts checks each
+ * function's policies against it.
  */
 export interface HandlerAccess {
   /** The single table (and gsi1): `read` = Get/BatchGet/Query; `readWrite` adds Put/Update/Delete/ConditionCheck. */
@@ -37,16 +35,31 @@ const read = { table: 'read' } as const;
 const write = { table: 'readWrite' } as const;
 /** Starting a run writes it, journals "queued" (pushed to watchers) and starts its execution. */
 const startsRuns = { ...write, startsWorkflow: true, pushesToConnections: true } as const;
-/**
- * Every workflow task resolves the run journal at cold start (it pushes status and log lines to
- * watchers) and renders with the platform settings; each reaches only its own delivery ports.
- */
-const workflowTask = (task: DeployProjectTask): HandlerAccess => ({
+/** Every workflow task writes its run through the journal, which pushes status and log lines to watchers. */
+const workflowTask = (adapters: readonly DeliveryPort[], more: HandlerAccess = {}): HandlerAccess => ({
   ...write,
   pushesToConnections: true,
-  adapters: deployProjectTaskPorts[task],
-  platform: true,
+  ...(adapters.length > 0 ? { adapters } : {}),
+  ...more,
 });
+
+/** Each task's delivery systems and settings: exactly what its handler module wires. */
+const workflowTasks: Record<DeployProjectTask, HandlerAccess> = {
+  // Asks Step Functions whether the environment's active run is still executing.
+  StartRun: workflowTask([], { inspectsWorkflow: true }),
+  TriggerBuild: workflowTask(['build'], { platform: true }),
+  PollBuild: workflowTask(['build']),
+  CommitDesiredState: workflowTask(['gitops'], { platform: true }),
+  RequestSync: workflowTask(['sync']),
+  // Reads release.json at the revision Argo CD reports; asks again for a sync that lags.
+  CheckSync: workflowTask(['sync', 'gitops']),
+  // The release keeps its GitOps commit links.
+  RecordRelease: workflowTask(['gitops']),
+  FinishRun: workflowTask([]),
+  RollBackToPrevious: workflowTask(['gitops', 'sync']),
+  // Cancels a build still running.
+  FailRun: workflowTask(['build']),
+};
 
 export const handlerAccess: Record<string, HandlerAccess> = {
   'http/health/get': {},
@@ -79,11 +92,9 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   ...Object.fromEntries(
     (Object.entries(deployProjectTasks) as Array<[DeployProjectTask, string]>).map(([task, handler]) => [
       handler,
-      workflowTask(task),
+      workflowTasks[task],
     ]),
   ),
-  // StartRun asks Step Functions whether the environment's active run is still executing.
-  [deployProjectTasks.StartRun]: { ...workflowTask('StartRun'), inspectsWorkflow: true },
 };
 
 /** The handler modules the AWS deployment runs: every route (but local-only ones), WebSocket route and task. */

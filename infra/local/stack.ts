@@ -11,7 +11,6 @@ import {
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { localServices } from '../../functions/adapters/local-services.ts';
 import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
 import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import {
@@ -21,12 +20,9 @@ import {
 } from '../../functions/sfn/definition.ts';
 import { renderBootstrap } from '../../shared/manifests/index.ts';
 import { lambdaContext } from './apigw-event.ts';
-import { LocalBuildRunner } from './build/local-runner.ts';
-import { LocalReconciler } from './cluster/local-reconciler.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
-import { LocalGitRepository } from './gitops/local-git-repository.ts';
 import {
   describeIntegrations,
   integrationSettings,
@@ -35,7 +31,7 @@ import {
 } from './integrations.ts';
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
-import { FileSecretStore } from './secrets/file-secret-store.ts';
+import { closeLocalPlatform, localPlatform } from './platform-adapters.ts';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
@@ -214,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WHARF_PLATFORM_DOMAIN: 'localhost',
       WHARF_IMAGE_REGISTRY: 'registry.localhost/wharf',
       WHARF_LIVE_URL_TEMPLATE: `http://{host}:${port}`,
+      WHARF_LOCAL_READINESS_TIMEOUT_MS: String(options.readinessTimeoutMs ?? 20_000),
       WHARF_GITHUB_WEBHOOK_SECRET: webhookSecret,
       WHARF_JWT_ISSUER: issuer.issuer,
       WHARF_JWT_AUDIENCE: API_AUDIENCE,
@@ -225,9 +222,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, env);
     process.env.LOG_LEVEL ??= 'warn';
 
+    // The local stand-ins for Jenkins, the GitOps repository and Argo CD: the same instances the
+    // handlers' wiring gets (functions/lib/wiring/local.ts), made from the settings above.
+    const { gitops, sync: reconciler } = localPlatform(process.env);
+    stops.push(() => closeLocalPlatform(options.dataDir));
+
     // The GitOps repository, with the Argo CD bootstrap Wharf generates.
     const gitopsDir = join(options.dataDir, 'gitops.git');
-    const gitops = new LocalGitRepository({ dir: gitopsDir });
     await gitops.init();
     await gitops.commit({
       message: 'Bootstrap: app-of-apps, ApplicationSet',
@@ -256,22 +257,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const gitHttp = createGitHttpHandler({ reposDir });
 
     // The reconciler plays Argo CD: it runs what the GitOps repository says at the hosts it names.
-    const reconciler = new LocalReconciler({
-      repoDir: gitopsDir,
-      artifactsDir: join(options.dataDir, 'artifacts'),
-      secrets: new FileSecretStore(env.WHARF_SECRETS_FILE as string),
-      liveUrl: (host) => `http://${host}:${port}`,
-      logDir: join(options.dataDir, 'apps'),
-      readinessTimeoutMs: options.readinessTimeoutMs ?? 20_000,
-    });
-    const build = new LocalBuildRunner({
-      workDir: join(options.dataDir, 'builds'),
-      artifactsDir: join(options.dataDir, 'artifacts'),
-      registry: process.env.WHARF_LOCAL_REGISTRY,
-    });
-    localServices.register(options.dataDir, { build, gitops, sync: reconciler });
-    stops.push(() => localServices.register(options.dataDir, undefined));
-    stops.push(() => reconciler.stop());
     await reconciler.start();
 
     // The handlers: the same modules Lambda runs, loaded once as at a cold start.

@@ -1,5 +1,11 @@
 import type { Release, Run, RunTrigger } from '../deploy.ts';
-import type { RunLogStore, RunRepository, WorkflowEngine } from '../deploy-ports.ts';
+import type {
+  DeployTurnRepository,
+  ReleaseRepository,
+  RunLogStore,
+  RunRepository,
+  WorkflowEngine,
+} from '../deploy-ports.ts';
 import type { Identity, Project } from '../domain.ts';
 import { conflict, invalid, notFound, unavailable } from '../errors.ts';
 import type { Environment } from '../naming.ts';
@@ -12,12 +18,17 @@ export interface DeploymentDeps {
   workspaces: WorkspaceRepository;
   projects: ProjectRepository;
   runs: RunRepository;
+  turns: DeployTurnRepository;
+  releases: ReleaseRepository;
   logs: RunLogStore;
   workflow: WorkflowEngine;
   journal: RunJournal;
   ids: IdGenerator;
   clock: Clock;
 }
+
+/** What starting a run needs: the run store, the journal, the workflow engine, ids and time. */
+export type StartRunDeps = Pick<DeploymentDeps, 'runs' | 'journal' | 'workflow' | 'ids' | 'clock'>;
 
 const runNotFound = (runId: string) => notFound('run.not_found', `No run ${runId} in this project.`);
 
@@ -36,7 +47,7 @@ async function projectFor(
 }
 
 /** Creates the run and starts its workflow execution (named after the run). */
-async function startRun(deps: DeploymentDeps, run: Run): Promise<Run> {
+async function startRun(deps: StartRunDeps, run: Run): Promise<Run> {
   await deps.runs.create(run);
   await deps.journal.log(run, `Run ${run.id} queued: ${describe(run)}`);
   try {
@@ -96,7 +107,7 @@ function newRun(
 
 /** Starts a deploy of a project (from the API, or from a push webhook with `trigger: 'webhook'`). */
 export async function deployProject(
-  deps: DeploymentDeps,
+  deps: StartRunDeps,
   project: Project,
   request: DeployRequest,
   by: { userId: string; trigger: RunTrigger },
@@ -135,7 +146,7 @@ export async function deployProject(
   );
 }
 
-export function makeRequestDeploy(deps: DeploymentDeps) {
+export function makeRequestDeploy(deps: StartRunDeps & Pick<DeploymentDeps, 'workspaces' | 'projects'>) {
   return async (identity: Identity, workspaceId: string, projectId: string, request: DeployRequest) => {
     const project = await projectFor(deps, identity, workspaceId, projectId);
     return deployProject(deps, project, request, { userId: identity.userId, trigger: 'user' });
@@ -145,9 +156,9 @@ export function makeRequestDeploy(deps: DeploymentDeps) {
 export function makeRequestRollback(deps: DeploymentDeps) {
   return async (identity: Identity, workspaceId: string, projectId: string, releaseId: string) => {
     const project = await projectFor(deps, identity, workspaceId, projectId);
-    const release = await deps.runs.getRelease(projectId, releaseId);
+    const release = await deps.releases.getRelease(projectId, releaseId);
     if (!release) throw notFound('release.not_found', `No release ${releaseId} of this project.`);
-    const env = await deps.runs.getEnvironment(projectId, release.environment);
+    const env = await deps.turns.getEnvironment(projectId, release.environment);
     if (env.currentReleaseId === release.id) {
       throw conflict(
         'release.already_live',
@@ -203,7 +214,9 @@ export function makeGetRunLogs(deps: Pick<DeploymentDeps, 'workspaces' | 'projec
   };
 }
 
-export function makeListReleases(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
+export function makeListReleases(
+  deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'releases' | 'turns'>,
+) {
   return async (
     identity: Identity,
     workspaceId: string,
@@ -216,8 +229,8 @@ export function makeListReleases(deps: Pick<DeploymentDeps, 'workspaces' | 'proj
   }> => {
     await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
     const [page, env] = await Promise.all([
-      deps.runs.listReleases(projectId, query.environment, query),
-      deps.runs.getEnvironment(projectId, query.environment),
+      deps.releases.listReleases(projectId, query.environment, query),
+      deps.turns.getEnvironment(projectId, query.environment),
     ]);
     return { ...page, currentReleaseId: env.currentReleaseId };
   };

@@ -118,7 +118,7 @@ describe('projects', () => {
     const { deps, ws, create } = await setup();
     const created = await create(alice, ws.id, monolith());
     const gitops = new FakeGitOps();
-    const del = makeDeleteProject({ ...deps, runs: new InMemoryRuns(), gitops });
+    const del = makeDeleteProject({ ...deps, turns: new InMemoryRuns(), gitops });
     expect(await failure(del(alice, ws.id, created.id, undefined))).toEqual({
       code: 'project.confirmation_required',
       field: 'confirm',

@@ -1,4 +1,4 @@
-import type { GitOpsRepository, RunRepository } from '../deploy-ports.ts';
+import type { DeployTurnRepository, GitOpsRepository } from '../deploy-ports.ts';
 import type { EnvVarView, Identity, Project, ProjectView, StoredEnvVar, Workspace } from '../domain.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath } from '../manifests/names.ts';
@@ -189,7 +189,7 @@ export function makeUpdateProject(deps: ProjectDeps) {
  */
 export function makeDeleteProject(
   deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets' | 'clock'> & {
-    runs: RunRepository;
+    turns: Pick<DeployTurnRepository, 'getEnvironment'>;
     gitops: GitOpsRepository;
   },
 ) {
@@ -205,7 +205,7 @@ export function makeDeleteProject(
       );
     }
     for (const environment of project.environments) {
-      const env = await deps.runs.getEnvironment(project.id, environment);
+      const env = await deps.turns.getEnvironment(project.id, environment);
       if (env.activeRunId) {
         throw conflict(
           'project.deploy_in_progress',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { WebhookDeliveries } from '../deploy-ports.ts';
 import { invalid } from '../errors.ts';
 import type { ProjectRepository } from '../ports.ts';
-import { type DeploymentDeps, deployProject } from './deployments.ts';
+import { deployProject, type StartRunDeps } from './deployments.ts';
 
 const pushSchema = z.object({
   ref: z.string(),
@@ -12,7 +12,7 @@ const pushSchema = z.object({
   pusher: z.object({ name: z.string() }).optional(),
 });
 
-export interface WebhookDeps extends DeploymentDeps {
+export interface WebhookDeps extends StartRunDeps {
   projects: ProjectRepository;
   deliveries: WebhookDeliveries;
 }

@@ -1,7 +1,7 @@
 import type { HealthStatus, SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
+import { WorkflowError } from '../../../shared/errors.ts';
 import { APPS_ROOT, argoProjectName } from '../../../shared/manifests/names.ts';
 import { isDnsLabel } from '../../../shared/naming.ts';
-import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { type ArgoApplication, argoApplication, argoError } from './schemas.ts';
 
 export type RefreshKind = 'normal' | 'hard';

@@ -11,8 +11,9 @@ import {
   InMemoryRuns,
   RecordingPublisher,
 } from '../../../shared/testing/in-memory-deploy.ts';
+import { makeDeployTasks } from '../../../shared/testing/workflow-tasks.ts';
 import { makeRunJournal } from '../../../shared/use-cases/run-journal.ts';
-import { type DeployState, makeWorkflowTasks } from '../../../shared/use-cases/workflow-tasks.ts';
+import type { DeployState } from '../../../shared/use-cases/workflow/contract.ts';
 import { type AppState, type FakeArgoCd, startFakeArgoCd } from '../../../testing/fakes/argocd.ts';
 import { createArgoCdSyncService } from './argocd-sync-service.ts';
 
@@ -26,7 +27,7 @@ const NEW = '2'.repeat(40);
 const rendered = renderRelease(releaseInput(monolith));
 
 let fake: FakeArgoCd;
-let tasks: ReturnType<typeof makeWorkflowTasks>;
+let tasks: ReturnType<typeof makeDeployTasks>;
 let runs: InMemoryRuns;
 let logs: InMemoryRunLogs;
 let state: DeployState;
@@ -38,7 +39,7 @@ beforeEach(async () => {
   logs = new InMemoryRunLogs();
   gitops = new FakeGitOps();
   const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
-  tasks = makeWorkflowTasks({
+  tasks = makeDeployTasks({
     ...inMemoryDeps(),
     runs,
     build: new FakeBuild(),
@@ -102,7 +103,7 @@ const synced = (revision: string) => ({
 
 describe('DeployProject sync steps on Argo CD', () => {
   it('keeps waiting while the ApplicationSet has not generated the app (404), then finishes', async () => {
-    await expect(tasks.requestSync(state)).resolves.toEqual({});
+    await expect(tasks.requestSync(state)).resolves.toBeUndefined();
     expect(await tasks.checkSync(state)).toMatchObject({ state: 'waiting' });
     expect(logs.text(state.runId).at(-1)).toContain(`no application ${rendered.appName} yet`);
 
@@ -208,7 +209,7 @@ describe('DeployProject sync steps on Argo CD', () => {
 
   it('fails the step, not the rollout, when Argo CD rejects the token', async () => {
     fake.setApp(rendered.appName, application({ sync: { status: 'Synced', revision: NEW } }));
-    const other = makeWorkflowTasks({
+    const other = makeDeployTasks({
       ...inMemoryDeps(),
       runs,
       build: new FakeBuild(),

@@ -6,7 +6,7 @@ import type {
   GitOpsChange,
   GitOpsRepository,
 } from '../../../shared/deploy-ports.ts';
-import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
+import { WorkflowError } from '../../../shared/errors.ts';
 import { timeSortable } from '../system/ids.ts';
 import type { TableRef } from './client.ts';
 import { isConditionFailure } from './client.ts';

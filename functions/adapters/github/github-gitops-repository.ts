@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { BatchingGitOpsRepository, GitOpsChange } from '../../../shared/deploy-ports.ts';
-import { invalid } from '../../../shared/errors.ts';
+import { invalid, WorkflowError } from '../../../shared/errors.ts';
 import { normalizeRepositoryPath } from '../../../shared/gitops-path.ts';
-import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { CommitCoalescer, type MergedChange, mergeChanges, type PreparedChange } from './commit-coalescer.ts';
 import {
   createGitHubClient,

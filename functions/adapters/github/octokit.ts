@@ -2,7 +2,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
+import { WorkflowError } from '../../../shared/errors.ts';
 import { logger } from '../../lib/logger.ts';
 import type { WriteBudget } from './write-budget.ts';
 

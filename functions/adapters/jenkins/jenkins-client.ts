@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
+import { WorkflowError } from '../../../shared/errors.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { crumbSchema } from './schemas.ts';
 

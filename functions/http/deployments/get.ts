@@ -1,8 +1,8 @@
 import { makeGetRun } from '../../../shared/use-cases/deployments.ts';
-import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { projects, runs, workspaces } from '../../lib/wiring/table.ts';
 
-const getRun = makeGetRun(deployDeps());
+const getRun = makeGetRun({ workspaces: workspaces(), projects: projects(), runs: runs() });
 
 export const handler = httpHandler({}, async ({ identity, path }) =>
   json(

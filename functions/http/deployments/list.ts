@@ -1,9 +1,9 @@
 import { pageQuerySchema } from '../../../shared/schemas/query.ts';
 import { makeListRuns } from '../../../shared/use-cases/deployments.ts';
-import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { projects, runs, workspaces } from '../../lib/wiring/table.ts';
 
-const listRuns = makeListRuns(deployDeps());
+const listRuns = makeListRuns({ workspaces: workspaces(), projects: projects(), runs: runs() });
 
 export const handler = httpHandler({ query: pageQuerySchema }, async ({ identity, path, query }) =>
   json(200, await listRuns(identity, path.workspaceId as string, path.projectId as string, query)),

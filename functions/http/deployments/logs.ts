@@ -1,9 +1,14 @@
 import { logsQuerySchema } from '../../../shared/schemas/deployment.ts';
 import { makeGetRunLogs } from '../../../shared/use-cases/deployments.ts';
-import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { projects, runLogs, runs, workspaces } from '../../lib/wiring/table.ts';
 
-const getRunLogs = makeGetRunLogs(deployDeps());
+const getRunLogs = makeGetRunLogs({
+  workspaces: workspaces(),
+  projects: projects(),
+  runs: runs(),
+  logs: runLogs(),
+});
 
 export const handler = httpHandler({ query: logsQuerySchema }, async ({ identity, path, query }) =>
   json(

@@ -1,12 +1,22 @@
 import { projectSchemas } from '../../../shared/schemas/project.ts';
 import { makeCreateProject } from '../../../shared/use-cases/projects.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { settings } from '../../lib/wiring/ports.ts';
+import { secretStore } from '../../lib/wiring/secrets.ts';
+import { clock, ids } from '../../lib/wiring/system.ts';
+import { projects, workspaces } from '../../lib/wiring/table.ts';
 
-const createProject = makeCreateProject(deps());
+const createProject = makeCreateProject({
+  workspaces: workspaces(),
+  projects: projects(),
+  secrets: secretStore(),
+  ids: ids(),
+  clock: clock(),
+  mode: settings().mode,
+});
 
 export const handler = httpHandler(
-  { body: projectSchemas(deps().mode).create },
+  { body: projectSchemas(settings().mode).create },
   async ({ identity, path, body }) =>
     json(201, await createProject(identity, path.workspaceId as string, body)),
 );

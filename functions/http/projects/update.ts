@@ -1,9 +1,19 @@
 import * as z from 'zod';
 import { makeUpdateProject } from '../../../shared/use-cases/projects.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { settings } from '../../lib/wiring/ports.ts';
+import { secretStore } from '../../lib/wiring/secrets.ts';
+import { clock, ids } from '../../lib/wiring/system.ts';
+import { projects, workspaces } from '../../lib/wiring/table.ts';
 
-const updateProject = makeUpdateProject(deps());
+const updateProject = makeUpdateProject({
+  workspaces: workspaces(),
+  projects: projects(),
+  secrets: secretStore(),
+  ids: ids(),
+  clock: clock(),
+  mode: settings().mode,
+});
 
 // The body's schema depends on the stored project's type, so the use case validates it.
 export const handler = httpHandler({ body: z.unknown() }, async ({ identity, path, body }) =>

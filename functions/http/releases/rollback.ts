@@ -1,8 +1,22 @@
 import { makeRequestRollback } from '../../../shared/use-cases/deployments.ts';
-import { deployDeps } from '../../lib/deploy-deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { journal } from '../../lib/wiring/live.ts';
+import { clock, ids } from '../../lib/wiring/system.ts';
+import { deployTurns, projects, releases, runLogs, runs, workspaces } from '../../lib/wiring/table.ts';
+import { workflowEngine } from '../../lib/wiring/workflow.ts';
 
-const requestRollback = makeRequestRollback(deployDeps());
+const requestRollback = makeRequestRollback({
+  workspaces: workspaces(),
+  projects: projects(),
+  runs: runs(),
+  turns: deployTurns(),
+  releases: releases(),
+  logs: runLogs(),
+  workflow: workflowEngine(),
+  journal: journal(),
+  ids: ids(),
+  clock: clock(),
+});
 
 export const handler = httpHandler({}, async ({ identity, path }) =>
   json(

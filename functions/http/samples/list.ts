@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { notFound } from '../../../shared/errors.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { settings } from '../../lib/wiring/ports.ts';
 
-const { mode, env } = deps();
+const { mode, env } = settings();
 
 /**
  * Sample repositories, local platform only: the local stack serves them over git smart HTTP and

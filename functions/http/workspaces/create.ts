@@ -1,9 +1,10 @@
 import { createWorkspaceSchema } from '../../../shared/schemas/workspace.ts';
 import { makeCreateWorkspace } from '../../../shared/use-cases/workspaces.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { clock, ids } from '../../lib/wiring/system.ts';
+import { workspaces } from '../../lib/wiring/table.ts';
 
-const createWorkspace = makeCreateWorkspace(deps());
+const createWorkspace = makeCreateWorkspace({ workspaces: workspaces(), ids: ids(), clock: clock() });
 
 export const handler = httpHandler({ body: createWorkspaceSchema }, async ({ identity, body }) =>
   json(201, await createWorkspace(identity, body)),

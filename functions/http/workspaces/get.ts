@@ -1,8 +1,8 @@
 import { makeGetWorkspace } from '../../../shared/use-cases/workspaces.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { users, workspaces } from '../../lib/wiring/table.ts';
 
-const getWorkspace = makeGetWorkspace(deps());
+const getWorkspace = makeGetWorkspace({ workspaces: workspaces(), users: users() });
 
 export const handler = httpHandler({}, async ({ identity, path }) =>
   json(200, await getWorkspace(identity, path.workspaceId as string)),

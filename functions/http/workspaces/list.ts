@@ -1,7 +1,7 @@
 import { makeListWorkspaces } from '../../../shared/use-cases/workspaces.ts';
-import { deps } from '../../lib/deps.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { workspaces } from '../../lib/wiring/table.ts';
 
-const listWorkspaces = makeListWorkspaces(deps());
+const listWorkspaces = makeListWorkspaces({ workspaces: workspaces() });
 
 export const handler = httpHandler({}, async ({ identity }) => json(200, await listWorkspaces(identity)));

@@ -43,7 +43,7 @@ export interface ControlPlaneFunctionProps {
   logRetention: RetentionDays;
   timeout?: Duration;
   memorySize?: number;
-  /** Settings this handler reads (functions/lib/config.ts, deps.ts); the shared ones are added here. */
+  /** Settings this handler reads (functions/lib/wiring/); the shared ones are added here. */
   environment?: Record<string, string>;
 }
 

@@ -1,12 +1,23 @@
 import type { BatchingGitOpsRepository, GitOpsRepository } from '../../../shared/deploy-ports.ts';
 import { GitOpsCommitQueue } from '../../adapters/dynamodb/gitops-commit-queue.ts';
 import { createGitHubGitOpsRepository, githubLinks } from '../../adapters/github/github-gitops-repository.ts';
-import { ConfigError, optionalSetting, setting } from '../config.ts';
+import { ConfigError, choice, optionalSetting, setting } from '../config.ts';
 import { platformSecret } from '../platform-secret.ts';
-import { type DeliveryContext, deferred, productionAdapters } from './registry.ts';
+import { localPlatform } from './local.ts';
+import { deferred, port, settings } from './ports.ts';
+import { table } from './table.ts';
 
-/** WHARF_GITOPS=github: the GitOps repository on GitHub, written through the Git Data API. */
-export function githubGitOpsRepository(env: NodeJS.ProcessEnv, { table }: DeliveryContext): GitOpsRepository {
+/** WHARF_GITOPS=github: the GitOps repository on GitHub (Git Data API); `local`: a bare repository. */
+export const gitopsRepository = port('gitopsRepository', (): GitOpsRepository => {
+  const { env, mode } = settings();
+  const kind = choice(
+    env,
+    'WHARF_GITOPS',
+    ['local', 'github'] as const,
+    mode === 'local' ? 'local' : undefined,
+  );
+  if (kind === 'local') return localPlatform().gitops;
+
   const repository = setting(env, 'WHARF_GITHUB_REPOSITORY', 'the GitOps repository as owner/name');
   const [owner, repo, ...rest] = repository.split('/');
   if (!owner || !repo || rest.length > 0)
@@ -58,7 +69,9 @@ export function githubGitOpsRepository(env: NodeJS.ProcessEnv, { table }: Delive
   // Functions run one invocation at a time, so releases arriving together meet in the table: the
   // commit queue writes them as one commit (see GitOpsCommitQueue).
   const host = baseUrl ? new URL(baseUrl).host : 'github.com';
-  return new GitOpsCommitQueue({ table, repository: `${host}/${owner}/${repo}@${branch}`, inner: github });
-}
-
-productionAdapters.github = githubGitOpsRepository;
+  return new GitOpsCommitQueue({
+    table: table(),
+    repository: `${host}/${owner}/${repo}@${branch}`,
+    inner: github,
+  });
+});

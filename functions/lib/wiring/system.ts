@@ -1,0 +1,6 @@
+import type { Clock, IdGenerator } from '../../../shared/ports.ts';
+import { randomIds, systemClock } from '../../adapters/system/ids.ts';
+
+/** Ids and time: no settings, no grants. */
+export const ids = (): IdGenerator => randomIds;
+export const clock = (): Clock => systemClock;

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { ConfigError, optionalSetting, positiveInt, setting } from '../../functions/lib/config.ts';
+import { LocalBuildRunner } from './build/local-runner.ts';
+import { LocalReconciler } from './cluster/local-reconciler.ts';
+import { LocalGitRepository } from './gitops/local-git-repository.ts';
+import { FileSecretStore } from './secrets/file-secret-store.ts';
+
+/**
+ * The local platform's stand-ins for Jenkins, the GitOps repository, Argo CD and Secrets Manager,
+ * made from the same settings the handlers read (`npm start` sets them). The wiring
+ * (functions/lib/wiring/) loads this module only in local mode, so Lambda bundles never carry it; the
+ * stack asks for the same instances to start the reconciler and route app hosts to it.
+ */
+export interface LocalPlatform {
+  dataDir: string;
+  build: LocalBuildRunner;
+  gitops: LocalGitRepository;
+  sync: LocalReconciler;
+  secrets: FileSecretStore;
+}
+
+const platforms = new Map<string, LocalPlatform>();
+
+function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatform {
+  const liveUrlTemplate = setting(
+    env,
+    'WHARF_LIVE_URL_TEMPLATE',
+    'how app hosts are reached, e.g. http://{host}:8080',
+  );
+  const secrets = new FileSecretStore(
+    optionalSetting(env, 'WHARF_SECRETS_FILE') ?? join(dataDir, 'secrets.json'),
+  );
+  return {
+    dataDir,
+    secrets,
+    build: new LocalBuildRunner({
+      workDir: join(dataDir, 'builds'),
+      artifactsDir: join(dataDir, 'artifacts'),
+      registry: optionalSetting(env, 'WHARF_LOCAL_REGISTRY'),
+    }),
+    gitops: new LocalGitRepository({ dir: join(dataDir, 'gitops.git') }),
+    sync: new LocalReconciler({
+      repoDir: join(dataDir, 'gitops.git'),
+      artifactsDir: join(dataDir, 'artifacts'),
+      secrets,
+      liveUrl: (host) => liveUrlTemplate.replace('{host}', host),
+      logDir: join(dataDir, 'apps'),
+      readinessTimeoutMs: positiveInt(env, 'WHARF_LOCAL_READINESS_TIMEOUT_MS', 20_000),
+    }),
+  };
+}
+
+/** The local platform of the data folder the settings name: made once per process and folder. */
+export function localPlatform(env: NodeJS.ProcessEnv = process.env): LocalPlatform {
+  const dataDir = setting(env, 'WHARF_DATA_DIR', 'the local stack data folder (set by npm start)');
+  if (optionalSetting(env, 'WHARF_MODE') !== 'local')
+    throw new ConfigError('The local platform runs only with WHARF_MODE=local');
+  let platform = platforms.get(dataDir);
+  if (!platform) {
+    platform = makeLocalPlatform(env, dataDir);
+    platforms.set(dataDir, platform);
+  }
+  return platform;
+}
+
+/** Stops the folder's reconciler and forgets its platform (the stack's shutdown). */
+export async function closeLocalPlatform(dataDir: string) {
+  const platform = platforms.get(dataDir);
+  platforms.delete(dataDir);
+  await platform?.sync.stop();
+}

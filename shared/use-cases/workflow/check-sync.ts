@@ -1,0 +1,67 @@
+import type { PendingRelease } from '../../deploy.ts';
+import type { GitOpsRepository, RunRepository, SyncService } from '../../deploy-ports.ts';
+import { WorkflowError } from '../../errors.ts';
+import { RELEASE_FILE } from '../../manifests/names.ts';
+import type { RunJournal } from '../run-journal.ts';
+import { type DeployTaskFn, WORKFLOW_ERRORS, type WorkflowLimits } from './contract.ts';
+import { appOf, loadRun } from './run-context.ts';
+
+export interface CheckSyncPorts {
+  runs: RunRepository;
+  sync: SyncService;
+  gitops: Pick<GitOpsRepository, 'readFile'>;
+  journal: RunJournal;
+  limits: Pick<WorkflowLimits, 'syncChecks'>;
+}
+
+/** CheckSync re-requests the sync every this many checks while the app is not at the commit. */
+export const RESYNC_EVERY = 6;
+
+/**
+ * CheckSync: done only when the app runs exactly this commit, Synced and Healthy. Argo CD reports
+ * the branch head it synced to, which moves on when another project commits; a later revision
+ * that still has this release's release.json for the app counts as this commit.
+ */
+export function makeCheckSync({ runs, sync, gitops, journal, limits }: CheckSyncPorts) {
+  /** The app at `revision` is what `commit` wrote: the same commit, or a later one that left its release.json alone. */
+  const runsRelease = async (revision: string | undefined, commit: string, pending: PendingRelease) => {
+    if (!revision) return false;
+    if (revision === commit) return true;
+    const path = `${pending.gitopsPath}/${RELEASE_FILE}`;
+    const [there, ours] = await Promise.all([gitops.readFile(revision, path), gitops.readFile(commit, path)]);
+    return there !== undefined && there === ours;
+  };
+
+  const checkSync: DeployTaskFn<'CheckSync'> = async (state) => {
+    const run = await loadRun(runs, state);
+    if (!run.pendingRelease || !run.gitopsCommit)
+      throw new WorkflowError(WORKFLOW_ERRORS.noCommit, 'Nothing was committed to sync.');
+    const status = await sync.status(appOf(run.pendingRelease));
+    const checks = (state.sync?.checks ?? 0) + 1;
+    const atCommit = await runsRelease(status.revision, run.gitopsCommit, run.pendingRelease);
+    const seen = `${atCommit ? 'at commit' : `at ${status.revision?.slice(0, 12) ?? 'no revision'}`}, ${status.sync}, ${status.health}`;
+    if (seen !== state.sync?.seen) {
+      await journal.log(run, `  sync: ${seen}${status.message ? ` — ${status.message}` : ''}`);
+    }
+    if (atCommit && status.sync === 'Synced' && status.health === 'Healthy')
+      return { state: 'synced', checks, seen };
+    if (atCommit && (status.health === 'Degraded' || status.health === 'Missing' || status.operationFailed)) {
+      return { state: 'degraded', checks, seen, message: status.message ?? `The app is ${status.health}.` };
+    }
+    // Still not at the commit: ask again now and then (a sync requested while an older operation
+    // ran is not queued by Argo CD; a refresh is cheap and idempotent).
+    if (!atCommit && checks % RESYNC_EVERY === 0) {
+      await sync.requestSync(appOf(run.pendingRelease), run.gitopsCommit);
+    }
+    if (checks >= limits.syncChecks) {
+      return {
+        state: 'degraded',
+        checks,
+        seen,
+        message: `The app did not become synced and healthy in time (last seen: ${seen}${status.message ? `; ${status.message}` : ''}).`,
+      };
+    }
+    return { state: 'waiting', checks, seen };
+  };
+  return checkSync;
+}

@@ -1,0 +1,167 @@
+import type { ImageRef, PendingRelease, Run } from '../../deploy.ts';
+import type {
+  DeployTurnRepository,
+  GitOpsFile,
+  GitOpsRepository,
+  ReleaseRepository,
+  RunRepository,
+} from '../../deploy-ports.ts';
+import { WorkflowError } from '../../errors.ts';
+import { renderRelease } from '../../manifests/index.ts';
+import { RELEASE_FILE } from '../../manifests/names.ts';
+import type { PlatformConfig } from '../../manifests/types.ts';
+import type { ProjectRepository, UserRepository, WorkspaceRepository } from '../../ports.ts';
+import type { RunJournal } from '../run-journal.ts';
+import { type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
+import { loadRun, projectOf, releaseFiles, releaseIdFor } from './run-context.ts';
+
+export interface CommitDesiredStatePorts {
+  runs: RunRepository;
+  turns: Pick<DeployTurnRepository, 'getEnvironment'>;
+  releases: Pick<ReleaseRepository, 'getRelease'>;
+  projects: ProjectRepository;
+  workspaces: WorkspaceRepository;
+  users: UserRepository;
+  gitops: Pick<GitOpsRepository, 'commit' | 'readFile'>;
+  journal: RunJournal;
+  platform: PlatformConfig;
+}
+
+interface Desired {
+  files: GitOpsFile[];
+  pending: PendingRelease;
+  image: ImageRef | undefined;
+  images: Run['images'];
+  sourceCommit: string | undefined;
+  message: string;
+}
+
+/**
+ * CommitDesiredState: one GitOps commit with the release's files. A deploy renders them from the
+ * project and the built image; a rollback re-commits an earlier release's files as a new release.
+ */
+export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
+  const { runs, turns, releases, gitops, journal } = ports;
+
+  async function author(run: Run) {
+    const user = run.trigger === 'webhook' ? undefined : await ports.users.get(run.requestedBy);
+    return {
+      name: user?.name ?? user?.username ?? run.requestedBy,
+      email: user?.email ?? `${run.requestedBy.replace(/[^A-Za-z0-9._-]/g, '-')}@users.wharf.invalid`,
+    };
+  }
+
+  async function rollbackFiles(run: Run, identity: { id: string; number: number }): Promise<Desired> {
+    const target = run.targetReleaseId
+      ? await releases.getRelease(run.projectId, run.targetReleaseId)
+      : undefined;
+    if (!target)
+      throw new WorkflowError(
+        WORKFLOW_ERRORS.releaseNotFound,
+        `Release ${run.targetReleaseId} no longer exists.`,
+      );
+    const old = await releaseFiles(gitops, target);
+    const files = old.map((f) => {
+      if (!f.path.endsWith(`/${RELEASE_FILE}`)) return f;
+      const json = JSON.parse(f.content) as Record<string, unknown>;
+      return {
+        path: f.path,
+        content: `${JSON.stringify({ ...json, releaseId: identity.id, releaseNumber: identity.number, runId: run.id, rollbackOf: target.id }, null, 2)}\n`,
+      };
+    });
+    await journal.log(run, `Restoring release ${target.number} (${target.image.reference}) without a build`);
+    return {
+      files,
+      pending: {
+        id: identity.id,
+        number: identity.number,
+        gitopsPath: target.gitopsPath,
+        appName: target.appName,
+        namespace: (JSON.parse(old[0]?.content ?? '{}') as { namespace?: string }).namespace ?? '',
+        values: target.values,
+        envNames: target.envNames,
+        liveUrl: target.liveUrl,
+        rollbackOf: target.id,
+      },
+      // A rollback runs what the target release was built from.
+      image: target.image,
+      images: target.images,
+      sourceCommit: target.sourceCommit,
+      message: `Roll back ${run.projectName} (${run.environment}) to release ${target.number}\n\nRelease ${identity.number}, run ${run.id}, by ${run.requestedBy}.`,
+    };
+  }
+
+  async function renderedFiles(
+    run: Run,
+    identity: { id: string; number: number; runId: string },
+  ): Promise<Desired> {
+    const project = await projectOf(ports.projects, run);
+    const workspace = await ports.workspaces.get(run.workspaceId);
+    if (!workspace) throw new WorkflowError(WORKFLOW_ERRORS.projectGone, 'The workspace no longer exists.');
+    const dbImage =
+      project.type === 'database'
+        ? { reference: `${project.engine}:${project.version}`, digest: '' }
+        : undefined;
+    const image = run.image ?? dbImage;
+    if (!image) throw new WorkflowError(WORKFLOW_ERRORS.noImage, 'There is no image to deploy.');
+    const rendered = renderRelease({
+      workspace,
+      project,
+      environment: run.environment,
+      release: identity,
+      image,
+      images: run.images,
+      platform: ports.platform,
+    });
+    return {
+      files: rendered.files,
+      pending: {
+        id: identity.id,
+        number: identity.number,
+        gitopsPath: rendered.path,
+        appName: rendered.appName,
+        namespace: rendered.namespace,
+        values: rendered.values,
+        envNames: rendered.envNames,
+        liveUrl: rendered.liveUrl,
+      },
+      image,
+      images: run.images,
+      sourceCommit: run.sourceCommit,
+      message: `Deploy ${run.projectName} (${run.environment}) release ${identity.number}\n\nImage ${image.reference}${image.digest ? `@${image.digest}` : ''}, run ${run.id}, by ${run.requestedBy}.`,
+    };
+  }
+
+  const commitDesiredState: DeployTaskFn<'CommitDesiredState'> = async (state) => {
+    let run = await loadRun(runs, state);
+    if (run.gitopsCommit && run.pendingRelease) {
+      return {
+        commit: run.gitopsCommit,
+        releaseId: run.pendingRelease.id,
+        number: run.pendingRelease.number,
+      };
+    }
+    if (run.status === 'building') run = await journal.change(run, { status: 'pushing', step: 'push' });
+    if (run.status !== 'updating_gitops')
+      run = await journal.change(run, { status: 'updating_gitops', step: 'gitops' });
+    const env = await turns.getEnvironment(run.projectId, run.environment);
+    const identity = { id: releaseIdFor(run.id), number: env.releaseCount + 1, runId: run.id };
+    const desired =
+      run.kind === 'rollback' ? await rollbackFiles(run, identity) : await renderedFiles(run, identity);
+    const { pending, image, images, sourceCommit } = desired;
+    const { commit } = await gitops.commit({
+      message: desired.message,
+      author: await author(run),
+      files: desired.files,
+    });
+    await journal.change(run, {
+      set: { gitopsCommit: commit, pendingRelease: pending, image, images, sourceCommit },
+    });
+    await journal.log(
+      run,
+      `✔ Committed release ${identity.number} to GitOps: ${commit.slice(0, 12)} (${pending.gitopsPath})`,
+    );
+    return { commit, releaseId: identity.id, number: identity.number };
+  };
+  return commitDesiredState;
+}

@@ -1,0 +1,141 @@
+import type { WorkflowInput } from '../../deploy-ports.ts';
+import { TRANSIENT_ERROR } from '../../errors.ts';
+
+/**
+ * The contract between the DeployProject state machine (functions/sfn/deploy-project.asl.json) and
+ * its tasks: which key of the execution state each task writes, the values the Choice states branch
+ * on, and the error names Retry and Catch match. The tasks' types come from here and
+ * functions/sfn/contract.test.ts checks the ASL against it, naming the state on a mismatch.
+ */
+
+export const TURN_RESULTS = ['go', 'wait', 'superseded'] as const;
+export const BUILD_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const SYNC_STATES = ['waiting', 'synced', 'degraded'] as const;
+export const ROLLBACK_RESULTS = ['rolled_back', 'failed'] as const;
+
+/** StartRun: whether this run holds its environment's deploy turn. */
+export interface TurnResult {
+  result: (typeof TURN_RESULTS)[number];
+  waits: number;
+  needsBuild: boolean;
+}
+
+/** TriggerBuild / PollBuild: the build being followed and where its log was read up to. */
+export interface BuildTracking {
+  buildId: string;
+  offset: string | null;
+  polls: number;
+  state: (typeof BUILD_STATES)[number];
+}
+
+/** CommitDesiredState: the GitOps commit holding the release's files. */
+export interface GitOpsResult {
+  commit: string;
+  releaseId: string;
+  number: number;
+}
+
+/** CheckSync: whether the app runs the commit yet. */
+export interface SyncTracking {
+  state: (typeof SYNC_STATES)[number];
+  checks: number;
+  seen?: string | undefined;
+  message?: string | undefined;
+}
+
+export interface ReleaseResult {
+  releaseId: string;
+  number: number;
+}
+
+export interface RollbackResult {
+  result: (typeof ROLLBACK_RESULTS)[number];
+}
+
+/** What a Catch puts at `$.error`: Step Functions' error name and cause. */
+export interface CaughtError {
+  Error?: string | undefined;
+  Cause?: string | undefined;
+}
+
+/** The execution's state as the tasks see it: the input plus what earlier tasks returned. */
+export interface DeployState extends WorkflowInput {
+  turn?: TurnResult;
+  build?: BuildTracking;
+  gitops?: GitOpsResult;
+  sync?: SyncTracking;
+  release?: ReleaseResult;
+  rollback?: RollbackResult;
+  error?: CaughtError;
+}
+
+/** Each task state and the key of the state its result is stored under (none: the state passes on). */
+export const TASK_RESULT_KEYS = {
+  StartRun: 'turn',
+  TriggerBuild: 'build',
+  PollBuild: 'build',
+  CommitDesiredState: 'gitops',
+  RequestSync: null,
+  CheckSync: 'sync',
+  RecordRelease: 'release',
+  FinishRun: null,
+  RollBackToPrevious: 'rollback',
+  FailRun: null,
+} as const satisfies Record<string, keyof DeployState | null>;
+
+export type DeployTask = keyof typeof TASK_RESULT_KEYS;
+export const DEPLOY_TASKS = Object.keys(TASK_RESULT_KEYS) as DeployTask[];
+
+/** What a task returns: the value stored under its key, or nothing. */
+export type TaskOutput<T extends DeployTask> = (typeof TASK_RESULT_KEYS)[T] extends keyof DeployState
+  ? NonNullable<DeployState[(typeof TASK_RESULT_KEYS)[T]]>
+  : undefined;
+
+export type DeployTaskFn<T extends DeployTask> = (state: DeployState) => Promise<TaskOutput<T>>;
+
+/**
+ * The values each Choice variable can take (`$.<key>.<field>`): a Choice that tests a value not
+ * listed here, or a variable no task writes, fails the contract test.
+ */
+export const CHOICE_VALUES: Record<string, readonly (string | boolean)[]> = {
+  '$.turn.result': TURN_RESULTS,
+  '$.turn.needsBuild': [true, false],
+  '$.build.state': BUILD_STATES,
+  '$.sync.state': SYNC_STATES,
+  '$.rollback.result': ROLLBACK_RESULTS,
+};
+
+/** Error names the tasks raise on purpose (WorkflowError names); each reaches FailRun with its message. */
+export const WORKFLOW_ERRORS = {
+  transient: TRANSIENT_ERROR,
+  runNotFound: 'RunNotFound',
+  projectGone: 'ProjectGone',
+  turnTimedOut: 'TurnTimedOut',
+  nothingToBuild: 'NothingToBuild',
+  noBuild: 'NoBuild',
+  buildFailed: 'BuildFailed',
+  buildTimedOut: 'BuildTimedOut',
+  noImage: 'NoImage',
+  noCommit: 'NoCommit',
+  releaseNotFound: 'ReleaseNotFound',
+  releaseUnreadable: 'ReleaseUnreadable',
+} as const;
+
+/** The errors every task state retries: Lambda's own transient failures and ours. */
+export const RETRIED_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  TRANSIENT_ERROR,
+] as const;
+
+/** The limits that bound the workflow's loops (set per stage; the local stack shortens its waits). */
+export interface WorkflowLimits {
+  /** WaitForTurn rounds before giving up on the previous run. */
+  turnWaits: number;
+  /** PollBuild rounds before the build is cancelled as too slow. */
+  buildPolls: number;
+  /** CheckSync rounds before the rollout counts as failed. */
+  syncChecks: number;
+}

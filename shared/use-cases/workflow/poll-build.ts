@@ -1,0 +1,55 @@
+import type { BuildService, RunRepository } from '../../deploy-ports.ts';
+import { WorkflowError } from '../../errors.ts';
+import type { RunJournal } from '../run-journal.ts';
+import { type DeployTaskFn, WORKFLOW_ERRORS, type WorkflowLimits } from './contract.ts';
+import { loadRun } from './run-context.ts';
+
+export interface PollBuildPorts {
+  runs: RunRepository;
+  build: Pick<BuildService, 'poll' | 'cancel'>;
+  journal: RunJournal;
+  limits: Pick<WorkflowLimits, 'buildPolls'>;
+}
+
+/** PollBuild: copy new log lines into the run's log, follow the phase, and report the outcome. */
+export function makePollBuild({ runs, build, journal, limits }: PollBuildPorts) {
+  const pollBuild: DeployTaskFn<'PollBuild'> = async (state) => {
+    const previous = state.build;
+    if (!previous) throw new WorkflowError(WORKFLOW_ERRORS.noBuild, 'PollBuild ran before TriggerBuild.');
+    let run = await loadRun(runs, state);
+    const progress = await build.poll(previous.buildId, previous.offset ?? undefined);
+    if (progress.lines.length > 0) await journal.log(run, progress.lines, 'build');
+    if (progress.phase === 'push' && run.status === 'building') {
+      run = await journal.change(run, { status: 'pushing', step: 'push' });
+    }
+    const polls = previous.polls + 1;
+    const next = { buildId: previous.buildId, offset: progress.nextOffset, polls, state: progress.state };
+    if (progress.state === 'succeeded') {
+      if (!progress.image)
+        throw new WorkflowError(
+          WORKFLOW_ERRORS.buildFailed,
+          'The build finished without recording an image.',
+        );
+      await journal.change(run, {
+        set: { image: progress.image, images: progress.images, sourceCommit: progress.sourceCommit },
+      });
+      await journal.log(run, `✔ Image ${progress.image.reference} (${progress.image.digest.slice(0, 19)}…)`);
+      return next;
+    }
+    if (progress.state === 'failed' || progress.state === 'cancelled') {
+      throw new WorkflowError(
+        WORKFLOW_ERRORS.buildFailed,
+        progress.reason ?? `The build ${progress.state === 'failed' ? 'failed' : 'was cancelled'}.`,
+      );
+    }
+    if (polls >= limits.buildPolls) {
+      await build.cancel(previous.buildId);
+      throw new WorkflowError(
+        WORKFLOW_ERRORS.buildTimedOut,
+        `The build did not finish within ${polls} checks and was cancelled.`,
+      );
+    }
+    return next;
+  };
+  return pollBuild;
+}

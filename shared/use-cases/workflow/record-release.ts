@@ -1,0 +1,55 @@
+import type { GitOpsRepository, ReleaseRepository, RunRepository } from '../../deploy-ports.ts';
+import { WorkflowError } from '../../errors.ts';
+import type { Clock } from '../../ports.ts';
+import type { RunJournal } from '../run-journal.ts';
+import { type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
+import { loadRun } from './run-context.ts';
+
+export interface RecordReleasePorts {
+  runs: RunRepository;
+  releases: Pick<ReleaseRepository, 'recordRelease'>;
+  gitops: Pick<GitOpsRepository, 'links'>;
+  journal: RunJournal;
+  clock: Clock;
+}
+
+/** Only the links the repository has (none for the local one): stored items carry no empty fields. */
+const gitopsLinks = (links: { commitUrl?: string | undefined; diffUrl?: string | undefined }) => ({
+  ...(links.commitUrl ? { gitopsCommitUrl: links.commitUrl } : {}),
+  ...(links.diffUrl ? { gitopsDiffUrl: links.diffUrl } : {}),
+});
+
+/** RecordRelease: the immutable release, numbered, as the environment's current one. */
+export function makeRecordRelease({ runs, releases, gitops, journal, clock }: RecordReleasePorts) {
+  const recordRelease: DeployTaskFn<'RecordRelease'> = async (state) => {
+    const run = await loadRun(runs, state);
+    const pending = run.pendingRelease;
+    if (!pending || !run.gitopsCommit || !run.image)
+      throw new WorkflowError(WORKFLOW_ERRORS.noCommit, 'Nothing to record.');
+    const release = await releases.recordRelease({
+      id: pending.id,
+      number: pending.number,
+      workspaceId: run.workspaceId,
+      projectId: run.projectId,
+      environment: run.environment,
+      runId: run.id,
+      kind: run.kind,
+      rollbackOf: pending.rollbackOf,
+      image: run.image,
+      images: run.images,
+      sourceCommit: run.sourceCommit,
+      values: pending.values,
+      envNames: pending.envNames,
+      gitopsCommit: run.gitopsCommit,
+      ...gitopsLinks(gitops.links(run.gitopsCommit)),
+      gitopsPath: pending.gitopsPath,
+      appName: pending.appName,
+      liveUrl: pending.liveUrl,
+      createdBy: run.requestedBy,
+      createdAt: clock.now().toISOString(),
+    });
+    if (run.releaseId !== release.id) await journal.change(run, { set: { releaseId: release.id } });
+    return { releaseId: release.id, number: release.number };
+  };
+  return recordRelease;
+}
