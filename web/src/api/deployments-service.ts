@@ -1,7 +1,7 @@
+import type { LogLine, Run, RunStatus } from '@shared/deploy.ts';
+import type { EnvVarView, Page, Project, ProjectOfType } from '@shared/domain.ts';
+import type { DeployRequest } from '@shared/schemas/deployment.ts';
 import { useMemo } from 'react';
-import type { LogLine, Run, RunStatus } from '../../../shared/deploy.ts';
-import type { EnvVarView, Page, Project, ProjectOfType } from '../../../shared/domain.ts';
-import type { DeployRequest } from '../../../shared/schemas/deployment.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 

@@ -1,5 +1,5 @@
+import type { User } from '@shared/domain.ts';
 import { useMemo } from 'react';
-import type { User } from '../../../shared/domain.ts';
 import type { ApiClient } from './client.ts';
 import { useApi } from './context.tsx';
 import type { WorkspaceWithRole } from './workspaces-service.ts';

@@ -1,6 +1,6 @@
+import type { EnvVarView, Page, Project } from '@shared/domain.ts';
+import type { CreateProjectInput, UpdateProjectInput } from '@shared/schemas/project.ts';
 import { useMemo } from 'react';
-import type { EnvVarView, Page, Project } from '../../../shared/domain.ts';
-import type { CreateProjectInput, UpdateProjectInput } from '../../../shared/schemas/project.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 

@@ -1,6 +1,6 @@
+import type { Release, Run } from '@shared/deploy.ts';
+import type { Environment } from '@shared/naming.ts';
 import { useMemo } from 'react';
-import type { Release, Run } from '../../../shared/deploy.ts';
-import type { Environment } from '../../../shared/naming.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 

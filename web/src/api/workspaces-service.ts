@@ -1,6 +1,6 @@
+import type { Membership, MemberView, Workspace } from '@shared/domain.ts';
+import type { AddMemberInput, CreateWorkspaceInput, Role } from '@shared/schemas/workspace.ts';
 import { useMemo } from 'react';
-import type { Membership, MemberView, Workspace } from '../../../shared/domain.ts';
-import type { AddMemberInput, CreateWorkspaceInput, Role } from '../../../shared/schemas/workspace.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 

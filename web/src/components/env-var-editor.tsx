@@ -1,5 +1,5 @@
+import type { EnvVarView } from '@shared/domain.ts';
 import { useEffect, useRef, useState } from 'react';
-import type { EnvVarView } from '../../../shared/domain.ts';
 import { type FieldErrors, fieldId } from './form/field-errors.ts';
 import { CheckboxField, FieldMessages, TextField } from './form/fields.tsx';
 

@@ -1,6 +1,6 @@
+import { deployRequestSchema } from '@shared/schemas/deployment.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { deployRequestSchema } from '../../../../shared/schemas/deployment.ts';
 import { type DeployProject, useDeployments } from '../../api/deployments-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';

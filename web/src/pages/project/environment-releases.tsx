@@ -1,6 +1,6 @@
+import type { Environment } from '@shared/naming.ts';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { Environment } from '../../../../shared/naming.ts';
 import { type ReleaseView, useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';

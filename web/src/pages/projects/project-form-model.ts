@@ -1,5 +1,5 @@
-import type { Mode } from '../../../../shared/schemas/common.ts';
-import { type DatabaseEngine, type ProjectType, projectSchemas } from '../../../../shared/schemas/project.ts';
+import type { Mode } from '@shared/schemas/common.ts';
+import { type DatabaseEngine, type ProjectType, projectSchemas } from '@shared/schemas/project.ts';
 import type { ProjectDetail } from '../../api/projects-service.ts';
 import {
   type EnvRow,

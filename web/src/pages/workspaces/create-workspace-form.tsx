@@ -1,6 +1,6 @@
+import { createWorkspaceSchema, WORKSPACE_NAME_MAX } from '@shared/schemas/workspace.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { createWorkspaceSchema, WORKSPACE_NAME_MAX } from '../../../../shared/schemas/workspace.ts';
 import { useWorkspaces } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
 import {

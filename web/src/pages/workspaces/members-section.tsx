@@ -1,7 +1,7 @@
+import type { MemberView } from '@shared/domain.ts';
+import { addMemberSchema, ROLES, type Role } from '@shared/schemas/workspace.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { MemberView } from '../../../../shared/domain.ts';
-import { addMemberSchema, ROLES, type Role } from '../../../../shared/schemas/workspace.ts';
 import { useWorkspaces, type WorkspaceDetail } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';

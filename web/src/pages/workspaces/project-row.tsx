@@ -1,5 +1,5 @@
+import type { Environment } from '@shared/naming.ts';
 import { Link } from 'react-router';
-import type { Environment } from '../../../../shared/naming.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import type { ProjectDetail } from '../../api/projects-service.ts';
 import { useReleases } from '../../api/releases-service.ts';
