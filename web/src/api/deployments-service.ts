@@ -1,23 +1,10 @@
-import type { LogLine, Run, RunStatus } from '@shared/deploy.ts';
-import type { EnvVarView, Page, Project, ProjectOfType } from '@shared/domain.ts';
+import type { ProjectView, RunLogPage } from '@shared/api.ts';
+import type { Run } from '@shared/deploy.ts';
+import type { Page } from '@shared/domain.ts';
 import type { DeployRequest } from '@shared/schemas/deployment.ts';
 import { useMemo } from 'react';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
-
-export interface LogPage {
-  runId: string;
-  status: RunStatus;
-  lines: LogLine[];
-  /** The seq to ask after for the next page. */
-  nextAfter: number;
-  more: boolean;
-}
-
-/** A project as the API shows it (secret values write-only), kept a union so `type` narrows it. */
-export type DeployProject = {
-  [T in Project['type']]: Omit<ProjectOfType<T>, 'env'> & { env: EnvVarView[] };
-}[Project['type']];
 
 const projectPath = (workspaceId: string, projectId: string) =>
   `/workspaces/${seg(workspaceId)}/projects/${seg(projectId)}`;
@@ -28,7 +15,7 @@ export function deploymentsService(api: ApiClient) {
   return {
     /** The project itself (what the deploy page shows around its runs). */
     project: (workspaceId: string, projectId: string, signal?: AbortSignal) =>
-      api.request<DeployProject>('GET', projectPath(workspaceId, projectId), signal ? { signal } : {}),
+      api.request<ProjectView>('GET', projectPath(workspaceId, projectId), signal ? { signal } : {}),
 
     /** Starts a deploy; the API answers 202 with the queued run. */
     deploy: (workspaceId: string, projectId: string, body: Partial<DeployRequest>) =>
@@ -56,7 +43,7 @@ export function deploymentsService(api: ApiClient) {
       page: { after: number; limit?: number },
       signal?: AbortSignal,
     ) =>
-      api.request<LogPage>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}/logs`, {
+      api.request<RunLogPage>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}/logs`, {
         query: { after: page.after, limit: page.limit },
         ...(signal ? { signal } : {}),
       }),

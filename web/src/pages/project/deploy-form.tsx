@@ -1,7 +1,8 @@
+import type { ProjectView } from '@shared/api.ts';
 import { deployRequestSchema } from '@shared/schemas/deployment.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { type DeployProject, useDeployments } from '../../api/deployments-service.ts';
+import { useDeployments } from '../../api/deployments-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';
 import {
@@ -16,7 +17,7 @@ import { ErrorSummary, SelectField, TextField } from '../../components/form/fiel
  * Deploy: a branch (the project's by default) and optionally an exact commit, checked with the API's
  * own schema before sending. On 202 the run page takes over.
  */
-export function DeployForm({ project }: { project: DeployProject }) {
+export function DeployForm({ project }: { project: ProjectView }) {
   const deployments = useDeployments();
   const navigate = useNavigate();
   const formRef = useRef<HTMLFormElement>(null);

@@ -1,6 +1,7 @@
+import type { ProjectView } from '@shared/api.ts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';
 import { ErrorSummary, TextField } from '../../components/form/fields.tsx';
@@ -15,7 +16,7 @@ export function DeleteProjectSection({
   project,
 }: {
   workspaceId: string;
-  project: ProjectDetail;
+  project: ProjectView;
 }) {
   const projects = useProjects();
   const navigate = useNavigate();

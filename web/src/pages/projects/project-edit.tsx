@@ -1,7 +1,8 @@
+import type { ProjectView } from '@shared/api.ts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
-import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { type FieldErrors, showSubmitError, useFocusFirstError } from '../../components/form/field-errors.ts';
@@ -95,9 +96,9 @@ function EditForm({
   onSaved,
   onEdit,
 }: {
-  project: ProjectDetail;
+  project: ProjectView;
   workspaceId: string;
-  onSaved: (project: ProjectDetail) => void;
+  onSaved: (project: ProjectView) => void;
   onEdit: () => void;
 }) {
   const config = useConfig();

@@ -1,8 +1,9 @@
+import type { WorkspaceDetailView } from '@shared/api.ts';
 import type { MemberView } from '@shared/domain.ts';
 import { addMemberSchema, ROLES, type Role } from '@shared/schemas/workspace.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useWorkspaces, type WorkspaceDetail } from '../../api/workspaces-service.ts';
+import { useWorkspaces } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { describeError } from '../../components/error-message.tsx';
@@ -25,7 +26,7 @@ export function MembersSection({
   localMode,
   onChanged,
 }: {
-  workspace: WorkspaceDetail;
+  workspace: WorkspaceDetailView;
   myId: string | undefined;
   localMode: boolean;
   onChanged: () => void;
