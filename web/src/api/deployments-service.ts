@@ -1,4 +1,4 @@
-import type { ProjectView, RunLogPage } from '@shared/api.ts';
+import type { RunLogPage } from '@shared/api.ts';
 import type { Run } from '@shared/deploy.ts';
 import type { Page } from '@shared/domain.ts';
 import type { DeployRequest } from '@shared/schemas/deployment.ts';
@@ -6,17 +6,10 @@ import { useMemo } from 'react';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 
-const projectPath = (workspaceId: string, projectId: string) =>
-  `/workspaces/${seg(workspaceId)}/projects/${seg(projectId)}`;
-
-/** Runs of a project: deploy, list, one run, its stored log. */
+/** Runs of a project: deploy, list, one run, its stored log. (The project itself: `projectsService.get`.) */
 export function deploymentsService(api: ApiClient) {
-  const runs = (w: string, p: string) => `${projectPath(w, p)}/deployments`;
+  const runs = (w: string, p: string) => `/workspaces/${seg(w)}/projects/${seg(p)}/deployments`;
   return {
-    /** The project itself (what the deploy page shows around its runs). */
-    project: (workspaceId: string, projectId: string, signal?: AbortSignal) =>
-      api.request<ProjectView>('GET', projectPath(workspaceId, projectId), signal ? { signal } : {}),
-
     /** Starts a deploy; the API answers 202 with the queued run. */
     deploy: (workspaceId: string, projectId: string, body: Partial<DeployRequest>) =>
       api.request<Run>('POST', runs(workspaceId, projectId), { body }),

@@ -19,6 +19,7 @@ export function projectsService(api: ApiClient) {
         ...(signal ? { signal } : {}),
       }),
 
+    /** One project: its settings page and its deploy page both read it from here. */
     get: (workspaceId: string, projectId: string, signal?: AbortSignal) =>
       api.request<ProjectView>('GET', one(workspaceId, projectId), signal ? { signal } : {}),
 
