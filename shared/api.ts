@@ -1,5 +1,6 @@
 import type { LogLine, Release, Run } from './deploy.ts';
 import type { EnvVarView, MemberView, Page, Project, User, Workspace } from './domain.ts';
+import type { DomainError } from './errors.ts';
 import type { Role } from './schemas/workspace.ts';
 
 /**
@@ -58,3 +59,11 @@ export type ReleasePage = Page<Release> & {
   /** The release live in this environment now. */
   currentReleaseId?: string | undefined;
 };
+
+/**
+ * Every error answer, 401 and 404 included: the domain error's stable code, a message safe to show,
+ * and the field at fault when there is one.
+ */
+export interface ErrorBody {
+  error: Pick<DomainError, 'code' | 'message'> & Partial<Pick<DomainError, 'field'>>;
+}
