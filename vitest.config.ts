@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -22,6 +23,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // web/ reaches shared/ as `@shared/…` (web/tsconfig.json paths, web/vite.config.ts alias).
+        resolve: { alias: { '@shared': fileURLToPath(new URL('shared', import.meta.url)) } },
         test: {
           name: 'web',
           include: ['web/src/**/*.test.{ts,tsx}'],

@@ -104,8 +104,6 @@ export interface MicroservicesProject extends ProjectBase {
 export type Project = MonolithProject | DatabaseProject | MicroservicesProject;
 export type ProjectOfType<T extends ProjectType> = Extract<Project, { type: T }>;
 
-export type ProjectView = Omit<Project, 'env'> & { env: EnvVarView[] };
-
 export interface Page<T> {
   items: T[];
   nextCursor?: string | undefined;

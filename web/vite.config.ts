@@ -3,6 +3,9 @@ import { defineConfig } from 'vite';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 
+/** web reaches shared/ by one path, `@shared/…` (also in tsconfig.json `paths` and the root vitest web project). */
+const sharedAlias = { '@shared': fileURLToPath(new URL('../shared', import.meta.url)) };
+
 /**
  * The SPA build: one static bundle for every stage (issuer and client come from /config.json at
  * runtime). The local gateway serves web/dist at /; CloudFront serves the same files in AWS.
@@ -10,6 +13,7 @@ const webRoot = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: webRoot,
   base: '/',
+  resolve: { alias: sharedAlias },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

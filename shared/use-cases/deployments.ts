@@ -1,4 +1,5 @@
-import type { Release, Run, RunTrigger } from '../deploy.ts';
+import type { ReleasePage, RunLogPage } from '../api.ts';
+import type { Run, RunTrigger } from '../deploy.ts';
 import type {
   DeployTurnRepository,
   ReleaseRepository,
@@ -205,7 +206,7 @@ export function makeGetRunLogs(deps: Pick<DeploymentDeps, 'workspaces' | 'projec
     projectId: string,
     runId: string,
     page: { after: number; limit: number },
-  ) => {
+  ): Promise<RunLogPage> => {
     await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
     const run = await deps.runs.get(projectId, runId);
     if (!run) throw runNotFound(runId);
@@ -222,11 +223,7 @@ export function makeListReleases(
     workspaceId: string,
     projectId: string,
     query: { environment: Environment; limit: number; cursor?: string | undefined },
-  ): Promise<{
-    items: Release[];
-    currentReleaseId?: string | undefined;
-    nextCursor?: string | undefined;
-  }> => {
+  ): Promise<ReleasePage> => {
     await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
     const [page, env] = await Promise.all([
       deps.releases.listReleases(projectId, query.environment, query),

@@ -1,3 +1,4 @@
+import type { MeView } from '../api.ts';
 import type { Identity, User, Workspace } from '../domain.ts';
 import { dnsLabel, workspaceNamespace } from '../naming.ts';
 import type { Clock, IdGenerator, UserRepository, WorkspaceRepository } from '../ports.ts';
@@ -16,7 +17,7 @@ export interface MeDeps {
  * write the same items and the repository's conditional transaction lets exactly one win.
  */
 export function makeGetMe({ users, workspaces, ids, clock }: MeDeps) {
-  return async (identity: Identity) => {
+  return async (identity: Identity): Promise<MeView> => {
     let user = await users.get(identity.userId);
     if (!user) {
       const now = clock.now().toISOString();

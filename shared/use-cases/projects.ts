@@ -1,5 +1,6 @@
+import type { ProjectPage, ProjectView } from '../api.ts';
 import type { DeployTurnRepository, GitOpsRepository } from '../deploy-ports.ts';
-import type { EnvVarView, Identity, Project, ProjectView, StoredEnvVar, Workspace } from '../domain.ts';
+import type { EnvVarView, Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath } from '../manifests/names.ts';
 import { workspaceNamespace } from '../naming.ts';
@@ -17,19 +18,14 @@ export interface ProjectDeps {
   mode: Mode;
 }
 
-export function toProjectView(
-  project: Project,
-  workspace: Workspace,
-): ProjectView & {
-  namespaces: Record<string, string>;
-} {
+export function toProjectView(project: Project, workspace: Workspace): ProjectView {
   const env: EnvVarView[] = project.env.map((v) =>
     v.secret ? { name: v.name, secret: true, set: true } : { name: v.name, secret: false, value: v.value },
   );
   const namespaces = Object.fromEntries(
     project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
   );
-  return { ...project, env, namespaces } as ProjectView & { namespaces: Record<string, string> };
+  return { ...project, env, namespaces } as ProjectView;
 }
 
 const projectNotFound = (projectId: string) =>
@@ -84,7 +80,7 @@ async function deleteSecrets(secrets: SecretStore, refs: string[]) {
 const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret ? [v.secretRef] : []));
 
 export function makeCreateProject(deps: ProjectDeps) {
-  return async (identity: Identity, workspaceId: string, input: CreateProjectInput) => {
+  return async (identity: Identity, workspaceId: string, input: CreateProjectInput): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const now = deps.clock.now().toISOString();
     const id = deps.ids.projectId();
@@ -112,7 +108,7 @@ export function makeCreateProject(deps: ProjectDeps) {
 }
 
 export function makeGetProject(deps: Pick<ProjectDeps, 'workspaces' | 'projects'>) {
-  return async (identity: Identity, workspaceId: string, projectId: string) => {
+  return async (identity: Identity, workspaceId: string, projectId: string): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const project = await deps.projects.get(workspaceId, projectId);
     if (!project) throw projectNotFound(projectId);
@@ -125,7 +121,7 @@ export function makeListProjects(deps: Pick<ProjectDeps, 'workspaces' | 'project
     identity: Identity,
     workspaceId: string,
     page: { limit: number; cursor?: string | undefined },
-  ) => {
+  ): Promise<ProjectPage> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const result = await deps.projects.list(workspaceId, page);
     return { items: result.items.map((p) => toProjectView(p, workspace)), nextCursor: result.nextCursor };
@@ -139,7 +135,12 @@ export function makeListProjects(deps: Pick<ProjectDeps, 'workspaces' | 'project
  */
 export function makeUpdateProject(deps: ProjectDeps) {
   const schemas = projectSchemas(deps.mode);
-  return async (identity: Identity, workspaceId: string, projectId: string, body: unknown) => {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    body: unknown,
+  ): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const current = await deps.projects.get(workspaceId, projectId);
     if (!current) throw projectNotFound(projectId);

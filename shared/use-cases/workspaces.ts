@@ -1,3 +1,4 @@
+import type { WorkspaceDetailView, WorkspaceView } from '../api.ts';
 import type { Identity, Membership, MemberView, Workspace } from '../domain.ts';
 import { notFound } from '../errors.ts';
 import { workspaceNamespace } from '../naming.ts';
@@ -13,14 +14,14 @@ export interface WorkspaceDeps {
 }
 
 export function makeListWorkspaces({ workspaces }: Pick<WorkspaceDeps, 'workspaces'>) {
-  return async (identity: Identity) => {
+  return async (identity: Identity): Promise<{ items: WorkspaceView[] }> => {
     const list = await workspaces.listForUser(identity.userId);
     return { items: list.map(({ workspace, role }) => ({ ...workspace, role })) };
   };
 }
 
 export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDeps, 'users'>) {
-  return async (identity: Identity, input: CreateWorkspaceInput) => {
+  return async (identity: Identity, input: CreateWorkspaceInput): Promise<WorkspaceDetailView> => {
     const now = clock.now().toISOString();
     const id = ids.workspaceId();
     const workspace: Workspace = {
@@ -44,7 +45,7 @@ export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDe
 }
 
 export function makeGetWorkspace({ workspaces, users }: Pick<WorkspaceDeps, 'workspaces' | 'users'>) {
-  return async (identity: Identity, workspaceId: string) => {
+  return async (identity: Identity, workspaceId: string): Promise<WorkspaceDetailView> => {
     const { workspace, membership } = await requireMember(workspaces, workspaceId, identity.userId);
     const members = await workspaces.listMembers(workspaceId);
     // A workspace has a handful of members: one read each, in parallel.

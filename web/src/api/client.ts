@@ -1,3 +1,5 @@
+import type { ErrorBody } from '@shared/api.ts';
+
 /**
  * The one way the SPA talks to the API. Service modules (one per resource, `*-service.ts`) build on
  * `ApiClient.request`; errors arrive as `ApiError` with the API's stable code and the field at fault.
@@ -78,8 +80,8 @@ export function createApiClient(options: {
       }
       if (!response.ok) {
         if (response.status === 401) options.onUnauthenticated?.();
-        const error = (payload as { error?: { code?: string; message?: string; field?: string } } | undefined)
-          ?.error;
+        // Partial: a proxy in between (a gateway's own 502) may answer something else.
+        const error = (payload as { error?: Partial<ErrorBody['error']> } | undefined)?.error;
         throw new ApiError(
           response.status,
           error?.code ?? `http.${response.status}`,

@@ -1,35 +1,15 @@
+import type { RunLogPage } from '@shared/api.ts';
+import type { Run } from '@shared/deploy.ts';
+import type { Page } from '@shared/domain.ts';
+import type { DeployRequest } from '@shared/schemas/deployment.ts';
 import { useMemo } from 'react';
-import type { LogLine, Run, RunStatus } from '../../../shared/deploy.ts';
-import type { EnvVarView, Page, Project, ProjectOfType } from '../../../shared/domain.ts';
-import type { DeployRequest } from '../../../shared/schemas/deployment.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
 
-export interface LogPage {
-  runId: string;
-  status: RunStatus;
-  lines: LogLine[];
-  /** The seq to ask after for the next page. */
-  nextAfter: number;
-  more: boolean;
-}
-
-/** A project as the API shows it (secret values write-only), kept a union so `type` narrows it. */
-export type DeployProject = {
-  [T in Project['type']]: Omit<ProjectOfType<T>, 'env'> & { env: EnvVarView[] };
-}[Project['type']];
-
-const projectPath = (workspaceId: string, projectId: string) =>
-  `/workspaces/${seg(workspaceId)}/projects/${seg(projectId)}`;
-
-/** Runs of a project: deploy, list, one run, its stored log. */
+/** Runs of a project: deploy, list, one run, its stored log. (The project itself: `projectsService.get`.) */
 export function deploymentsService(api: ApiClient) {
-  const runs = (w: string, p: string) => `${projectPath(w, p)}/deployments`;
+  const runs = (w: string, p: string) => `/workspaces/${seg(w)}/projects/${seg(p)}/deployments`;
   return {
-    /** The project itself (what the deploy page shows around its runs). */
-    project: (workspaceId: string, projectId: string, signal?: AbortSignal) =>
-      api.request<DeployProject>('GET', projectPath(workspaceId, projectId), signal ? { signal } : {}),
-
     /** Starts a deploy; the API answers 202 with the queued run. */
     deploy: (workspaceId: string, projectId: string, body: Partial<DeployRequest>) =>
       api.request<Run>('POST', runs(workspaceId, projectId), { body }),
@@ -56,7 +36,7 @@ export function deploymentsService(api: ApiClient) {
       page: { after: number; limit?: number },
       signal?: AbortSignal,
     ) =>
-      api.request<LogPage>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}/logs`, {
+      api.request<RunLogPage>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}/logs`, {
         query: { after: page.after, limit: page.limit },
         ...(signal ? { signal } : {}),
       }),

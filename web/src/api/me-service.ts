@@ -1,18 +1,12 @@
+import type { MeView } from '@shared/api.ts';
 import { useMemo } from 'react';
-import type { User } from '../../../shared/domain.ts';
 import type { ApiClient } from './client.ts';
 import { useApi } from './context.tsx';
-import type { WorkspaceWithRole } from './workspaces-service.ts';
-
-/** `GET /api/me`: the caller and the workspaces they belong to (the first call creates both). */
-export interface Me {
-  user: User;
-  workspaces: WorkspaceWithRole[];
-}
 
 export function meService(api: ApiClient) {
   return {
-    get: (signal?: AbortSignal) => api.request<Me>('GET', '/me', signal ? { signal } : {}),
+    /** The caller and their workspaces; the first call creates both. */
+    get: (signal?: AbortSignal) => api.request<MeView>('GET', '/me', signal ? { signal } : {}),
   };
 }
 

@@ -1,21 +1,9 @@
+import type { ReleasePage } from '@shared/api.ts';
+import type { Run } from '@shared/deploy.ts';
+import type { Environment } from '@shared/naming.ts';
 import { useMemo } from 'react';
-import type { Release, Run } from '../../../shared/deploy.ts';
-import type { Environment } from '../../../shared/naming.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
-
-/** A release as the API returns it; GitOps links appear once the GitOps adapter knows its web URL. */
-export type ReleaseView = Release & {
-  gitopsCommitUrl?: string | undefined;
-  gitopsDiffUrl?: string | undefined;
-};
-
-export interface ReleasePage {
-  items: ReleaseView[];
-  /** The release live in this environment now. */
-  currentReleaseId?: string | undefined;
-  nextCursor?: string | undefined;
-}
 
 /** Releases of a project environment, and rolling back to one of them. */
 export function releasesService(api: ApiClient) {

@@ -1,15 +1,7 @@
+import type { SampleView } from '@shared/api.ts';
 import { useMemo } from 'react';
 import type { ApiClient } from './client.ts';
 import { useApi } from './context.tsx';
-
-/** A sample repository the local platform serves over git (`GET /api/samples`, local mode only). */
-export interface Sample {
-  name: string;
-  /** The clone URL, e.g. http://localhost:8080/git/node-web.git */
-  url: string;
-  /** The first line of the sample's README. */
-  description: string;
-}
 
 /** The Node.js web sample (samples/node-web): a monolith on port 3000 with a readiness path. */
 export const NODE_SAMPLE = { name: 'node-web', port: 3000, healthCheckPath: '/healthz' } as const;
@@ -17,7 +9,7 @@ export const NODE_SAMPLE = { name: 'node-web', port: 3000, healthCheckPath: '/he
 export function samplesService(api: ApiClient) {
   return {
     list: (signal?: AbortSignal) =>
-      api.request<{ items: Sample[] }>('GET', '/samples', signal ? { signal } : {}),
+      api.request<{ items: SampleView[] }>('GET', '/samples', signal ? { signal } : {}),
   };
 }
 

@@ -1,27 +1,23 @@
+import type { WorkspaceDetailView, WorkspaceView } from '@shared/api.ts';
+import type { Membership } from '@shared/domain.ts';
+import type { AddMemberInput, CreateWorkspaceInput } from '@shared/schemas/workspace.ts';
 import { useMemo } from 'react';
-import type { Membership, MemberView, Workspace } from '../../../shared/domain.ts';
-import type { AddMemberInput, CreateWorkspaceInput, Role } from '../../../shared/schemas/workspace.ts';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
-
-/** A workspace as the caller sees it: with their role in it. */
-export type WorkspaceWithRole = Workspace & { role: Role };
-/** `GET /api/workspaces/{id}`: with its namespace and members. */
-export type WorkspaceDetail = WorkspaceWithRole & { members: MemberView[] };
 
 /** Workspaces (tenants) and their members. */
 export function workspacesService(api: ApiClient) {
   const base = (workspaceId: string) => `/workspaces/${seg(workspaceId)}`;
   return {
     list: (signal?: AbortSignal) =>
-      api.request<{ items: WorkspaceWithRole[] }>('GET', '/workspaces', signal ? { signal } : {}),
+      api.request<{ items: WorkspaceView[] }>('GET', '/workspaces', signal ? { signal } : {}),
 
     /** The caller becomes its owner. */
     create: (input: CreateWorkspaceInput) =>
-      api.request<WorkspaceDetail>('POST', '/workspaces', { body: input }),
+      api.request<WorkspaceDetailView>('POST', '/workspaces', { body: input }),
 
     get: (workspaceId: string, signal?: AbortSignal) =>
-      api.request<WorkspaceDetail>('GET', base(workspaceId), signal ? { signal } : {}),
+      api.request<WorkspaceDetailView>('GET', base(workspaceId), signal ? { signal } : {}),
 
     /** Owner only; the user must have signed in once. */
     addMember: (workspaceId: string, input: AddMemberInput) =>

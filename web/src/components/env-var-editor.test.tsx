@@ -1,8 +1,8 @@
+import type { EnvVarView } from '@shared/domain.ts';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
-import type { EnvVarView } from '../../../shared/domain.ts';
 import { type EnvRow, EnvVarEditor, envRowsFromView, envRowsToInput } from './env-var-editor.tsx';
 
 /** The editor with its rows in state, exposing the body it would send. */

@@ -1,5 +1,6 @@
+import type { EnvVarView } from '@shared/domain.ts';
+import type { EnvVarInput } from '@shared/schemas/project.ts';
 import { useEffect, useRef, useState } from 'react';
-import type { EnvVarView } from '../../../shared/domain.ts';
 import { type FieldErrors, fieldId } from './form/field-errors.ts';
 import { CheckboxField, FieldMessages, TextField } from './form/fields.tsx';
 
@@ -13,13 +14,6 @@ export interface EnvRow {
   storedName?: string | undefined;
   /** The user chose to give a stored secret a new value. */
   replacing: boolean;
-}
-
-/** What the API takes: a secret sent without a value keeps its stored value (PATCH). */
-export interface EnvVarBody {
-  name: string;
-  value?: string;
-  secret: boolean;
 }
 
 let nextKey = 0;
@@ -43,7 +37,8 @@ export const envRowsFromView = (env: readonly EnvVarView[]): EnvRow[] =>
 /** A stored secret the user left alone: sent by name only, so the API keeps its value. */
 const keepsStored = (row: EnvRow) => row.secret && row.storedName !== undefined && !row.replacing;
 
-export const envRowsToInput = (rows: readonly EnvRow[]): EnvVarBody[] =>
+/** What the API takes (a secret sent without a value keeps its stored value on PATCH). */
+export const envRowsToInput = (rows: readonly EnvRow[]): EnvVarInput[] =>
   rows.map((row) =>
     keepsStored(row)
       ? { name: row.name, secret: true }

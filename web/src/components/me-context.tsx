@@ -1,10 +1,11 @@
+import type { MeView } from '@shared/api.ts';
 import { createContext, type ReactNode, useContext, useMemo } from 'react';
-import { type Me, useMeService } from '../api/me-service.ts';
+import { useMeService } from '../api/me-service.ts';
 import { useResource } from './use-resource.ts';
 
 /** The signed-in caller and their workspaces (`GET /api/me`), loaded once per session for the shell. */
 export interface MeState {
-  me: Me | undefined;
+  me: MeView | undefined;
   error: unknown;
   loading: boolean;
   /** After creating, joining or leaving a workspace. */
@@ -33,7 +34,7 @@ export function useMe(): MeState {
 const LAST_WORKSPACE = 'wharf.lastWorkspace';
 
 /** The workspace to open at `/`: the last one visited if still a member, otherwise the first. */
-export function preferredWorkspaceId(me: Me): string | undefined {
+export function preferredWorkspaceId(me: MeView): string | undefined {
   let last: string | null = null;
   try {
     last = window.localStorage.getItem(LAST_WORKSPACE);

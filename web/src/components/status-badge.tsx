@@ -1,5 +1,5 @@
+import type { RunStatus } from '@shared/deploy.ts';
 import type { JSX } from 'react';
-import type { RunStatus } from '../../../shared/deploy.ts';
 import './status-badge.css';
 
 /** What each status reads as; the symbol and the words carry the meaning, colour only reinforces it. */

@@ -1,6 +1,6 @@
+import type { WorkspaceView } from '@shared/api.ts';
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import type { WorkspaceWithRole } from '../api/workspaces-service.ts';
 import { paths } from '../app/paths.ts';
 import { CreateWorkspaceForm } from '../pages/workspaces/create-workspace-form.tsx';
 
@@ -12,7 +12,7 @@ export function WorkspaceSwitcher({
   workspaces,
   currentId,
 }: {
-  workspaces: readonly WorkspaceWithRole[];
+  workspaces: readonly WorkspaceView[];
   currentId: string | undefined;
 }) {
   const [open, setOpen] = useState(false);

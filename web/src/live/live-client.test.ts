@@ -1,5 +1,5 @@
+import type { LogLine } from '@shared/deploy.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LogLine } from '../../../shared/deploy.ts';
 import { LiveClient, type RunStatusEvent, type SocketLike } from './live-client.ts';
 
 /** A WebSocket stand-in: records what the client sends, lets the test play the server. */

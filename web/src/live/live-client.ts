@@ -1,4 +1,4 @@
-import type { LogLine, RunEvent, RunStatus, RunStep } from '../../../shared/deploy.ts';
+import type { LogLine, RunEvent } from '@shared/deploy.ts';
 
 /**
  * The one WebSocket a tab keeps to the live channel. It connects on first use, reconnects by itself

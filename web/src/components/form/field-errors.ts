@@ -1,7 +1,6 @@
 import { type RefObject, useEffect, useRef } from 'react';
 import type * as z from 'zod';
 import { ApiError } from '../../api/client.ts';
-import { describeError } from '../error-message.tsx';
 
 /**
  * Field errors by the API's field path (`name`, `repository.url`, `env.2.value`). Each value is the
@@ -45,43 +44,29 @@ export function apiFieldError(error: unknown): FieldErrors | undefined {
   return { [error.field]: rule };
 }
 
-/**
- * A failed submit: an error that names a field goes next to that field (focus moves to it); any other
- * goes to the form's summary in words a user can act on.
- */
-export function showSubmitError(
-  error: unknown,
-  form: {
-    setErrors: (errors: FieldErrors) => void;
-    setFailure: (message: string) => void;
-    focusFirstError: () => void;
-  },
-) {
-  const fieldErrors = apiFieldError(error);
-  if (fieldErrors) {
-    form.focusFirstError();
-    form.setErrors(fieldErrors);
-  } else form.setFailure(describeError(error));
-}
-
 /** "Name" + "must be …" → "Name must be …": the rule read with the label the user sees. */
 export const labelled = (label: string, rule: string) => `${label} ${rule}`;
 
 /**
  * After a submit that found errors, moves focus to the first invalid control in the form (document
- * order), or to the form's error summary when no control carries the error.
+ * order), or to the form's error summary when no control carries the error (or the error is a
+ * `failure` that belongs to no field).
  */
-export function useFocusFirstError(formRef: RefObject<HTMLElement | null>, errors: FieldErrors) {
+export function useFocusFirstError(
+  formRef: RefObject<HTMLElement | null>,
+  errors: FieldErrors,
+  failure?: string | undefined,
+) {
   const pending = useRef(false);
   useEffect(() => {
-    if (!pending.current || Object.keys(errors).length === 0) return;
+    if (!pending.current || (Object.keys(errors).length === 0 && failure === undefined)) return;
     pending.current = false;
     const form = formRef.current;
     const target =
       form?.querySelector<HTMLElement>('[aria-invalid="true"]') ??
       form?.querySelector<HTMLElement>('[data-error-summary]');
     target?.focus();
-  }, [errors, formRef]);
+  }, [errors, failure, formRef]);
   return () => {
     pending.current = true;
   };

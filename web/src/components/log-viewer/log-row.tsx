@@ -1,5 +1,5 @@
+import type { LogLine } from '@shared/deploy.ts';
 import { memo } from 'react';
-import type { LogLine } from '../../../../shared/deploy.ts';
 import { segmentClass, xtermColour } from './ansi.ts';
 import { highlight, type Piece, parseLine } from './log-search.ts';
 

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../../shared/deploy.ts';
+import type { LogLine } from '@shared/deploy.ts';
 import { type AnsiSegment, parseAnsi } from './ansi.ts';
 
 /** A parsed line: its styled segments and its plain text (what search sees). Parsed once per line. */

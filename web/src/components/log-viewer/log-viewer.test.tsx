@@ -1,7 +1,7 @@
+import type { LogLine } from '@shared/deploy.ts';
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { LogLine } from '../../../../shared/deploy.ts';
 import { LogViewer } from './log-viewer.tsx';
 
 const E = '\u001b';

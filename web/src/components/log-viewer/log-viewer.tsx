@@ -1,3 +1,4 @@
+import type { LogLine } from '@shared/deploy.ts';
 import {
   type KeyboardEvent,
   useCallback,
@@ -9,7 +10,6 @@ import {
   useRef,
   useState,
 } from 'react';
-import type { LogLine } from '../../../../shared/deploy.ts';
 import { LogRow, type RowMatch } from './log-row.tsx';
 import { findMatches, logText } from './log-search.ts';
 import './log-viewer.css';

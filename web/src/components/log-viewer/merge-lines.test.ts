@@ -1,5 +1,5 @@
+import type { LogLine } from '@shared/deploy.ts';
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../../../shared/deploy.ts';
 import { contiguousEnd, findGap, mergeLogLines } from './merge-lines.ts';
 
 const line = (seq: number, text = `line ${seq}`): LogLine => ({

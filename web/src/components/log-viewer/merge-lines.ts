@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../../shared/deploy.ts';
+import type { LogLine } from '@shared/deploy.ts';
 
 /**
  * Merges lines into a log kept ordered by `seq` without duplicates. Replay (REST) and the live tail

@@ -1,5 +1,5 @@
+import type { LogLine } from '@shared/deploy.ts';
 import { useEffect, useRef, useState } from 'react';
-import type { LogLine } from '../../../../shared/deploy.ts';
 import { ApiError } from '../../api/client.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { type RunStatusEvent, useLive } from '../../live/live-context.tsx';

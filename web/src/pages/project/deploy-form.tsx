@@ -1,22 +1,18 @@
+import type { ProjectView } from '@shared/api.ts';
+import { deployRequestSchema } from '@shared/schemas/deployment.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { deployRequestSchema } from '../../../../shared/schemas/deployment.ts';
-import { type DeployProject, useDeployments } from '../../api/deployments-service.ts';
+import { useDeployments } from '../../api/deployments-service.ts';
 import { paths } from '../../app/paths.ts';
-import { describeError } from '../../components/error-message.tsx';
-import {
-  apiFieldError,
-  type FieldErrors,
-  useFocusFirstError,
-  validate,
-} from '../../components/form/field-errors.ts';
+import { validate } from '../../components/form/field-errors.ts';
 import { ErrorSummary, SelectField, TextField } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 
 /**
  * Deploy: a branch (the project's by default) and optionally an exact commit, checked with the API's
  * own schema before sending. On 202 the run page takes over.
  */
-export function DeployForm({ project }: { project: DeployProject }) {
+export function DeployForm({ project }: { project: ProjectView }) {
   const deployments = useDeployments();
   const navigate = useNavigate();
   const formRef = useRef<HTMLFormElement>(null);
@@ -24,34 +20,23 @@ export function DeployForm({ project }: { project: DeployProject }) {
   const [environment, setEnvironment] = useState<string>(project.environments[0] ?? 'production');
   const [branch, setBranch] = useState('');
   const [commit, setCommit] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const focusFirstError = useFocusFirstError(formRef, errors);
+  // A server error that names no field lands in the summary and focus follows it there.
+  const { busy, errors, failure, run } = useSubmit(formRef, { focusFailure: true });
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (busy) return;
     const input = {
       environment,
       ...(hasSource && branch.trim() ? { branch: branch.trim() } : {}),
       ...(hasSource && commit.trim() ? { commit: commit.trim() } : {}),
     };
-    const checked = validate(deployRequestSchema, input);
-    if (checked.errors) {
-      setErrors(checked.errors);
-      focusFirstError();
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
-      const run = await deployments.deploy(project.workspaceId, project.id, checked.data);
-      navigate(paths.run(project.workspaceId, project.id, run.id));
-    } catch (error) {
-      setErrors(apiFieldError(error) ?? { body: describeError(error) });
-      focusFirstError();
-      setBusy(false);
-    }
+    void run(
+      () => validate(deployRequestSchema, input),
+      async (request) => {
+        const queued = await deployments.deploy(project.workspaceId, project.id, request);
+        navigate(paths.run(project.workspaceId, project.id, queued.id));
+      },
+    );
   };
 
   const { environment: envError, branch: branchError, commit: commitError, ...other } = errors;
@@ -103,7 +88,7 @@ export function DeployForm({ project }: { project: DeployProject }) {
           </>
         )}
       </div>
-      <ErrorSummary messages={Object.values(other)} />
+      <ErrorSummary messages={[...Object.values(other), ...(failure ? [failure] : [])]} />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy}>
           {busy && <span className="spinner" aria-hidden="true" />}

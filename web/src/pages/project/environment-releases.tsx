@@ -1,7 +1,8 @@
+import type { Release } from '@shared/deploy.ts';
+import type { Environment } from '@shared/naming.ts';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { Environment } from '../../../../shared/naming.ts';
-import { type ReleaseView, useReleases } from '../../api/releases-service.ts';
+import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
@@ -33,7 +34,7 @@ export function EnvironmentReleases({
     (signal) => releases.list(workspaceId, projectId, { environment, limit: 20 }, signal),
     [releases, workspaceId, projectId, environment, version],
   );
-  const [target, setTarget] = useState<ReleaseView>();
+  const [target, setTarget] = useState<Release>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -99,9 +100,9 @@ function ReleaseTable({
   currentId,
   onRollback,
 }: {
-  items: ReleaseView[];
+  items: Release[];
   currentId: string | undefined;
-  onRollback(release: ReleaseView): void;
+  onRollback(release: Release): void;
 }) {
   return (
     <div className="table-wrap">

@@ -1,8 +1,8 @@
+import type { Release, Run } from '@shared/deploy.ts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
-import type { Release, Run } from '../../../../shared/deploy.ts';
 import type { ApiClient } from '../../api/client.ts';
 import { ApiError } from '../../api/client.ts';
 import { ServicesProvider } from '../../api/context.tsx';

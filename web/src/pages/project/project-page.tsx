@@ -1,7 +1,8 @@
+import { type RunStatus, TERMINAL_STATUSES } from '@shared/deploy.ts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { type RunStatus, TERMINAL_STATUSES } from '../../../../shared/deploy.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
@@ -17,11 +18,12 @@ import './project-page.css';
 /** A project: deploy it, see what runs in each environment, its releases and runs, roll back. */
 export default function ProjectPage() {
   const { workspaceId = '', projectId = '' } = useParams();
+  const projects = useProjects();
   const deployments = useDeployments();
   const { watchWorkspace } = useLive();
   const project = useResource(
-    (signal) => deployments.project(workspaceId, projectId, signal),
-    [deployments, workspaceId, projectId],
+    (signal) => projects.get(workspaceId, projectId, signal),
+    [projects, workspaceId, projectId],
   );
   const runs = useResource(
     (signal) => deployments.list(workspaceId, projectId, { limit: 10 }, signal),

@@ -1,5 +1,5 @@
+import type { Run, RunStatus } from '@shared/deploy.ts';
 import { Link } from 'react-router';
-import type { Run, RunStatus } from '../../../../shared/deploy.ts';
 import { paths } from '../../app/paths.ts';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';

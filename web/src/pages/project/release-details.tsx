@@ -1,4 +1,4 @@
-import type { ReleaseView } from '../../api/releases-service.ts';
+import type { Release } from '@shared/deploy.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { shortSha } from './format.ts';
@@ -22,7 +22,7 @@ export function LiveUrl({ url }: { url: string }) {
 }
 
 /** The GitOps commit of a release: a link to it (and its diff) when the API knows where it lives. */
-export function GitopsCommit({ release }: { release: ReleaseView }) {
+export function GitopsCommit({ release }: { release: Release }) {
   const commitHref = safeHref(release.gitopsCommitUrl);
   const diffHref = safeHref(release.gitopsDiffUrl);
   const sha = <code title={release.gitopsCommit}>{shortSha(release.gitopsCommit)}</code>;
@@ -45,7 +45,7 @@ export function GitopsCommit({ release }: { release: ReleaseView }) {
 }
 
 /** What the live release of an environment is. */
-export function CurrentRelease({ release }: { release: ReleaseView }) {
+export function CurrentRelease({ release }: { release: Release }) {
   return (
     <dl className="dl current-release">
       <dt>Release</dt>

@@ -1,4 +1,4 @@
-import type { ReleaseView } from '../../api/releases-service.ts';
+import type { Release } from '@shared/deploy.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { type DiffLine, diffLines, nameChanges } from './line-diff.ts';
 
@@ -17,8 +17,8 @@ export function RollbackDialog({
   onConfirm,
   onCancel,
 }: {
-  current: ReleaseView | undefined;
-  target: ReleaseView;
+  current: Release | undefined;
+  target: Release;
   busy: boolean;
   error: string | undefined;
   onConfirm(): void;
@@ -44,13 +44,7 @@ export function RollbackDialog({
   );
 }
 
-export function RollbackPreview({
-  current,
-  target,
-}: {
-  current: ReleaseView | undefined;
-  target: ReleaseView;
-}) {
+export function RollbackPreview({ current, target }: { current: Release | undefined; target: Release }) {
   const diff = diffLines(current?.values ?? '', target.values);
   const env = nameChanges(current?.envNames ?? [], target.envNames);
   const imageChanges = current?.image.reference !== target.image.reference;

@@ -1,9 +1,10 @@
+import type { ProjectView } from '@shared/api.ts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
-import { describeError } from '../../components/error-message.tsx';
 import { ErrorSummary, TextField } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 import { Spinner } from '../../components/loading.tsx';
 
 /**
@@ -15,16 +16,17 @@ export function DeleteProjectSection({
   project,
 }: {
   workspaceId: string;
-  project: ProjectDetail;
+  project: ProjectView;
 }) {
   const projects = useProjects();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
-  const [deleting, setDeleting] = useState(false);
-  const [failure, setFailure] = useState<string>();
   const openButton = useRef<HTMLButtonElement>(null);
   const wasOpen = useRef(false);
+  const form = useRef<HTMLFormElement>(null);
+  // The typed name is the only field and the API's `confirm` error is about it: errors go to the summary.
+  const { busy: deleting, failure, reset, run } = useSubmit(form, { fieldErrors: false });
   const matches = typed === project.name;
 
   useEffect(() => {
@@ -33,18 +35,16 @@ export function DeleteProjectSection({
     wasOpen.current = open;
   }, [open]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!matches) return;
-    setDeleting(true);
-    setFailure(undefined);
-    try {
-      await projects.remove(workspaceId, project.id, typed);
-      navigate(paths.workspace(workspaceId), { replace: true });
-    } catch (error) {
-      setDeleting(false);
-      setFailure(describeError(error));
-    }
+    void run(
+      () => ({ data: typed }),
+      async (confirm) => {
+        await projects.remove(workspaceId, project.id, confirm);
+        navigate(paths.workspace(workspaceId), { replace: true });
+      },
+    );
   };
 
   return (
@@ -63,7 +63,13 @@ export function DeleteProjectSection({
           </button>
         </div>
       ) : (
-        <form className="stack-sm" onSubmit={submit} noValidate aria-label={`Delete ${project.name}`}>
+        <form
+          ref={form}
+          className="stack-sm"
+          onSubmit={submit}
+          noValidate
+          aria-label={`Delete ${project.name}`}
+        >
           <TextField
             path="delete.confirm"
             label={`Type ${project.name} to confirm`}
@@ -85,7 +91,7 @@ export function DeleteProjectSection({
               onClick={() => {
                 setOpen(false);
                 setTyped('');
-                setFailure(undefined);
+                reset();
               }}
               disabled={deleting}
             >

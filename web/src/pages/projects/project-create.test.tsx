@@ -1,7 +1,7 @@
+import { DNS_LABEL_RULE } from '@shared/naming.ts';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { DNS_LABEL_RULE } from '../../../../shared/naming.ts';
 import { ApiError } from '../../api/client.ts';
 import { renderPage, testConfig } from '../../testing/harness.tsx';
 import { ProjectCreatePage } from './project-create.tsx';

@@ -5,8 +5,8 @@ import { useProjects } from '../../api/projects-service.ts';
 import { NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';
-import { type FieldErrors, showSubmitError, useFocusFirstError } from '../../components/form/field-errors.ts';
 import { ErrorSummary } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 import { Loading, Spinner } from '../../components/loading.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
 import { ProjectFields } from './project-fields.tsx';
@@ -26,33 +26,21 @@ export function ProjectCreatePage() {
   const navigate = useNavigate();
   const form = useRef<HTMLFormElement>(null);
   const [state, setState] = useState<ProjectFormState>(() => emptyProjectForm());
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string>();
-  const [saving, setSaving] = useState(false);
-  const focusFirstError = useFocusFirstError(form, errors);
+  const { busy: saving, errors, failure, run } = useSubmit(form);
   const sample = useSamplePrefill(search.get('sample'), setState);
   usePageTitle('New project');
 
   const change = (patch: Partial<ProjectFormState>) => setState((s) => ({ ...s, ...patch }));
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setFailure(undefined);
-    const checked = validateCreate(config.mode, state);
-    if (checked.errors) {
-      focusFirstError();
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    setSaving(true);
-    try {
-      const project = await projects.create(workspaceId, checked.data);
-      navigate(paths.project(workspaceId, project.id));
-    } catch (error) {
-      setSaving(false);
-      showSubmitError(error, { setErrors, setFailure, focusFirstError });
-    }
+    void run(
+      () => validateCreate(config.mode, state),
+      async (input) => {
+        const project = await projects.create(workspaceId, input);
+        navigate(paths.project(workspaceId, project.id));
+      },
+    );
   };
 
   const summary = [...unshownErrors(errors), ...(failure ? [failure] : [])];

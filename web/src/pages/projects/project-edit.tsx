@@ -1,11 +1,12 @@
+import type { ProjectView } from '@shared/api.ts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
-import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { type FieldErrors, showSubmitError, useFocusFirstError } from '../../components/form/field-errors.ts';
 import { ErrorSummary } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 import { Loading, Spinner } from '../../components/loading.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
@@ -95,9 +96,9 @@ function EditForm({
   onSaved,
   onEdit,
 }: {
-  project: ProjectDetail;
+  project: ProjectView;
   workspaceId: string;
-  onSaved: (project: ProjectDetail) => void;
+  onSaved: (project: ProjectView) => void;
   onEdit: () => void;
 }) {
   const config = useConfig();
@@ -105,37 +106,24 @@ function EditForm({
   const form = useRef<HTMLFormElement>(null);
   const [initial] = useState(() => projectFormFromProject(project));
   const [state, setState] = useState(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string>();
-  const [saving, setSaving] = useState(false);
-  const focusFirstError = useFocusFirstError(form, errors);
+  const { busy: saving, errors, failure, run } = useSubmit(form);
 
   const change = (patch: Partial<ProjectFormState>) => {
     setState((s) => ({ ...s, ...patch }));
     onEdit();
   };
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setFailure(undefined);
-    const checked = validateUpdate(config.mode, state, initial);
-    if (checked.errors) {
-      focusFirstError();
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    if (Object.keys(checked.data).length === 0) {
-      setFailure('Nothing changed, so there is nothing to save.');
-      return;
-    }
-    setSaving(true);
-    try {
-      onSaved(await projects.update(workspaceId, project.id, checked.data));
-    } catch (error) {
-      setSaving(false);
-      showSubmitError(error, { setErrors, setFailure, focusFirstError });
-    }
+    void run(
+      () => {
+        const checked = validateUpdate(config.mode, state, initial);
+        return checked.data && Object.keys(checked.data).length === 0
+          ? { failure: 'Nothing changed, so there is nothing to save.' }
+          : checked;
+      },
+      async (changes) => onSaved(await projects.update(workspaceId, project.id, changes)),
+    );
   };
 
   const summary = [...unshownErrors(errors), ...(failure ? [failure] : [])];

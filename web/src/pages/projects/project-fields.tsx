@@ -4,7 +4,7 @@ import {
   PROJECT_NAME_MAX,
   PROJECT_TYPES,
   type ProjectType,
-} from '../../../../shared/schemas/project.ts';
+} from '@shared/schemas/project.ts';
 import { useConfig } from '../../api/context.tsx';
 import { EnvVarEditor } from '../../components/env-var-editor.tsx';
 import type { FieldErrors } from '../../components/form/field-errors.ts';

@@ -1,6 +1,6 @@
-import type { Mode } from '../../../../shared/schemas/common.ts';
-import { type DatabaseEngine, type ProjectType, projectSchemas } from '../../../../shared/schemas/project.ts';
-import type { ProjectDetail } from '../../api/projects-service.ts';
+import type { ProjectView } from '@shared/api.ts';
+import type { Mode } from '@shared/schemas/common.ts';
+import { type DatabaseEngine, type ProjectType, projectSchemas } from '@shared/schemas/project.ts';
 import {
   type EnvRow,
   envRowErrors,
@@ -75,7 +75,7 @@ export function emptyProjectForm(type: ProjectType = 'monolith'): ProjectFormSta
   };
 }
 
-export function projectFormFromProject(project: ProjectDetail): ProjectFormState {
+export function projectFormFromProject(project: ProjectView): ProjectFormState {
   const form = { ...emptyProjectForm(project.type), name: project.name, env: envRowsFromView(project.env) };
   switch (project.type) {
     case 'monolith':

@@ -1,4 +1,4 @@
-import type { Run } from '../../../../shared/deploy.ts';
+import type { Run } from '@shared/deploy.ts';
 import { useConfig } from '../../api/context.tsx';
 import { CopyButton } from '../../components/copy-button.tsx';
 

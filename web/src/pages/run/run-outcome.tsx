@@ -1,5 +1,5 @@
+import type { Run } from '@shared/deploy.ts';
 import { Link } from 'react-router';
-import type { Run } from '../../../../shared/deploy.ts';
 import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { useResource } from '../../components/use-resource.ts';

@@ -1,7 +1,7 @@
+import type { LogLine, Run } from '@shared/deploy.ts';
 import { act, render, screen, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, Run } from '../../../../shared/deploy.ts';
 import { type ApiClient, ApiError } from '../../api/client.ts';
 import { ServicesProvider } from '../../api/context.tsx';
 import { type Auth, StaticAuthProvider } from '../../auth/auth.tsx';

@@ -1,6 +1,6 @@
+import { type Run, TERMINAL_STATUSES } from '@shared/deploy.ts';
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { type Run, TERMINAL_STATUSES } from '../../../../shared/deploy.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';

@@ -1,5 +1,5 @@
+import { type Run, type RunStep, type StepName, TERMINAL_STATUSES } from '@shared/deploy.ts';
 import { useEffect, useState } from 'react';
-import { type Run, type RunStep, type StepName, TERMINAL_STATUSES } from '../../../../shared/deploy.ts';
 import { statusLabel } from '../../components/status-badge.tsx';
 import { formatDuration } from '../project/format.ts';
 

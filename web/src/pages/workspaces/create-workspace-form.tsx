@@ -1,15 +1,11 @@
+import { createWorkspaceSchema, WORKSPACE_NAME_MAX } from '@shared/schemas/workspace.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { createWorkspaceSchema, WORKSPACE_NAME_MAX } from '../../../../shared/schemas/workspace.ts';
 import { useWorkspaces } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
-import {
-  type FieldErrors,
-  showSubmitError,
-  useFocusFirstError,
-  validate,
-} from '../../components/form/field-errors.ts';
+import { validate } from '../../components/form/field-errors.ts';
 import { ErrorSummary, TextField } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 import { Spinner } from '../../components/loading.tsx';
 import { useMe } from '../../components/me-context.tsx';
 
@@ -20,32 +16,19 @@ export function CreateWorkspaceForm({ idPrefix = 'new-workspace' }: { idPrefix?:
   const navigate = useNavigate();
   const form = useRef<HTMLFormElement>(null);
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string>();
-  const [saving, setSaving] = useState(false);
-  const focusFirstError = useFocusFirstError(form, errors);
+  const { busy: saving, errors, failure, run } = useSubmit(form);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setFailure(undefined);
-    const checked = validate(createWorkspaceSchema, { name: name.trim() });
-    if (checked.errors) {
-      focusFirstError();
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    setSaving(true);
-    try {
-      const workspace = await workspaces.create(checked.data);
-      reload();
-      setName('');
-      navigate(paths.workspace(workspace.id));
-    } catch (error) {
-      showSubmitError(error, { setErrors, setFailure, focusFirstError });
-    } finally {
-      setSaving(false);
-    }
+    void run(
+      () => validate(createWorkspaceSchema, { name: name.trim() }),
+      async (input) => {
+        const workspace = await workspaces.create(input);
+        reload();
+        setName('');
+        navigate(paths.workspace(workspace.id));
+      },
+    );
   };
 
   return (

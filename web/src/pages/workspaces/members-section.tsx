@@ -1,18 +1,15 @@
+import type { WorkspaceDetailView } from '@shared/api.ts';
+import type { MemberView } from '@shared/domain.ts';
+import { addMemberSchema, ROLES, type Role } from '@shared/schemas/workspace.ts';
 import { type FormEvent, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { MemberView } from '../../../../shared/domain.ts';
-import { addMemberSchema, ROLES, type Role } from '../../../../shared/schemas/workspace.ts';
-import { useWorkspaces, type WorkspaceDetail } from '../../api/workspaces-service.ts';
+import { useWorkspaces } from '../../api/workspaces-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
 import { describeError } from '../../components/error-message.tsx';
-import {
-  type FieldErrors,
-  showSubmitError,
-  useFocusFirstError,
-  validate,
-} from '../../components/form/field-errors.ts';
+import { validate } from '../../components/form/field-errors.ts';
 import { ErrorSummary, SelectField, TextField } from '../../components/form/fields.tsx';
+import { useSubmit } from '../../components/form/use-submit.ts';
 import { Spinner } from '../../components/loading.tsx';
 import { useMe } from '../../components/me-context.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
@@ -25,7 +22,7 @@ export function MembersSection({
   localMode,
   onChanged,
 }: {
-  workspace: WorkspaceDetail;
+  workspace: WorkspaceDetailView;
   myId: string | undefined;
   localMode: boolean;
   onChanged: () => void;
@@ -179,34 +176,21 @@ function AddMemberForm({
   const form = useRef<HTMLFormElement>(null);
   const [userId, setUserId] = useState('');
   const [role, setRole] = useState<Role>('member');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<string>();
   const [added, setAdded] = useState<string>();
-  const [saving, setSaving] = useState(false);
-  const focusFirstError = useFocusFirstError(form, errors);
+  const { busy: saving, errors, failure, run } = useSubmit(form);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setFailure(undefined);
     setAdded(undefined);
-    const checked = validate(addMemberSchema, { userId: userId.trim(), role });
-    if (checked.errors) {
-      focusFirstError();
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    setSaving(true);
-    try {
-      await workspaces.addMember(workspaceId, checked.data);
-      setAdded(`${checked.data.userId} is now a ${checked.data.role} of this workspace.`);
-      setUserId('');
-      onAdded();
-    } catch (error) {
-      showSubmitError(error, { setErrors, setFailure, focusFirstError });
-    } finally {
-      setSaving(false);
-    }
+    void run(
+      () => validate(addMemberSchema, { userId: userId.trim(), role }),
+      async (member) => {
+        await workspaces.addMember(workspaceId, member);
+        setAdded(`${member.userId} is now a ${member.role} of this workspace.`);
+        setUserId('');
+        onAdded();
+      },
+    );
   };
 
   return (

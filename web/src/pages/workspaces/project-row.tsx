@@ -1,7 +1,7 @@
+import type { ProjectView } from '@shared/api.ts';
+import type { Environment } from '@shared/naming.ts';
 import { Link } from 'react-router';
-import type { Environment } from '../../../../shared/naming.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
-import type { ProjectDetail } from '../../api/projects-service.ts';
 import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { StatusBadge } from '../../components/status-badge.tsx';
@@ -11,7 +11,7 @@ import { useResource } from '../../components/use-resource.ts';
 const TYPE_LABELS = { monolith: 'Monolith', database: 'Database', microservices: 'Microservices' } as const;
 
 /** Where the project comes from: `repository@branch`, or the database engine. */
-export function projectSource(project: ProjectDetail): string {
+export function projectSource(project: ProjectView): string {
   if (project.type === 'database') return `${project.engine} ${project.version} · ${project.storage}`;
   return `${project.repository.url.replace(/^https?:\/\//, '').replace(/\.git$/, '')}@${project.repository.branch}`;
 }
@@ -27,7 +27,7 @@ export function ProjectRow({
   refreshKey,
 }: {
   workspaceId: string;
-  project: ProjectDetail;
+  project: ProjectView;
   refreshKey: number;
 }) {
   const deployments = useDeployments();

@@ -1,6 +1,6 @@
+import type { RunStatus } from '@shared/deploy.ts';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RunStatus } from '../../../../shared/deploy.ts';
 import { renderPage, testConfig } from '../../testing/harness.tsx';
 import { WorkspaceHome } from './workspace-home.tsx';
 

@@ -1,7 +1,8 @@
+import type { ProjectView } from '@shared/api.ts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
-import { type ProjectDetail, useProjects } from '../../api/projects-service.ts';
+import { useProjects } from '../../api/projects-service.ts';
 import { NODE_SAMPLE } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
@@ -26,7 +27,7 @@ export function WorkspaceHome() {
     (signal) => projects.list(workspaceId, { limit: PAGE_SIZE }, signal),
     [projects, workspaceId],
   );
-  const [more, setMore] = useState<{ items: ProjectDetail[]; nextCursor: string | undefined }>();
+  const [more, setMore] = useState<{ items: ProjectView[]; nextCursor: string | undefined }>();
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>();
   // biome-ignore lint/correctness/useExhaustiveDependencies: a fresh first page starts the list over
