@@ -54,11 +54,41 @@ export const hostnameSchema = z
     { message: 'must be a lowercase hostname such as app.example.com (letters, digits, "-" and dots)' },
   );
 
+const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
+const isLineWhitespace = (code: number) => code === 0x09 || code === 0x0a || code === 0x0d;
+const isBidiControl = (code: number) =>
+  code === 0x061c ||
+  code === 0x200e ||
+  code === 0x200f ||
+  (code >= 0x202a && code <= 0x202e) ||
+  (code >= 0x2066 && code <= 0x2069);
+const codes = (text: string) => Array.from(text, (c) => c.codePointAt(0) ?? 0);
+
+export const CONTROL_RULE = 'must not contain control characters (such as NUL)';
+export const BIDI_RULE =
+  'must not contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F)';
+
+/**
+ * C0 (NUL…US), DEL and C1 controls. Never meaningful in a name; NUL truncates the C strings that
+ * git, execve and Kubernetes hand on, and escapes rewrite whatever terminal shows the log.
+ */
+export const hasControlCharacter = (text: string) => codes(text).some(isControl);
+/** The same for free text, which keeps tab, LF and CR: values hold PEM keys and multi-line config. */
+export const hasControlCharacterInText = (text: string) =>
+  codes(text).some((c) => isControl(c) && !isLineWhitespace(c));
+/**
+ * Bidi controls (Trojan Source, CVE-2021-42574) make a pasted `main` display as one thing and be
+ * another; a ref name has no use for them.
+ */
+export const hasBidiControl = (text: string) => codes(text).some(isBidiControl);
+
 /** Git ref name rules (git check-ref-format), kept to what a branch name needs. */
 export const branchSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
+  .refine((b) => !hasControlCharacter(b), CONTROL_RULE)
+  .refine((b) => !hasBidiControl(b), BIDI_RULE)
   .refine(
     (b) =>
       !/[\s~^:?*[\\]/.test(b) &&
@@ -76,6 +106,8 @@ export const branchSchema = z
 
 export const commitShaSchema = z
   .string()
+  .refine((c) => !hasControlCharacter(c), CONTROL_RULE)
+  .refine((c) => !hasBidiControl(c), BIDI_RULE)
   .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit id (7 to 40 lowercase hex characters)');
 
 function isLoopbackHost(host: string): boolean {
