@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DNS_LABEL_PATTERN, DNS_LABEL_RULE, ENVIRONMENTS } from '../naming.ts';
+import { isLoopbackHost, isPrivateHost } from '../network-guard.ts';
 
 /**
  * Messages are written as the rule ("must be …"); `formatIssue` puts the field in front, so a client
@@ -110,38 +111,8 @@ export const commitShaSchema = z
   .refine((c) => !hasBidiControl(c), BIDI_RULE)
   .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit id (7 to 40 lowercase hex characters)');
 
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
-}
-
-/** Hosts a cloud control plane must never be pointed at: loopback, private, link-local, metadata. */
-export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isLoopbackHost(h)) return true;
-  if (h.endsWith('.local') || h.endsWith('.internal') || (!h.includes('.') && !h.includes(':'))) return true;
-  const v4 = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 198 && (b === 18 || b === 19)) ||
-      a >= 224
-    );
-  }
-  if (h.includes(':')) {
-    const mapped = h.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped?.[1]) return isPrivateHost(mapped[1]);
-    return h === '::' || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith('::ffff:');
-  }
-  return false;
-}
+/** The syntactic host checks live with the resolving one; re-exported where schemas were the home. */
+export { isLoopbackHost, isPrivateHost };
 
 export function repositoryUrlSchema(mode: Mode) {
   return z
@@ -175,7 +146,9 @@ export function repositoryUrlSchema(mode: Mode) {
       }
       if (url.protocol !== 'https:') return fail(`must use https, not ${url.protocol.replace(':', '')}`);
       if (mode === 'cloud' && isPrivateHost(url.hostname)) {
-        return fail('must point to a public host, not a loopback, private or link-local address');
+        return fail(
+          'must point to a public host, not a loopback, private, link-local or metadata address or an internal name',
+        );
       }
     });
 }
