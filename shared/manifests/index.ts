@@ -25,15 +25,16 @@ export {
   workspaceBootstrapFile,
 } from './render-bootstrap.ts';
 export {
-  DEFAULT_EXTERNAL_SECRETS_API_VERSION,
   databaseAddress,
   databaseImage,
   databasePasswordRef,
   describeImage,
+  EXTERNAL_SECRETS_API_VERSION,
   pinnedImage,
   RELEASE_GLOB,
   renderRelease,
 } from './render-release.ts';
+export { isServed, SERVED_API_VERSIONS } from './served-apis.ts';
 export type {
   BootstrapInput,
   ExternalSecretsApiVersion,

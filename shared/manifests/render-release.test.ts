@@ -196,7 +196,7 @@ describe('renderRelease: monolith', () => {
       { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'storefront-env', key: 'DB_PASSWORD' } } },
     ]);
     const secret = find(objects, 'ExternalSecret', 'storefront-env');
-    expect(secret.apiVersion).toBe('external-secrets.io/v1beta1');
+    expect(secret.apiVersion).toBe('external-secrets.io/v1');
     expect(secret.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'wharf-secrets' },

@@ -38,7 +38,7 @@ import {
 } from './workloads.ts';
 import { toJson, toYaml, toYamlDocuments } from './yaml.ts';
 
-export const DEFAULT_EXTERNAL_SECRETS_API_VERSION: ExternalSecretsApiVersion = 'external-secrets.io/v1beta1';
+export const EXTERNAL_SECRETS_API_VERSION: ExternalSecretsApiVersion = 'external-secrets.io/v1';
 
 /** Where a database's password lives in the secret store; Wharf puts it there before the first deploy. */
 export const databasePasswordRef = (workspaceId: string, projectId: string) =>
@@ -151,7 +151,6 @@ export function describeImage(image: ImageRef) {
 interface Context extends ObjectContext {
   input: ReleaseRenderInput;
   appName: string;
-  esApiVersion: ExternalSecretsApiVersion;
   /** Name-and-instance labels used as selectors: stable across releases (selectors are immutable). */
   selector: Labels;
 }
@@ -170,7 +169,7 @@ function envSecret(ctx: Context, name: string, env: readonly StoredEnvVar[]): Ku
   return [
     externalSecret(ctx, {
       name,
-      apiVersion: ctx.esApiVersion,
+      apiVersion: EXTERNAL_SECRETS_API_VERSION,
       secretStore: ctx.input.platform.secretStore,
       labels: ctx.selector,
       data: secrets,
@@ -318,7 +317,7 @@ function renderDatabase(ctx: Context, project: DatabaseProject): Rendered {
   const objects: KubeObject[] = [
     externalSecret(ctx, {
       name: credentials,
-      apiVersion: ctx.esApiVersion,
+      apiVersion: EXTERNAL_SECRETS_API_VERSION,
       secretStore: ctx.input.platform.secretStore,
       labels: ctx.selector,
       data: [{ secretKey: 'password', key: databasePasswordRef(ctx.input.workspace.id, project.id) }],
@@ -389,7 +388,6 @@ export function renderRelease(input: ReleaseRenderInput): RenderedRelease {
     input,
     appName: name,
     namespace,
-    esApiVersion: input.platform.externalSecretsApiVersion ?? DEFAULT_EXTERNAL_SECRETS_API_VERSION,
     selector: { 'app.kubernetes.io/name': dnsLabel([project.name]), 'app.kubernetes.io/instance': name },
     labels: {
       'app.kubernetes.io/name': dnsLabel([project.name]),

@@ -14,11 +14,13 @@ export interface PlatformConfig {
   /** The External Secrets ClusterSecretStore that holds workspace secrets. */
   secretStore: string;
   ingressClassName?: string | undefined;
-  /** External Secrets API; `external-secrets.io/v1beta1` unless the cluster serves only v1. */
-  externalSecretsApiVersion?: ExternalSecretsApiVersion | undefined;
 }
 
-export type ExternalSecretsApiVersion = 'external-secrets.io/v1beta1' | 'external-secrets.io/v1';
+/**
+ * The one External Secrets API Wharf renders: ESO 0.17 (May 2025) stopped serving v1beta1, and v1
+ * has been served since 0.16 with the same ExternalSecret fields. See served-apis.ts.
+ */
+export type ExternalSecretsApiVersion = 'external-secrets.io/v1';
 
 export interface ReleaseRenderInput {
   workspace: { id: string; name: string };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DNS_LABEL_PATTERN, DNS_LABEL_RULE, ENVIRONMENTS } from '../naming.ts';
+import { isLoopbackHost, isPrivateHost } from '../network-guard.ts';
 
 /**
  * Messages are written as the rule ("must be …"); `formatIssue` puts the field in front, so a client
@@ -54,11 +55,41 @@ export const hostnameSchema = z
     { message: 'must be a lowercase hostname such as app.example.com (letters, digits, "-" and dots)' },
   );
 
+const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
+const isLineWhitespace = (code: number) => code === 0x09 || code === 0x0a || code === 0x0d;
+const isBidiControl = (code: number) =>
+  code === 0x061c ||
+  code === 0x200e ||
+  code === 0x200f ||
+  (code >= 0x202a && code <= 0x202e) ||
+  (code >= 0x2066 && code <= 0x2069);
+const codes = (text: string) => Array.from(text, (c) => c.codePointAt(0) ?? 0);
+
+export const CONTROL_RULE = 'must not contain control characters (such as NUL)';
+export const BIDI_RULE =
+  'must not contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F)';
+
+/**
+ * C0 (NUL…US), DEL and C1 controls. Never meaningful in a name; NUL truncates the C strings that
+ * git, execve and Kubernetes hand on, and escapes rewrite whatever terminal shows the log.
+ */
+export const hasControlCharacter = (text: string) => codes(text).some(isControl);
+/** The same for free text, which keeps tab, LF and CR: values hold PEM keys and multi-line config. */
+export const hasControlCharacterInText = (text: string) =>
+  codes(text).some((c) => isControl(c) && !isLineWhitespace(c));
+/**
+ * Bidi controls (Trojan Source, CVE-2021-42574) make a pasted `main` display as one thing and be
+ * another; a ref name has no use for them.
+ */
+export const hasBidiControl = (text: string) => codes(text).some(isBidiControl);
+
 /** Git ref name rules (git check-ref-format), kept to what a branch name needs. */
 export const branchSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
+  .refine((b) => !hasControlCharacter(b), CONTROL_RULE)
+  .refine((b) => !hasBidiControl(b), BIDI_RULE)
   .refine(
     (b) =>
       !/[\s~^:?*[\\]/.test(b) &&
@@ -76,40 +107,12 @@ export const branchSchema = z
 
 export const commitShaSchema = z
   .string()
+  .refine((c) => !hasControlCharacter(c), CONTROL_RULE)
+  .refine((c) => !hasBidiControl(c), BIDI_RULE)
   .regex(/^[0-9a-f]{7,40}$/, 'must be a git commit id (7 to 40 lowercase hex characters)');
 
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
-}
-
-/** Hosts a cloud control plane must never be pointed at: loopback, private, link-local, metadata. */
-export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isLoopbackHost(h)) return true;
-  if (h.endsWith('.local') || h.endsWith('.internal') || (!h.includes('.') && !h.includes(':'))) return true;
-  const v4 = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 198 && (b === 18 || b === 19)) ||
-      a >= 224
-    );
-  }
-  if (h.includes(':')) {
-    const mapped = h.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped?.[1]) return isPrivateHost(mapped[1]);
-    return h === '::' || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith('::ffff:');
-  }
-  return false;
-}
+/** The syntactic host checks live with the resolving one; re-exported where schemas were the home. */
+export { isLoopbackHost, isPrivateHost };
 
 export function repositoryUrlSchema(mode: Mode) {
   return z
@@ -143,7 +146,9 @@ export function repositoryUrlSchema(mode: Mode) {
       }
       if (url.protocol !== 'https:') return fail(`must use https, not ${url.protocol.replace(':', '')}`);
       if (mode === 'cloud' && isPrivateHost(url.hostname)) {
-        return fail('must point to a public host, not a loopback, private or link-local address');
+        return fail(
+          'must point to a public host, not a loopback, private, link-local or metadata address or an internal name',
+        );
       }
     });
 }

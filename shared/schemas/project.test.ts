@@ -140,4 +140,50 @@ describe('project schemas', () => {
     }
     expect(cloud.create.safeParse(monolith()).success).toBe(true);
   });
+
+  it.each([
+    'https://localhost./a.git',
+    'https://LOCALHOST/a.git',
+    'https://[::7f00:1]/a.git',
+    'https://[::ffff:127.0.0.1]/a.git',
+    'https://[::ffff:7f00:1]/a.git',
+    'https://[::ffff:a9fe:a9fe]/latest',
+    'https://[64:ff9b::a00:1]/a.git',
+    'https://[64:ff9b::169.254.169.254]/latest',
+    'https://[fd00::1]/a.git',
+    'https://[fd00:ec2::254]/latest',
+    'https://[fe80::1]/a.git',
+    'https://0.0.0.0/a.git',
+    'https://0/a.git',
+    'https://0x7f.1/a.git',
+    'https://0x7f000001/a.git',
+    'https://0177.0.0.1/a.git',
+    'https://127.1/a.git',
+    'https://169.254.169.254./latest',
+    'https://100.100.100.200/latest',
+    'https://metadata.google.internal./computeMetadata/v1/',
+    'https://metadata/computeMetadata/v1/',
+    'https://gitea.tools.svc/a.git',
+    'https://gitea.tools.svc.cluster.local./a.git',
+    'https://kubernetes.default.svc/api',
+  ])('rejects the internal host in %s in cloud mode, naming the field', (url) => {
+    const error = firstError(cloud.create, monolith({ repository: { url } }));
+    expect(error?.field).toBe('repository.url');
+    expect(error?.message).toContain('public host');
+  });
+
+  it("keeps the local platform's own loopback http URLs working in local mode only", () => {
+    for (const url of [
+      'http://localhost:8080/git/node-sample.git',
+      'http://127.0.0.1:8080/git/node-sample.git',
+      'http://[::1]:8080/git/node-sample.git',
+    ]) {
+      expect(local.create.safeParse(monolith({ repository: { url } })).success, url).toBe(true);
+      expect(firstError(cloud.create, monolith({ repository: { url } }))?.field, url).toBe('repository.url');
+    }
+    // http to anything but loopback stays refused locally, however the host is written.
+    for (const url of ['http://10.0.0.5/a.git', 'http://github.com/a.git', 'http://[fd00::1]/a.git']) {
+      expect(firstError(local.create, monolith({ repository: { url } }))?.message, url).toContain('https');
+    }
+  });
 });

@@ -1,7 +1,10 @@
 import * as z from 'zod';
 import {
+  CONTROL_RULE,
   dnsName,
   ENV_NAME_PATTERN,
+  hasControlCharacter,
+  hasControlCharacterInText,
   hostnameSchema,
   type Mode,
   portSchema,
@@ -19,11 +22,19 @@ export const envVarInputSchema = z
     name: z
       .string()
       .max(128, 'must be at most 128 characters')
+      .refine((n) => !hasControlCharacter(n), CONTROL_RULE)
       .regex(
         ENV_NAME_PATTERN,
         'must be a POSIX environment variable name (letters, digits and _, not starting with a digit)',
       ),
-    value: z.string().max(32_768, 'must be at most 32768 characters').optional(),
+    value: z
+      .string()
+      .max(32_768, 'must be at most 32768 characters')
+      .refine(
+        (v) => !hasControlCharacterInText(v),
+        'must not contain control characters (such as NUL or escape); tab and line breaks are fine',
+      )
+      .optional(),
     secret: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {

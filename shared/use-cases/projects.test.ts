@@ -138,4 +138,95 @@ describe('projects', () => {
     expect((await failure(makeGetProject(deps)(bob, ws.id, created.id)))?.code).toBe('workspace.not_found');
     expect((await failure(create(bob, ws.id, monolith({ name: 'x' }))))?.code).toBe('workspace.not_found');
   });
+
+  describe('repository hosts that resolve inward (cloud mode)', () => {
+    const dns: Record<string, string[]> = {
+      'github.com': ['140.82.112.3'],
+      'git.acme.io': ['140.82.112.4', '10.0.0.7'],
+      'rebind.acme.io': ['::ffff:169.254.169.254'],
+    };
+    const cloudSetup = async () => {
+      const asked: string[] = [];
+      const deps = {
+        ...inMemoryDeps(),
+        mode: 'cloud' as const,
+        resolveHost: async (host: string) => {
+          asked.push(host);
+          const addresses = dns[host];
+          if (!addresses) throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+          return addresses.map((address) => ({ address }));
+        },
+      };
+      await makeGetMe(deps)(alice);
+      const ws = await makeCreateWorkspace(deps)(alice, { name: 'shop' });
+      return { deps, ws, asked, create: makeCreateProject(deps) };
+    };
+    const cloudMonolith = (url: string) =>
+      projectSchemas('cloud').create.parse({
+        name: 'web',
+        type: 'monolith',
+        repository: { url },
+        port: 3000,
+        env: [{ name: 'API_KEY', value: 's3cret', secret: true }],
+      });
+
+    it('refuses a create whose host resolves to a private address, and writes nothing', async () => {
+      const { deps, ws, asked, create } = await cloudSetup();
+      for (const url of ['https://git.acme.io/web.git', 'https://rebind.acme.io/web.git']) {
+        expect(await failure(create(alice, ws.id, cloudMonolith(url)))).toEqual({
+          code: 'network.private_host',
+          field: 'repository.url',
+        });
+      }
+      expect(asked).toEqual(['git.acme.io', 'rebind.acme.io']);
+      expect(deps.secrets.values.size).toBe(0);
+      expect((await deps.projects.list(ws.id, { limit: 10 })).items).toEqual([]);
+    });
+
+    it('refuses a PATCH that moves the repository to such a host, and keeps the project as it was', async () => {
+      const { deps, ws, create } = await cloudSetup();
+      const created = await create(alice, ws.id, cloudMonolith('https://github.com/acme/web.git'));
+      const update = makeUpdateProject(deps);
+      const body = {
+        repository: { url: 'https://git.acme.io/web.git' },
+        env: [{ name: 'B', value: 'x', secret: true }],
+      };
+      expect(await failure(update(alice, ws.id, created.id, body))).toEqual({
+        code: 'network.private_host',
+        field: 'repository.url',
+      });
+      expect(await makeGetProject(deps)(alice, ws.id, created.id)).toMatchObject({
+        repository: {
+          url: 'https://github.com/acme/web.git',
+          branch: 'main',
+        },
+      });
+      expect(deps.secrets.values.size).toBe(1);
+      expect(
+        await failure(update(alice, ws.id, created.id, { repository: { url: 'https://nowhere.acme.io/w' } })),
+      ).toEqual({ code: 'network.unresolvable_host', field: 'repository.url' });
+    });
+
+    it('accepts public hosts, and does not resolve in local mode or for databases', async () => {
+      const { ws, asked, create } = await cloudSetup();
+      await create(alice, ws.id, cloudMonolith('https://github.com/acme/web.git'));
+      await create(
+        alice,
+        ws.id,
+        projectSchemas('cloud').create.parse({
+          name: 'db',
+          type: 'database',
+          engine: 'redis',
+          version: '7',
+          storage: '1Gi',
+        }),
+      );
+      expect(asked).toEqual(['github.com']);
+      const local = await setup();
+      const resolveHost = async () => {
+        throw new Error('must not resolve in local mode');
+      };
+      await makeCreateProject({ ...local.deps, resolveHost })(alice, local.ws.id, monolith());
+    });
+  });
 });

@@ -4,6 +4,7 @@ import type { EnvVarView, Identity, Project, StoredEnvVar, Workspace } from '../
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath } from '../manifests/names.ts';
 import { workspaceNamespace } from '../naming.ts';
+import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
 import { formatIssue, type Mode } from '../schemas/common.ts';
 import { type CreateProjectInput, type EnvVarInput, projectSchemas } from '../schemas/project.ts';
@@ -16,6 +17,22 @@ export interface ProjectDeps {
   ids: IdGenerator;
   clock: Clock;
   mode: Mode;
+  /**
+   * Resolves a repository host (node:dns/promises `lookup(host, { all: true })` in production) so a
+   * public-looking name that resolves to a private or metadata address is refused. Cloud mode only;
+   * when not wired, only the schema's syntactic check applies.
+   */
+  resolveHost?: ResolveHost | undefined;
+}
+
+/**
+ * In cloud mode, every address the repository's host resolves to must be public (the schema already
+ * refused internal spellings). Runs before anything is written. The build checks again when it
+ * connects: DNS may answer differently later.
+ */
+async function checkRepositoryHost(deps: Pick<ProjectDeps, 'mode' | 'resolveHost'>, url: string | undefined) {
+  if (deps.mode !== 'cloud' || !deps.resolveHost || url === undefined) return;
+  await assertPublicHost(new URL(url).hostname, deps.resolveHost, { field: 'repository.url' });
 }
 
 export function toProjectView(project: Project, workspace: Workspace): ProjectView {
@@ -82,6 +99,7 @@ const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret ? [v.se
 export function makeCreateProject(deps: ProjectDeps) {
   return async (identity: Identity, workspaceId: string, input: CreateProjectInput): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
+    await checkRepositoryHost(deps, 'repository' in input ? input.repository.url : undefined);
     const now = deps.clock.now().toISOString();
     const id = deps.ids.projectId();
     const { env, written } = await storeEnv(deps, { workspaceId, id }, input.env);
@@ -156,6 +174,7 @@ export function makeUpdateProject(deps: ProjectDeps) {
       );
     }
     const { env: envInput, ...changes } = parsed.data as { env?: EnvVarInput[] } & Record<string, unknown>;
+    await checkRepositoryHost(deps, (changes.repository as { url: string } | undefined)?.url);
     const stored = envInput ? await storeEnv(deps, current, envInput, current.env) : undefined;
     const { domain, ...rest } = changes;
     const { domain: currentDomain, ...unchanged } = current as Project & { domain?: string };

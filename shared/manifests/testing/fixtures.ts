@@ -130,23 +130,42 @@ export function validateObject(object: any): void {
   new Model(object).validate();
 }
 
-/** The subset of external-secrets.io ExternalSecret that Wharf renders, checked field by field. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * The subset of ExternalSecret that Wharf renders, checked field by field against the
+ * external-secrets.io/v1 types (external-secrets/external-secrets apis/externalsecrets/v1/
+ * externalsecret_types.go): v1 is the only version ESO 0.17+ serves, with the same field names as
+ * v1beta1 and these enums and patterns.
+ */
 export function validateExternalSecret(object: any): void {
   const fail = (why: string) => {
     throw new Error(`ExternalSecret ${object?.metadata?.name}: ${why}`);
   };
-  if (!['external-secrets.io/v1beta1', 'external-secrets.io/v1'].includes(object.apiVersion))
-    fail('apiVersion');
+  if (object.apiVersion !== 'external-secrets.io/v1') fail(`apiVersion ${object.apiVersion} is not served`);
   if (!object.metadata?.name || !object.metadata?.namespace) fail('metadata');
   const spec = object.spec;
-  if (typeof spec?.refreshInterval !== 'string') fail('refreshInterval');
-  if (spec.secretStoreRef?.kind !== 'ClusterSecretStore' || !spec.secretStoreRef?.name)
-    fail('secretStoreRef');
-  if (!spec.target?.name || spec.target.creationPolicy !== 'Owner') fail('target');
+  if (typeof spec?.refreshInterval !== 'string' || !/^(\d+(ns|us|µs|ms|s|m|h))+$/.test(spec.refreshInterval))
+    fail('refreshInterval');
+  const store = spec.secretStoreRef;
+  if (!['SecretStore', 'ClusterSecretStore'].includes(store?.kind)) fail('secretStoreRef.kind');
+  if (typeof store?.name !== 'string' || store.name.length > 253 || !DNS_SUBDOMAIN.test(store.name))
+    fail('secretStoreRef.name');
+  if (Object.keys(store).some((k) => !['kind', 'name'].includes(k)))
+    fail('secretStoreRef has unknown fields');
+  const target = spec.target;
+  if (typeof target?.name !== 'string' || !DNS_SUBDOMAIN.test(target.name)) fail('target.name');
+  if (!['Owner', 'Orphan', 'Merge', 'None'].includes(target.creationPolicy)) fail('target.creationPolicy');
+  if (!['Delete', 'Merge', 'Retain'].includes(target.deletionPolicy)) fail('target.deletionPolicy');
+  if (Object.keys(target).some((k) => !['name', 'creationPolicy', 'deletionPolicy'].includes(k)))
+    fail('target has unknown fields');
   if (!Array.isArray(spec.data) || spec.data.length === 0) fail('data');
   for (const d of spec.data) {
-    if (typeof d.secretKey !== 'string' || !d.secretKey) fail('data.secretKey');
+    if (typeof d.secretKey !== 'string' || d.secretKey.length > 253 || !SECRET_KEY.test(d.secretKey))
+      fail('data.secretKey');
     if (typeof d.remoteRef?.key !== 'string' || !d.remoteRef.key) fail('data.remoteRef.key');
+    if (Object.keys(d).some((k) => !['secretKey', 'remoteRef'].includes(k))) fail('data has unknown fields');
     if (Object.keys(d.remoteRef).some((k) => !['key', 'property', 'version'].includes(k))) fail('remoteRef');
   }
   const allowed = ['refreshInterval', 'secretStoreRef', 'target', 'data'];
