@@ -3,7 +3,7 @@ import { makeCreateProject } from '../../../shared/use-cases/projects.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 import { settings } from '../../lib/wiring/ports.ts';
 import { secretStore } from '../../lib/wiring/secrets.ts';
-import { clock, ids } from '../../lib/wiring/system.ts';
+import { clock, ids, resolveHost } from '../../lib/wiring/system.ts';
 import { projects, workspaces } from '../../lib/wiring/table.ts';
 
 const createProject = makeCreateProject({
@@ -13,6 +13,7 @@ const createProject = makeCreateProject({
   ids: ids(),
   clock: clock(),
   mode: settings().mode,
+  resolveHost,
 });
 
 export const handler = httpHandler(

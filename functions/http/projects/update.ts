@@ -3,7 +3,7 @@ import { makeUpdateProject } from '../../../shared/use-cases/projects.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 import { settings } from '../../lib/wiring/ports.ts';
 import { secretStore } from '../../lib/wiring/secrets.ts';
-import { clock, ids } from '../../lib/wiring/system.ts';
+import { clock, ids, resolveHost } from '../../lib/wiring/system.ts';
 import { projects, workspaces } from '../../lib/wiring/table.ts';
 
 const updateProject = makeUpdateProject({
@@ -13,6 +13,7 @@ const updateProject = makeUpdateProject({
   ids: ids(),
   clock: clock(),
   mode: settings().mode,
+  resolveHost,
 });
 
 // The body's schema depends on the stored project's type, so the use case validates it.
