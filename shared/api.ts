@@ -1,4 +1,5 @@
 import type { LogLine, Release, Run } from './deploy.ts';
+import type { OutOfSync } from './deploy-ports.ts';
 import type { EnvVarView, MemberView, Page, Project, User, Workspace } from './domain.ts';
 import type { DomainError } from './errors.ts';
 import type { Role } from './schemas/workspace.ts';
@@ -58,6 +59,8 @@ export interface SampleView {
 export type ReleasePage = Page<Release> & {
   /** The release live in this environment now. */
   currentReleaseId?: string | undefined;
+  /** Git names another release than the live one (a run failed past its commit and Git could not be restored). */
+  outOfSync?: OutOfSync | undefined;
 };
 
 /**

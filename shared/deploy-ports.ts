@@ -126,6 +126,20 @@ export interface EnvironmentState {
   queuedRunId?: string | undefined;
   releaseCount: number;
   currentReleaseId?: string | undefined;
+  /**
+   * Set when a run failed after its GitOps commit and even restoring the previous desired state
+   * could not be written: Git names another release than the recorded one. The next recorded
+   * release clears it.
+   */
+  outOfSync?: OutOfSync | undefined;
+}
+
+export interface OutOfSync {
+  /** Why Git and the record differ, in words a user reads. */
+  cause: string;
+  /** The run whose commit is still in Git. */
+  runId: string;
+  at: string;
 }
 
 /** Runs: one per execution of the DeployProject workflow. */
@@ -166,6 +180,8 @@ export interface DeployTurnRepository {
   ): Promise<boolean>;
   /** Frees the turn if `runId` holds it. */
   releaseTurn(projectId: string, environment: Environment, runId: string): Promise<void>;
+  /** Flags the environment: its desired state in Git is not the recorded release (see `OutOfSync`). */
+  markOutOfSync(projectId: string, environment: Environment, outOfSync: OutOfSync): Promise<void>;
 }
 
 /** Releases: immutable, numbered per project environment. */

@@ -3,6 +3,7 @@ import { sfnTask } from '../lib/sfn-handler.ts';
 import { gitopsRepository } from '../lib/wiring/gitops.ts';
 import { journal } from '../lib/wiring/live.ts';
 import { syncService } from '../lib/wiring/sync.ts';
+import { clock } from '../lib/wiring/system.ts';
 import { deployTurns, releases, runs } from '../lib/wiring/table.ts';
 
 export const handler = sfnTask(
@@ -14,5 +15,6 @@ export const handler = sfnTask(
     gitops: gitopsRepository(),
     sync: syncService(),
     journal: journal(),
+    clock: clock(),
   }),
 );

@@ -2,6 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../shared/deploy.ts';
 import type { Project } from '../../shared/domain.ts';
+import { WorkflowError } from '../../shared/errors.ts';
 import { projectSchemas } from '../../shared/schemas/project.ts';
 import { alice, inMemoryDeps } from '../../shared/testing/fixtures.ts';
 import {
@@ -204,6 +205,57 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     const goodCommit = s.gitops.commits.find((c) => c.id === good.run.gitopsCommit);
     expect([...(last?.files.entries() ?? [])]).toEqual([...(goodCommit?.files.entries() ?? [])]);
     expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
+  });
+
+  it('restores the previous desired state with a new commit when the sync fails after the commit', async () => {
+    const good = await deployAndRun();
+    s.sync.failRequests = new WorkflowError(
+      'ArgoCdUnauthorized',
+      'Argo CD at argocd.test refused the token (401).',
+    );
+    const bad = await deployAndRun();
+    expect(bad.run).toMatchObject({ status: 'failed' });
+    expect(bad.run.failureReason).toContain('refused the token');
+    const revert = s.gitops.commits.at(-1);
+    const goodCommit = s.gitops.commits.find((c) => c.id === good.run.gitopsCommit);
+    expect(revert?.id).not.toBe(bad.run.gitopsCommit);
+    expect([...(revert?.files.entries() ?? [])]).toEqual([...(goodCommit?.files.entries() ?? [])]);
+    expect(revert?.change.message).toContain(`release ${1}`);
+    expect(revert?.change.message).toContain('refused the token');
+    const env = await s.runs.getEnvironment(project.id, 'production');
+    expect(env.currentReleaseId).toBe(good.run.releaseId);
+    expect(env.outOfSync).toBeUndefined();
+    expect(s.logs.text(bad.run.id).join('\n')).toContain('Restored release 1');
+  });
+
+  it('removes a first release from GitOps when its run fails after the commit', async () => {
+    s.sync.failRequests = new WorkflowError('ArgoCdUnauthorized', 'Argo CD refused the token.');
+    const first = await deployAndRun();
+    expect(first.run.status).toBe('failed');
+    const path = first.run.pendingRelease?.gitopsPath as string;
+    const head = s.gitops.commits.at(-1);
+    expect(head?.id).not.toBe(first.run.gitopsCommit);
+    expect([...(head?.files.keys() ?? [])].filter((p) => p.startsWith(`${path}/`))).toEqual([]);
+    expect(head?.change.deletePaths).toEqual([path]);
+  });
+
+  it('marks the environment out of sync when even the restoring commit fails; the next deploy clears it', async () => {
+    const good = await deployAndRun();
+    s.sync.failRequests = new WorkflowError('ArgoCdUnauthorized', 'Argo CD refused the token.');
+    s.gitops.refuse = (change) => change.message.startsWith('Restore');
+    const bad = await deployAndRun();
+    expect(bad.run.status).toBe('failed');
+    const env = await s.runs.getEnvironment(project.id, 'production');
+    expect(env.currentReleaseId).toBe(good.run.releaseId);
+    expect(env.outOfSync).toMatchObject({ runId: bad.run.id });
+    expect(env.outOfSync?.cause).toContain('Argo CD refused the token');
+    expect(bad.run.hint).toContain('out of sync');
+
+    s.sync.failRequests = undefined;
+    s.gitops.refuse = undefined;
+    const next = await deployAndRun();
+    expect(next.run.status).toBe('deployed');
+    expect((await s.runs.getEnvironment(project.id, 'production')).outOfSync).toBeUndefined();
   });
 
   it('rolls back to an earlier release by re-committing it, without a build', async () => {

@@ -57,8 +57,8 @@ const workflowTasks: Record<DeployProjectTask, HandlerAccess> = {
   RecordRelease: workflowTask(['gitops']),
   FinishRun: workflowTask([]),
   RollBackToPrevious: workflowTask(['gitops', 'sync']),
-  // Cancels a build still running.
-  FailRun: workflowTask(['build']),
+  // Cancels a build still running; puts Git back to the recorded release after a failure past the commit.
+  FailRun: workflowTask(['build', 'gitops', 'sync']),
 };
 
 export const handlerAccess: Record<string, HandlerAccess> = {

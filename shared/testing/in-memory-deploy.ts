@@ -6,6 +6,7 @@ import type {
   EnvironmentState,
   GitOpsChange,
   GitOpsRepository,
+  OutOfSync,
   RunEventPublisher,
   RunLogStore,
   RunRepository,
@@ -15,6 +16,7 @@ import type {
   WorkflowEngine,
   WorkflowInput,
 } from '../deploy-ports.ts';
+import { WorkflowError } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 
 /** In-memory fakes of the deploy ports, with the same conditional semantics as the DynamoDB ones. */
@@ -82,6 +84,9 @@ export class InMemoryRuns implements RunRepository {
     const env = this.env(projectId, environment);
     if (env.activeRunId === runId) delete env.activeRunId;
   }
+  async markOutOfSync(projectId: string, environment: Environment, outOfSync: OutOfSync) {
+    this.env(projectId, environment).outOfSync = { ...outOfSync };
+  }
   async recordRelease(release: Release) {
     const existing = this.releases.get(release.id);
     if (existing) return existing;
@@ -90,6 +95,7 @@ export class InMemoryRuns implements RunRepository {
     this.releases.set(release.id, structuredClone(release));
     env.releaseCount = release.number;
     env.currentReleaseId = release.id;
+    delete env.outOfSync;
     return release;
   }
   async getRelease(_projectId: string, releaseId: string) {
@@ -169,7 +175,11 @@ export class FakeBuild implements BuildService {
 /** A GitOps repository in memory: commits are numbered snapshots of every file. */
 export class FakeGitOps implements GitOpsRepository {
   readonly commits: Array<{ id: string; files: Map<string, string>; change: GitOpsChange }> = [];
+  /** Set to refuse the commits it matches (an unavailable repository). */
+  refuse?: ((change: GitOpsChange) => boolean) | undefined;
   async commit(change: GitOpsChange) {
+    if (this.refuse?.(change))
+      throw new WorkflowError('TransientError', 'The GitOps repository is unavailable.');
     const files = new Map(this.commits.at(-1)?.files ?? []);
     for (const p of change.deletePaths ?? [])
       for (const k of [...files.keys()]) if (k === p || k.startsWith(`${p}/`)) files.delete(k);
@@ -195,7 +205,10 @@ export class FakeSync implements SyncService {
   readonly requested: Array<{ app: SyncApp; revision: string }> = [];
   /** Set to report another revision (Argo CD reports the branch head it synced, not the app's commit). */
   revisionOf?: ((requested: string | undefined) => Promise<string | undefined>) | undefined;
+  /** Set to make every sync request fail (Argo CD answering 401 or 5xx). */
+  failRequests?: Error | undefined;
   async requestSync(app: SyncApp, revision: string) {
+    if (this.failRequests) throw this.failRequests;
     this.requested.push({ app, revision });
   }
   async status(app: SyncApp): Promise<SyncStatus> {

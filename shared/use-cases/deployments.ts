@@ -229,6 +229,6 @@ export function makeListReleases(
       deps.releases.listReleases(projectId, query.environment, query),
       deps.turns.getEnvironment(projectId, query.environment),
     ]);
-    return { ...page, currentReleaseId: env.currentReleaseId };
+    return { ...page, currentReleaseId: env.currentReleaseId, outOfSync: env.outOfSync };
   };
 }

@@ -6,7 +6,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Release, Run } from '../../../shared/deploy.ts';
-import type { EnvironmentState, RunRepository } from '../../../shared/deploy-ports.ts';
+import type {
+  DeployTurnRepository,
+  EnvironmentState,
+  OutOfSync,
+  ReleaseRepository,
+  RunRepository,
+} from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { Environment } from '../../../shared/naming.ts';
 import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
@@ -16,7 +22,7 @@ import { GSI1 } from './table.ts';
 const runItem = (run: Run) => ({ ...keys.run(run.projectId, run.id), entity: 'run', ...run });
 
 /** Runs, the per-environment deploy turn, and releases. */
-export class DynamoRuns implements RunRepository {
+export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseRepository {
   constructor(private readonly table: TableRef) {}
 
   async create(run: Run) {
@@ -151,6 +157,24 @@ export class DynamoRuns implements RunRepository {
     });
   }
 
+  async markOutOfSync(projectId: string, environment: Environment, outOfSync: OutOfSync) {
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.environment(projectId, environment),
+        UpdateExpression:
+          'SET outOfSync = :outOfSync, projectId = :project, environment = :env, entity = :entity, releaseCount = if_not_exists(releaseCount, :zero)',
+        ExpressionAttributeValues: {
+          ':outOfSync': outOfSync,
+          ':project': projectId,
+          ':env': environment,
+          ':entity': 'environment',
+          ':zero': 0,
+        },
+      }),
+    );
+  }
+
   async recordRelease(release: Release): Promise<Release> {
     const TableName = this.table.tableName;
     try {
@@ -173,7 +197,7 @@ export class DynamoRuns implements RunRepository {
                 TableName,
                 Key: keys.environment(release.projectId, release.environment),
                 UpdateExpression:
-                  'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity',
+                  'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity REMOVE outOfSync',
                 ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
                 ExpressionAttributeValues: {
                   ':n': release.number,

@@ -1,8 +1,8 @@
-import { TERMINAL_STATUSES } from '../../deploy.ts';
+import { type Run, type RunStatus, TERMINAL_STATUSES } from '../../deploy.ts';
 import type { BuildService, DeployTurnRepository, RunRepository } from '../../deploy-ports.ts';
 import { TRANSIENT_ERROR } from '../../errors.ts';
-import type { RunJournal } from '../run-journal.ts';
 import { type CaughtError, type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
+import { type RestorePorts, restoreDesiredState } from './restore-desired-state.ts';
 import { finishTurn, loadRun } from './run-context.ts';
 
 /** Error name → what the user (or an operator) should do. Adapters add their systems' own. */
@@ -40,16 +40,47 @@ export function reasonFrom(
   return { reason: message || name, hint: hints[name] ?? FALLBACK_HINT };
 }
 
-export interface FailRunPorts {
+export interface FailRunPorts extends RestorePorts {
   runs: RunRepository;
-  turns: Pick<DeployTurnRepository, 'releaseTurn'>;
+  turns: RestorePorts['turns'] & Pick<DeployTurnRepository, 'releaseTurn'>;
   build: Pick<BuildService, 'cancel'>;
-  journal: RunJournal;
   hints: FailureHints;
 }
 
-/** FailRun: every failure path ends here; the run ends failed with the reason, the turn passes on. */
-export function makeFailRun({ runs, turns, build, journal, hints }: FailRunPorts) {
+/** In these, the run may have written its release to Git (CommitDesiredState ran or was running). */
+const MAY_HAVE_COMMITTED: ReadonlySet<RunStatus> = new Set(['updating_gitops', 'syncing']);
+
+/**
+ * FailRun: every failure path ends here; the run ends failed with the reason, the turn passes on. A
+ * run that failed after its GitOps commit first puts Git back to the recorded release, so what runs
+ * is what Wharf shows as live (or the environment is flagged out of sync with the cause).
+ */
+export function makeFailRun(ports: FailRunPorts) {
+  const { runs, turns, build, journal, hints } = ports;
+
+  /** Restores Git to the recorded release; returns the hint to show when even that failed. */
+  async function restore(run: Run, reason: string): Promise<string | undefined> {
+    const restored = await restoreDesiredState(ports, run, {
+      title: (previous) =>
+        previous
+          ? `Restore ${run.projectName} (${run.environment}) to release ${previous.number}`
+          : `Remove ${run.projectName} (${run.environment}): its first release failed`,
+      why: `failed after its commit: ${reason}`,
+    });
+    if (restored.outcome === 'restored') {
+      await journal.log(
+        run,
+        `↩ Restored release ${restored.release.number} in GitOps: ${restored.commit.slice(0, 12)}`,
+      );
+    } else if (restored.outcome === 'removed') {
+      await journal.log(run, `↩ Removed this first release from GitOps: ${restored.commit.slice(0, 12)}`);
+    } else if (restored.outcome === 'out_of_sync') {
+      await journal.log(run, `✖ ${restored.cause}`);
+      return "The environment is out of sync: Git still names this run's release. The next deploy or rollback puts it right.";
+    }
+    return undefined;
+  }
+
   const failRun: DeployTaskFn<'FailRun'> = async (state) => {
     const run = await loadRun(runs, state);
     if (!TERMINAL_STATUSES.has(run.status)) {
@@ -58,10 +89,11 @@ export function makeFailRun({ runs, turns, build, journal, hints }: FailRunPorts
         await build.cancel(run.buildId).catch(() => undefined);
       }
       await journal.log(run, `✖ ${reason}`);
+      const outOfSync = MAY_HAVE_COMMITTED.has(run.status) ? await restore(run, reason) : undefined;
       await journal.change(run, {
         status: 'failed',
         endStep: 'failed',
-        set: { failureReason: reason, hint },
+        set: { failureReason: reason, hint: outOfSync ? `${outOfSync} ${hint}` : hint },
       });
     }
     await finishTurn(turns, run);

@@ -72,6 +72,11 @@ export function EnvironmentReleases({
           <span className="muted">Deploy to create the first release of {environment}.</span>
         </p>
       )}
+      {page.data?.outOfSync && (
+        <div className="callout callout-error" role="alert">
+          <strong>Out of sync.</strong> {page.data.outOfSync.cause} Deploy again or roll back to put it right.
+        </div>
+      )}
       {items.length > 0 && (
         <>
           <h3>Release history</h3>

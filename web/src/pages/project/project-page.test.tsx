@@ -258,4 +258,19 @@ describe('ProjectPage', () => {
     expect(screen.getByRole('dialog')).toBeInTheDocument();
     vi.restoreAllMocks();
   });
+
+  it('flags an environment whose Git state is not its live release, with the cause', async () => {
+    const cause = "Git still names run r2's release: restoring release 1 failed (GitHub is unavailable).";
+    const { api } = fakeApi({
+      [`GET ${base}/releases`]: () => ({
+        items: [current, previous],
+        currentReleaseId: current.id,
+        outOfSync: { cause, runId: 'r2', at: '2025-01-03T00:00:00Z' },
+      }),
+    });
+    renderPage(api);
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Out of sync.');
+    expect(alert).toHaveTextContent(cause);
+  });
 });
