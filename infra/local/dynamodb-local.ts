@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -19,6 +20,9 @@ const require = createRequire(import.meta.url);
 function jarDirectory(): string {
   return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
 }
+
+/** Java source-file mode runs it without a build step (Java 11+). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./dynamodb-loopback.java', import.meta.url));
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -39,8 +43,10 @@ export async function startDynamoDbLocal(options: {
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Xms64m',
     '-Xmx512m',
-    '-jar',
+    // The jar has no host option and listens on every interface; this launcher binds it to loopback.
+    '-cp',
     join(dir, 'DynamoDBLocal.jar'),
+    LOOPBACK_LAUNCHER,
     '-port',
     String(port),
     '-sharedDb',
