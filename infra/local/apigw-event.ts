@@ -12,6 +12,8 @@ export interface IncomingRequest {
   pathParameters: Record<string, string> | undefined;
   claims: Record<string, unknown> | undefined;
   scopes: string[] | undefined;
+  /** The gateway's id for this request, also in its own error answers. Default: a new one. */
+  requestId?: string;
 }
 
 const TEXT_TYPES = /^(application\/(json|x-www-form-urlencoded|xml|[a-z.+-]*\+json)|text\/)/i;
@@ -80,7 +82,7 @@ export function toApiGatewayEvent(
         sourceIp: req.sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId: req.requestId ?? randomUUID(),
       routeKey: req.routeKey,
       stage: '$default',
       time: formatApiGatewayTime(now),
