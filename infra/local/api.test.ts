@@ -223,6 +223,28 @@ describe('workspaces and projects, as a new user would use them', () => {
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'cursor' } } });
   });
 
+  it('answers 400, not 500, for a tampered cursor', async () => {
+    const ws = await newWorkspace(alice, 'tamper');
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        alice.post(`/api/workspaces/${ws.id}/projects`, { ...database, name: `db-${i}` }),
+      ),
+    );
+    const first = await alice.get(`/api/workspaces/${ws.id}/projects?limit=1`);
+    const issued = JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString('utf8'));
+    const tamper = (key: Record<string, unknown>) =>
+      alice.get(
+        `/api/workspaces/${ws.id}/projects?cursor=${Buffer.from(JSON.stringify(key)).toString('base64url')}`,
+      );
+    for (const sk of ['', 'MEMBER#alice', 'x'.repeat(1200), 42]) {
+      const res = await tamper({ ...issued, sk });
+      expect(res, `sk ${String(sk).slice(0, 20)}`).toMatchObject({
+        status: 400,
+        body: { error: { code: 'request.invalid_cursor', field: 'cursor' } },
+      });
+    }
+  });
+
   it('lets the owner add and remove members', async () => {
     const ws = await newWorkspace(alice, 'team');
     expect((await bob.get(`/api/workspaces/${ws.id}`)).status).toBe(404);
