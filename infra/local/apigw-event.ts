@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 
@@ -57,7 +58,9 @@ export function toApiGatewayEvent(
   }
   const contentType = headers['content-type'] ?? '';
   const hasBody = req.body.length > 0;
-  const isText = !hasBody || TEXT_TYPES.test(contentType) || contentType === '';
+  // A body goes as text only when its content type is text and its bytes are valid UTF-8; anything
+  // else is base64-encoded, so no byte changes on the way (webhook signatures cover the exact bytes).
+  const isText = !hasBody || ((TEXT_TYPES.test(contentType) || contentType === '') && isUtf8(req.body));
   const host = headers.host ?? 'localhost';
   const event = {
     version: '2.0',
