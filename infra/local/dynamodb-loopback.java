@@ -4,9 +4,9 @@ import java.lang.reflect.Field;
  * Starts DynamoDB Local listening on 127.0.0.1 only. Its jar has no host option (only -port): its
  * Jetty server is created for every interface. This launcher builds the server the jar's own main
  * would, from the same command-line arguments, and sets the host on its connector before starting it.
- * Run in Java's source-file mode: java -cp DynamoDBLocal.jar dynamodb-loopback.java -port ...
+ * Compiled once by dynamodb-local.ts (javac) and run as: java -cp DynamoDBLocal.jar:<dir> DynamoDbLocalOnLoopback -port ...
  */
-public class DynamoDbLocalOnLoopback {
+class DynamoDbLocalOnLoopback {
   public static void main(String[] args) throws Exception {
     Object proxy =
         com.amazonaws.services.dynamodbv2.local.main.ServerRunner.createServerFromCommandLineArgs(args);
