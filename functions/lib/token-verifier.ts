@@ -5,7 +5,7 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
  * Verifies access tokens with aws-jwt-verify, exactly as the WebSocket authorizer will in AWS.
  * aws-jwt-verify fetches JWKS over https only; the local issuer is plain http on loopback, so the
  * JWKS is fetched with a loopback-only fetcher. Signature, issuer, audience and expiry are checked
- * by the library as usual.
+ * by the library as usual; a token without an expiry is refused here.
  */
 export function makeTokenVerifier(options: { issuer: string; audience: string; jwksUri: string }) {
   const jwksUrl = new URL(options.jwksUri);
@@ -28,6 +28,12 @@ export function makeTokenVerifier(options: { issuer: string; audience: string; j
     { jwksCache },
   );
   return {
-    verify: async (token: string) => (await verifier.verify(token)) as Record<string, unknown>,
+    verify: async (token: string) => {
+      const claims = (await verifier.verify(token)) as Record<string, unknown>;
+      // aws-jwt-verify checks exp only when present; API Gateway's JWT authorizer requires it, and a
+      // token that never expires cannot be taken back.
+      if (typeof claims.exp !== 'number') throw new Error('Token has no exp (expiry) claim');
+      return claims;
+    },
   };
 }

@@ -1,4 +1,5 @@
-import { verify } from '@octokit/webhooks-methods';
+import { isUtf8 } from 'node:buffer';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import { makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
 import { httpHandler, json } from '../lib/handler.ts';
@@ -19,10 +20,19 @@ const handleGithubEvent = makeHandleGithubEvent({
 });
 const secret = await webhookSecret()();
 
+/** X-Hub-Signature-256 is an HMAC of the bytes GitHub sent: compared in constant time. */
+function signatureMatches(body: Buffer, signature: string): boolean {
+  const given = signature.match(/^sha256=([0-9a-f]{64})$/i)?.[1];
+  if (!given) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(Buffer.from(given, 'hex'), expected);
+}
+
 /** GitHub push webhook: HMAC-verified (X-Hub-Signature-256, constant time), then deduped by delivery id. */
-export const handler = httpHandler({ public: true, rawBody: true }, async ({ event, rawBody }) => {
-  const signature = event.headers['x-hub-signature-256'] ?? '';
-  if (!signature || !(await verify(secret, rawBody, signature).catch(() => false))) {
+export const handler = httpHandler({ public: true, rawBody: true }, async ({ event }) => {
+  // The exact bytes: API Gateway base64-encodes a body that is not UTF-8 text.
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (!signatureMatches(body, event.headers['x-hub-signature-256'] ?? '')) {
     throw new DomainError(
       'unauthenticated',
       'webhook.bad_signature',
@@ -35,9 +45,10 @@ export const handler = httpHandler({ public: true, rawBody: true }, async ({ eve
     throw invalid('webhook.missing_headers', 'X-GitHub-Event and X-GitHub-Delivery are required', 'headers');
   let payload: unknown;
   try {
-    payload = JSON.parse(rawBody);
+    if (!isUtf8(body)) throw new Error('not UTF-8');
+    payload = JSON.parse(body.toString('utf8'));
   } catch {
-    throw invalid('request.invalid_json', 'body must be valid JSON', 'body');
+    throw invalid('request.invalid_json', 'body must be UTF-8 JSON', 'body');
   }
   const result = await handleGithubEvent({ event: name, deliveryId, payload });
   return json(result.status, result.body);

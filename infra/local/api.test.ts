@@ -3,6 +3,7 @@ import { httpRoutes } from '../../functions/routes.ts';
 import { type ApiClient, apiClient, signIn } from './testing/api-client.ts';
 
 const stack = inject('wharf');
+const REQUEST_ID = expect.stringMatching(/^[0-9a-f-]{36}$/);
 let alice: ApiClient;
 let bob: ApiClient;
 
@@ -54,9 +55,50 @@ describe('the local gateway', () => {
     expect((await apiClient(stack.url, 'not-a-jwt').get('/api/me')).status).toBe(401);
   });
 
-  it('answers 404 for routes that do not exist', async () => {
-    expect((await alice.get('/api/nothing-here')).status).toBe(404);
-    expect((await alice.raw('PUT', '/api/workspaces')).status).toBe(404);
+  it('answers 401 in the one error envelope, with a request id', async () => {
+    for (const res of [
+      await apiClient(stack.url).get('/api/me'),
+      await apiClient(stack.url, 'not-a-jwt').get('/api/me'),
+    ]) {
+      expect(res).toMatchObject({
+        status: 401,
+        body: { error: { code: 'auth.unauthorized', message: expect.any(String), requestId: REQUEST_ID } },
+      });
+    }
+  });
+
+  it('answers 404 for routes that do not exist, and 405 for a method a path does not take', async () => {
+    const missing = await alice.get('/api/nothing-here');
+    expect(missing).toMatchObject({
+      status: 404,
+      body: { error: { code: 'route.not_found', message: expect.any(String), requestId: REQUEST_ID } },
+    });
+    const wrongMethod = await alice.raw('PUT', '/api/workspaces');
+    expect(wrongMethod).toMatchObject({
+      status: 405,
+      body: { error: { code: 'method.not_allowed', message: expect.any(String), requestId: REQUEST_ID } },
+    });
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('answers 413 in the error envelope for a body over 10 MB', async () => {
+    const res = await alice.raw('POST', '/api/workspaces', undefined, 'x'.repeat(10 * 1024 * 1024 + 1));
+    expect(res).toMatchObject({
+      status: 413,
+      body: { error: { code: 'request.too_large', message: expect.any(String), requestId: REQUEST_ID } },
+    });
+  });
+
+  it('answers 400, not 500, for a malformed %-escape in the path', async () => {
+    for (const path of ['/api/workspaces/%E0%A4%A', '/api/workspaces/%zz', '/api/workspaces/%']) {
+      const res = await alice.get(path);
+      expect(res, path).toMatchObject({
+        status: 400,
+        body: { error: { code: 'request.invalid', message: expect.any(String), requestId: REQUEST_ID } },
+      });
+    }
+    const web = await fetch(`${stack.url}/%E0%A4%A`);
+    expect(web.status).toBe(400);
   });
 
   it('serves the issuer discovery document on the same origin', async () => {
@@ -179,6 +221,28 @@ describe('workspaces and projects, as a new user would use them', () => {
     const forged = Buffer.from(JSON.stringify({ pk: 'WS#other', sk: 'PROJECT#x' })).toString('base64url');
     const bad = await alice.get(`/api/workspaces/${ws.id}/projects?cursor=${forged}`);
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'cursor' } } });
+  });
+
+  it('answers 400, not 500, for a tampered cursor', async () => {
+    const ws = await newWorkspace(alice, 'tamper');
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        alice.post(`/api/workspaces/${ws.id}/projects`, { ...database, name: `db-${i}` }),
+      ),
+    );
+    const first = await alice.get(`/api/workspaces/${ws.id}/projects?limit=1`);
+    const issued = JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString('utf8'));
+    const tamper = (key: Record<string, unknown>) =>
+      alice.get(
+        `/api/workspaces/${ws.id}/projects?cursor=${Buffer.from(JSON.stringify(key)).toString('base64url')}`,
+      );
+    for (const sk of ['', 'MEMBER#alice', 'x'.repeat(1200), 42]) {
+      const res = await tamper({ ...issued, sk });
+      expect(res, `sk ${String(sk).slice(0, 20)}`).toMatchObject({
+        status: 400,
+        body: { error: { code: 'request.invalid_cursor', field: 'cursor' } },
+      });
+    }
   });
 
   it('lets the owner add and remove members', async () => {

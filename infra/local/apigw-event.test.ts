@@ -60,4 +60,22 @@ describe('toApiGatewayEvent', () => {
     expect(built).toMatchObject({ body: 'AAEC', isBase64Encoded: true });
     expect('authorizer' in built.requestContext).toBe(false);
   });
+
+  it('passes a body that is not UTF-8 base64-encoded, whatever its content type, so no byte is lost', () => {
+    const bytes = Buffer.from('{"name":"caf\xe9"}', 'latin1');
+    const built = toApiGatewayEvent({
+      method: 'POST',
+      rawPath: '/api/webhooks/github',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      body: bytes,
+      sourceIp: '127.0.0.1',
+      routeKey: 'POST /api/webhooks/github',
+      pathParameters: undefined,
+      claims: undefined,
+      scopes: undefined,
+    });
+    expect(built.isBase64Encoded).toBe(true);
+    expect(Buffer.from(built.body ?? '', 'base64').equals(bytes)).toBe(true);
+  });
 });

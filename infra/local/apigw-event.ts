@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 
@@ -12,6 +13,8 @@ export interface IncomingRequest {
   pathParameters: Record<string, string> | undefined;
   claims: Record<string, unknown> | undefined;
   scopes: string[] | undefined;
+  /** The gateway's id for this request, also in its own error answers. Default: a new one. */
+  requestId?: string;
 }
 
 const TEXT_TYPES = /^(application\/(json|x-www-form-urlencoded|xml|[a-z.+-]*\+json)|text\/)/i;
@@ -55,7 +58,9 @@ export function toApiGatewayEvent(
   }
   const contentType = headers['content-type'] ?? '';
   const hasBody = req.body.length > 0;
-  const isText = !hasBody || TEXT_TYPES.test(contentType) || contentType === '';
+  // A body goes as text only when its content type is text and its bytes are valid UTF-8; anything
+  // else is base64-encoded, so no byte changes on the way (webhook signatures cover the exact bytes).
+  const isText = !hasBody || ((TEXT_TYPES.test(contentType) || contentType === '') && isUtf8(req.body));
   const host = headers.host ?? 'localhost';
   const event = {
     version: '2.0',
@@ -80,7 +85,7 @@ export function toApiGatewayEvent(
         sourceIp: req.sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId: req.requestId ?? randomUUID(),
       routeKey: req.routeKey,
       stage: '$default',
       time: formatApiGatewayTime(now),

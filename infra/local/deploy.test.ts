@@ -47,6 +47,8 @@ beforeAll(async () => {
   sampleUrl = samples.body.items.find((s: { name: string }) => s.name === 'node-web').url;
   cloneDir = await mkdtemp(join(tmpdir(), 'wharf-sample-'));
   await run('git', ['clone', '--quiet', sampleUrl, cloneDir]);
+  // Samples are read-only over HTTP; the platform's own tests change one as the operator does, on disk.
+  await git('remote', 'set-url', '--push', 'origin', join(stack.dataDir, 'git', 'node-web.git'));
 });
 
 afterAll(async () => {

@@ -1,7 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -14,10 +18,45 @@ import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynam
 import { freePort } from './net.ts';
 
 const require = createRequire(import.meta.url);
+const run = promisify(execFile);
 
 /** DynamoDB Local's jar ships in the amplify-dynamodb-simulator package; Java runs it. */
 function jarDirectory(): string {
   return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./dynamodb-loopback.java', import.meta.url));
+const LAUNCHER_CLASS = 'DynamoDbLocalOnLoopback';
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/wharf', import.meta.url));
+
+/**
+ * The folder holding the compiled loopback launcher, compiled with javac once per version of its
+ * source (compiling at every start costs seconds). Undefined when javac is missing or fails.
+ */
+async function loopbackLauncher(jar: string): Promise<string | undefined> {
+  const source = await readFile(LAUNCHER_SOURCE);
+  const dir = join(
+    CACHE_DIR,
+    `dynamodb-loopback-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`,
+  );
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  const temporary = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(temporary, { recursive: true });
+    await run('javac', ['-nowarn', '-cp', jar, '-d', temporary, LAUNCHER_SOURCE]);
+    await rename(temporary, dir).catch((error: NodeJS.ErrnoException) => {
+      // Another process compiled it meanwhile: theirs is the same.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+    return dir;
+  } catch (error) {
+    console.warn(
+      `Warning: could not compile the DynamoDB Local launcher with javac (${(error as Error).message.split('\n')[0]}); DynamoDB Local listens on every interface. Install a JDK (17+) to keep it on loopback.`,
+    );
+    return undefined;
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
 }
 
 export interface DynamoDbLocal {
@@ -35,12 +74,14 @@ export async function startDynamoDbLocal(options: {
 }): Promise<DynamoDbLocal> {
   const port = await freePort();
   const dir = jarDirectory();
+  const jar = join(dir, 'DynamoDBLocal.jar');
+  // The jar has no host option and listens on every interface; the launcher binds it to loopback.
+  const launcher = await loopbackLauncher(jar);
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Xms64m',
     '-Xmx512m',
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
+    ...(launcher ? ['-cp', `${jar}${delimiter}${launcher}`, LAUNCHER_CLASS] : ['-jar', jar]),
     '-port',
     String(port),
     '-sharedDb',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -57,9 +58,38 @@ export async function loadRoutes(
   );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+/**
+ * An error the gateway answers itself (no route, no token, too large, malformed path), in the one JSON
+ * envelope every error uses: `{ error: { code, message, requestId } }`. The request id is also sent
+ * as `apigw-requestid`, the header API Gateway sets.
+ */
+export function sendGatewayError(
+  res: ServerResponse,
+  status: number,
+  error: { code: string; message: string; requestId?: string },
+  headers: Record<string, string> = {},
+) {
+  const requestId = error.requestId ?? randomUUID();
+  res
+    .writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'apigw-requestid': requestId,
+      ...headers,
+    })
+    .end(JSON.stringify({ error: { code: error.code, message: error.message, requestId } }));
 }
+
+/** decodeURIComponent, or undefined for a malformed %-escape (which it would throw on). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+const MALFORMED_PATH = 'The path has a malformed %-escape: every % must start a UTF-8 escape such as %2F.';
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -91,13 +121,17 @@ Get a token with <code>npm run --silent token -- alice</code>.</p></body></html>
 
 /** Serves the built SPA from web/dist (falling back to index.html for client routes), or a plain page. */
 export async function serveWeb(webDist: string, pathname: string, res: ServerResponse) {
+  const decoded = decodePathSegment(pathname);
+  if (decoded === undefined) {
+    return sendGatewayError(res, 400, { code: 'request.invalid', message: MALFORMED_PATH });
+  }
   const root = resolve(webDist);
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PLACEHOLDER);
     return;
   }
-  const file = normalize(join(root, decodeURIComponent(pathname)));
+  const file = normalize(join(root, decoded));
   const target = file.startsWith(root) && existsSync(file) && extname(file) ? file : index;
   const body = await readFile(target);
   res
@@ -115,37 +149,66 @@ export async function serveWeb(webDist: string, pathname: string, res: ServerRes
 export function makeApiGateway(routes: CompiledRoute[], verifier: TokenVerifier) {
   return async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL) {
     const method = req.method ?? 'GET';
-    let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
+    const requestId = randomUUID();
+    const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+      req.resume();
+      sendGatewayError(res, status, { code, message, requestId }, headers);
+    };
+    let matched: { route: CompiledRoute; match: RegExpMatchArray } | undefined;
+    const allowed = new Set<string>();
     for (const r of routes) {
-      if (r.route.method !== method) continue;
       const m = url.pathname.match(r.pattern);
       if (!m) continue;
-      matched = {
-        route: r,
-        params: Object.fromEntries(r.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? '')])),
-      };
+      if (r.route.method !== method) {
+        allowed.add(r.route.method);
+        continue;
+      }
+      matched = { route: r, match: m };
       break;
     }
-    if (!matched) return send(res, 404, { message: 'Not Found' });
+    if (!matched && allowed.size > 0) {
+      const allow = [...allowed].sort().join(', ');
+      return fail(405, 'method.not_allowed', `${method} is not allowed here; use ${allow}.`, { allow });
+    }
+    if (!matched) return fail(404, 'route.not_found', `No route for ${method} ${url.pathname}.`);
+    const params: Record<string, string> = {};
+    for (const [i, name] of matched.route.params.entries()) {
+      const value = decodePathSegment(matched.match[i + 1] ?? '');
+      if (value === undefined) return fail(400, 'request.invalid', MALFORMED_PATH);
+      params[name] = value;
+    }
+    const route = matched.route;
 
     let claims: Record<string, unknown> | undefined;
-    if (matched.route.route.auth === 'jwt') {
+    if (route.route.auth === 'jwt') {
       const header = req.headers.authorization ?? '';
       const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
       const challenge = (description: string) => ({
         'www-authenticate': `Bearer error="invalid_token", error_description="${description}"`,
       });
-      if (!token) return send(res, 401, { message: 'Unauthorized' }, challenge('missing bearer token'));
+      if (!token) {
+        return fail(
+          401,
+          'auth.unauthorized',
+          'Sign in first: send an access token as "Authorization: Bearer <token>".',
+          challenge('missing bearer token'),
+        );
+      }
       try {
         claims = await verifier.verify(token);
       } catch (error) {
-        const description = (error as Error).message.replace(/"/g, "'").slice(0, 200);
-        return send(res, 401, { message: 'Unauthorized' }, challenge(description));
+        const description = (error as Error).message.replace(/["\\]/g, "'").slice(0, 200);
+        return fail(
+          401,
+          'auth.unauthorized',
+          'The access token is not valid (expired, or not issued for this API): sign in again.',
+          challenge(description),
+        );
       }
     }
 
     const body = await readBody(req);
-    if (!body) return send(res, 413, { message: 'Request Entity Too Large' });
+    if (!body) return fail(413, 'request.too_large', 'The request body is larger than 10 MB.');
     const event = toApiGatewayEvent({
       method,
       rawPath: url.pathname,
@@ -153,21 +216,19 @@ export function makeApiGateway(routes: CompiledRoute[], verifier: TokenVerifier)
       headers: req.headers,
       body,
       sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-      routeKey: routeKey(matched.route.route),
-      pathParameters: matched.params,
+      routeKey: routeKey(route.route),
+      pathParameters: params,
       claims,
       scopes: typeof claims?.scope === 'string' ? claims.scope.split(' ') : undefined,
+      requestId,
     });
 
     let result: Awaited<ReturnType<LambdaHandler>>;
     try {
-      result = await matched.route.handler(
-        event,
-        lambdaContext(matched.route.route.handler.replaceAll('/', '-')),
-      );
+      result = await route.handler(event, lambdaContext(route.route.handler.replaceAll('/', '-')));
     } catch (error) {
-      console.error(`handler ${matched.route.route.handler} threw:`, error);
-      return send(res, 500, { message: 'Internal Server Error' });
+      console.error(`handler ${route.route.handler} threw (request ${requestId}):`, error);
+      return fail(500, 'internal', `Something went wrong on our side. Request id: ${requestId}.`);
     }
     writeLambdaResult(res, result);
   };

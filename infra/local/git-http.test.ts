@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ describe('git smart HTTP for the samples', () => {
     const { stdout: files } = await git(['ls-tree', '--name-only', 'main'], bare);
     expect(files.split('\n')).toEqual(expect.arrayContaining(['package.json', 'server.js', 'build.js']));
     expect(files).not.toContain('node_modules');
-    expect((await git(['config', 'http.receivepack'], bare)).stdout.trim()).toBe('true');
+    expect((await git(['config', 'http.receivepack'], bare)).stdout.trim()).toBe('false');
   });
 
   it('lists the samples with their README descriptions', async () => {
@@ -76,7 +76,7 @@ describe('git smart HTTP for the samples', () => {
     expect(samples.find((s) => s.name === 'static-site')?.description).toMatch(/^A static site/);
   });
 
-  it('serves clone and push over HTTP, and a second clone sees the pushed commit', async () => {
+  it('serves clone over HTTP; a second clone sees what the operator pushed to the repository on disk', async () => {
     const work = join(root, 'work');
     await git(['clone', '--quiet', `${base}/node-web.git`, work], root);
     expect(await readFile(join(work, 'server.js'), 'utf8')).toContain('Hello from Wharf node-web');
@@ -84,7 +84,7 @@ describe('git smart HTTP for the samples', () => {
     await writeFile(join(work, 'CHANGELOG.md'), 'pushed through the local git server\n');
     await git(['add', 'CHANGELOG.md'], work);
     await git(['commit', '--quiet', '-m', 'Add a changelog'], work);
-    await git(['push', '--quiet', 'origin', 'main'], work);
+    await git(['push', '--quiet', join(reposDir, 'node-web.git'), 'main'], work);
 
     const second = join(root, 'second');
     await git(['clone', '--quiet', `${base}/node-web.git`, second], root);
@@ -100,15 +100,49 @@ describe('git smart HTTP for the samples', () => {
     expect(head.trim()).toBe('Add a changelog');
   });
 
-  it("takes a push larger than git's post buffer (a chunked request body)", async () => {
-    const work = join(root, 'big');
+  it('refuses pushes over HTTP with 403: the shared samples are read-only to tenants', async () => {
+    const work = join(root, 'tenant');
     await git(['clone', '--quiet', `${base}/static-site.git`, work], root);
     await writeFile(join(work, 'photo.bin'), randomBytes(3 * 1024 * 1024));
     await git(['add', 'photo.bin'], work);
-    await git(['commit', '--quiet', '-m', 'Add a large file'], work);
-    await git(['push', '--quiet', 'origin', 'main'], work);
-    const { stdout } = await git(['log', '-1', '--format=%s', 'main'], join(reposDir, 'static-site.git'));
-    expect(stdout.trim()).toBe('Add a large file');
+    await git(['commit', '--quiet', '-m', 'Replace the sample for everyone'], work);
+    const push = await git(['push', 'origin', 'main'], work).catch((e: { stderr: string }) => e);
+    expect((push as { stderr: string }).stderr).toMatch(/403/);
+    const bare = join(reposDir, 'static-site.git');
+    // Even a repository an older version made pushable over HTTP stays read-only.
+    await git(['config', 'http.receivepack', 'true'], bare);
+    const advertisement = await fetch(`${base}/static-site.git/info/refs?service=git-receive-pack`);
+    expect(advertisement.status).toBe(403);
+    const pack = await fetch(`${base}/static-site.git/git-receive-pack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-git-receive-pack-request' },
+      body: '0000',
+    });
+    expect(pack.status).toBe(403);
+    const { stdout } = await git(['log', '-1', '--format=%s', 'main'], bare);
+    expect(stdout.trim()).toBe('Sample app from Wharf');
+  });
+
+  it('answers a failing backend without showing where repositories live on the server', async () => {
+    // A git whose http-backend dies before answering, saying where it looked (as git's fatal errors do).
+    const bin = join(root, 'failing-git');
+    await mkdir(bin);
+    await writeFile(
+      join(bin, 'git'),
+      '#!/bin/sh\necho "fatal: unable to open $GIT_PROJECT_ROOT/node-web.git/objects" >&2\nexit 128\n',
+      { mode: 0o755 },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const res = await fetch(`${base}/node-web.git/info/refs?service=git-upload-pack`);
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(text).toContain('git http-backend failed');
+      expect(text).not.toContain(root);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('answers the ref advertisement with git content types', async () => {

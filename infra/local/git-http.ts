@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 /**
  * Sample repositories served over git's smart HTTP protocol, so the local platform has something to
  * deploy without internet access: each folder of samples/ becomes a bare repository that users can
- * clone from and push to (http://localhost:8080/git/<name>.git once the gateway mounts the handler).
+ * clone from (http://localhost:8080/git/<name>.git once the gateway mounts the handler). They are
+ * shared by every workspace, so they are read-only over HTTP; the operator changes one by pushing to
+ * its folder on disk (`git push <data dir>/git/<name>.git main`).
  */
 
 const run = promisify(execFile);
@@ -90,8 +92,8 @@ async function createSampleRepo(sampleDir: string, target: string): Promise<void
       GIT_COMMITTER_NAME: SAMPLE_AUTHOR.name,
       GIT_COMMITTER_EMAIL: SAMPLE_AUTHOR.email,
     });
-    // Anyone who can reach the local gateway may push: it is a developer's own machine.
-    await git(['--git-dir', temporary, 'config', 'http.receivepack', 'true']);
+    // Shared by every tenant: nobody pushes over HTTP (the handler refuses it before git sees it, too).
+    await git(['--git-dir', temporary, 'config', 'http.receivepack', 'false']);
     await rm(join(temporary, 'index'), { force: true });
     // Appears whole or not at all; if another process made it meanwhile, theirs stays.
     await rename(temporary, target).catch(async (error: NodeJS.ErrnoException) => {
@@ -184,6 +186,17 @@ export function createGitHttpHandler({
       return plain(res, 404, `Repository ${match[1]}.git not found`);
     }
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+    if (
+      path.endsWith('/git-receive-pack') ||
+      new URLSearchParams(query).get('service') === 'git-receive-pack'
+    ) {
+      req.resume();
+      return plain(
+        res,
+        403,
+        'The sample repositories are read-only: clone one and push it to a repository of your own.',
+      );
+    }
     const header = (name: string) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -260,8 +273,10 @@ export function createGitHttpHandler({
         if (broken) {
           // Already answered.
         } else if (!started) {
-          const detail = Buffer.concat(stderr).toString('utf8').trim();
-          plain(res, 500, `git http-backend failed (exit code ${code})${detail ? `: ${detail}` : ''}`);
+          // git's message names folders on this machine: it goes to the operator's log, not the client.
+          const detail = Buffer.concat(stderr).toString('utf8').trim().replaceAll(reposDir, '<repos>');
+          console.error(`git http-backend failed for ${path} (exit code ${code}): ${detail}`);
+          plain(res, 500, `git http-backend failed (exit code ${code})`);
         } else res.end();
         resolve();
       });

@@ -54,6 +54,8 @@ const LOCAL_LIMITS = {
 export interface LocalStackOptions {
   /** 0 picks a free port. */
   port: number;
+  /** The address the gateway listens on. Default 127.0.0.1: nothing listens beyond loopback unless asked. */
+  host?: string;
   dataDir: string;
   /** Deletes the data folder first. */
   fresh?: boolean;
@@ -165,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   });
   server.keepAliveTimeout = 65_000;
-  const port = await listen(server, options.port);
+  const port = await listen(server, options.port, options.host ?? '127.0.0.1');
   const url = `http://localhost:${port}`;
   const stops: Array<() => Promise<unknown> | unknown> = [
     () => new Promise((r) => server.close(r)),

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { devAccounts } from './dev-accounts.ts';
-import { PortInUseError } from './net.ts';
+import { listenHost, PortInUseError } from './net.ts';
 import { defaultDataDir, startLocalStack } from './stack.ts';
 
 const USAGE = `Usage: npm start [-- --fresh]
 
 Starts the whole Wharf platform on this machine.
   --fresh   delete local data (.wharf/) first and start empty
-Environment: PORT (default 8080), WHARF_DATA_DIR (default .wharf/)`;
+Environment: PORT (default 8080), WHARF_DATA_DIR (default .wharf/),
+  WHARF_HOST (default 127.0.0.1; 0.0.0.0 accepts connections from other machines)`;
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -39,7 +40,13 @@ const dataDir = process.env.WHARF_DATA_DIR ?? defaultDataDir;
 console.log(`Starting Wharf${args.fresh ? ' with fresh data' : ''}…`);
 const started = Date.now();
 try {
-  const stack = await startLocalStack({ port, dataDir, fresh: args.fresh ?? false, writeStackFile: true });
+  const stack = await startLocalStack({
+    port,
+    host: listenHost(process.env),
+    dataDir,
+    fresh: args.fresh ?? false,
+    writeStackFile: true,
+  });
   const pad = (s: string) => s.padEnd(14);
   console.log(`
 Wharf is up in ${((Date.now() - started) / 1000).toFixed(1)} s

@@ -408,6 +408,53 @@ describe('createWebSocketGateway', () => {
     ws.close();
   });
 
+  it("refuses unsigned and forged management calls with 403 in API Gateway's IAM error shape", async () => {
+    const { ws, inbox } = await openClient(h.port, 'good-iam');
+    const id = connectionIdOf('good-iam');
+    const url = `${h.endpoint}/@connections/${encodeURIComponent(id)}`;
+
+    const unsigned = await fetch(url, { method: 'POST', body: 'from anyone' });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(await unsigned.json()).toEqual({ message: 'Missing Authentication Token' });
+    const bearer = await fetch(url, { method: 'DELETE', headers: { authorization: 'Bearer x' } });
+    expect(bearer.status).toBe(403);
+
+    const client = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+      new ApiGatewayManagementApiClient({
+        endpoint: h.endpoint,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 1,
+      });
+    const forged = client({ accessKeyId: 'local', secretAccessKey: 'guessed' });
+    const stranger = client({ accessKeyId: 'someone-else', secretAccessKey: 'local' });
+    try {
+      const wrongSecret = await forged
+        .send(new PostToConnectionCommand({ ConnectionId: id, Data: 'forged' }))
+        .catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+      expect(wrongSecret).toMatchObject({
+        name: 'InvalidSignatureException',
+        $metadata: { httpStatusCode: 403 },
+      });
+      const wrongKey = await stranger
+        .send(new DeleteConnectionCommand({ ConnectionId: id }))
+        .catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+      expect(wrongKey).toMatchObject({
+        name: 'UnrecognizedClientException',
+        $metadata: { httpStatusCode: 403 },
+      });
+    } finally {
+      forged.destroy();
+      stranger.destroy();
+    }
+
+    // The signed client still gets through, and nothing else reached the socket.
+    await h.client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'signed' }));
+    await vi.waitFor(() => expect(inbox).toEqual(['signed']));
+    ws.close();
+  });
+
   it('serves only its management path: other paths are left to the caller, unknown ones are 403', async () => {
     const other = await fetch(`http://localhost:${h.port}/api/health`);
     expect(other.status).toBe(404); // the test server's fallback: handleManagement returned false

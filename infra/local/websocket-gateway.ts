@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { lambdaContext } from './apigw-event.ts';
+import { LOCAL_REGION, localCredentials } from './dynamodb-local.ts';
+import { type SigV4Credentials, verifySigV4 } from './sigv4.ts';
 
 /** The event API Gateway sends a WebSocket route's Lambda proxy integration (see events/apigw-ws/). */
 export interface WebSocketEvent {
@@ -72,6 +74,13 @@ export interface WebSocketGatewayOptions {
   path?: string;
   /** Above this many unsent bytes on a socket, PostToConnection answers LimitExceededException (429). */
   maxBufferedBytes?: number;
+  /**
+   * The management API is IAM-authorized, as in AWS: calls must be SigV4-signed (service execute-api)
+   * with these credentials. Default: the local credentials the handlers' SDK clients use.
+   */
+  managementCredentials?: SigV4Credentials;
+  /** The region the management calls are signed for. Default: the local region. */
+  managementRegion?: string;
 }
 
 export interface WebSocketGateway {
@@ -201,6 +210,8 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
   const wsPath = options.path ?? '/ws';
   const managementPrefix = options.managementPath.replace(/\/+$/, '');
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const managementCredentials = options.managementCredentials ?? localCredentials;
+  const managementRegion = options.managementRegion ?? LOCAL_REGION;
   const selectRoute = routeSelector(options.routeSelectionExpression ?? '$request.body.action');
   const connections = new Map<string, Connection>();
   const live = new Set<Connection>();
@@ -478,12 +489,24 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       return true;
     }
 
+    // Only GetConnection and DeleteConnection come without a body; PostToConnection's is the message.
+    const data = await readBody(req, method === 'POST' ? MAX_MESSAGE_BYTES : 0);
+    if (!data) {
+      sendError(res, 413, 'PayloadTooLargeException', 'Request Entity Too Large');
+      return true;
+    }
+    const refusal = verifySigV4(
+      { method, url: req.url ?? '/', headers: req.headers, body: data },
+      { credentials: managementCredentials, region: managementRegion, service: 'execute-api' },
+    );
+    if (refusal) {
+      sendError(res, 403, refusal.errorType, refusal.message);
+      return true;
+    }
+
     if (method === 'POST') {
-      const data = await readBody(req, MAX_MESSAGE_BYTES);
       const conn = connections.get(connectionId);
-      if (!data) {
-        sendError(res, 413, 'PayloadTooLargeException', 'Request Entity Too Large');
-      } else if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
+      if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
         sendError(res, 410, 'GoneException');
       } else if (conn.socket.bufferedAmount > maxBufferedBytes) {
         // A slow client: refuse instead of buffering without bound; other connections are unaffected.
@@ -495,7 +518,6 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       return true;
     }
 
-    req.resume();
     const conn = connections.get(connectionId);
     if (!conn) {
       sendError(res, 410, 'GoneException');

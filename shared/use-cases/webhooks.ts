@@ -20,11 +20,17 @@ export interface WebhookDeps extends StartRunDeps {
 export interface GithubEvent {
   /** X-GitHub-Event */
   event: string;
-  /** X-GitHub-Delivery */
+  /** X-GitHub-Delivery: a GUID from GitHub; see DELIVERY_ID. */
   deliveryId: string;
   /** The verified JSON body. */
   payload: unknown;
 }
+
+/**
+ * GitHub's delivery ids are GUIDs; room is left for other formats, but not for anything that could not
+ * be a key (the id is stored to recognise redeliveries).
+ */
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,128}$/;
 
 /**
  * A verified GitHub webhook: `push` deploys every project that tracks that repository and branch
@@ -36,6 +42,13 @@ export function makeHandleGithubEvent(deps: WebhookDeps) {
     deliveryId,
     payload,
   }: GithubEvent): Promise<{ status: number; body: Record<string, unknown> }> => {
+    if (!DELIVERY_ID.test(deliveryId)) {
+      throw invalid(
+        'webhook.invalid_delivery',
+        'X-GitHub-Delivery must be a delivery id (letters, digits and -, at most 128)',
+        'headers',
+      );
+    }
     if (event === 'ping') return { status: 200, body: { ok: true } };
     if (event !== 'push') return { status: 202, body: { ignored: event } };
     const parsed = pushSchema.safeParse(payload);

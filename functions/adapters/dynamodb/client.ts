@@ -36,15 +36,20 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
 export function decodeCursor(
   cursor: string | undefined,
   expectedPk: string,
+  skPrefix = '',
 ): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // Only a key this query could have returned: DynamoDB refuses any other start key with an error.
     if (
       key &&
       typeof key === 'object' &&
       key.pk === expectedPk &&
       typeof key.sk === 'string' &&
+      key.sk.length > skPrefix.length &&
+      key.sk.startsWith(skPrefix) &&
+      Buffer.byteLength(key.sk) <= 1024 &&
       Object.keys(key).length === 2
     ) {
       return key;
@@ -75,7 +80,7 @@ export async function queryPage<T>(
       ExpressionAttributeValues: { ':pk': query.pk, ':prefix': query.skPrefix },
       ScanIndexForward: !query.newestFirst,
       Limit: query.limit,
-      ExclusiveStartKey: decodeCursor(query.cursor, query.pk),
+      ExclusiveStartKey: decodeCursor(query.cursor, query.pk, query.skPrefix),
     }),
   );
   const last = result.LastEvaluatedKey;
