@@ -1054,13 +1054,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       case 'conflict':
         throw new HttpError(409, 'Conflict', {}, DOCS.refs);
       case 'secondary-rate-limit': {
-        const target = fault.on ?? 'write';
-        const writes = target === 'write' || CONTENT_CREATING.has(target as FakeOperation);
-        throw tripSecondaryLimit(
-          fault.retryAfter ?? 1,
-          fault.status ?? 403,
-          fault.holds ?? (writes ? 'write' : 'any'),
-        );
+        // Tripped by a write, the hold covers writes; tripped by a read, everything.
+        const holds = fault.holds ?? (CONTENT_CREATING.has(operation) ? 'write' : 'any');
+        throw tripSecondaryLimit(fault.retryAfter ?? 1, fault.status ?? 403, holds);
       }
       case 'rate-limit':
         throw new HttpError(
