@@ -13,7 +13,9 @@ import { type ApiClient, signIn, waitForRun as waitForRunToEnd } from './testing
  * The whole deploy workflow with the production adapters — Jenkins, GitHub, Argo CD — pointed at
  * fakes that follow their APIs: the same state machine, handlers and settings as in AWS, only the
  * endpoints differ. The fake Argo CD follows the fake GitHub repository the way an ApplicationSet
- * and automated sync would: an app exists once its release.json is on the branch, and runs the head.
+ * and its application controller do: an app exists once its release.json is on the branch, and the
+ * controller, under automated sync, applies the branch head by itself (Running, then Progressing,
+ * then Healthy or Degraded), while Argo CD refuses a /sync to any other revision.
  */
 const FAILING_COMMIT = 'badc0ffee0000000000000000000000000000000';
 const secrets = { jenkins: 'jenkins-api-t0ken', github: 'ghs_fake_t0ken', argocd: 'argocd-t0ken' };
@@ -28,15 +30,21 @@ let workspaceId: string;
 /** Run ids whose image the fake cluster cannot start (Degraded). */
 const brokenRuns = new Set<string>();
 
-function appState(name: string): AppState | undefined {
+/** App name → its folder, for the apps the "ApplicationSet" generated. */
+const appPaths = new Map<string, string>();
+
+/**
+ * The ApplicationSet's files generator: an Application for each release.json on the branch, with
+ * automated sync (as Wharf's ApplicationSet writes it). Its status is the fake controller's.
+ */
+function generatedApp(name: string): AppState | undefined {
   const head = github.head();
   if (!head) return undefined;
   for (const file of github.files(head, 'apps/')) {
     if (!file.endsWith('/release.json')) continue;
     const identity = JSON.parse(github.readFile(head, file) ?? '{}');
     if (identity.appName !== name) continue;
-    const manifests = github.readFile(head, `${identity.appPath}/manifests.yaml`) ?? '';
-    const broken = [...brokenRuns].some((runId) => manifests.includes(runId));
+    appPaths.set(name, identity.appPath);
     return {
       metadata: { name, namespace: 'argocd' },
       spec: {
@@ -47,18 +55,6 @@ function appState(name: string): AppState | undefined {
           targetRevision: 'main',
         },
         syncPolicy: { automated: { prune: true, selfHeal: true } },
-      },
-      status: {
-        sync: { status: 'Synced', revision: head },
-        health: broken
-          ? { status: 'Degraded', message: 'Deployment has exceeded its progress deadline' }
-          : { status: 'Healthy' },
-        operationState: {
-          phase: 'Succeeded',
-          message: 'successfully synced (all tasks run)',
-          syncResult: { revision: head },
-        },
-        history: [{ id: 1, revision: head }],
       },
     };
   }
@@ -94,8 +90,33 @@ beforeAll(async () => {
           }
         : defaultScript(params),
   });
-  github = await startFakeGitHub({ owner: 'acme', repo: 'gitops', token: secrets.github });
-  argocd = await startFakeArgoCd({ token: secrets.argocd, resolveApp: async (name) => appState(name) });
+  github = await startFakeGitHub({
+    owner: 'acme',
+    repo: 'gitops',
+    token: secrets.github,
+    // GitHub's content-creation limit, scaled down: a commit now and then has to wait it out.
+    secondaryRateLimit: { limit: 5, retryAfterSeconds: 1, status: 429 },
+  });
+  argocd = await startFakeArgoCd({
+    token: secrets.argocd,
+    resolveApp: async (name) => generatedApp(name),
+    controller: {
+      intervalMs: 100,
+      resolveRevision: (source) => github.head(source.targetRevision),
+      // The fake cluster cannot start the image of a broken run: Degraded.
+      rollout: (name, revision) => {
+        const manifests = github.readFile(revision, `${appPaths.get(name)}/manifests.yaml`) ?? '';
+        return [...brokenRuns].some((runId) => manifests.includes(runId))
+          ? { health: 'Degraded', message: 'Deployment has exceeded its progress deadline' }
+          : { health: 'Healthy' };
+      },
+      // Another app's commit leaves this one's manifests as they were: still Synced.
+      sameManifests: (name, a, b) => {
+        const path = appPaths.get(name);
+        return JSON.stringify(github.snapshot(a, path)) === JSON.stringify(github.snapshot(b, path));
+      },
+    },
+  });
   dataDir = await mkdtemp(join(tmpdir(), 'wharf-prod-adapters-'));
   stack = await startLocalStack({
     port: 0,
@@ -204,5 +225,17 @@ describe('the deploy workflow on Jenkins, GitHub and Argo CD (fakes)', () => {
     const everything =
       JSON.stringify(runs) + (await Promise.all(runs.map((r) => logOf(project.id, r.id)))).join('\n');
     for (const secret of Object.values(secrets)) expect(everything).not.toContain(secret);
+
+    // The controller applied every commit by itself: Wharf asked for no sync, and neither Argo CD nor
+    // GitHub refused anything it sent (a 404 is an app not generated yet; each secondary limit was
+    // tripped once and waited out, never pushed further by a request inside it).
+    expect(argocd.syncs).toEqual([]);
+    expect(argocd.requests.filter((r) => r.status !== 200 && r.status !== 404)).toEqual([]);
+    expect(github.requests.secondaryLimited).toBeGreaterThan(0);
+    expect(github.requests.log.filter((r) => r.status === 429)).toHaveLength(
+      github.requests.secondaryLimited,
+    );
+    const trips = github.requests.log.filter((r, i, log) => r.status === 429 && log[i - 1]?.status !== 429);
+    expect(trips).toHaveLength(github.requests.secondaryLimited);
   });
 });

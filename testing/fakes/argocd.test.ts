@@ -156,4 +156,227 @@ describe('fake Argo CD', () => {
       authorized: true,
     });
   });
+
+  it('refuses a sync to another revision than the target while automated sync is on, as Argo CD does', async () => {
+    fake = await startFakeArgoCd({ token: TOKEN });
+    const tracked: AppState = {
+      spec: { project: 'wharf-w1', source: { repoURL: 'r', path: 'p', targetRevision: 'main' } },
+      status: { sync: { status: 'OutOfSync', revision: 'c2' } },
+    };
+    fake.setApp('a', tracked);
+    expect(await post('/api/v1/applications/a/sync', { revision: 'c2', prune: true })).toEqual({
+      status: 400,
+      body: {
+        error: 'Cannot sync to c2: auto-sync currently set to main',
+        code: 9,
+        message: 'Cannot sync to c2: auto-sync currently set to main',
+      },
+    });
+    // The tracked branch itself, or a dry run, is allowed; so is any revision with automated sync off
+    // (also `enabled: false`).
+    expect((await post('/api/v1/applications/a/sync', { revision: 'main' })).status).toBe(200);
+    fake.setApp('a', tracked);
+    expect((await post('/api/v1/applications/a/sync', { revision: 'c2', dryRun: true })).status).toBe(200);
+    fake.setApp('a', {
+      ...tracked,
+      spec: { ...tracked.spec, syncPolicy: { automated: { prune: true, enabled: false } } },
+    });
+    expect((await post('/api/v1/applications/a/sync', { revision: 'c2' })).status).toBe(200);
+    expect(fake.syncs.map((s) => s.revision)).toEqual(['main', 'c2', 'c2']);
+  });
+
+  describe('application controller', () => {
+    const source = {
+      repoURL: 'https://github.com/acme/gitops.git',
+      path: 'apps/w1/a',
+      targetRevision: 'main',
+    };
+    const generated = (syncPolicy?: NonNullable<AppState['spec']>['syncPolicy']): AppState => ({
+      spec: { project: 'wharf-w1', source, ...(syncPolicy ? { syncPolicy } : {}) },
+    });
+    const settle = async (passes = 4) => {
+      for (let i = 0; i < passes; i++) await fake?.reconcile();
+    };
+
+    it('under automated sync applies the branch head by itself: Running, Succeeded, Progressing, Healthy', async () => {
+      let head = 'c1';
+      fake = await startFakeArgoCd({
+        token: TOKEN,
+        controller: {
+          intervalMs: 60_000,
+          resolveRevision: (s) => (s.targetRevision === 'main' ? head : undefined),
+        },
+      });
+      fake.setApp('a', generated());
+
+      // A plain GET is the state as it is: nothing compared yet.
+      expect((await get('/api/v1/applications/a')).body.status).toBeUndefined();
+
+      // A refresh answers after the controller compared the app and started an automated sync.
+      const refreshed = (await get('/api/v1/applications/a?refresh=normal')).body;
+      expect(refreshed.status).toMatchObject({
+        sync: { status: 'OutOfSync', revision: 'c1' },
+        health: { status: 'Missing' },
+      });
+      expect(refreshed.operation).toMatchObject({
+        sync: { revision: 'c1', prune: true },
+        initiatedBy: { automated: true },
+      });
+
+      await fake.reconcile();
+      expect((await fake.app('a'))?.status?.operationState).toMatchObject({
+        phase: 'Running',
+        message: 'one or more tasks are running',
+        operation: { sync: { revision: 'c1' } },
+      });
+      await fake.reconcile();
+      const applied = await fake.app('a');
+      expect(applied?.operation).toBeUndefined();
+      expect(applied?.status).toMatchObject({
+        sync: { status: 'Synced', revision: 'c1' },
+        health: { status: 'Progressing' },
+        operationState: {
+          phase: 'Succeeded',
+          message: 'successfully synced (all tasks run)',
+          syncResult: { revision: 'c1' },
+        },
+        history: [{ id: 0, revision: 'c1' }],
+      });
+      await fake.reconcile();
+      expect((await fake.app('a'))?.status?.health).toEqual({ status: 'Healthy' });
+
+      // The branch moves: the next pass (no refresh needed) compares and syncs the new head.
+      head = 'c2';
+      await settle();
+      expect((await fake.app('a'))?.status).toMatchObject({
+        sync: { status: 'Synced', revision: 'c2' },
+        health: { status: 'Healthy' },
+        history: [{ revision: 'c1' }, { revision: 'c2' }],
+      });
+      expect(fake.syncs).toEqual([]);
+    });
+
+    it('runs on its own timer', async () => {
+      fake = await startFakeArgoCd({
+        token: TOKEN,
+        controller: { intervalMs: 20, resolveRevision: () => 'c1' },
+      });
+      fake.setApp('a', generated());
+      const deadline = Date.now() + 2_000;
+      while ((await fake.app('a'))?.status?.health?.status !== 'Healthy' && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await fake.app('a'))?.status).toMatchObject({
+        sync: { status: 'Synced', revision: 'c1' },
+        health: { status: 'Healthy' },
+      });
+    });
+
+    it('settles health as the rollout says, and does not retry a failed automated sync of the same commit', async () => {
+      let head = 'c1';
+      fake = await startFakeArgoCd({
+        token: TOKEN,
+        controller: {
+          intervalMs: 60_000,
+          resolveRevision: () => head,
+          rollout: (_app, revision) =>
+            revision === 'c2'
+              ? { health: 'Degraded', message: 'Deployment "a" exceeded its progress deadline' }
+              : revision === 'c3'
+                ? { syncFails: 'one or more objects failed to apply' }
+                : { health: 'Healthy' },
+        },
+      });
+      fake.setApp('a', generated());
+      await settle();
+      head = 'c2';
+      await settle();
+      expect((await fake.app('a'))?.status).toMatchObject({
+        sync: { status: 'Synced', revision: 'c2' },
+        health: { status: 'Degraded' },
+        resources: [
+          {
+            kind: 'Deployment',
+            name: 'a',
+            health: { status: 'Degraded', message: 'Deployment "a" exceeded its progress deadline' },
+          },
+        ],
+      });
+      head = 'c3';
+      await settle(6);
+      const failed = await fake.app('a');
+      expect(failed?.status).toMatchObject({
+        sync: { status: 'OutOfSync', revision: 'c3' },
+        operationState: {
+          phase: 'Failed',
+          message: 'one or more objects failed to apply',
+          syncResult: { revision: 'c3' },
+        },
+        conditions: [
+          {
+            type: 'SyncError',
+            message: 'Failed last sync attempt to [c3]: one or more objects failed to apply',
+          },
+        ],
+      });
+      expect(failed?.operation).toBeUndefined();
+      expect(failed?.status?.history?.map((h) => h.revision)).toEqual(['c1', 'c2']);
+    });
+
+    it('without automated sync only compares, and applies the revision a /sync asks for', async () => {
+      fake = await startFakeArgoCd({
+        token: TOKEN,
+        controller: { intervalMs: 60_000, resolveRevision: () => 'c2' },
+      });
+      fake.setApp('a', generated({}));
+      await settle();
+      expect((await fake.app('a'))?.status).toMatchObject({
+        sync: { status: 'OutOfSync', revision: 'c2' },
+        health: { status: 'Missing' },
+      });
+      expect((await fake.app('a'))?.operation).toBeUndefined();
+
+      const accepted = await post('/api/v1/applications/a/sync', {
+        revision: 'c1',
+        prune: true,
+        project: 'wharf-w1',
+      });
+      expect(accepted).toMatchObject({
+        status: 200,
+        body: { operation: { sync: { revision: 'c1', prune: true } } },
+      });
+      expect((await post('/api/v1/applications/a/sync', { revision: 'c2' })).body).toMatchObject({
+        code: 9,
+        message: 'error setting app operation: another operation is already in progress',
+      });
+      await settle();
+      // Applied c1; still compared against the branch (c2), so OutOfSync with c1 deployed.
+      expect((await fake.app('a'))?.status).toMatchObject({
+        sync: { status: 'OutOfSync', revision: 'c2' },
+        operationState: { phase: 'Succeeded', syncResult: { revision: 'c1' } },
+        history: [{ revision: 'c1' }],
+        health: { status: 'Healthy' },
+      });
+      expect((await post('/api/v1/applications/a/sync', { revision: 'main' })).status).toBe(200);
+      await settle();
+      expect((await fake.app('a'))?.status).toMatchObject({ sync: { status: 'Synced', revision: 'c2' } });
+    });
+
+    it('generates apps from the resolver once, then owns their status', async () => {
+      fake = await startFakeArgoCd({
+        token: TOKEN,
+        resolveApp: async (name) => (name === 'gen' ? generated() : undefined),
+        controller: { intervalMs: 60_000, resolveRevision: () => 'c1' },
+      });
+      expect(
+        (await get('/api/v1/applications/gen?refresh=normal&project=wharf-w1')).body.operation,
+      ).toMatchObject({
+        sync: { revision: 'c1' },
+      });
+      await settle();
+      expect((await get('/api/v1/applications/gen')).body.status).toMatchObject({
+        sync: { status: 'Synced', revision: 'c1' },
+        health: { status: 'Healthy' },
+      });
+    });
+  });
 });

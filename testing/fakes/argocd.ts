@@ -8,7 +8,17 @@ import type { HealthStatus } from '../../shared/deploy-ports.ts';
  * `GET /api/v1/applications/{name}?refresh=normal|hard&project=…` and
  * `POST /api/v1/applications/{name}/sync`, bearer-token auth, and Argo CD's error bodies and status
  * codes (`{"error", "code", "message"}` with the gRPC code). Like Argo CD it answers 404 for a missing
- * application only when the request names a project, and 403 "permission denied" otherwise.
+ * application only when the request names a project, and 403 "permission denied" otherwise, and it
+ * refuses a sync to a revision other than the app's `targetRevision` while automated sync is on
+ * (server/application/application.go: "Cannot sync to %s: auto-sync currently set to %s").
+ *
+ * With `controller`, it also runs Argo CD's application controller (controller/appcontroller.go): on
+ * each pass, and for the app a `?refresh=` names before the GET answers, it resolves the source's
+ * `targetRevision` to a commit and compares (`status.sync`); under automated sync it starts a sync of
+ * that commit itself (unless its last attempt at that commit failed: a SyncError condition); a sync
+ * operation runs (Running), applies (Succeeded or Failed, `syncResult`, `history`), then the app's
+ * health goes Progressing and on to what `rollout` says. A plain GET answers the state as it is.
+ * Without `controller` the state is whatever the test set (`setApp`, `resolveApp`).
  */
 
 type Revisions = { revision?: string; revisions?: string[] };
@@ -29,7 +39,10 @@ export interface AppState {
     };
   };
   /** An operation requested and not finished; a sync request meanwhile is refused as Argo CD does. */
-  operation?: { sync?: Revisions & { prune?: boolean } };
+  operation?: {
+    sync?: Revisions & { prune?: boolean };
+    initiatedBy?: { automated?: boolean; username?: string };
+  };
   status?: {
     sync?: { status: 'Synced' | 'OutOfSync' | 'Unknown' } & Revisions;
     health?: { status: HealthStatus; message?: string };
@@ -99,6 +112,32 @@ export interface FakeArgoCdOptions {
     | undefined;
   /** Refuse (400) a sync without a revision: Wharf always syncs an exact commit. Default true. */
   requireSyncRevision?: boolean | undefined;
+  /** Runs the application controller over the apps (see above); without it the state stays as set. */
+  controller?: FakeArgoCdControllerOptions | undefined;
+}
+
+/** How an app's objects turn out once a sync has applied them. */
+export type Rollout =
+  /** Applied; health goes Progressing, then this (Progressing: the rollout never finishes). */
+  | { health: 'Healthy' | 'Degraded' | 'Progressing'; message?: string | undefined }
+  /** The apply itself fails: the operation ends Failed with this message. */
+  | { syncFails: string };
+
+export interface FakeArgoCdControllerOptions {
+  /** Time between controller passes (Argo CD: `timeout.reconciliation`, 180 s); default 100 ms. */
+  intervalMs?: number | undefined;
+  /**
+   * The commit a source's `targetRevision` points at now (what the repo server resolves), or
+   * undefined when it can't be resolved (the comparison then fails with a ComparisonError).
+   */
+  resolveRevision: (source: SourceRef, app: string) => string | undefined | Promise<string | undefined>;
+  /** How the app at a revision rolls out; default Healthy. */
+  rollout?: ((app: string, revision: string) => Rollout | Promise<Rollout>) | undefined;
+  /**
+   * Whether the app renders the same manifests at two revisions (a commit that changed only other
+   * apps): then it stays Synced at the newer one. Default: only the same revision.
+   */
+  sameManifests?: ((app: string, a: string, b: string) => boolean | Promise<boolean>) | undefined;
 }
 
 export interface ScriptedResponse {
@@ -123,6 +162,8 @@ export interface FakeArgoCd {
   app(name: string): Promise<AppState | undefined>;
   /** Answers the next `times` requests (after auth) with this response instead: faults, garbage. */
   respondNext(response: ScriptedResponse, times?: number): void;
+  /** Runs one controller pass over every app now (with `controller`); resolves when it is done. */
+  reconcile(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,14 +185,25 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Argo CD's `SyncPolicy.IsAutomatedSyncEnabled`: `automated` set and not `enabled: false`. */
+const automatedOn = (app: AppState) => {
+  const automated = app.spec?.syncPolicy?.automated;
+  return automated != null && automated.enabled !== false;
+};
+const sourceOf = (app: AppState): SourceRef | undefined => app.spec?.source ?? app.spec?.sources?.[0];
+const PHASES_DONE = new Set(['Succeeded', 'Failed', 'Error']);
+
 export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeArgoCd> {
   const automated = options.automated ?? true;
   const requireRevision = options.requireSyncRevision ?? true;
+  const controller = options.controller;
   const apps = new Map<string, AppState>();
   const requests: RecordedRequest[] = [];
   const refreshes: FakeArgoCd['refreshes'] = [];
   const syncs: SyncRequestRecord[] = [];
   const scripted: ScriptedResponse[] = [];
+  /** Per app under the controller: the health its last applied rollout settles on. */
+  const settling = new Map<string, { health: HealthStatus; message?: string | undefined }>();
 
   /** The app as Argo CD would return it: its name, namespace and sync policy filled in. */
   function served(name: string, state: AppState): AppState {
@@ -169,9 +221,164 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
 
   async function lookup(name: string, refresh: RefreshKind | undefined): Promise<AppState | undefined> {
     const set = apps.get(name);
-    const state = set ?? (await options.resolveApp?.(name, { refresh }));
-    return state ? served(name, state) : undefined;
+    if (set) return served(name, set);
+    const state = await options.resolveApp?.(name, { refresh });
+    if (!state) return undefined;
+    // Under the controller a resolved app is generated once (as by the ApplicationSet), then the
+    // controller owns its status.
+    if (controller) {
+      const generated = served(name, state);
+      apps.set(name, generated);
+      return served(name, generated);
+    }
+    return served(name, state);
   }
+
+  // ---- The application controller ----
+
+  /** One pass at a time, as the controller's queue processes an app. */
+  let passes: Promise<void> = Promise.resolve();
+  const serialized = (work: () => Promise<void>) => {
+    const next = passes.then(work);
+    passes = next.catch(() => undefined);
+    return next;
+  };
+
+  const condition = (type: string, message: string) => ({
+    type,
+    message,
+    lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
+
+  /** CompareAppState and autoSync: what a refresh does. */
+  async function compare(name: string, app: AppState) {
+    if (!controller) return;
+    app.status ??= {};
+    const status = app.status;
+    const source = sourceOf(app);
+    const target = source ? await controller.resolveRevision(source, name) : undefined;
+    const conditions = (status.conditions ?? []).filter((c) => c.type !== 'ComparisonError');
+    if (!target) {
+      status.sync = { status: 'Unknown' };
+      status.conditions = [
+        ...conditions,
+        condition(
+          'ComparisonError',
+          `Failed to load target state: failed to resolve revision ${source?.targetRevision ?? 'HEAD'}`,
+        ),
+      ];
+      return;
+    }
+    status.conditions = conditions;
+    const deployed = status.history?.at(-1)?.revision;
+    const same =
+      deployed !== undefined &&
+      (deployed === target || Boolean(await controller.sameManifests?.(name, deployed, target)));
+    status.sync = { status: same ? 'Synced' : 'OutOfSync', revision: target };
+    if (!deployed) status.health ??= { status: 'Missing' };
+
+    // autoSync
+    if (!automatedOn(served(name, app)) || app.operation || same) return;
+    const last = status.operationState;
+    if (last && !PHASES_DONE.has(last.phase)) return;
+    if (last?.syncResult?.revision === target) {
+      if (last.phase !== 'Succeeded') {
+        status.conditions = [
+          ...conditions.filter((c) => c.type !== 'SyncError'),
+          condition('SyncError', `Failed last sync attempt to [${target}]: ${last.message ?? ''}`),
+        ];
+      }
+      return;
+    }
+    status.conditions = conditions.filter((c) => c.type !== 'SyncError');
+    const prune = served(name, app).spec?.syncPolicy?.automated?.prune ?? false;
+    app.operation = { sync: { revision: target, prune }, initiatedBy: { automated: true } };
+  }
+
+  /** Moves an app one step: a requested operation starts, a running one applies, health settles. */
+  async function advance(name: string, app: AppState) {
+    if (!controller) return;
+    app.status ??= {};
+    const status = app.status;
+    const op = status.operationState;
+    if (app.operation?.sync && (!op || PHASES_DONE.has(op.phase))) {
+      status.operationState = {
+        phase: 'Running',
+        message: 'one or more tasks are running',
+        operation: { sync: structuredClone(app.operation.sync) },
+        startedAt: new Date().toISOString(),
+      };
+      return;
+    }
+    if (op?.phase === 'Running') {
+      const revision = op.operation?.sync?.revision ?? status.sync?.revision ?? '';
+      const rollout: Rollout = (await controller.rollout?.(name, revision)) ?? { health: 'Healthy' };
+      const finishedAt = new Date().toISOString();
+      app.operation = undefined;
+      if ('syncFails' in rollout) {
+        status.operationState = {
+          ...op,
+          phase: 'Failed',
+          message: rollout.syncFails,
+          syncResult: { revision },
+          finishedAt,
+        };
+        return;
+      }
+      status.operationState = {
+        ...op,
+        phase: 'Succeeded',
+        message: 'successfully synced (all tasks run)',
+        syncResult: { revision },
+        finishedAt,
+      };
+      const history = status.history ?? [];
+      status.history = [...history, { id: (history.at(-1)?.id ?? -1) + 1, revision, deployedAt: finishedAt }];
+      status.health = { status: 'Progressing' };
+      status.resources = [
+        {
+          group: 'apps',
+          version: 'v1',
+          kind: 'Deployment',
+          namespace: app.spec?.project,
+          name,
+          status: 'Synced',
+          health: {
+            status: 'Progressing',
+            message: `Waiting for rollout to finish: 0 of 1 updated replicas are available...`,
+          },
+        },
+      ];
+      settling.set(name, { health: rollout.health, message: rollout.message });
+      return;
+    }
+    const settled = settling.get(name);
+    if (settled && settled.health !== 'Progressing') {
+      settling.delete(name);
+      status.health = { status: settled.health };
+      status.resources = (status.resources ?? []).map((r) => ({
+        ...r,
+        health: {
+          status: settled.health,
+          ...(settled.message ? { message: settled.message } : {}),
+        },
+      }));
+    }
+  }
+
+  function reconcileAll(): Promise<void> {
+    return serialized(async () => {
+      for (const [name, app] of apps) {
+        await advance(name, app);
+        await compare(name, app);
+      }
+    });
+  }
+
+  const timer = controller
+    ? setInterval(() => void reconcileAll().catch(() => undefined), controller.intervalMs ?? 100)
+    : undefined;
+  timer?.unref();
 
   async function handle(request: IncomingMessage, record: RecordedRequest) {
     const url = new URL(request.url ?? '/', 'http://fake');
@@ -238,12 +445,29 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
 
     if (!isSync) {
       if (refresh) refreshes.push({ name, kind: refresh });
-      return { status: 200, body: app };
+      if (!refresh || !controller) return { status: 200, body: app };
+      // A refresh answers once the controller has reconciled the app (compared, maybe auto-synced).
+      await serialized(async () => {
+        const owned = apps.get(name);
+        if (owned) await compare(name, owned);
+      });
+      return { status: 200, body: (await lookup(name, undefined)) ?? app };
     }
 
     const revision = typeof body.revision === 'string' && body.revision ? body.revision : undefined;
     if (requireRevision && !revision) {
       return { status: 400, body: argoError('revision is required', CODE.invalidArgument) };
+    }
+    const source = sourceOf(app);
+    const tracked = source?.targetRevision || 'HEAD';
+    if (revision && revision !== tracked && automatedOn(app) && body.dryRun !== true) {
+      return {
+        status: 400,
+        body: argoError(
+          `Cannot sync to ${revision}: auto-sync currently set to ${source?.targetRevision ?? ''}`,
+          CODE.failedPrecondition,
+        ),
+      };
     }
     if (app.operation) {
       return {
@@ -261,9 +485,27 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
       project,
     };
     syncs.push(sync);
+    const operation = { sync: { ...(revision ? { revision } : {}), prune: sync.prune ?? false } };
+    if (controller) {
+      const owned = apps.get(name);
+      if (owned) {
+        // A branch (or none) is resolved to its commit, as Argo CD does before it sets the operation.
+        const commit =
+          !revision || revision === tracked
+            ? source
+              ? await controller.resolveRevision(source, name)
+              : undefined
+            : revision;
+        owned.operation = {
+          sync: { ...(commit ? { revision: commit } : {}), prune: sync.prune ?? false },
+          initiatedBy: { username: 'wharf' },
+        };
+        await options.onSync?.(sync, served(name, owned));
+        return { status: 200, body: served(name, owned) };
+      }
+    }
     const next = await options.onSync?.(sync, app);
     if (next) apps.set(name, next);
-    const operation = { sync: { ...(revision ? { revision } : {}), prune: sync.prune ?? false } };
     return { status: 200, body: { ...(next ? served(name, next) : app), operation } };
   }
 
@@ -307,6 +549,7 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
     refreshes,
     syncs,
     setApp(name, state) {
+      settling.delete(name);
       if (state) apps.set(name, structuredClone(state));
       else apps.delete(name);
     },
@@ -314,8 +557,10 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
     respondNext(response, times = 1) {
       for (let i = 0; i < times; i++) scripted.push(response);
     },
+    reconcile: () => reconcileAll(),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (timer) clearInterval(timer);
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

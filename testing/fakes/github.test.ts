@@ -218,7 +218,8 @@ describe('fake GitHub', () => {
     expect(limited.status).toBe(403);
     expect(limited.headers.get('retry-after')).toBe('7');
     expect(limited.body.message).toMatch(/secondary rate limit/);
-    expect((await call('POST', '/repos/acme/gitops/git/trees', tree)).status).toBe(201);
+    // The limit holds: the next write is refused too (reads are not).
+    expect((await call('POST', '/repos/acme/gitops/git/trees', tree)).status).toBe(403);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++)
       statuses.push((await call('GET', '/repos/acme/gitops/git/ref/heads/main')).status);
@@ -228,7 +229,63 @@ describe('fake GitHub', () => {
       total: 8,
       reads: 6,
       contentCreating: 2,
+      secondaryLimited: 2,
       injected: { 'secondary-rate-limit': 1, 'server-error': 2 },
+    });
+  });
+
+  describe('secondary rate limit', () => {
+    const tree = { tree: [{ path: 'x', mode: '100644', type: 'blob', content: 'x' }] };
+    const write = (call: Awaited<ReturnType<typeof start>>['call']) =>
+      call('POST', '/repos/acme/gitops/git/trees', tree);
+
+    it.each([403, 429] as const)(
+      'answers %i with retry-after and GitHub words past the budget, and holds until retry-after has passed',
+      async (status) => {
+        const { fake, call } = await start({
+          secondaryRateLimit: { limit: 2, retryAfterSeconds: 1, status, extendOnRequest: false },
+        });
+        expect((await write(call)).status).toBe(201);
+        expect((await write(call)).status).toBe(201);
+        const limited = await write(call);
+        expect(limited.status).toBe(status);
+        expect(limited.headers.get('retry-after')).toBe('1');
+        expect(limited.body).toEqual({
+          message: expect.stringMatching(
+            /^You have exceeded a secondary rate limit\. Please wait a few minutes/,
+          ),
+          documentation_url: expect.stringContaining('#about-secondary-rate-limits'),
+          status: String(status),
+        });
+        // Still held: a write 300 ms later is refused; a read goes through.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await write(call)).status).toBe(status);
+        expect((await call('GET', '/repos/acme/gitops/git/ref/heads/main')).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 750));
+        expect((await write(call)).status).toBe(201);
+        expect(fake.requests.secondaryLimited).toBe(2);
+      },
+    );
+
+    it('pushes the end of the hold out when a client keeps sending', async () => {
+      const { call } = await start({ secondaryRateLimit: { limit: 1, retryAfterSeconds: 1 } });
+      expect((await write(call)).status).toBe(201);
+      expect((await write(call)).status).toBe(403);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // Too early: refused, and the hold now ends a full second from here.
+      expect((await write(call)).status).toBe(403);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect((await write(call)).status).toBe(403);
+      await new Promise((resolve) => setTimeout(resolve, 1_050));
+      expect((await write(call)).status).toBe(201);
+    });
+
+    it('holds every request when told to', async () => {
+      const { fake, call } = await start();
+      fake.inject({ kind: 'secondary-rate-limit', retryAfter: 1, status: 429, holds: 'any' });
+      expect((await write(call)).status).toBe(429);
+      const read = await call('GET', '/repos/acme/gitops/git/ref/heads/main');
+      expect([read.status, read.headers.get('retry-after')]).toEqual([429, '1']);
     });
   });
 });

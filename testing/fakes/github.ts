@@ -19,6 +19,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * (422 "Update is not a fast forward"), 409, primary and secondary rate limits, 5xx, dropped
  * connections and malformed bodies. Every request is counted by kind.
  *
+ * A secondary rate limit holds, as GitHub's does: once tripped (by `secondaryRateLimit`, a budget of
+ * content-creating requests per window, or by an injected fault) every request it covers is refused
+ * with 403 or 429, `retry-after` and GitHub's message until that time has passed, and a request sent
+ * meanwhile pushes the end further out ("continuing to make requests while you are rate limited may
+ * result in the banning of your integration").
+ *
  * Used by the adapter's tests, by the GitOps throughput bench, and by end-to-end tests that point a
  * fake Argo CD at the branch (`onRefUpdate`, `readFile`, `snapshot`).
  */
@@ -51,8 +57,17 @@ export type FakeFault =
   | { kind: 'not-fast-forward' }
   /** 409 Conflict. */
   | { kind: 'conflict' }
-  /** 403 with GitHub's secondary rate limit message and `retry-after` (seconds). */
-  | { kind: 'secondary-rate-limit'; retryAfter?: number }
+  /**
+   * Trips the secondary rate limit: this request and every covered one until `retryAfter` seconds
+   * have passed get 403 (or `status` 429) with GitHub's message and `retry-after`.
+   */
+  | {
+      kind: 'secondary-rate-limit';
+      retryAfter?: number;
+      status?: 403 | 429;
+      /** What the hold refuses; default content-creating requests, or every request for a read target. */
+      holds?: 'write' | 'any';
+    }
   /** 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` this many seconds ahead. */
   | { kind: 'rate-limit'; resetInSeconds?: number }
   /** A 5xx (default 502). */
@@ -95,6 +110,8 @@ export interface FakeRequestCounters {
   contentCreating: number;
   /** App installation token requests. */
   auth: number;
+  /** Requests refused by a secondary rate limit, the tripping one included. */
+  secondaryLimited: number;
   byOperation: Partial<Record<FakeOperation, number>>;
   injected: Partial<Record<FakeFault['kind'], number>>;
   log: RequestRecord[];
@@ -147,6 +164,27 @@ export interface FakeGitHubOptions {
   maxTreeEntries?: number | undefined;
   /** Delay before each response, to look like a network. */
   latencyMs?: number | undefined;
+  /** GitHub's secondary rate limit on content creation; off by default. */
+  secondaryRateLimit?: SecondaryRateLimitOptions | undefined;
+}
+
+/**
+ * GitHub's secondary limit on content creation ("no more than 80 content-generating requests per
+ * minute"), and what a limited client gets: 403 or 429 with a message saying so and `retry-after`.
+ */
+export interface SecondaryRateLimitOptions {
+  /** Content-creating requests allowed per window; the next one trips the limit. */
+  limit: number;
+  /** The sliding window, ms; default 60 000. */
+  windowMs?: number | undefined;
+  /** Seconds the limit holds once tripped (sent as `retry-after`); default 60. */
+  retryAfterSeconds?: number | undefined;
+  /** GitHub answers 403 or 429; default 403. */
+  status?: 403 | 429 | undefined;
+  /** A request during the hold pushes its end out to a full `retry-after` again; default true. */
+  extendOnRequest?: boolean | undefined;
+  /** What the hold refuses: content-creating requests (default) or every request. */
+  holds?: 'write' | 'any' | undefined;
 }
 
 export interface FakeGitHub {
@@ -343,6 +381,9 @@ class GitStore {
 
 // ---- The server ----------------------------------------------------------------------------------
 
+/** How early a request may arrive at the end of a hold and still count as after it. */
+const CLOCK_SLACK_MS = 2;
+
 const DOCS = {
   refs: 'https://docs.github.com/rest/git/refs#update-a-reference',
   trees: 'https://docs.github.com/rest/git/trees#create-a-tree',
@@ -364,6 +405,7 @@ const emptyCounters = (): FakeRequestCounters => ({
   reads: 0,
   contentCreating: 0,
   auth: 0,
+  secondaryLimited: 0,
   byOperation: {},
   injected: {},
   log: [],
@@ -397,6 +439,49 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   let concurrentWrites = 0;
   let requestSeq = 0;
   let serverUrl = '';
+
+  // ---- Secondary rate limit ----
+
+  /** When each accepted content-creating request went out, within the limit's window. */
+  const writeStamps: number[] = [];
+  let hold: { until: number; seconds: number; status: 403 | 429; holds: 'write' | 'any' } | undefined;
+  const extendHold = options.secondaryRateLimit?.extendOnRequest ?? true;
+
+  const secondaryLimitError = (status: 403 | 429, seconds: number) =>
+    new HttpError(
+      status,
+      `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${requestId()}.`,
+      { 'retry-after': String(Math.max(1, seconds)) },
+      DOCS.secondary,
+    );
+
+  function tripSecondaryLimit(seconds: number, status: 403 | 429, holds: 'write' | 'any'): HttpError {
+    hold = { until: Date.now() + seconds * 1000, seconds, status, holds };
+    // The hold replaces the window: once it has passed, the budget starts afresh.
+    writeStamps.length = 0;
+    return secondaryLimitError(status, seconds);
+  }
+
+  /** The limited answer while a hold covers this request; otherwise counts a write against the window. */
+  function secondaryLimit(operation: FakeOperation): HttpError | undefined {
+    const write = CONTENT_CREATING.has(operation);
+    const t = Date.now();
+    // Date.now and the timers a client waits on round differently: a millisecond is not "early".
+    if (hold && t >= hold.until - CLOCK_SLACK_MS) hold = undefined;
+    if (hold && (write || hold.holds === 'any')) {
+      if (extendHold) hold.until = Math.max(hold.until, t + hold.seconds * 1000);
+      return secondaryLimitError(hold.status, Math.ceil((hold.until - t) / 1000));
+    }
+    const limit = options.secondaryRateLimit;
+    if (!write || !limit) return undefined;
+    const windowMs = limit.windowMs ?? 60_000;
+    while (writeStamps.length > 0 && (writeStamps[0] as number) <= t - windowMs) writeStamps.shift();
+    if (writeStamps.length >= limit.limit) {
+      return tripSecondaryLimit(limit.retryAfterSeconds ?? 60, limit.status ?? 403, limit.holds ?? 'write');
+    }
+    writeStamps.push(t);
+    return undefined;
+  }
 
   const now = () => new Date().toISOString();
   const fakeIdentity = () => ({ name: 'Fake GitHub', email: 'noreply@github.com', date: now() });
@@ -968,13 +1053,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         return undefined;
       case 'conflict':
         throw new HttpError(409, 'Conflict', {}, DOCS.refs);
-      case 'secondary-rate-limit':
-        throw new HttpError(
-          403,
-          `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${requestId()}.`,
-          { 'retry-after': String(fault.retryAfter ?? 1) },
-          DOCS.secondary,
-        );
+      case 'secondary-rate-limit': {
+        // Tripped by a write, the hold covers writes; tripped by a read, everything.
+        const holds = fault.holds ?? (CONTENT_CREATING.has(operation) ? 'write' : 'any');
+        throw tripSecondaryLimit(fault.retryAfter ?? 1, fault.status ?? 403, holds);
+      }
       case 'rate-limit':
         throw new HttpError(
           403,
@@ -1043,9 +1126,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (options.latencyMs) await sleep(options.latencyMs);
       if (!found) throw new HttpError(404, 'Not Found');
       const caller = authenticate(req.headers.authorization, operation);
+      const limited = operation === 'access-token' ? undefined : secondaryLimit(operation);
+      if (limited) {
+        record.fault = 'secondary-rate-limit';
+        counters.secondaryLimited++;
+        throw limited;
+      }
       const fault = dueFault(operation);
       if (fault) {
         record.fault = fault.kind;
+        if (fault.kind === 'secondary-rate-limit') counters.secondaryLimited++;
         counters.injected[fault.kind] = (counters.injected[fault.kind] ?? 0) + 1;
         const outcome = applyFault(fault, operation);
         if (outcome === 'drop') {

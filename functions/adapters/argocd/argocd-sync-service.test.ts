@@ -159,6 +159,95 @@ describe('requestSync', () => {
   });
 });
 
+describe("against Argo CD's application controller", () => {
+  let head = OLD;
+  let controlled: FakeArgoCd;
+  let adapter: SyncService;
+  const generated = (syncPolicy?: NonNullable<AppState['spec']>['syncPolicy']): AppState => ({
+    spec: {
+      project: PROJECT,
+      source: { repoURL: 'https://github.com/acme/gitops.git', path: app.path, targetRevision: 'main' },
+      ...(syncPolicy ? { syncPolicy } : {}),
+    },
+  });
+  /** Polls status() as CheckSync does until the app runs `revision` Synced and settled, or gives up. */
+  const waitFor = async (revision: string) => {
+    const seen: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const status = await adapter.status(app);
+      const line = `${status.revision === revision ? 'at' : 'not at'} ${status.sync} ${status.health}`;
+      if (seen.at(-1) !== line) seen.push(line);
+      if (status.revision === revision && status.sync === 'Synced' && status.health !== 'Progressing')
+        return { status, seen };
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`never at ${revision}: ${seen.join(', ')}`);
+  };
+
+  beforeEach(async () => {
+    head = OLD;
+    controlled = await startFakeArgoCd({
+      token: TOKEN,
+      controller: {
+        intervalMs: 50,
+        resolveRevision: () => head,
+        rollout: (_name, revision) =>
+          revision === 'c'.repeat(40)
+            ? { health: 'Degraded', message: 'Deployment "storefront" exceeded its progress deadline' }
+            : { health: 'Healthy' },
+      },
+    });
+    adapter = createArgoCdSyncService({ url: controlled.url, token: TOKEN });
+  });
+  afterEach(async () => {
+    await controlled.close();
+  });
+
+  it('under automated sync refreshes and lets the controller apply the commit: no /sync, never an early "at the commit"', async () => {
+    controlled.setApp(app.name, generated());
+    await adapter.requestSync(app, OLD);
+    await waitFor(OLD);
+    head = NEW;
+    await adapter.requestSync(app, NEW);
+    const { status, seen } = await waitFor(NEW);
+    expect(status).toEqual({ revision: NEW, sync: 'Synced', health: 'Healthy' });
+    // Until the new objects are applied the adapter reports the old revision, never NEW with old health.
+    expect(seen[0]).toMatch(/^not at /);
+    // Asked again once another commit moved the branch on (CheckSync re-requests now and then): a
+    // sync to NEW would be refused ("auto-sync currently set to main"); the adapter only refreshes.
+    head = 'd'.repeat(40);
+    await expect(adapter.requestSync(app, NEW)).resolves.toBeUndefined();
+    expect(controlled.syncs).toEqual([]);
+    expect(controlled.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(controlled.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('reports a Degraded rollout at the commit with the resource words', async () => {
+    const BAD = 'c'.repeat(40);
+    controlled.setApp(app.name, generated());
+    head = BAD;
+    await adapter.requestSync(app, BAD);
+    const { status } = await waitFor(BAD);
+    expect(status).toEqual({
+      revision: BAD,
+      sync: 'Synced',
+      health: 'Degraded',
+      message:
+        'Deployment storefront-w0abc123def45-production: Deployment "storefront" exceeded its progress deadline',
+    });
+  });
+
+  it('without automated sync asks for exactly the commit, and the controller applies it', async () => {
+    controlled.setApp(app.name, generated({}));
+    head = NEW;
+    await adapter.requestSync(app, NEW);
+    expect(controlled.syncs).toEqual([{ name: app.name, revision: NEW, prune: true, project: PROJECT }]);
+    // Asked again while that sync runs: accepted as already under way.
+    await adapter.requestSync(app, NEW);
+    expect((await waitFor(NEW)).status).toEqual({ revision: NEW, sync: 'Synced', health: 'Healthy' });
+  });
+});
+
 describe('status', () => {
   it('refreshes (normal) and reports the revision the app is synced to: another commit is not done', async () => {
     fake.setApp(app.name, appState(OLD));

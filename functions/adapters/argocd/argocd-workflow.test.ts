@@ -38,19 +38,7 @@ beforeEach(async () => {
   runs = new InMemoryRuns();
   logs = new InMemoryRunLogs();
   gitops = new FakeGitOps();
-  const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
-  tasks = makeDeployTasks({
-    ...inMemoryDeps(),
-    runs,
-    build: new FakeBuild(),
-    gitops,
-    sync: createArgoCdSyncService({ url: fake.url, token: TOKEN }),
-    workflow: new FakeWorkflow(),
-    journal: makeRunJournal({ runs, logs, events: new RecordingPublisher(), clock }),
-    clock,
-    platform: { domain: 'apps.test', imageRegistry: 'r.test', clusterIssuer: 'le', secretStore: 's' },
-    limits: { turnWaits: 5, buildPolls: 5, syncChecks: 50 },
-  });
+  tasks = tasksOn(fake);
   const run: Run = {
     id: 'r0run00000001',
     workspaceId: monolith.workspaceId,
@@ -87,6 +75,23 @@ beforeEach(async () => {
 afterEach(async () => {
   await fake.close();
 });
+
+/** The workflow tasks with the Argo CD adapter pointed at this fake. */
+function tasksOn(argocd: FakeArgoCd) {
+  const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
+  return makeDeployTasks({
+    ...inMemoryDeps(),
+    runs,
+    build: new FakeBuild(),
+    gitops,
+    sync: createArgoCdSyncService({ url: argocd.url, token: TOKEN }),
+    workflow: new FakeWorkflow(),
+    journal: makeRunJournal({ runs, logs, events: new RecordingPublisher(), clock }),
+    clock,
+    platform: { domain: 'apps.test', imageRegistry: 'r.test', clusterIssuer: 'le', secretStore: 's' },
+    limits: { turnWaits: 5, buildPolls: 5, syncChecks: 50 },
+  });
+}
 
 const application = (status: NonNullable<AppState['status']>): AppState => ({
   spec: {
@@ -281,5 +286,81 @@ describe('DeployProject sync steps on Argo CD', () => {
     expect(fake.syncs).toHaveLength(0);
     await tasks.checkSync(sync);
     expect(fake.syncs.map((s) => s.revision)).toEqual([NEW]);
+  });
+});
+
+describe("DeployProject sync steps on Argo CD's application controller", () => {
+  let controlled: FakeArgoCd;
+  let head: string;
+  const BROKEN = '3'.repeat(40);
+
+  beforeEach(async () => {
+    head = OLD;
+    controlled = await startFakeArgoCd({
+      token: TOKEN,
+      controller: {
+        intervalMs: 50,
+        resolveRevision: () => head,
+        rollout: (_name, revision) =>
+          revision === BROKEN
+            ? { health: 'Degraded', message: 'Deployment "storefront" exceeded its progress deadline' }
+            : { health: 'Healthy' },
+      },
+    });
+  });
+  afterEach(async () => {
+    await controlled.close();
+  });
+
+  /** RequestSync, then CheckSync every 20 ms (the workflow's wait, shortened) until it is not waiting. */
+  async function syncStep(on: ReturnType<typeof makeDeployTasks>) {
+    await on.requestSync(state);
+    let sync = state;
+    for (let i = 0; i < 50; i++) {
+      const result = await on.checkSync(sync);
+      if (result.state !== 'waiting') return result;
+      sync = { ...state, sync: result };
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`still waiting: ${logs.text(state.runId).join('\n')}`);
+  }
+
+  const generated = (syncPolicy?: NonNullable<AppState['spec']>['syncPolicy']): AppState => ({
+    spec: {
+      project: rendered.argoProject,
+      source: { repoURL: 'r', path: rendered.path, targetRevision: 'main' },
+      ...(syncPolicy ? { syncPolicy } : {}),
+    },
+  });
+
+  it('under automated sync waits for the controller to apply the commit and for health, sending no /sync', async () => {
+    controlled.setApp(rendered.appName, generated());
+    await controlled.reconcile();
+    head = NEW;
+    expect(await syncStep(tasksOn(controlled))).toMatchObject({ state: 'synced' });
+    expect(controlled.syncs).toEqual([]);
+    expect(logs.text(state.runId)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/sync: at commit, Synced, Progressing/)]),
+    );
+  });
+
+  it('under automated sync reports a Degraded rollout of the commit for rollback', async () => {
+    controlled.setApp(rendered.appName, generated());
+    await controlled.reconcile();
+    head = BROKEN;
+    const run = (await runs.get(state.projectId, state.runId)) as Run;
+    await runs.replace({ ...run, gitopsCommit: BROKEN, updatedAt: '2026-01-01T00:00:01.000Z' }, run);
+    expect(await syncStep(tasksOn(controlled))).toMatchObject({
+      state: 'degraded',
+      message: expect.stringContaining('exceeded its progress deadline'),
+    });
+    expect(controlled.syncs).toEqual([]);
+  });
+
+  it('without automated sync asks for the commit once and waits for the controller to apply it', async () => {
+    controlled.setApp(rendered.appName, generated({}));
+    head = NEW;
+    expect(await syncStep(tasksOn(controlled))).toMatchObject({ state: 'synced' });
+    expect(controlled.syncs.map((s) => s.revision)).toEqual([NEW]);
   });
 });

@@ -10,6 +10,7 @@ import {
   type GitHubGitOpsRepository,
   type GitHubGitOpsRepositoryOptions,
 } from './github-gitops-repository.ts';
+import { WriteBudget } from './write-budget.ts';
 
 const TOKEN = 'ghp_TestTokenThatMustNeverLeak0123456789';
 const author = { name: 'Alice Example', email: 'alice@example.com' };
@@ -221,6 +222,57 @@ describe('GitHubGitOpsRepository', () => {
     expect(fake.requests.injected['secondary-rate-limit']).toBe(1);
     expect(fake.requests.byOperation['create-commit']).toBe(2);
     expect(commit).toBe(fake.head());
+  });
+
+  describe.each([403, 429] as const)('a secondary rate limit answered %i', (status) => {
+    it('is waited out: every write succeeds and none is sent while the limit holds', async () => {
+      // Two content-creating requests per minute; past that, held for 1 s (and longer if pushed).
+      const { fake, repo } = await setup({
+        secondaryRateLimit: { limit: 2, retryAfterSeconds: 1, status },
+      });
+      const started = performance.now();
+      const first = await repo.commit({ message: 'Deploy a', author, files: appFiles('a') });
+      const second = await repo.commit({ message: 'Deploy b', author, files: appFiles('b') });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(fake.commits().map((c) => c.sha)).toEqual(expect.arrayContaining([first.commit, second.commit]));
+      expect(second.commit).toBe(fake.head());
+      // Each trip once, no request sent into a hold (it would have been refused and counted).
+      expect(fake.requests.secondaryLimited).toBe(2);
+    });
+
+    it('is waited out by writers sharing a budget: one limited write holds the others back', async () => {
+      const { fake } = await setup({ secondaryRateLimit: { limit: 3, retryAfterSeconds: 1, status } });
+      const budget = new WriteBudget({ minIntervalMs: 0 });
+      const repos = [0, 1].map(() =>
+        createGitHubGitOpsRepository({
+          owner: 'acme',
+          repo: 'gitops',
+          branch: 'main',
+          auth: { kind: 'token', token: TOKEN },
+          baseUrl: fake.url,
+          writeBudget: budget,
+          retryDelayMs: 5,
+          conflictBackoffMs: { base: 1, max: 10 },
+        }),
+      );
+      const results = await Promise.all(
+        repos.map((repo, i) => repo.commit({ message: `Deploy ${i}`, author, files: appFiles(`app-${i}`) })),
+      );
+      for (const [i, result] of results.entries())
+        expect(fake.readFile(result.commit, appFiles(`app-${i}`)[0]?.path as string)).toBeDefined();
+      expect(fake.requests.secondaryLimited).toBeLessThanOrEqual(2);
+    });
+
+    it('that holds longer than Wharf waits fails at once with a TransientError, sending nothing more', async () => {
+      const { fake, repo } = await setup({
+        secondaryRateLimit: { limit: 1, retryAfterSeconds: 120, status },
+      });
+      const error = await failure(repo.commit({ message: 'Deploy a', author, files: appFiles('a') }));
+      expect(error.name).toBe('TransientError');
+      expect(error.message).toMatch(/secondary rate limit/);
+      expect(fake.requests.byOperation['create-commit']).toBe(1);
+      expect(fake.requests.secondaryLimited).toBe(1);
+    });
   });
 
   it('retries 5xx and dropped connections, then succeeds', async () => {

@@ -85,8 +85,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubOctokit 
     retry: {
       retries: options.retries ?? 3,
       // The plugin's list plus 409: a conflict means the branch moved (the adapter rebuilds the commit)
-      // or the repository is empty; repeating the same request can't help.
-      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      // or the repository is empty; repeating the same request can't help. And 429: a rate limit is the
+      // throttling plugin's to wait out; once it gives up, a quick retry here would land inside the
+      // limit GitHub is still holding and push it further out.
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
       ...(options.retryDelayMs !== undefined ? { retryAfterBaseValue: options.retryDelayMs } : {}),
     },
     throttle: {
