@@ -51,7 +51,7 @@ export class DynamoConnections implements ConnectionRepository {
     await Promise.all(
       [...watches].map((pk) =>
         this.table.doc.send(
-          new DeleteCommand({ TableName: this.table.tableName, Key: { pk, sk: `CONN#${connectionId}` } }),
+          new DeleteCommand({ TableName: this.table.tableName, Key: keys.watch(pk, connectionId) }),
         ),
       ),
     );

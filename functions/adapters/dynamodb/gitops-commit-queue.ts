@@ -10,7 +10,7 @@ import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { timeSortable } from '../system/ids.ts';
 import type { TableRef } from './client.ts';
 import { isConditionFailure } from './client.ts';
-import { keys } from './keys.ts';
+import { keys, prefixes } from './keys.ts';
 
 export interface GitOpsCommitQueueOptions {
   table: TableRef;
@@ -170,14 +170,14 @@ export class GitOpsCommitQueue implements GitOpsRepository {
   /** As the lease holder: every waiting change (oldest first, a batch at most) in one commit. */
   private async writeWaiting() {
     const { doc, tableName: TableName } = this.options.table;
-    const prefix = keys.gitopsChange(this.options.repository, '');
+    const pk = prefixes.gitopsPartition(this.options.repository);
     const out = await doc.send(
       new QueryCommand({
         TableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
         FilterExpression: '#state = :pending',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': prefix.pk, ':sk': prefix.sk, ':pending': 'pending' },
+        ExpressionAttributeValues: { ':pk': pk, ':sk': prefixes.gitopsChange, ':pending': 'pending' },
         ConsistentRead: true,
       }),
     );
@@ -197,7 +197,7 @@ export class GitOpsCommitQueue implements GitOpsRepository {
           .send(
             new UpdateCommand({
               TableName,
-              Key: { pk: prefix.pk, sk: item.sk },
+              Key: { pk, sk: item.sk },
               UpdateExpression: 'SET #state = :state, #out = :out',
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: {

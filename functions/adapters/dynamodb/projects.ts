@@ -3,7 +3,7 @@ import type { Project } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { fromItem, keys, prefixes, repoIndexKey } from './keys.ts';
 import { GSI1 } from './table.ts';
 
 const projectItem = (project: Project) => ({
@@ -18,11 +18,6 @@ const projectItem = (project: Project) => ({
     : {}),
   entity: 'project',
   ...project,
-});
-
-const deletedKey = (workspaceId: string, projectId: string) => ({
-  pk: keys.project(workspaceId, projectId).pk,
-  sk: `DELETED${keys.project(workspaceId, projectId).sk}`,
 });
 
 /**
@@ -89,13 +84,13 @@ export class DynamoProjects implements ProjectRepository {
     if (Item) return fromItem<Project>(Item);
     if (!options.includeDeleted) return undefined;
     const deleted = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.tableName, Key: deletedKey(workspaceId, projectId) }),
+      new GetCommand({ TableName: this.table.tableName, Key: keys.deletedProject(workspaceId, projectId) }),
     );
     return deleted.Item ? fromItem<Project>(deleted.Item) : undefined;
   }
 
   async findByRepository(repositoryUrl: string, branch: string) {
-    const { gsi1pk } = keys.projectRepoIndex(repositoryUrl, branch, '', '');
+    const gsi1pk = repoIndexKey(repositoryUrl, branch);
     const items: Project[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -163,7 +158,7 @@ export class DynamoProjects implements ProjectRepository {
               TableName,
               Item: {
                 ...rest,
-                ...deletedKey(project.workspaceId, project.id),
+                ...keys.deletedProject(project.workspaceId, project.id),
                 entity: 'deletedProject',
                 deletedAt,
               },

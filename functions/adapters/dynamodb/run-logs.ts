@@ -24,7 +24,7 @@ export class DynamoRunLogs implements RunLogStore {
     const { Attributes } = await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.tableName,
-        Key: { pk: prefixes.runLog(runId), sk: '#COUNTER' },
+        Key: keys.logCounter(runId),
         UpdateExpression: 'ADD nextSeq :n',
         ExpressionAttributeValues: { ':n': input.length },
         ReturnValues: 'UPDATED_NEW',

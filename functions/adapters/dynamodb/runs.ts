@@ -48,7 +48,7 @@ export class DynamoRuns implements RunRepository {
         TableName: this.table.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.run('', runId).gsi1pk },
+        ExpressionAttributeValues: { ':pk': keys.runIndex(runId).gsi1pk },
         Limit: 1,
       }),
     );
@@ -209,7 +209,10 @@ export class DynamoRuns implements RunRepository {
         TableName: this.table.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :project',
-        ExpressionAttributeValues: { ':pk': `RELEASE#${releaseId}`, ':project': `PROJECT#${projectId}` },
+        ExpressionAttributeValues: {
+          ':pk': keys.releaseIndex(releaseId, projectId).gsi1pk,
+          ':project': keys.releaseIndex(releaseId, projectId).gsi1sk,
+        },
       }),
     );
     return Items?.[0] ? fromItem<Release>(Items[0]) : undefined;
