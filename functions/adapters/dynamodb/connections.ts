@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Connection, ConnectionRepository, WebhookDeliveries } from '../../../shared/deploy-ports.ts';
-import { isConditionFailure, type TableRef } from './client.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
 
 /** API Gateway closes WebSocket connections after 2 hours; items expire a little after that. */
@@ -59,21 +59,18 @@ export class DynamoConnections implements ConnectionRepository {
 
   async watch(connectionId: string, target: Target) {
     const key = watchKey(target, connectionId);
-    try {
-      // The connection remembers its watches (for cleanup on disconnect); it must still exist.
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: keys.connection(connectionId),
-          UpdateExpression: 'ADD watches :w',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':w': new Set([key.pk]) },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw error;
-    }
+    // The connection remembers its watches (for cleanup on disconnect); it must still exist.
+    const connected = await conditionalWrite(
+      this.table,
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'ADD watches :w',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':w': new Set([key.pk]) },
+      }),
+    );
+    if (!connected) return;
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.tableName,
@@ -107,19 +104,14 @@ export class DynamoConnections implements ConnectionRepository {
 export class DynamoWebhookDeliveries implements WebhookDeliveries {
   constructor(private readonly table: TableRef) {}
 
-  async claim(deliveryId: string) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...keys.delivery(deliveryId), entity: 'delivery', expiresAt: expiresAt(24 * 3600) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  claim(deliveryId: string) {
+    return conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { ...keys.delivery(deliveryId), entity: 'delivery', expiresAt: expiresAt(24 * 3600) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 }

@@ -8,8 +8,7 @@ import type {
 } from '../../../shared/deploy-ports.ts';
 import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { timeSortable } from '../system/ids.ts';
-import type { TableRef } from './client.ts';
-import { isConditionFailure } from './client.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
 import { keys, prefixes } from './keys.ts';
 
 export interface GitOpsCommitQueueOptions {
@@ -129,42 +128,35 @@ export class GitOpsCommitQueue implements GitOpsRepository {
   }
 
   /** The repository's lease: free, expired, or (after a crash of this very caller) already ours. */
-  private async takeLease(holder: string): Promise<boolean> {
-    try {
-      await this.options.table.doc.send(
-        new PutCommand({
-          TableName: this.options.table.tableName,
-          Item: {
-            ...keys.gitopsLease(this.options.repository),
-            entity: 'gitopsLease',
-            holder,
-            leaseUntil: this.now() + this.leaseMs,
-            expiresAt: Math.floor((this.now() + this.leaseMs) / 1000) + 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
-          ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private takeLease(holder: string): Promise<boolean> {
+    return conditionalWrite(
+      this.options.table,
+      new PutCommand({
+        TableName: this.options.table.tableName,
+        Item: {
+          ...keys.gitopsLease(this.options.repository),
+          entity: 'gitopsLease',
+          holder,
+          leaseUntil: this.now() + this.leaseMs,
+          expiresAt: Math.floor((this.now() + this.leaseMs) / 1000) + 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
+        ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
+      }),
+    );
   }
 
+  /** Not ours any more (it expired and was taken over): nothing to release. */
   private async releaseLease(holder: string) {
-    await this.options.table.doc
-      .send(
-        new DeleteCommand({
-          TableName: this.options.table.tableName,
-          Key: keys.gitopsLease(this.options.repository),
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': holder },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+    await conditionalWrite(
+      this.options.table,
+      new DeleteCommand({
+        TableName: this.options.table.tableName,
+        Key: keys.gitopsLease(this.options.repository),
+        ConditionExpression: 'holder = :holder',
+        ExpressionAttributeValues: { ':holder': holder },
+      }),
+    );
   }
 
   /** As the lease holder: every waiting change (oldest first, a batch at most) in one commit. */
@@ -193,26 +185,24 @@ export class GitOpsCommitQueue implements GitOpsRepository {
           result?.status === 'fulfilled'
             ? { state: 'done', result: result.value }
             : { state: 'failed', error: errorOf(result?.reason) };
-        await doc
-          .send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk, sk: item.sk },
-              UpdateExpression: 'SET #state = :state, #out = :out',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: {
-                '#state': 'state',
-                '#out': 'result' in update ? 'result' : 'error',
-              },
-              ExpressionAttributeValues: {
-                ':state': update.state,
-                ':out': 'result' in update ? update.result : update.error,
-              },
-            }),
-          )
-          .catch((error) => {
-            if (!isConditionFailure(error)) throw error; // its caller gave up meanwhile
-          });
+        // Not written when its caller gave up meanwhile (and deleted the item).
+        await conditionalWrite(
+          this.options.table,
+          new UpdateCommand({
+            TableName,
+            Key: { pk, sk: item.sk },
+            UpdateExpression: 'SET #state = :state, #out = :out',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: {
+              '#state': 'state',
+              '#out': 'result' in update ? 'result' : 'error',
+            },
+            ExpressionAttributeValues: {
+              ':state': update.state,
+              ':out': 'result' in update ? update.result : update.error,
+            },
+          }),
+        );
       }),
     );
   }

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import type { Project } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
-import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
+import { conditionalWrite, queryPage, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes, repoIndexKey } from './keys.ts';
 import { GSI1 } from './table.ts';
 
@@ -30,51 +30,46 @@ export class DynamoProjects implements ProjectRepository {
 
   async create(project: Project) {
     const TableName = this.table.tableName;
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.projectName(project.workspaceId, project.name),
-                  entity: 'projectName',
-                  projectId: project.id,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: {
+                ...keys.projectName(project.workspaceId, project.name),
+                entity: 'projectName',
+                projectId: project.id,
               },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              Put: {
-                TableName,
-                Item: projectItem(project),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName,
+              Item: projectItem(project),
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              ConditionCheck: {
-                TableName,
-                Key: keys.workspace(project.workspaceId),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
+          },
+          {
+            ConditionCheck: {
+              TableName,
+              Key: keys.workspace(project.workspaceId),
+              ConditionExpression: 'attribute_exists(pk)',
             },
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.includes(0)) {
-        throw conflict(
-          'project.name_taken',
-          `name ${project.name} is already used by another project in this workspace`,
-          'name',
-        );
-      }
-      if (failed?.length)
-        throw conflict('project.create_conflict', 'The project could not be created; retry.');
-      throw error;
-    }
+          },
+        ],
+      }),
+      (failed) =>
+        failed.includes(0)
+          ? conflict(
+              'project.name_taken',
+              `name ${project.name} is already used by another project in this workspace`,
+              'name',
+            )
+          : conflict('project.create_conflict', 'The project could not be created; retry.'),
+    );
   }
 
   async get(workspaceId: string, projectId: string, options: { includeDeleted?: boolean } = {}) {
@@ -118,24 +113,20 @@ export class DynamoProjects implements ProjectRepository {
   }
 
   async update(project: Project) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: projectItem(project),
-          ConditionExpression: 'revision = :previous',
-          ExpressionAttributeValues: { ':previous': project.revision - 1 },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw conflict(
+    await conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: projectItem(project),
+        ConditionExpression: 'revision = :previous',
+        ExpressionAttributeValues: { ':previous': project.revision - 1 },
+      }),
+      () =>
+        conflict(
           'project.modified',
           'The project changed since it was read (or was deleted); reload and try again.',
-        );
-      }
-      throw error;
-    }
+        ),
+    );
   }
 
   async delete(project: Project, deletedAt: string) {

@@ -9,7 +9,7 @@ import type { Release, Run } from '../../../shared/deploy.ts';
 import type { EnvironmentState, RunRepository } from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { Environment } from '../../../shared/naming.ts';
-import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
+import { conditionalWrite, queryPage, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
@@ -20,18 +20,15 @@ export class DynamoRuns implements RunRepository {
   constructor(private readonly table: TableRef) {}
 
   async create(run: Run) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: runItem(run),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw conflict('run.exists', `Run ${run.id} exists already.`);
-      throw error;
-    }
+    await conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: runItem(run),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+      () => conflict('run.exists', `Run ${run.id} exists already.`),
+    );
   }
 
   async get(projectId: string, runId: string) {
@@ -63,22 +60,17 @@ export class DynamoRuns implements RunRepository {
     );
   }
 
-  async replace(next: Run, expected: Run) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: runItem(next),
-          ConditionExpression: 'updatedAt = :expected AND #status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  replace(next: Run, expected: Run) {
+    return conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: runItem(next),
+        ConditionExpression: 'updatedAt = :expected AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
+      }),
+    );
   }
 
   async getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState> {
@@ -93,14 +85,8 @@ export class DynamoRuns implements RunRepository {
     return { projectId, environment, releaseCount: 0, ...state };
   }
 
-  private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
-    try {
-      await this.table.doc.send(new UpdateCommand(input));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    return conditionalWrite(this.table, new UpdateCommand(input));
   }
 
   takeTurn(projectId: string, environment: Environment, runId: string, expectedActive: string | undefined) {
@@ -153,54 +139,48 @@ export class DynamoRuns implements RunRepository {
 
   async recordRelease(release: Release): Promise<Release> {
     const TableName = this.table.tableName;
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.release(release.projectId, release.environment, release.number, release.id),
-                  entity: 'release',
-                  ...release,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+    const recorded = await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: {
+                ...keys.release(release.projectId, release.environment, release.number, release.id),
+                entity: 'release',
+                ...release,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName,
+              Key: keys.environment(release.projectId, release.environment),
+              UpdateExpression:
+                'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity',
+              ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
+              ExpressionAttributeValues: {
+                ':n': release.number,
+                ':previous': release.number - 1,
+                ':id': release.id,
+                ':project': release.projectId,
+                ':env': release.environment,
+                ':entity': 'environment',
               },
             },
-            {
-              Update: {
-                TableName,
-                Key: keys.environment(release.projectId, release.environment),
-                UpdateExpression:
-                  'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity',
-                ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
-                ExpressionAttributeValues: {
-                  ':n': release.number,
-                  ':previous': release.number - 1,
-                  ':id': release.id,
-                  ':project': release.projectId,
-                  ':env': release.environment,
-                  ':entity': 'environment',
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return release;
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.length) {
-        const existing = await this.getRelease(release.projectId, release.id);
-        if (existing) return existing; // a retry of the same task: already recorded
-        throw conflict(
-          'release.number_taken',
-          `Release number ${release.number} is taken; the deploy turn was not held.`,
-        );
-      }
-      throw error;
-    }
+          },
+        ],
+      }),
+    );
+    if (recorded) return release;
+    const existing = await this.getRelease(release.projectId, release.id);
+    if (existing) return existing; // a retry of the same task: already recorded
+    throw conflict(
+      'release.number_taken',
+      `Release number ${release.number} is taken; the deploy turn was not held.`,
+    );
   }
 
   async getRelease(projectId: string, releaseId: string) {

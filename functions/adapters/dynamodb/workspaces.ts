@@ -9,7 +9,7 @@ import {
 import type { Membership, User, Workspace } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { WorkspaceRepository } from '../../../shared/ports.ts';
-import { failedConditions, type TableRef } from './client.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
 import { fromItem, keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
@@ -34,39 +34,31 @@ export class DynamoWorkspaces implements WorkspaceRepository {
       addedAt: user.createdAt,
       addedBy: user.id,
     };
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({ ...keys.user(user.id), entity: 'user', ...user }),
-            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
-            this.put({ ...keys.member(workspace.id, user.id), entity: 'member', ...owner }),
-          ],
-        }),
-      );
-      return { created: true };
-    } catch (error) {
-      // A concurrent first call won the race: its user item is there, ours is not needed.
-      if (failedConditions(error)?.length) return { created: false };
-      throw error;
-    }
+    // Not created: a concurrent first call won the race; its user item is there, ours is not needed.
+    const created = await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({ ...keys.user(user.id), entity: 'user', ...user }),
+          this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+          this.put({ ...keys.member(workspace.id, user.id), entity: 'member', ...owner }),
+        ],
+      }),
+    );
+    return { created };
   }
 
   async create(workspace: Workspace, owner: Membership) {
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
-            this.put({ ...keys.member(workspace.id, owner.userId), entity: 'member', ...owner }),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (failedConditions(error)?.length)
-        throw conflict('workspace.exists', 'A workspace with this id exists; retry.');
-      throw error;
-    }
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+          this.put({ ...keys.member(workspace.id, owner.userId), entity: 'member', ...owner }),
+        ],
+      }),
+      () => conflict('workspace.exists', 'A workspace with this id exists; retry.'),
+    );
   }
 
   async get(workspaceId: string) {
@@ -142,81 +134,72 @@ export class DynamoWorkspaces implements WorkspaceRepository {
 
   async addMember(membership: Membership) {
     const TableName = this.table.tableName;
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({
-              ...keys.member(membership.workspaceId, membership.userId),
-              entity: 'member',
-              ...membership,
-            }),
-            {
-              Update: {
-                TableName,
-                Key: keys.workspace(membership.workspaceId),
-                UpdateExpression: 'SET ownerCount = ownerCount + :delta',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':delta': membership.role === 'owner' ? 1 : 0 },
-              },
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({
+            ...keys.member(membership.workspaceId, membership.userId),
+            entity: 'member',
+            ...membership,
+          }),
+          {
+            Update: {
+              TableName,
+              Key: keys.workspace(membership.workspaceId),
+              UpdateExpression: 'SET ownerCount = ownerCount + :delta',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':delta': membership.role === 'owner' ? 1 : 0 },
             },
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.includes(0)) {
-        throw conflict(
-          'workspace.member_exists',
-          `${membership.userId} is already a member of this workspace.`,
-          'userId',
-        );
-      }
-      if (failed?.length) throw conflict('workspace.gone', 'The workspace no longer exists.');
-      throw error;
-    }
+          },
+        ],
+      }),
+      (failed) =>
+        failed.includes(0)
+          ? conflict(
+              'workspace.member_exists',
+              `${membership.userId} is already a member of this workspace.`,
+              'userId',
+            )
+          : conflict('workspace.gone', 'The workspace no longer exists.'),
+    );
   }
 
   async removeMember(membership: Membership) {
     const TableName = this.table.tableName;
     const { pk, sk } = keys.member(membership.workspaceId, membership.userId);
     const isOwner = membership.role === 'owner';
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName,
-                Key: { pk, sk },
-                ConditionExpression: '#role = :role',
-                ExpressionAttributeNames: { '#role': 'role' },
-                ExpressionAttributeValues: { ':role': membership.role },
-              },
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName,
+              Key: { pk, sk },
+              ConditionExpression: '#role = :role',
+              ExpressionAttributeNames: { '#role': 'role' },
+              ExpressionAttributeValues: { ':role': membership.role },
             },
-            {
-              Update: {
-                TableName,
-                Key: keys.workspace(membership.workspaceId),
-                UpdateExpression: 'SET ownerCount = ownerCount - :delta',
-                ConditionExpression: isOwner ? 'ownerCount > :one' : 'attribute_exists(pk)',
-                ExpressionAttributeValues: isOwner ? { ':delta': 1, ':one': 1 } : { ':delta': 0 },
-              },
+          },
+          {
+            Update: {
+              TableName,
+              Key: keys.workspace(membership.workspaceId),
+              UpdateExpression: 'SET ownerCount = ownerCount - :delta',
+              ConditionExpression: isOwner ? 'ownerCount > :one' : 'attribute_exists(pk)',
+              ExpressionAttributeValues: isOwner ? { ':delta': 1, ':one': 1 } : { ':delta': 0 },
             },
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.includes(1) && isOwner) {
-        throw conflict(
-          'workspace.last_owner',
-          'The last owner of a workspace cannot be removed; add another owner first.',
-        );
-      }
-      if (failed?.length)
-        throw conflict('member.modified', 'The membership changed meanwhile; reload and try again.');
-      throw error;
-    }
+          },
+        ],
+      }),
+      (failed) =>
+        failed.includes(1) && isOwner
+          ? conflict(
+              'workspace.last_owner',
+              'The last owner of a workspace cannot be removed; add another owner first.',
+            )
+          : conflict('member.modified', 'The membership changed meanwhile; reload and try again.'),
+    );
   }
 }
