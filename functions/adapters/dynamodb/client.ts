@@ -107,7 +107,7 @@ export function decodeCursor(
 export async function queryPage<T>(
   table: TableRef,
   query: { pk: string; skPrefix: string; newestFirst?: boolean; limit: number; cursor?: string | undefined },
-  fromItem: (item: Record<string, unknown>) => T,
+  parse: (item: Record<string, unknown>) => T,
 ): Promise<{ items: T[]; nextCursor?: string | undefined }> {
   const result = await table.doc.send(
     new QueryCommand({
@@ -121,7 +121,7 @@ export async function queryPage<T>(
   );
   const last = result.LastEvaluatedKey;
   return {
-    items: (result.Items ?? []).map(fromItem),
+    items: (result.Items ?? []).map(parse),
     nextCursor: encodeCursor(last && { pk: last.pk, sk: last.sk }),
   };
 }

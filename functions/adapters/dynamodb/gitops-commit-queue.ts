@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type {
   BatchingGitOpsRepository,
   GitOpsChange,
@@ -9,6 +10,7 @@ import type {
 import { WorkflowError } from '../../../shared/use-cases/workflow-tasks.ts';
 import { timeSortable } from '../system/ids.ts';
 import { conditionalWrite, type TableRef } from './client.ts';
+import { itemKey, parseItem, storedAs } from './items.ts';
 import { keys, prefixes } from './keys.ts';
 
 export interface GitOpsCommitQueueOptions {
@@ -29,13 +31,38 @@ export interface GitOpsCommitQueueOptions {
 
 type Result = { commit: string; changed: boolean };
 
-interface ChangeItem {
-  sk: string;
-  state: 'pending' | 'done' | 'failed';
-  change: string;
-  result?: Result;
-  error?: { name: string; message: string };
-}
+const gitOpsChangeSchema = storedAs<GitOpsChange>()(
+  z.object({
+    message: z.string(),
+    author: z.object({ name: z.string(), email: z.string() }),
+    files: z.array(z.object({ path: z.string(), content: z.string() })),
+    deletePaths: z.array(z.string()).optional(),
+  }),
+);
+
+/** A queued change: its state and outcome; the change itself is stored as JSON (any size of files). */
+const changeItemSchema = z.object({
+  state: z.enum(['pending', 'done', 'failed']),
+  change: z.string(),
+  result: z.object({ commit: z.string(), changed: z.boolean() }).optional(),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+});
+type ChangeItem = z.output<typeof changeItemSchema>;
+
+/** A change to write, its JSON parsed too (only the committer needs it; waiting callers poll the state). */
+const pendingChangeSchema = changeItemSchema.extend({
+  change: z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(gitOpsChangeSchema),
+});
 
 /**
  * Group commit across functions. Each Lambda invocation runs alone, so releases that arrive together
@@ -124,7 +151,7 @@ export class GitOpsCommitQueue implements GitOpsRepository {
     const out = await this.options.table.doc.send(
       new GetCommand({ TableName: this.options.table.tableName, Key: key, ConsistentRead: true }),
     );
-    return out.Item as ChangeItem | undefined;
+    return out.Item ? parseItem(changeItemSchema, out.Item) : undefined;
   }
 
   /** The repository's lease: free, expired, or (after a crash of this very caller) already ours. */
@@ -173,11 +200,11 @@ export class GitOpsCommitQueue implements GitOpsRepository {
         ConsistentRead: true,
       }),
     );
-    const waiting = ((out.Items ?? []) as ChangeItem[]).slice(0, this.maxBatch);
+    const waiting = (out.Items ?? [])
+      .slice(0, this.maxBatch)
+      .map((item) => ({ key: itemKey(item), change: parseItem(pendingChangeSchema, item).change }));
     if (waiting.length === 0) return;
-    const results = await this.options.inner.commitMany(
-      waiting.map((item) => JSON.parse(item.change) as GitOpsChange),
-    );
+    const results = await this.options.inner.commitMany(waiting.map((item) => item.change));
     await Promise.all(
       waiting.map(async (item, i) => {
         const result = results[i];
@@ -190,7 +217,7 @@ export class GitOpsCommitQueue implements GitOpsRepository {
           this.options.table,
           new UpdateCommand({
             TableName,
-            Key: { pk, sk: item.sk },
+            Key: item.key,
             UpdateExpression: 'SET #state = :state, #out = :out',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeNames: {

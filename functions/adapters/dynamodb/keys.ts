@@ -132,12 +132,3 @@ export const prefixes = {
   gitopsPartition: (repository: string) => `GITOPS#${repository}`,
   gitopsChange: 'CHANGE#',
 } as const;
-
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'] as const;
-
-/** Strips the table's own attributes from an item, leaving the entity. */
-export function fromItem<T>(item: Record<string, unknown>): T {
-  const copy: Record<string, unknown> = { ...item };
-  for (const k of KEY_ATTRIBUTES) delete copy[k];
-  return copy as T;
-}

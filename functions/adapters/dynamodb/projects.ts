@@ -1,10 +1,67 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { Project } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
+import { ENVIRONMENTS } from '../../../shared/naming.ts';
 import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { conditionalWrite, queryPage, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes, repoIndexKey } from './keys.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes, repoIndexKey } from './keys.ts';
 import { GSI1 } from './table.ts';
+
+const storedEnvVarSchema = z.discriminatedUnion('secret', [
+  z.object({ name: z.string(), secret: z.literal(false), value: z.string() }),
+  z.object({ name: z.string(), secret: z.literal(true), secretRef: z.string() }),
+]);
+
+const projectBase = {
+  id: z.string(),
+  workspaceId: z.string(),
+  name: z.string(),
+  environments: z.array(z.enum(ENVIRONMENTS)),
+  env: z.array(storedEnvVarSchema),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  revision: z.number(),
+  deletedAt: z.string().optional(),
+};
+
+const repositorySchema = z.object({ url: z.string(), branch: z.string() });
+
+/** A project as stored, live or deleted (the deleted one has `deletedAt`). */
+const projectSchema = storedAs<Project>()(
+  z.discriminatedUnion('type', [
+    z.object({
+      ...projectBase,
+      type: z.literal('monolith'),
+      repository: repositorySchema,
+      port: z.number(),
+      domain: z.string().optional(),
+      autoDeploy: z.boolean(),
+      replicas: z.number(),
+      healthCheckPath: z.string(),
+    }),
+    z.object({
+      ...projectBase,
+      type: z.literal('database'),
+      // DATABASE_ENGINES, spelled here to keep the input schemas out of the bundle; storedAs holds it.
+      engine: z.enum(['postgres', 'mysql', 'redis', 'mongodb']),
+      version: z.string(),
+      storage: z.string(),
+    }),
+    z.object({
+      ...projectBase,
+      type: z.literal('microservices'),
+      repository: repositorySchema,
+      services: z.array(
+        z.object({ name: z.string(), path: z.string(), port: z.number(), entry: z.boolean() }),
+      ),
+      domain: z.string().optional(),
+      autoDeploy: z.boolean(),
+    }),
+  ]),
+);
 
 const projectItem = (project: Project) => ({
   ...keys.project(project.workspaceId, project.id),
@@ -76,12 +133,12 @@ export class DynamoProjects implements ProjectRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.project(workspaceId, projectId) }),
     );
-    if (Item) return fromItem<Project>(Item);
+    if (Item) return parseItem(projectSchema, Item);
     if (!options.includeDeleted) return undefined;
     const deleted = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.deletedProject(workspaceId, projectId) }),
     );
-    return deleted.Item ? fromItem<Project>(deleted.Item) : undefined;
+    return deleted.Item ? parseItem(projectSchema, deleted.Item) : undefined;
   }
 
   async findByRepository(repositoryUrl: string, branch: string) {
@@ -98,7 +155,7 @@ export class DynamoProjects implements ProjectRepository {
           ExclusiveStartKey,
         }),
       );
-      items.push(...(page.Items ?? []).map((i) => fromItem<Project>(i)));
+      items.push(...(page.Items ?? []).map((i) => parseItem(projectSchema, i)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
@@ -108,7 +165,7 @@ export class DynamoProjects implements ProjectRepository {
     return queryPage(
       this.table,
       { pk: prefixes.workspacePartition(workspaceId), skPrefix: prefixes.project, limit, cursor },
-      (i) => fromItem<Project>(i),
+      (i) => parseItem(projectSchema, i),
     );
   }
 

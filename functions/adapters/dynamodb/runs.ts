@@ -5,19 +5,131 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Release, Run } from '../../../shared/deploy.ts';
+import * as z from 'zod';
+import { type Release, RUN_KINDS, RUN_STATUSES, type Run, STEP_NAMES } from '../../../shared/deploy.ts';
 import type { EnvironmentState, RunRepository } from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
-import type { Environment } from '../../../shared/naming.ts';
+import { ENVIRONMENTS, type Environment } from '../../../shared/naming.ts';
 import { conditionalWrite, queryPage, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
+// The three entities DynamoRuns keeps, each with its stored shape and item: runs, the environment's
+// deploy turn, releases.
+
+const environmentName = z.enum(ENVIRONMENTS);
+const imageRefSchema = z.object({ reference: z.string(), digest: z.string() });
+
+// Runs.
+
+const runSchema = storedAs<Run>()(
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    projectId: z.string(),
+    projectName: z.string(),
+    environment: environmentName,
+    kind: z.enum(RUN_KINDS),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(['user', 'webhook', 'auto-rollback']),
+    requestedBy: z.string(),
+    source: z
+      .object({ repositoryUrl: z.string(), branch: z.string(), commit: z.string().optional() })
+      .optional(),
+    targetReleaseId: z.string().optional(),
+    releaseId: z.string().optional(),
+    executionArn: z.string().optional(),
+    buildId: z.string().optional(),
+    image: imageRefSchema.optional(),
+    images: z.record(z.string(), imageRefSchema).optional(),
+    pendingRelease: z
+      .object({
+        id: z.string(),
+        number: z.number(),
+        gitopsPath: z.string(),
+        appName: z.string(),
+        namespace: z.string(),
+        values: z.string(),
+        envNames: z.array(z.string()),
+        liveUrl: z.string().optional(),
+        rollbackOf: z.string().optional(),
+      })
+      .optional(),
+    sourceCommit: z.string().optional(),
+    gitopsCommit: z.string().optional(),
+    steps: z.array(
+      z.object({
+        name: z.enum(STEP_NAMES),
+        status: z.enum(['running', 'succeeded', 'failed', 'skipped']),
+        startedAt: z.string(),
+        endedAt: z.string().optional(),
+        detail: z.string().optional(),
+      }),
+    ),
+    failureReason: z.string().optional(),
+    hint: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().optional(),
+  }),
+);
+
 const runItem = (run: Run) => ({ ...keys.run(run.projectId, run.id), entity: 'run', ...run });
+
+// The environment's deploy turn (and release counter).
+
+/** Every write sets `releaseCount` (if_not_exists); an absent item reads as no release yet. */
+const environmentStateSchema = storedAs<EnvironmentState>()(
+  z.object({
+    projectId: z.string(),
+    environment: environmentName,
+    activeRunId: z.string().optional(),
+    queuedRunId: z.string().optional(),
+    releaseCount: z.number().default(0),
+    currentReleaseId: z.string().optional(),
+  }),
+);
+
+// Releases.
+
+const releaseSchema = storedAs<Release>()(
+  z.object({
+    id: z.string(),
+    number: z.number(),
+    workspaceId: z.string(),
+    projectId: z.string(),
+    environment: environmentName,
+    runId: z.string(),
+    kind: z.enum(RUN_KINDS),
+    rollbackOf: z.string().optional(),
+    image: imageRefSchema,
+    images: z.record(z.string(), imageRefSchema).optional(),
+    sourceCommit: z.string().optional(),
+    values: z.string(),
+    envNames: z.array(z.string()),
+    gitopsCommit: z.string(),
+    gitopsCommitUrl: z.string().optional(),
+    gitopsDiffUrl: z.string().optional(),
+    gitopsPath: z.string(),
+    appName: z.string(),
+    liveUrl: z.string().optional(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  }),
+);
+
+const releaseItem = (release: Release) => ({
+  ...keys.release(release.projectId, release.environment, release.number, release.id),
+  entity: 'release',
+  ...release,
+});
 
 /** Runs, the per-environment deploy turn, and releases. */
 export class DynamoRuns implements RunRepository {
   constructor(private readonly table: TableRef) {}
+
+  // Runs.
 
   async create(run: Run) {
     await conditionalWrite(
@@ -36,7 +148,7 @@ export class DynamoRuns implements RunRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
-    return Item ? fromItem<Run>(Item) : undefined;
+    return Item ? parseItem(runSchema, Item) : undefined;
   }
 
   async find(runId: string) {
@@ -49,14 +161,14 @@ export class DynamoRuns implements RunRepository {
         Limit: 1,
       }),
     );
-    return Items?.[0] ? fromItem<Run>(Items[0]) : undefined;
+    return Items?.[0] ? parseItem(runSchema, Items[0]) : undefined;
   }
 
   list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
     return queryPage(
       this.table,
       { pk: prefixes.projectPartition(projectId), skPrefix: prefixes.run, newestFirst: true, ...page },
-      (i) => fromItem<Run>(i),
+      (i) => parseItem(runSchema, i),
     );
   }
 
@@ -73,6 +185,8 @@ export class DynamoRuns implements RunRepository {
     );
   }
 
+  // The environment's deploy turn.
+
   async getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState> {
     const { Item } = await this.table.doc.send(
       new GetCommand({
@@ -81,8 +195,8 @@ export class DynamoRuns implements RunRepository {
         ConsistentRead: true,
       }),
     );
-    const state = Item ? fromItem<EnvironmentState>(Item) : undefined;
-    return { projectId, environment, releaseCount: 0, ...state };
+    // No item yet: no turn taken and no release, which the defaults say.
+    return parseItem(environmentStateSchema, { projectId, environment, ...Item });
   }
 
   private conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
@@ -137,6 +251,8 @@ export class DynamoRuns implements RunRepository {
     });
   }
 
+  // Releases.
+
   async recordRelease(release: Release): Promise<Release> {
     const TableName = this.table.tableName;
     const recorded = await conditionalWrite(
@@ -146,11 +262,7 @@ export class DynamoRuns implements RunRepository {
           {
             Put: {
               TableName,
-              Item: {
-                ...keys.release(release.projectId, release.environment, release.number, release.id),
-                entity: 'release',
-                ...release,
-              },
+              Item: releaseItem(release),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -195,7 +307,7 @@ export class DynamoRuns implements RunRepository {
         },
       }),
     );
-    return Items?.[0] ? fromItem<Release>(Items[0]) : undefined;
+    return Items?.[0] ? parseItem(releaseSchema, Items[0]) : undefined;
   }
 
   listReleases(
@@ -211,7 +323,7 @@ export class DynamoRuns implements RunRepository {
         newestFirst: true,
         ...page,
       },
-      (i) => fromItem<Release>(i),
+      (i) => parseItem(releaseSchema, i),
     );
   }
 }

@@ -6,12 +6,37 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { Membership, User, Workspace } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { WorkspaceRepository } from '../../../shared/ports.ts';
 import { conditionalWrite, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
+
+/** The workspace item also keeps `ownerCount` (see below), which the schema leaves out of the Workspace. */
+const workspaceSchema = storedAs<Workspace>()(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    namespace: z.string(),
+    personal: z.boolean(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  }),
+);
+
+const membershipSchema = storedAs<Membership>()(
+  z.object({
+    workspaceId: z.string(),
+    userId: z.string(),
+    // ROLES, spelled here to keep the input schemas out of the bundle; storedAs holds it to Role.
+    role: z.enum(['owner', 'member']),
+    addedAt: z.string(),
+    addedBy: z.string(),
+  }),
+);
 
 /**
  * Workspaces, memberships and users. The workspace item keeps `ownerCount` so that removing an owner
@@ -65,9 +90,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.workspace(workspaceId) }),
     );
-    if (!Item) return undefined;
-    const { ownerCount: _ownerCount, ...workspace } = fromItem<Workspace & { ownerCount: number }>(Item);
-    return workspace;
+    return Item ? parseItem(workspaceSchema, Item) : undefined;
   }
 
   async getMembership(workspaceId: string, userId: string) {
@@ -75,7 +98,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: { pk, sk } }),
     );
-    return Item ? fromItem<Membership>(Item) : undefined;
+    return Item ? parseItem(membershipSchema, Item) : undefined;
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>) {
@@ -99,7 +122,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
         ':member': prefixes.member,
       },
     });
-    return items.map((i) => fromItem<Membership>(i));
+    return items.map((i) => parseItem(membershipSchema, i));
   }
 
   async listForUser(userId: string) {
@@ -109,7 +132,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
         KeyConditionExpression: 'gsi1pk = :user AND begins_with(gsi1sk, :ws)',
         ExpressionAttributeValues: { ':user': prefixes.userPartition(userId), ':ws': prefixes.workspace },
       })
-    ).map((i) => fromItem<Membership>(i));
+    ).map((i) => parseItem(membershipSchema, i));
     const workspaces = new Map<string, Workspace>();
     for (let i = 0; i < memberships.length; i += 100) {
       let Keys: Record<string, unknown>[] | undefined = memberships
@@ -120,8 +143,8 @@ export class DynamoWorkspaces implements WorkspaceRepository {
           new BatchGetCommand({ RequestItems: { [this.table.tableName]: { Keys } } }),
         );
         for (const item of result.Responses?.[this.table.tableName] ?? []) {
-          const { ownerCount: _o, ...w } = fromItem<Workspace & { ownerCount: number }>(item);
-          workspaces.set(w.id, w);
+          const workspace = parseItem(workspaceSchema, item);
+          workspaces.set(workspace.id, workspace);
         }
         Keys = result.UnprocessedKeys?.[this.table.tableName]?.Keys;
       }
