@@ -1,4 +1,7 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { keys } from '../../functions/adapters/dynamodb/keys.ts';
 import { httpRoutes } from '../../functions/routes.ts';
 import { type ApiClient, apiClient, signIn } from './testing/api-client.ts';
 
@@ -294,6 +297,25 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
       status: 400,
       body: { error: { code: 'request.invalid_json', field: 'body' } },
     });
+  });
+
+  it('answers 500, echoing nothing, for a stored item that does not have its shape', async () => {
+    const ws = await newWorkspace(alice, 'corrupted');
+    const project = (await alice.post(`/api/workspaces/${ws.id}/projects`, monolith)).body;
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    const doc = makeDocumentClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1' });
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.env.WHARF_TABLE_NAME,
+        Key: keys.project(ws.id, project.id),
+        UpdateExpression: 'SET port = :port',
+        ExpressionAttributeValues: { ':port': 'port-of-call' },
+      }),
+    );
+    const res = await alice.get(`/api/workspaces/${ws.id}/projects/${project.id}`);
+    expect(res).toMatchObject({ status: 500, body: { error: { code: 'internal' } } });
+    expect(JSON.stringify(res.body)).not.toMatch(/port-of-call|Stored|PROJECT#/);
   });
 
   it('rejects workspace names that are not DNS-safe', async () => {

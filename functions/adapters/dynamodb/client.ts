@@ -1,5 +1,12 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../../shared/errors.ts';
 
 export interface TableRef {
@@ -17,15 +24,49 @@ export function makeDocumentClient(options: { endpoint?: string | undefined; reg
   });
 }
 
+export type ConditionalWrite = PutCommand | UpdateCommand | DeleteCommand | TransactWriteCommand;
+
+/**
+ * Sends a write guarded by a condition: a Put, Update or Delete with a ConditionExpression, or a
+ * transaction. Resolves true when it was written. When a condition failed, throws the error that
+ * `onConditionFailed` returns for the failed items (a transaction's item indexes, `[0]` for a single
+ * write), or resolves false when it returns none. Any other error — a transaction cancelled for
+ * another reason (a conflicting transaction, throttling) too — is rethrown as it came.
+ */
+export async function conditionalWrite(
+  table: TableRef,
+  command: ConditionalWrite,
+  onConditionFailed?: (failedItems: number[]) => Error | undefined,
+): Promise<boolean> {
+  try {
+    await sendWrite(table.doc, command);
+    return true;
+  } catch (error) {
+    const failed = isConditionFailure(error) ? [0] : failedConditions(error);
+    if (!failed?.length) throw error;
+    const mapped = onConditionFailed?.(failed);
+    if (mapped) throw mapped;
+    return false;
+  }
+}
+
+// `send` infers one command type; a union is sent through one branch per type.
+function sendWrite(doc: DynamoDBDocumentClient, command: ConditionalWrite): Promise<unknown> {
+  if (command instanceof PutCommand) return doc.send(command);
+  if (command instanceof UpdateCommand) return doc.send(command);
+  if (command instanceof DeleteCommand) return doc.send(command);
+  return doc.send(command);
+}
+
 /** Which items of a cancelled transaction failed their condition (by index). */
-export function failedConditions(error: unknown): number[] | undefined {
+function failedConditions(error: unknown): number[] | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   return (error.CancellationReasons ?? []).flatMap((r, i) =>
     r.Code === 'ConditionalCheckFailed' ? [i] : [],
   );
 }
 
-export const isConditionFailure = (error: unknown) =>
+const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** Cursors are opaque to clients: base64url JSON of DynamoDB's LastEvaluatedKey. */
@@ -71,7 +112,7 @@ export function decodeCursor(
 export async function queryPage<T>(
   table: TableRef,
   query: { pk: string; skPrefix: string; newestFirst?: boolean; limit: number; cursor?: string | undefined },
-  fromItem: (item: Record<string, unknown>) => T,
+  parse: (item: Record<string, unknown>) => T,
 ): Promise<{ items: T[]; nextCursor?: string | undefined }> {
   const result = await table.doc.send(
     new QueryCommand({
@@ -85,7 +126,7 @@ export async function queryPage<T>(
   );
   const last = result.LastEvaluatedKey;
   return {
-    items: (result.Items ?? []).map(fromItem),
+    items: (result.Items ?? []).map(parse),
     nextCursor: encodeCursor(last && { pk: last.pk, sk: last.sk }),
   };
 }

@@ -1,7 +1,18 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { Connection, ConnectionRepository, WebhookDeliveries } from '../../../shared/deploy-ports.ts';
-import { isConditionFailure, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
+
+/** The connection item also keeps `watches`, which the Connection leaves out. */
+const connectionSchema = storedAs<Connection>()(
+  z.object({ connectionId: z.string(), userId: z.string(), connectedAt: z.string() }),
+);
+/** The partitions of the watch items a connection made, to delete them with it. */
+const connectionWatchesSchema = z.object({ watches: z.set(z.string()).optional() });
+/** A watch item, as the watchers query projects it. */
+const watcherSchema = z.object({ connectionId: z.string() });
 
 /** API Gateway closes WebSocket connections after 2 hours; items expire a little after that. */
 const CONNECTION_TTL_SECONDS = 3 * 3600;
@@ -34,9 +45,7 @@ export class DynamoConnections implements ConnectionRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.connection(connectionId) }),
     );
-    if (!Item) return undefined;
-    const { watches: _w, ...connection } = fromItem<Connection & { watches?: unknown }>(Item);
-    return connection;
+    return Item ? parseItem(connectionSchema, Item) : undefined;
   }
 
   async remove(connectionId: string) {
@@ -47,11 +56,12 @@ export class DynamoConnections implements ConnectionRepository {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    const watches = (Attributes?.watches as Set<string> | undefined) ?? new Set<string>();
+    const watches =
+      (Attributes && parseItem(connectionWatchesSchema, Attributes).watches) ?? new Set<string>();
     await Promise.all(
       [...watches].map((pk) =>
         this.table.doc.send(
-          new DeleteCommand({ TableName: this.table.tableName, Key: { pk, sk: `CONN#${connectionId}` } }),
+          new DeleteCommand({ TableName: this.table.tableName, Key: keys.watch(pk, connectionId) }),
         ),
       ),
     );
@@ -59,21 +69,18 @@ export class DynamoConnections implements ConnectionRepository {
 
   async watch(connectionId: string, target: Target) {
     const key = watchKey(target, connectionId);
-    try {
-      // The connection remembers its watches (for cleanup on disconnect); it must still exist.
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: keys.connection(connectionId),
-          UpdateExpression: 'ADD watches :w',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':w': new Set([key.pk]) },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw error;
-    }
+    // The connection remembers its watches (for cleanup on disconnect); it must still exist.
+    const connected = await conditionalWrite(
+      this.table,
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'ADD watches :w',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':w': new Set([key.pk]) },
+      }),
+    );
+    if (!connected) return;
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.tableName,
@@ -97,7 +104,7 @@ export class DynamoConnections implements ConnectionRepository {
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) ids.push(item.connectionId as string);
+      for (const item of page.Items ?? []) ids.push(parseItem(watcherSchema, item).connectionId);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return ids;
@@ -107,19 +114,14 @@ export class DynamoConnections implements ConnectionRepository {
 export class DynamoWebhookDeliveries implements WebhookDeliveries {
   constructor(private readonly table: TableRef) {}
 
-  async claim(deliveryId: string) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: { ...keys.delivery(deliveryId), entity: 'delivery', expiresAt: expiresAt(24 * 3600) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  claim(deliveryId: string) {
+    return conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { ...keys.delivery(deliveryId), entity: 'delivery', expiresAt: expiresAt(24 * 3600) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type {
   BatchingGitOpsRepository,
   GitOpsChange,
@@ -8,9 +9,9 @@ import type {
 } from '../../../shared/deploy-ports.ts';
 import { WorkflowError } from '../../../shared/errors.ts';
 import { timeSortable } from '../system/ids.ts';
-import type { TableRef } from './client.ts';
-import { isConditionFailure } from './client.ts';
-import { keys } from './keys.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
+import { itemKey, parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
 
 export interface GitOpsCommitQueueOptions {
   table: TableRef;
@@ -30,13 +31,38 @@ export interface GitOpsCommitQueueOptions {
 
 type Result = { commit: string; changed: boolean };
 
-interface ChangeItem {
-  sk: string;
-  state: 'pending' | 'done' | 'failed';
-  change: string;
-  result?: Result;
-  error?: { name: string; message: string };
-}
+const gitOpsChangeSchema = storedAs<GitOpsChange>()(
+  z.object({
+    message: z.string(),
+    author: z.object({ name: z.string(), email: z.string() }),
+    files: z.array(z.object({ path: z.string(), content: z.string() })),
+    deletePaths: z.array(z.string()).optional(),
+  }),
+);
+
+/** A queued change: its state and outcome; the change itself is stored as JSON (any size of files). */
+const changeItemSchema = z.object({
+  state: z.enum(['pending', 'done', 'failed']),
+  change: z.string(),
+  result: z.object({ commit: z.string(), changed: z.boolean() }).optional(),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+});
+type ChangeItem = z.output<typeof changeItemSchema>;
+
+/** A change to write, its JSON parsed too (only the committer needs it; waiting callers poll the state). */
+const pendingChangeSchema = changeItemSchema.extend({
+  change: z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(gitOpsChangeSchema),
+});
 
 /**
  * Group commit across functions. Each Lambda invocation runs alone, so releases that arrive together
@@ -125,67 +151,60 @@ export class GitOpsCommitQueue implements GitOpsRepository {
     const out = await this.options.table.doc.send(
       new GetCommand({ TableName: this.options.table.tableName, Key: key, ConsistentRead: true }),
     );
-    return out.Item as ChangeItem | undefined;
+    return out.Item ? parseItem(changeItemSchema, out.Item) : undefined;
   }
 
   /** The repository's lease: free, expired, or (after a crash of this very caller) already ours. */
-  private async takeLease(holder: string): Promise<boolean> {
-    try {
-      await this.options.table.doc.send(
-        new PutCommand({
-          TableName: this.options.table.tableName,
-          Item: {
-            ...keys.gitopsLease(this.options.repository),
-            entity: 'gitopsLease',
-            holder,
-            leaseUntil: this.now() + this.leaseMs,
-            expiresAt: Math.floor((this.now() + this.leaseMs) / 1000) + 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
-          ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private takeLease(holder: string): Promise<boolean> {
+    return conditionalWrite(
+      this.options.table,
+      new PutCommand({
+        TableName: this.options.table.tableName,
+        Item: {
+          ...keys.gitopsLease(this.options.repository),
+          entity: 'gitopsLease',
+          holder,
+          leaseUntil: this.now() + this.leaseMs,
+          expiresAt: Math.floor((this.now() + this.leaseMs) / 1000) + 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
+        ExpressionAttributeValues: { ':now': this.now(), ':holder': holder },
+      }),
+    );
   }
 
+  /** Not ours any more (it expired and was taken over): nothing to release. */
   private async releaseLease(holder: string) {
-    await this.options.table.doc
-      .send(
-        new DeleteCommand({
-          TableName: this.options.table.tableName,
-          Key: keys.gitopsLease(this.options.repository),
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': holder },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+    await conditionalWrite(
+      this.options.table,
+      new DeleteCommand({
+        TableName: this.options.table.tableName,
+        Key: keys.gitopsLease(this.options.repository),
+        ConditionExpression: 'holder = :holder',
+        ExpressionAttributeValues: { ':holder': holder },
+      }),
+    );
   }
 
   /** As the lease holder: every waiting change (oldest first, a batch at most) in one commit. */
   private async writeWaiting() {
     const { doc, tableName: TableName } = this.options.table;
-    const prefix = keys.gitopsChange(this.options.repository, '');
+    const pk = prefixes.gitopsPartition(this.options.repository);
     const out = await doc.send(
       new QueryCommand({
         TableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
         FilterExpression: '#state = :pending',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': prefix.pk, ':sk': prefix.sk, ':pending': 'pending' },
+        ExpressionAttributeValues: { ':pk': pk, ':sk': prefixes.gitopsChange, ':pending': 'pending' },
         ConsistentRead: true,
       }),
     );
-    const waiting = ((out.Items ?? []) as ChangeItem[]).slice(0, this.maxBatch);
+    const waiting = (out.Items ?? [])
+      .slice(0, this.maxBatch)
+      .map((item) => ({ key: itemKey(item), change: parseItem(pendingChangeSchema, item).change }));
     if (waiting.length === 0) return;
-    const results = await this.options.inner.commitMany(
-      waiting.map((item) => JSON.parse(item.change) as GitOpsChange),
-    );
+    const results = await this.options.inner.commitMany(waiting.map((item) => item.change));
     await Promise.all(
       waiting.map(async (item, i) => {
         const result = results[i];
@@ -193,26 +212,24 @@ export class GitOpsCommitQueue implements GitOpsRepository {
           result?.status === 'fulfilled'
             ? { state: 'done', result: result.value }
             : { state: 'failed', error: errorOf(result?.reason) };
-        await doc
-          .send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk: prefix.pk, sk: item.sk },
-              UpdateExpression: 'SET #state = :state, #out = :out',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: {
-                '#state': 'state',
-                '#out': 'result' in update ? 'result' : 'error',
-              },
-              ExpressionAttributeValues: {
-                ':state': update.state,
-                ':out': 'result' in update ? update.result : update.error,
-              },
-            }),
-          )
-          .catch((error) => {
-            if (!isConditionFailure(error)) throw error; // its caller gave up meanwhile
-          });
+        // Not written when its caller gave up meanwhile (and deleted the item).
+        await conditionalWrite(
+          this.options.table,
+          new UpdateCommand({
+            TableName,
+            Key: item.key,
+            UpdateExpression: 'SET #state = :state, #out = :out',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: {
+              '#state': 'state',
+              '#out': 'result' in update ? 'result' : 'error',
+            },
+            ExpressionAttributeValues: {
+              ':state': update.state,
+              ':out': 'result' in update ? update.result : update.error,
+            },
+          }),
+        );
       }),
     );
   }

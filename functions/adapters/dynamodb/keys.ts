@@ -12,22 +12,25 @@
  * | get a project                          | GetItem   | pk=WS#<workspaceId>, sk=PROJECT#<projectId>      |
  * | list a workspace's projects (paged)    | Query     | pk=WS#<workspaceId>, sk begins_with PROJECT#     |
  * | project name is unique in a workspace  | Put (txn) | pk=WS#<workspaceId>, sk=PROJECTNAME#<name>, cond |
+ * | a deleted project (its history)        | GetItem   | pk=WS#<workspaceId>, sk=DELETEDPROJECT#<projectId> |
  * | projects tracking a repo+branch (hook)  | Query gsi1| gsi1pk=REPO#<url>#<branch>                      |
  * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
  * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
  * | a project's runs, newest first (paged) | Query     | pk=PROJECT#<projectId>, sk begins_with RUN#, desc|
  * | deploy turn + release counter per env  | GetItem   | pk=PROJECT#<projectId>, sk=ENV#<environment>     |
- * | a release                              | Query gsi1| gsi1pk=RELEASE#<releaseId>                       |
+ * | a release                              | Query gsi1| gsi1pk=RELEASE#<releaseId>, gsi1sk=PROJECT#<projectId> |
  * | an env's releases, newest first (paged)| Query     | pk=PROJECT#<projectId>, sk begins_with RELEASE#<env>#, desc |
+ * | reserve a run's next log line numbers  | Update    | pk=RUNLOG#<runId>, sk=#COUNTER (ADD nextSeq)     |
  * | a run's log lines after N              | Query     | pk=RUNLOG#<runId>, sk > <N padded> (chunks)      |
  * | a WebSocket connection                 | GetItem   | pk=CONN#<connectionId>, sk=CONN                  |
  * | who watches a run / a workspace        | Query     | pk=WATCH#RUN#<runId> / WATCH#WS#<workspaceId>    |
+ * | a connection's watches (on disconnect) | Delete    | pk=<each watch pk on the connection>, sk=CONN#<connectionId> |
  * | webhook delivery seen before           | Put cond  | pk=DELIVERY#<deliveryId>, sk=DELIVERY (TTL)      |
  * | queue a GitOps change / its result     | Put / Get | pk=GITOPS#<repo>, sk=CHANGE#<time><id> (TTL)     |
  * | the GitOps changes waiting, oldest first | Query   | pk=GITOPS#<repo>, sk begins_with CHANGE#        |
  * | the GitOps committer's lease           | Put cond  | pk=GITOPS#<repo>, sk=LEASE                       |
  *
- * No request path scans.
+ * No request path scans. Items read back are parsed by the schemas in `items.ts`, never cast.
  */
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'USER' }),
@@ -42,6 +45,11 @@ export const keys = {
     pk: `WS#${workspaceId}`,
     sk: `PROJECT#${projectId}`,
   }),
+  /** Where a deleted project moves: out of the PROJECT# list, still readable by id. */
+  deletedProject: (workspaceId: string, projectId: string) => ({
+    pk: `WS#${workspaceId}`,
+    sk: `DELETEDPROJECT#${projectId}`,
+  }),
   projectName: (workspaceId: string, name: string) => ({
     pk: `WS#${workspaceId}`,
     sk: `PROJECTNAME#${name}`,
@@ -53,9 +61,9 @@ export const keys = {
   run: (projectId: string, runId: string) => ({
     pk: `PROJECT#${projectId}`,
     sk: `RUN#${runId}`,
-    gsi1pk: `RUN#${runId}`,
-    gsi1sk: 'RUN',
+    ...runIndex(runId),
   }),
+  runIndex,
   environment: (projectId: string, environment: string) => ({
     pk: `PROJECT#${projectId}`,
     sk: `ENV#${environment}`,
@@ -63,19 +71,17 @@ export const keys = {
   release: (projectId: string, environment: string, number: number, releaseId: string) => ({
     pk: `PROJECT#${projectId}`,
     sk: `RELEASE#${environment}#${String(number).padStart(8, '0')}`,
-    gsi1pk: `RELEASE#${releaseId}`,
-    gsi1sk: `PROJECT#${projectId}`,
+    ...releaseIndex(releaseId, projectId),
   }),
+  releaseIndex,
+  logCounter: (runId: string) => ({ pk: `RUNLOG#${runId}`, sk: '#COUNTER' }),
   logChunk: (runId: string, lastSeq: number) => ({ pk: `RUNLOG#${runId}`, sk: seqKey(lastSeq) }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
-  runWatch: (runId: string, connectionId: string) => ({
-    pk: `WATCH#RUN#${runId}`,
-    sk: `CONN#${connectionId}`,
-  }),
-  workspaceWatch: (workspaceId: string, connectionId: string) => ({
-    pk: `WATCH#WS#${workspaceId}`,
-    sk: `CONN#${connectionId}`,
-  }),
+  runWatch: (runId: string, connectionId: string) => watch(`WATCH#RUN#${runId}`, connectionId),
+  workspaceWatch: (workspaceId: string, connectionId: string) =>
+    watch(`WATCH#WS#${workspaceId}`, connectionId),
+  /** A watch item by its partition, as the connection item remembers it (`watches`). */
+  watch,
   delivery: (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }),
   gitopsChange: (repository: string, changeId: string) => ({
     pk: `GITOPS#${repository}`,
@@ -83,6 +89,18 @@ export const keys = {
   }),
   gitopsLease: (repository: string) => ({ pk: `GITOPS#${repository}`, sk: 'LEASE' }),
 } as const;
+
+function runIndex(runId: string) {
+  return { gsi1pk: `RUN#${runId}`, gsi1sk: 'RUN' };
+}
+
+function releaseIndex(releaseId: string, projectId: string) {
+  return { gsi1pk: `RELEASE#${releaseId}`, gsi1sk: `PROJECT#${projectId}` };
+}
+
+function watch(watchPartition: string, connectionId: string) {
+  return { pk: watchPartition, sk: `CONN#${connectionId}` };
+}
 
 export const seqKey = (seq: number) => String(seq).padStart(12, '0');
 
@@ -111,13 +129,6 @@ export const prefixes = {
   runLog: (runId: string) => `RUNLOG#${runId}`,
   runWatchers: (runId: string) => `WATCH#RUN#${runId}`,
   workspaceWatchers: (workspaceId: string) => `WATCH#WS#${workspaceId}`,
+  gitopsPartition: (repository: string) => `GITOPS#${repository}`,
+  gitopsChange: 'CHANGE#',
 } as const;
-
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'] as const;
-
-/** Strips the table's own attributes from an item, leaving the entity. */
-export function fromItem<T>(item: Record<string, unknown>): T {
-  const copy: Record<string, unknown> = { ...item };
-  for (const k of KEY_ATTRIBUTES) delete copy[k];
-  return copy as T;
-}

@@ -1,8 +1,23 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { LogLine, LogStream } from '../../../shared/deploy.ts';
 import type { RunLogStore } from '../../../shared/deploy-ports.ts';
 import type { TableRef } from './client.ts';
+import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes, seqKey } from './keys.ts';
+
+const logLineSchema = storedAs<LogLine>()(
+  z.object({
+    seq: z.number(),
+    at: z.string(),
+    stream: z.enum(['build', 'workflow']),
+    text: z.string(),
+  }),
+);
+/** A chunk item (it also keeps firstSeq and lastSeq, which its key already orders by). */
+const logChunkSchema = z.object({ lines: z.array(logLineSchema) });
+/** The counter's new value, as the update returns it. */
+const logCounterSchema = z.object({ nextSeq: z.number() });
 
 const MAX_LINE = 8 * 1024;
 /** Lines per item: one write stores a whole batch, so a noisy build costs few writes on its key. */
@@ -24,13 +39,13 @@ export class DynamoRunLogs implements RunLogStore {
     const { Attributes } = await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.tableName,
-        Key: { pk: prefixes.runLog(runId), sk: '#COUNTER' },
+        Key: keys.logCounter(runId),
         UpdateExpression: 'ADD nextSeq :n',
         ExpressionAttributeValues: { ':n': input.length },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const last = Number(Attributes?.nextSeq);
+    const last = parseItem(logCounterSchema, Attributes ?? {}).nextSeq;
     const first = last - input.length + 1;
     const now = new Date().toISOString();
     const lines: LogLine[] = input.map((l, i) => ({
@@ -91,7 +106,7 @@ export class DynamoRunLogs implements RunLogStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        for (const line of item.lines as LogLine[]) {
+        for (const line of parseItem(logChunkSchema, item).lines) {
           if (line.seq <= after) continue;
           if (lines.length >= limit) {
             more = true;

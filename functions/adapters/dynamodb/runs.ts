@@ -5,7 +5,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Release, Run } from '../../../shared/deploy.ts';
+import * as z from 'zod';
+import { type Release, RUN_KINDS, RUN_STATUSES, type Run, STEP_NAMES } from '../../../shared/deploy.ts';
 import type {
   DeployTurnRepository,
   EnvironmentState,
@@ -14,30 +15,141 @@ import type {
   RunRepository,
 } from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
-import type { Environment } from '../../../shared/naming.ts';
-import { failedConditions, isConditionFailure, queryPage, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { ENVIRONMENTS, type Environment } from '../../../shared/naming.ts';
+import { conditionalWrite, queryPage, type TableRef } from './client.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
 
+// The three entities DynamoRuns keeps, each with its stored shape and item: runs, the environment's
+// deploy turn, releases.
+
+const environmentName = z.enum(ENVIRONMENTS);
+const imageRefSchema = z.object({ reference: z.string(), digest: z.string() });
+/** Images by service name. (A catch-all object, not z.record: the same check, 4 kB less in every bundle.) */
+const imagesSchema = z.object({}).catchall(imageRefSchema);
+
+// Runs.
+
+const runSchema = storedAs<Run>()(
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    projectId: z.string(),
+    projectName: z.string(),
+    environment: environmentName,
+    kind: z.enum(RUN_KINDS),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(['user', 'webhook', 'auto-rollback']),
+    requestedBy: z.string(),
+    source: z
+      .object({ repositoryUrl: z.string(), branch: z.string(), commit: z.string().optional() })
+      .optional(),
+    targetReleaseId: z.string().optional(),
+    releaseId: z.string().optional(),
+    executionArn: z.string().optional(),
+    buildId: z.string().optional(),
+    image: imageRefSchema.optional(),
+    images: imagesSchema.optional(),
+    pendingRelease: z
+      .object({
+        id: z.string(),
+        number: z.number(),
+        gitopsPath: z.string(),
+        appName: z.string(),
+        namespace: z.string(),
+        values: z.string(),
+        envNames: z.array(z.string()),
+        liveUrl: z.string().optional(),
+        rollbackOf: z.string().optional(),
+      })
+      .optional(),
+    sourceCommit: z.string().optional(),
+    gitopsCommit: z.string().optional(),
+    steps: z.array(
+      z.object({
+        name: z.enum(STEP_NAMES),
+        status: z.enum(['running', 'succeeded', 'failed', 'skipped']),
+        startedAt: z.string(),
+        endedAt: z.string().optional(),
+        detail: z.string().optional(),
+      }),
+    ),
+    failureReason: z.string().optional(),
+    hint: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().optional(),
+  }),
+);
+
 const runItem = (run: Run) => ({ ...keys.run(run.projectId, run.id), entity: 'run', ...run });
+
+// The environment's deploy turn (and release counter).
+
+/** Every write sets `releaseCount` (if_not_exists); an absent item reads as no release yet. */
+const environmentStateSchema = storedAs<EnvironmentState>()(
+  z.object({
+    projectId: z.string(),
+    environment: environmentName,
+    activeRunId: z.string().optional(),
+    queuedRunId: z.string().optional(),
+    releaseCount: z.number().default(0),
+    currentReleaseId: z.string().optional(),
+    outOfSync: z.object({ cause: z.string(), runId: z.string(), at: z.string() }).optional(),
+  }),
+);
+
+// Releases.
+
+const releaseSchema = storedAs<Release>()(
+  z.object({
+    id: z.string(),
+    number: z.number(),
+    workspaceId: z.string(),
+    projectId: z.string(),
+    environment: environmentName,
+    runId: z.string(),
+    kind: z.enum(RUN_KINDS),
+    rollbackOf: z.string().optional(),
+    image: imageRefSchema,
+    images: imagesSchema.optional(),
+    sourceCommit: z.string().optional(),
+    values: z.string(),
+    envNames: z.array(z.string()),
+    gitopsCommit: z.string(),
+    gitopsCommitUrl: z.string().optional(),
+    gitopsDiffUrl: z.string().optional(),
+    gitopsPath: z.string(),
+    appName: z.string(),
+    liveUrl: z.string().optional(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  }),
+);
+
+const releaseItem = (release: Release) => ({
+  ...keys.release(release.projectId, release.environment, release.number, release.id),
+  entity: 'release',
+  ...release,
+});
 
 /** Runs, the per-environment deploy turn, and releases. */
 export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseRepository {
   constructor(private readonly table: TableRef) {}
 
+  // Runs.
+
   async create(run: Run) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: runItem(run),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw conflict('run.exists', `Run ${run.id} exists already.`);
-      throw error;
-    }
+    await conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: runItem(run),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+      () => conflict('run.exists', `Run ${run.id} exists already.`),
+    );
   }
 
   async get(projectId: string, runId: string) {
@@ -45,7 +157,7 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
-    return Item ? fromItem<Run>(Item) : undefined;
+    return Item ? parseItem(runSchema, Item) : undefined;
   }
 
   async find(runId: string) {
@@ -54,38 +166,35 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
         TableName: this.table.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.run('', runId).gsi1pk },
+        ExpressionAttributeValues: { ':pk': keys.runIndex(runId).gsi1pk },
         Limit: 1,
       }),
     );
-    return Items?.[0] ? fromItem<Run>(Items[0]) : undefined;
+    return Items?.[0] ? parseItem(runSchema, Items[0]) : undefined;
   }
 
   list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
     return queryPage(
       this.table,
       { pk: prefixes.projectPartition(projectId), skPrefix: prefixes.run, newestFirst: true, ...page },
-      (i) => fromItem<Run>(i),
+      (i) => parseItem(runSchema, i),
     );
   }
 
-  async replace(next: Run, expected: Run) {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: runItem(next),
-          ConditionExpression: 'updatedAt = :expected AND #status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  replace(next: Run, expected: Run) {
+    return conditionalWrite(
+      this.table,
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: runItem(next),
+        ConditionExpression: 'updatedAt = :expected AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
+      }),
+    );
   }
+
+  // The environment's deploy turn.
 
   async getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState> {
     const { Item } = await this.table.doc.send(
@@ -95,18 +204,12 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
         ConsistentRead: true,
       }),
     );
-    const state = Item ? fromItem<EnvironmentState>(Item) : undefined;
-    return { projectId, environment, releaseCount: 0, ...state };
+    // No item yet: no turn taken and no release, which the defaults say.
+    return parseItem(environmentStateSchema, { projectId, environment, ...Item });
   }
 
-  private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
-    try {
-      await this.table.doc.send(new UpdateCommand(input));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private conditional(input: ConstructorParameters<typeof UpdateCommand>[0]) {
+    return conditionalWrite(this.table, new UpdateCommand(input));
   }
 
   takeTurn(projectId: string, environment: Environment, runId: string, expectedActive: string | undefined) {
@@ -175,56 +278,48 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
     );
   }
 
+  // Releases.
+
   async recordRelease(release: Release): Promise<Release> {
     const TableName = this.table.tableName;
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.release(release.projectId, release.environment, release.number, release.id),
-                  entity: 'release',
-                  ...release,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+    const recorded = await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: releaseItem(release),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName,
+              Key: keys.environment(release.projectId, release.environment),
+              UpdateExpression:
+                'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity REMOVE outOfSync',
+              ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
+              ExpressionAttributeValues: {
+                ':n': release.number,
+                ':previous': release.number - 1,
+                ':id': release.id,
+                ':project': release.projectId,
+                ':env': release.environment,
+                ':entity': 'environment',
               },
             },
-            {
-              Update: {
-                TableName,
-                Key: keys.environment(release.projectId, release.environment),
-                UpdateExpression:
-                  'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity REMOVE outOfSync',
-                ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
-                ExpressionAttributeValues: {
-                  ':n': release.number,
-                  ':previous': release.number - 1,
-                  ':id': release.id,
-                  ':project': release.projectId,
-                  ':env': release.environment,
-                  ':entity': 'environment',
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return release;
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.length) {
-        const existing = await this.getRelease(release.projectId, release.id);
-        if (existing) return existing; // a retry of the same task: already recorded
-        throw conflict(
-          'release.number_taken',
-          `Release number ${release.number} is taken; the deploy turn was not held.`,
-        );
-      }
-      throw error;
-    }
+          },
+        ],
+      }),
+    );
+    if (recorded) return release;
+    const existing = await this.getRelease(release.projectId, release.id);
+    if (existing) return existing; // a retry of the same task: already recorded
+    throw conflict(
+      'release.number_taken',
+      `Release number ${release.number} is taken; the deploy turn was not held.`,
+    );
   }
 
   async getRelease(projectId: string, releaseId: string) {
@@ -233,10 +328,13 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
         TableName: this.table.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :project',
-        ExpressionAttributeValues: { ':pk': `RELEASE#${releaseId}`, ':project': `PROJECT#${projectId}` },
+        ExpressionAttributeValues: {
+          ':pk': keys.releaseIndex(releaseId, projectId).gsi1pk,
+          ':project': keys.releaseIndex(releaseId, projectId).gsi1sk,
+        },
       }),
     );
-    return Items?.[0] ? fromItem<Release>(Items[0]) : undefined;
+    return Items?.[0] ? parseItem(releaseSchema, Items[0]) : undefined;
   }
 
   listReleases(
@@ -252,7 +350,7 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
         newestFirst: true,
         ...page,
       },
-      (i) => fromItem<Release>(i),
+      (i) => parseItem(releaseSchema, i),
     );
   }
 }

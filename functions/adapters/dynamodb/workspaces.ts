@@ -6,12 +6,37 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { Membership, User, Workspace } from '../../../shared/domain.ts';
 import { conflict } from '../../../shared/errors.ts';
 import type { WorkspaceRepository } from '../../../shared/ports.ts';
-import { failedConditions, type TableRef } from './client.ts';
-import { fromItem, keys, prefixes } from './keys.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
+import { parseItem, storedAs } from './items.ts';
+import { keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
+
+/** The workspace item also keeps `ownerCount` (see below), which the schema leaves out of the Workspace. */
+const workspaceSchema = storedAs<Workspace>()(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    namespace: z.string(),
+    personal: z.boolean(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  }),
+);
+
+const membershipSchema = storedAs<Membership>()(
+  z.object({
+    workspaceId: z.string(),
+    userId: z.string(),
+    // ROLES, spelled here to keep the input schemas out of the bundle; storedAs holds it to Role.
+    role: z.enum(['owner', 'member']),
+    addedAt: z.string(),
+    addedBy: z.string(),
+  }),
+);
 
 /**
  * Workspaces, memberships and users. The workspace item keeps `ownerCount` so that removing an owner
@@ -34,48 +59,38 @@ export class DynamoWorkspaces implements WorkspaceRepository {
       addedAt: user.createdAt,
       addedBy: user.id,
     };
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({ ...keys.user(user.id), entity: 'user', ...user }),
-            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
-            this.put({ ...keys.member(workspace.id, user.id), entity: 'member', ...owner }),
-          ],
-        }),
-      );
-      return { created: true };
-    } catch (error) {
-      // A concurrent first call won the race: its user item is there, ours is not needed.
-      if (failedConditions(error)?.length) return { created: false };
-      throw error;
-    }
+    // Not created: a concurrent first call won the race; its user item is there, ours is not needed.
+    const created = await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({ ...keys.user(user.id), entity: 'user', ...user }),
+          this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+          this.put({ ...keys.member(workspace.id, user.id), entity: 'member', ...owner }),
+        ],
+      }),
+    );
+    return { created };
   }
 
   async create(workspace: Workspace, owner: Membership) {
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
-            this.put({ ...keys.member(workspace.id, owner.userId), entity: 'member', ...owner }),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (failedConditions(error)?.length)
-        throw conflict('workspace.exists', 'A workspace with this id exists; retry.');
-      throw error;
-    }
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({ ...keys.workspace(workspace.id), entity: 'workspace', ...workspace, ownerCount: 1 }),
+          this.put({ ...keys.member(workspace.id, owner.userId), entity: 'member', ...owner }),
+        ],
+      }),
+      () => conflict('workspace.exists', 'A workspace with this id exists; retry.'),
+    );
   }
 
   async get(workspaceId: string) {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.workspace(workspaceId) }),
     );
-    if (!Item) return undefined;
-    const { ownerCount: _ownerCount, ...workspace } = fromItem<Workspace & { ownerCount: number }>(Item);
-    return workspace;
+    return Item ? parseItem(workspaceSchema, Item) : undefined;
   }
 
   async getMembership(workspaceId: string, userId: string) {
@@ -83,7 +98,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: { pk, sk } }),
     );
-    return Item ? fromItem<Membership>(Item) : undefined;
+    return Item ? parseItem(membershipSchema, Item) : undefined;
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>) {
@@ -107,7 +122,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
         ':member': prefixes.member,
       },
     });
-    return items.map((i) => fromItem<Membership>(i));
+    return items.map((i) => parseItem(membershipSchema, i));
   }
 
   async listForUser(userId: string) {
@@ -117,7 +132,7 @@ export class DynamoWorkspaces implements WorkspaceRepository {
         KeyConditionExpression: 'gsi1pk = :user AND begins_with(gsi1sk, :ws)',
         ExpressionAttributeValues: { ':user': prefixes.userPartition(userId), ':ws': prefixes.workspace },
       })
-    ).map((i) => fromItem<Membership>(i));
+    ).map((i) => parseItem(membershipSchema, i));
     const workspaces = new Map<string, Workspace>();
     for (let i = 0; i < memberships.length; i += 100) {
       let Keys: Record<string, unknown>[] | undefined = memberships
@@ -128,8 +143,8 @@ export class DynamoWorkspaces implements WorkspaceRepository {
           new BatchGetCommand({ RequestItems: { [this.table.tableName]: { Keys } } }),
         );
         for (const item of result.Responses?.[this.table.tableName] ?? []) {
-          const { ownerCount: _o, ...w } = fromItem<Workspace & { ownerCount: number }>(item);
-          workspaces.set(w.id, w);
+          const workspace = parseItem(workspaceSchema, item);
+          workspaces.set(workspace.id, workspace);
         }
         Keys = result.UnprocessedKeys?.[this.table.tableName]?.Keys;
       }
@@ -142,81 +157,72 @@ export class DynamoWorkspaces implements WorkspaceRepository {
 
   async addMember(membership: Membership) {
     const TableName = this.table.tableName;
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.put({
-              ...keys.member(membership.workspaceId, membership.userId),
-              entity: 'member',
-              ...membership,
-            }),
-            {
-              Update: {
-                TableName,
-                Key: keys.workspace(membership.workspaceId),
-                UpdateExpression: 'SET ownerCount = ownerCount + :delta',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':delta': membership.role === 'owner' ? 1 : 0 },
-              },
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          this.put({
+            ...keys.member(membership.workspaceId, membership.userId),
+            entity: 'member',
+            ...membership,
+          }),
+          {
+            Update: {
+              TableName,
+              Key: keys.workspace(membership.workspaceId),
+              UpdateExpression: 'SET ownerCount = ownerCount + :delta',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':delta': membership.role === 'owner' ? 1 : 0 },
             },
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.includes(0)) {
-        throw conflict(
-          'workspace.member_exists',
-          `${membership.userId} is already a member of this workspace.`,
-          'userId',
-        );
-      }
-      if (failed?.length) throw conflict('workspace.gone', 'The workspace no longer exists.');
-      throw error;
-    }
+          },
+        ],
+      }),
+      (failed) =>
+        failed.includes(0)
+          ? conflict(
+              'workspace.member_exists',
+              `${membership.userId} is already a member of this workspace.`,
+              'userId',
+            )
+          : conflict('workspace.gone', 'The workspace no longer exists.'),
+    );
   }
 
   async removeMember(membership: Membership) {
     const TableName = this.table.tableName;
     const { pk, sk } = keys.member(membership.workspaceId, membership.userId);
     const isOwner = membership.role === 'owner';
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName,
-                Key: { pk, sk },
-                ConditionExpression: '#role = :role',
-                ExpressionAttributeNames: { '#role': 'role' },
-                ExpressionAttributeValues: { ':role': membership.role },
-              },
+    await conditionalWrite(
+      this.table,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName,
+              Key: { pk, sk },
+              ConditionExpression: '#role = :role',
+              ExpressionAttributeNames: { '#role': 'role' },
+              ExpressionAttributeValues: { ':role': membership.role },
             },
-            {
-              Update: {
-                TableName,
-                Key: keys.workspace(membership.workspaceId),
-                UpdateExpression: 'SET ownerCount = ownerCount - :delta',
-                ConditionExpression: isOwner ? 'ownerCount > :one' : 'attribute_exists(pk)',
-                ExpressionAttributeValues: isOwner ? { ':delta': 1, ':one': 1 } : { ':delta': 0 },
-              },
+          },
+          {
+            Update: {
+              TableName,
+              Key: keys.workspace(membership.workspaceId),
+              UpdateExpression: 'SET ownerCount = ownerCount - :delta',
+              ConditionExpression: isOwner ? 'ownerCount > :one' : 'attribute_exists(pk)',
+              ExpressionAttributeValues: isOwner ? { ':delta': 1, ':one': 1 } : { ':delta': 0 },
             },
-          ],
-        }),
-      );
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (failed?.includes(1) && isOwner) {
-        throw conflict(
-          'workspace.last_owner',
-          'The last owner of a workspace cannot be removed; add another owner first.',
-        );
-      }
-      if (failed?.length)
-        throw conflict('member.modified', 'The membership changed meanwhile; reload and try again.');
-      throw error;
-    }
+          },
+        ],
+      }),
+      (failed) =>
+        failed.includes(1) && isOwner
+          ? conflict(
+              'workspace.last_owner',
+              'The last owner of a workspace cannot be removed; add another owner first.',
+            )
+          : conflict('member.modified', 'The membership changed meanwhile; reload and try again.'),
+    );
   }
 }
