@@ -1,6 +1,7 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { invalid } from '../../../shared/errors.ts';
+import { traced } from '../../lib/tracer.ts';
 
 export interface TableRef {
   doc: DynamoDBDocumentClient;
@@ -8,10 +9,12 @@ export interface TableRef {
 }
 
 export function makeDocumentClient(options: { endpoint?: string | undefined; region?: string | undefined }) {
-  const client = new DynamoDBClient({
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.region ? { region: options.region } : {}),
-  });
+  const client = traced(
+    new DynamoDBClient({
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    }),
+  );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

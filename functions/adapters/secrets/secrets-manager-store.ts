@@ -5,13 +5,18 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../../../shared/ports.ts';
+import { traced } from '../../lib/tracer.ts';
 
 /** Secret values of project env vars in AWS Secrets Manager; the reference is the secret's name. */
 export class SecretsManagerStore implements SecretStore {
+  private readonly client: SecretsManagerClient;
+
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     private readonly options: { kmsKeyId?: string | undefined } = {},
-  ) {}
+  ) {
+    this.client = traced(client);
+  }
 
   async put(ref: string, value: string) {
     try {

@@ -5,13 +5,18 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { WorkflowEngine, WorkflowInput } from '../../../shared/deploy-ports.ts';
+import { traced } from '../../lib/tracer.ts';
 
 /** Starts DeployProject executions, named after their run, so operators go from a run to its execution. */
 export class StepFunctionsWorkflow implements WorkflowEngine {
+  private readonly client: SFNClient;
+
   constructor(
-    private readonly client: SFNClient,
+    client: SFNClient,
     private readonly stateMachineArn: string,
-  ) {}
+  ) {
+    this.client = traced(client);
+  }
 
   private executionArn(name: string) {
     return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;

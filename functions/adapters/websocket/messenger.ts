@@ -4,10 +4,15 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionMessenger } from '../../../shared/deploy-ports.ts';
+import { traced } from '../../lib/tracer.ts';
 
 /** Sends JSON messages to WebSocket connections through the API Gateway management API. */
 export class ApiGatewayMessenger implements ConnectionMessenger {
-  constructor(private readonly client: ApiGatewayManagementApiClient) {}
+  private readonly client: ApiGatewayManagementApiClient;
+
+  constructor(client: ApiGatewayManagementApiClient) {
+    this.client = traced(client);
+  }
 
   async send(connectionId: string, message: unknown) {
     try {
