@@ -224,6 +224,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     Object.assign(process.env, env);
     process.env.LOG_LEVEL ??= 'warn';
+    // No CloudWatch here to read EMF metric lines; POWERTOOLS_METRICS_DISABLED=false prints them.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
     // The GitOps repository, with the Argo CD bootstrap Wharf generates.
     const gitopsDir = join(options.dataDir, 'gitops.git');
