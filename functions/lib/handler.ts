@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -121,6 +122,8 @@ function parseRequest<B, Q>(spec: RouteSpec<B, Q>): MiddlewareObj<HttpEvent> {
       const body = spec.body ? parseWith(spec.body, raw ?? {}) : undefined;
       const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : undefined;
       parsedRequests.set(event, { identity, body, rawBody, query, path, event });
+      // Every line of this invocation names the run it is about (cleared after by injectLambdaContext).
+      if (path.runId) logger.appendKeys({ runId: path.runId });
     },
   };
 }
@@ -137,15 +140,25 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
   };
 }
 
+/** The route and API Gateway request id on every line of the invocation, not only the request line. */
+function requestKeys(): MiddlewareObj<HttpEvent> {
+  return {
+    before: (request) => {
+      logger.appendKeys({
+        route: request.event.routeKey,
+        requestId: request.event.requestContext?.requestId,
+      });
+    },
+  };
+}
+
 /** Logs one line per request, and maps errors: domain errors to their status, anything else to 500. */
 function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2> {
   const started = new WeakMap<object, number>();
   const log = (event: HttpEvent, status: number, extra: Record<string, unknown> = {}) => {
     const begun = started.get(event);
     logger.info('request', {
-      route: event.routeKey,
       status,
-      requestId: event.requestContext?.requestId,
       ms: begun === undefined ? undefined : Math.round(performance.now() - begun),
       ...extra,
     });
@@ -174,7 +187,7 @@ function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2> 
         );
         return;
       }
-      logger.error('unhandled error', { route: request.event.routeKey, requestId, error });
+      logger.error('unhandled error', { error });
       log(request.event, 500);
       request.response = toResponse(
         json(500, {
@@ -197,6 +210,8 @@ export function httpHandler<B = undefined, Q = undefined>(
   fn: (request: HttpRequest<B, Q>) => Promise<HttpResult>,
 ) {
   return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestKeys())
     .use(respond())
     .use(parseRequest(spec))
     .handler(async (event) => {

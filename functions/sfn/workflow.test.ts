@@ -39,7 +39,14 @@ function setup() {
   const gitops = new FakeGitOps();
   const sync = new FakeSync();
   const workflow = new FakeWorkflow();
-  const journal = makeRunJournal({ runs, logs, events, clock: { now: () => new Date() } });
+  const finished: Array<[string, Run['status']]> = [];
+  const journal = makeRunJournal({
+    runs,
+    logs,
+    events,
+    clock: { now: () => new Date() },
+    finished: (run) => finished.push([run.id, run.status]),
+  });
   const tasks = makeDeployTasks({
     ...base,
     runs,
@@ -84,7 +91,7 @@ function setup() {
       noThrowOnAbort: true,
     });
   const deploymentDeps = { ...base, runs, turns: runs, releases: runs, logs, workflow, journal };
-  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps };
+  return { base, runs, logs, events, build, gitops, sync, workflow, execute, deploymentDeps, finished };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -156,6 +163,8 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       expect.arrayContaining(['building', 'pushing', 'updating_gitops', 'syncing', 'deployed']),
     );
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
+    // The run-finished metric: once, with the terminal status.
+    expect(s.finished).toEqual([[run.id, 'deployed']]);
   });
 
   it('counts the app synced when another project committed after it (Argo CD reports the head)', async () => {
@@ -308,6 +317,13 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect(await status(first.id)).toBe('deployed');
     expect(await status(second.id)).toBe('superseded');
     expect(await status(third.id)).toBe('deployed');
+    expect(s.finished.sort()).toEqual(
+      [
+        [first.id, 'deployed'],
+        [second.id, 'superseded'],
+        [third.id, 'deployed'],
+      ].sort(),
+    );
     // Never interleaved: the third run started building only after the first finished.
     const firstDone = (await s.runs.get(project.id, first.id))?.finishedAt as string;
     const thirdBuild = (await s.runs.get(project.id, third.id))?.steps.find((st) => st.name === 'build')

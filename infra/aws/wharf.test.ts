@@ -120,7 +120,7 @@ describe('the handlers', () => {
     expect([...functionsByHandler().keys()].sort()).toEqual([...handlers].sort());
   });
 
-  it('run on Node.js 24, arm64, with X-Ray, their own log group with a retention, as minified ESM with the SDK inside', () => {
+  it('run on Node.js 24, arm64, with X-Ray and Powertools settings, their own log group with a retention, as minified ESM with the SDK inside', () => {
     const retained = new Map(
       resources('api', 'AWS::Logs::LogGroup')
         .concat(resources('workflow', 'AWS::Logs::LogGroup'))
@@ -134,6 +134,12 @@ describe('the handlers', () => {
       expect(p.Handler, handler).toBe('index.handler');
       expect(retained.get(p.LoggingConfig.LogGroup.Ref), handler).toBe(config.logRetentionDays);
       expect(p.Environment.Variables.WHARF_MODE, handler).toBe('cloud');
+      // Powertools: the service on logs and traces, the namespace of the EMF metrics; tracing stays on.
+      expect(p.Environment.Variables, handler).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'wharf',
+        POWERTOOLS_METRICS_NAMESPACE: 'Wharf',
+      });
+      expect(p.Environment.Variables.POWERTOOLS_TRACE_ENABLED, handler).toBeUndefined();
 
       const dir = join(outdir, `asset.${(p.Code.S3Key as string).replace(/\.zip$/, '')}`);
       const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');

@@ -223,6 +223,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     Object.assign(process.env, env);
     process.env.LOG_LEVEL ??= 'warn';
+    // No CloudWatch here to read EMF metric lines; POWERTOOLS_METRICS_DISABLED=false prints them.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
     // The local stand-ins for Jenkins, the GitOps repository and Argo CD: the same instances the
     // handlers' wiring gets (functions/lib/wiring/local.ts), made from the settings above.

@@ -9,6 +9,8 @@ export interface JournalDeps {
   logs: RunLogStore;
   events: RunEventPublisher;
   clock: Clock;
+  /** Told once per run, when its status becomes terminal (the run-finished metric). */
+  finished?: ((run: Run) => void) | undefined;
 }
 
 export interface RunChange {
@@ -24,7 +26,7 @@ export interface RunChange {
  * Everything a run goes through is written here: status changes (conditional, legal transitions only,
  * with the step timeline), and log lines (stored in order, then pushed to whoever watches the run).
  */
-export function makeRunJournal({ runs, logs, events, clock }: JournalDeps) {
+export function makeRunJournal({ runs, logs, events, clock, finished }: JournalDeps) {
   async function log(
     run: Pick<Run, 'id' | 'workspaceId'>,
     text: string | string[],
@@ -78,6 +80,7 @@ export function makeRunJournal({ runs, logs, events, clock }: JournalDeps) {
       }
       const next = apply(current, update, clock.now().toISOString());
       if (await runs.replace(next, current)) {
+        if (next.status !== current.status && TERMINAL_STATUSES.has(next.status)) finished?.(next);
         if (next.status !== current.status || update.step || update.endStep) {
           const audience = { runId: next.id, workspaceId: next.workspaceId };
           await events.publish(

@@ -297,8 +297,11 @@ describe('GitHubGitOpsRepository', () => {
     const lines: string[] = [];
     const level = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'debug';
-    const spies = (['log', 'error', 'warn'] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.join(' '))),
+    // Powertools Logger writes to the process streams through a Console of its own, not the global one.
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      vi
+        .spyOn(stream, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0),
     );
     try {
       fake.inject({ kind: 'secondary-rate-limit', retryAfter: 1, on: 'create-tree' });

@@ -8,10 +8,14 @@ import type { SecretStore } from '../../../shared/ports.ts';
 
 /** Secret values of project env vars in AWS Secrets Manager; the reference is the secret's name. */
 export class SecretsManagerStore implements SecretStore {
+  private readonly client: SecretsManagerClient;
+
   constructor(
-    private readonly client: SecretsManagerClient,
+    client: SecretsManagerClient,
     private readonly options: { kmsKeyId?: string | undefined } = {},
-  ) {}
+  ) {
+    this.client = client;
+  }
 
   async put(ref: string, value: string) {
     try {

@@ -8,10 +8,14 @@ import type { WorkflowEngine, WorkflowInput } from '../../../shared/deploy-ports
 
 /** Starts DeployProject executions, named after their run, so operators go from a run to its execution. */
 export class StepFunctionsWorkflow implements WorkflowEngine {
+  private readonly client: SFNClient;
+
   constructor(
-    private readonly client: SFNClient,
+    client: SFNClient,
     private readonly stateMachineArn: string,
-  ) {}
+  ) {
+    this.client = client;
+  }
 
   private executionArn(name: string) {
     return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;

@@ -7,7 +7,11 @@ import type { ConnectionMessenger } from '../../../shared/deploy-ports.ts';
 
 /** Sends JSON messages to WebSocket connections through the API Gateway management API. */
 export class ApiGatewayMessenger implements ConnectionMessenger {
-  constructor(private readonly client: ApiGatewayManagementApiClient) {}
+  private readonly client: ApiGatewayManagementApiClient;
+
+  constructor(client: ApiGatewayManagementApiClient) {
+    this.client = client;
+  }
 
   async send(connectionId: string, message: unknown) {
     try {

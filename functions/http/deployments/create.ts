@@ -1,6 +1,7 @@
 import { deployRequestSchema } from '../../../shared/schemas/deployment.ts';
 import { makeRequestDeploy } from '../../../shared/use-cases/deployments.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { logger } from '../../lib/logger.ts';
 import { journal } from '../../lib/wiring/live.ts';
 import { clock, ids } from '../../lib/wiring/system.ts';
 import { projects, runs, workspaces } from '../../lib/wiring/table.ts';
@@ -16,6 +17,8 @@ const requestDeploy = makeRequestDeploy({
   clock: clock(),
 });
 
-export const handler = httpHandler({ body: deployRequestSchema }, async ({ identity, path, body }) =>
-  json(202, await requestDeploy(identity, path.workspaceId as string, path.projectId as string, body)),
-);
+export const handler = httpHandler({ body: deployRequestSchema }, async ({ identity, path, body }) => {
+  const run = await requestDeploy(identity, path.workspaceId as string, path.projectId as string, body);
+  logger.appendKeys({ runId: run.id });
+  return json(202, run);
+});

@@ -1,5 +1,6 @@
 import { makeRequestRollback } from '../../../shared/use-cases/deployments.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { logger } from '../../lib/logger.ts';
 import { journal } from '../../lib/wiring/live.ts';
 import { clock, ids } from '../../lib/wiring/system.ts';
 import { deployTurns, projects, releases, runLogs, runs, workspaces } from '../../lib/wiring/table.ts';
@@ -18,14 +19,13 @@ const requestRollback = makeRequestRollback({
   clock: clock(),
 });
 
-export const handler = httpHandler({}, async ({ identity, path }) =>
-  json(
-    202,
-    await requestRollback(
-      identity,
-      path.workspaceId as string,
-      path.projectId as string,
-      path.releaseId as string,
-    ),
-  ),
-);
+export const handler = httpHandler({}, async ({ identity, path }) => {
+  const run = await requestRollback(
+    identity,
+    path.workspaceId as string,
+    path.projectId as string,
+    path.releaseId as string,
+  );
+  logger.appendKeys({ runId: run.id });
+  return json(202, run);
+});

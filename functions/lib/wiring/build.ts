@@ -2,6 +2,7 @@ import type { BuildService } from '../../../shared/deploy-ports.ts';
 import { createJenkinsBuildService } from '../../adapters/jenkins/jenkins-build-service.ts';
 import { choice, setting } from '../config.ts';
 import { platformSecret } from '../platform-secret.ts';
+import { traceUpstream } from '../tracer.ts';
 import { localPlatform } from './local.ts';
 import { deferred, port, settings } from './ports.ts';
 
@@ -28,8 +29,9 @@ export const buildService = port('buildService', (): BuildService => {
     }),
   );
   return {
-    start: async (request) => (await jenkins()).start(request),
-    poll: async (buildId, offset) => (await jenkins()).poll(buildId, offset),
-    cancel: async (buildId) => (await jenkins()).cancel(buildId),
+    start: (request) => traceUpstream('Jenkins.start', async () => (await jenkins()).start(request)),
+    poll: (buildId, offset) =>
+      traceUpstream('Jenkins.poll', async () => (await jenkins()).poll(buildId, offset)),
+    cancel: (buildId) => traceUpstream('Jenkins.cancel', async () => (await jenkins()).cancel(buildId)),
   };
 });

@@ -3,6 +3,7 @@ import { GitOpsCommitQueue } from '../../adapters/dynamodb/gitops-commit-queue.t
 import { createGitHubGitOpsRepository, githubLinks } from '../../adapters/github/github-gitops-repository.ts';
 import { ConfigError, choice, optionalSetting, setting } from '../config.ts';
 import { platformSecret } from '../platform-secret.ts';
+import { traceUpstream } from '../tracer.ts';
 import { localPlatform } from './local.ts';
 import { deferred, port, settings } from './ports.ts';
 import { table } from './table.ts';
@@ -60,10 +61,12 @@ export const gitopsRepository = port('gitopsRepository', (): GitOpsRepository =>
     });
   });
   const github: BatchingGitOpsRepository = {
-    commit: async (change) => (await adapter()).commit(change),
-    commitMany: async (changes) => (await adapter()).commitMany(changes),
-    readFile: async (commit, path) => (await adapter()).readFile(commit, path),
-    head: async () => (await adapter()).head(),
+    commit: (change) => traceUpstream('GitHub.commit', async () => (await adapter()).commit(change)),
+    commitMany: (changes) =>
+      traceUpstream('GitHub.commitMany', async () => (await adapter()).commitMany(changes)),
+    readFile: (commit, path) =>
+      traceUpstream('GitHub.readFile', async () => (await adapter()).readFile(commit, path)),
+    head: () => traceUpstream('GitHub.head', async () => (await adapter()).head()),
     links: (commit) => githubLinks({ owner, repo, webUrl }, commit),
   };
   // Functions run one invocation at a time, so releases arriving together meet in the table: the

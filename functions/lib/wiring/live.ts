@@ -4,6 +4,7 @@ import { makeRunJournal, type RunJournal } from '../../../shared/use-cases/run-j
 import { ApiGatewayMessenger } from '../../adapters/websocket/messenger.ts';
 import { WebSocketRunEvents } from '../../adapters/websocket/run-events.ts';
 import { setting } from '../config.ts';
+import { recordRunFinished } from '../observability.ts';
 import { port, settings } from './ports.ts';
 import { clock } from './system.ts';
 import { connections, runLogs, runs } from './table.ts';
@@ -33,6 +34,12 @@ export function runEvents(): RunEventPublisher {
 let runJournal: RunJournal | undefined;
 /** Where every status change and log line of a run is written, and pushed to its watchers. */
 export function journal(): RunJournal {
-  runJournal ??= makeRunJournal({ runs: runs(), logs: runLogs(), events: runEvents(), clock: clock() });
+  runJournal ??= makeRunJournal({
+    runs: runs(),
+    logs: runLogs(),
+    events: runEvents(),
+    clock: clock(),
+    finished: (run) => recordRunFinished(run.status, run.environment),
+  });
   return runJournal;
 }

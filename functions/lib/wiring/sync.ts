@@ -2,6 +2,7 @@ import type { SyncService } from '../../../shared/deploy-ports.ts';
 import { createArgoCdSyncService } from '../../adapters/argocd/argocd-sync-service.ts';
 import { choice, setting } from '../config.ts';
 import { platformSecret } from '../platform-secret.ts';
+import { traceUpstream } from '../tracer.ts';
 import { localPlatform } from './local.ts';
 import { deferred, port, settings } from './ports.ts';
 
@@ -25,7 +26,8 @@ export const syncService = port('syncService', (): SyncService => {
     }),
   );
   return {
-    requestSync: async (app, revision) => (await argocd()).requestSync(app, revision),
-    status: async (app) => (await argocd()).status(app),
+    requestSync: (app, revision) =>
+      traceUpstream('ArgoCd.requestSync', async () => (await argocd()).requestSync(app, revision)),
+    status: (app) => traceUpstream('ArgoCd.status', async () => (await argocd()).status(app)),
   };
 });

@@ -108,6 +108,10 @@ export class ControlPlaneFunction extends Construct {
       environment: {
         WHARF_MODE: 'cloud',
         LOG_LEVEL: 'info',
+        // Powertools Logger, Metrics and Tracer (functions/lib/observability.ts): the service on every
+        // log line and trace, and the CloudWatch namespace of the EMF metrics (RunFinished, …).
+        POWERTOOLS_SERVICE_NAME: 'wharf',
+        POWERTOOLS_METRICS_NAMESPACE: 'Wharf',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
