@@ -19,8 +19,13 @@ afterEach(async () => {
   fakes = [];
 });
 
+/** The fakes' time: each poll lets some pass, as the state machine's wait between two polls does. */
+let now = Date.UTC(2026, 0, 1);
+const clock = () => now;
+const POLL_EVERY_MS = 50;
+
 async function fake(options: Partial<FakeJenkinsOptions> = {}): Promise<FakeJenkins> {
-  const started = await startFakeJenkins({ user: USER, apiToken: TOKEN, ...options });
+  const started = await startFakeJenkins({ user: USER, apiToken: TOKEN, clock, ...options });
   fakes.push(started);
   return started;
 }
@@ -61,6 +66,7 @@ async function pollToEnd(service: () => BuildService, buildId: string, maxPolls 
     const progress = await service().poll(buildId, offset);
     polls.push(progress);
     offset = progress.nextOffset;
+    now += POLL_EVERY_MS;
     if (['succeeded', 'failed', 'cancelled'].includes(progress.state)) {
       return { polls, last: progress, lines: polls.flatMap((p) => p.lines) };
     }
@@ -97,7 +103,9 @@ describe('createJenkinsBuildService', () => {
       'Pushed the image',
       'no newline at the very end? there is one: Jenkins adds "Finished:"',
     ];
-    const jenkins = await fake({ script: () => ({ lines, result: 'SUCCESS', bytesPerPoll: 7 }) });
+    const jenkins = await fake({
+      script: () => ({ lines, result: 'SUCCESS', bytesPerWrite: 7, writeIntervalMs: POLL_EVERY_MS }),
+    });
     const service = serviceFor(jenkins);
     const req = request();
 
@@ -152,7 +160,11 @@ describe('createJenkinsBuildService', () => {
   it('reports the X-Text-Size position, not the length of the text, as the next start', async () => {
     // The fake's log file has hidden console notes, as Jenkins' has: text length and file size differ.
     const jenkins = await fake({
-      script: () => ({ lines: ['[Pipeline] stage', 'one', 'two'], result: 'SUCCESS', linesPerPoll: 1 }),
+      script: () => ({
+        lines: ['[Pipeline] stage', 'one', 'two'],
+        result: 'SUCCESS',
+        writeIntervalMs: POLL_EVERY_MS,
+      }),
     });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
@@ -173,14 +185,14 @@ describe('createJenkinsBuildService', () => {
   });
 
   it('reports a queued build with the queue reason once per reason, then follows it', async () => {
-    const jenkins = await fake({ quietPeriodPolls: 3, executorWaitPolls: 2 });
+    const jenkins = await fake({ quietPeriodMs: 3 * POLL_EVERY_MS, executorWaitMs: 2 * POLL_EVERY_MS });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
     const { polls, last } = await pollToEnd(service, buildId);
     expect(polls.slice(0, 5).map((p) => p.state)).toEqual(['queued', 'queued', 'queued', 'queued', 'queued']);
     const waiting = polls.flatMap((p) => p.lines).filter((l) => l.startsWith('Waiting in the Jenkins queue'));
     expect(waiting).toEqual([
-      'Waiting in the Jenkins queue: In the quiet period. Expires in 5.1 sec',
+      'Waiting in the Jenkins queue: In the quiet period. Expires in 0.15 sec',
       'Waiting in the Jenkins queue: Waiting for next available executor',
     ]);
     expect(polls[5]?.state).not.toBe('queued');
@@ -206,7 +218,12 @@ describe('createJenkinsBuildService', () => {
 
   it('does not report a finished build while Jenkins still has more log data, even with the result known', async () => {
     const jenkins = await fake({
-      script: () => ({ lines: ['building', 'done'], result: 'FAILURE', linesPerPoll: 100, moreDataPolls: 2 }),
+      script: () => ({
+        lines: ['building', 'done'],
+        result: 'FAILURE',
+        linesPerWrite: 100,
+        logClosesAfterMs: 2 * POLL_EVERY_MS,
+      }),
     });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
@@ -364,7 +381,7 @@ describe('createJenkinsBuildService', () => {
 
   it('cuts very long lines into pieces', async () => {
     const long = 'x'.repeat(MAX_LINE_CHARS * 2 + 10);
-    const jenkins = await fake({ script: () => ({ lines: [long], result: 'SUCCESS', bytesPerPoll: 5000 }) });
+    const jenkins = await fake({ script: () => ({ lines: [long], result: 'SUCCESS', bytesPerWrite: 5000 }) });
     const service = serviceFor(jenkins);
     const { lines } = await pollToEnd(service, (await service().start(request())).buildId);
     const pieces = withoutAdapterLines(lines).filter((l) => l.startsWith('x'));
@@ -373,7 +390,7 @@ describe('createJenkinsBuildService', () => {
 
   describe('start is idempotent per run id', () => {
     it('returns the queued item for a second start', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 5 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const req = request();
       const first = await service().start(req);
@@ -384,7 +401,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('returns the build once the item has left the queue, and queues nothing new', async () => {
-      const jenkins = await fake();
+      const jenkins = await fake({ executorWaitMs: 60_000 });
       const service = serviceFor(jenkins);
       const req = request();
       await service().start(request()); // another run's build, to be told apart
@@ -415,7 +432,7 @@ describe('createJenkinsBuildService', () => {
 
   describe('cancel', () => {
     it('a cancelled queue item ends the build as cancelled', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       expect((await service().poll(buildId, undefined)).state).toBe('queued');
@@ -428,7 +445,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('cancels a queued build through the queue, and a running one through stop', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const queued = await service().start(request());
       await service().cancel(queued.buildId);
@@ -453,7 +470,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('stops the build of an item that left the queue while it was being cancelled', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       // What Jenkins answers for an item an executor took a moment ago.
@@ -471,7 +488,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('a queue that will not let go of its item is a transient error', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       jenkins.inject({ status: 500, method: 'POST', path: '/queue/cancelItem' });
@@ -515,7 +532,12 @@ describe('createJenkinsBuildService', () => {
 
     it('5xx and unreachable Jenkins are TransientError; a retried poll loses no line', async () => {
       const jenkins = await fake({
-        script: () => ({ lines: ['a', 'b', 'c', 'd'], result: 'SUCCESS', linesPerPoll: 2 }),
+        script: () => ({
+          lines: ['a', 'b', 'c', 'd'],
+          result: 'SUCCESS',
+          linesPerWrite: 2,
+          writeIntervalMs: POLL_EVERY_MS,
+        }),
       });
       const service = serviceFor(jenkins);
       jenkins.inject({ status: 503, path: '/buildWithParameters' });
@@ -533,6 +555,7 @@ describe('createJenkinsBuildService', () => {
       const lines = [...first.lines];
       let progress = first;
       while (progress.state === 'running') {
+        now += POLL_EVERY_MS;
         progress = await service().poll(buildId, progress.nextOffset);
         lines.push(...progress.lines);
       }
@@ -616,7 +639,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('run ids and branches with special characters reach Jenkins exactly as given', async () => {
-      const jenkins = await fake();
+      const jenkins = await fake({ executorWaitMs: 60_000 });
       const service = serviceFor(jenkins);
       const runId = 'r1&WHARF_BRANCH=evil #1:50%/é';
       const branch = 'feature/a&b=c+d #2?x';
