@@ -7,7 +7,7 @@ import {
   startFakeJenkins,
 } from '../../../testing/fakes/jenkins.ts';
 import { ConfigError } from '../../lib/config.ts';
-import { createJenkinsBuildService, MAX_LINE_CHARS } from './jenkins-build-service.ts';
+import { createJenkinsBuildService, MAX_LINE_BYTES } from './jenkins-build-service.ts';
 
 const USER = 'wharf';
 const TOKEN = '11f3c0ffee5ecret7oken0123456789abcd';
@@ -103,7 +103,9 @@ describe('createJenkinsBuildService', () => {
       'Pushed the image',
       'no newline at the very end? there is one: Jenkins adds "Finished:"',
     ];
+    // Jenkins 2.508+ streams the file as it is: partial lines, half characters, console notes.
     const jenkins = await fake({
+      partialLines: true,
       script: () => ({ lines, result: 'SUCCESS', bytesPerWrite: 7, writeIntervalMs: POLL_EVERY_MS }),
     });
     const service = serviceFor(jenkins);
@@ -380,12 +382,72 @@ describe('createJenkinsBuildService', () => {
   });
 
   it('cuts very long lines into pieces', async () => {
-    const long = 'x'.repeat(MAX_LINE_CHARS * 2 + 10);
+    const long = 'x'.repeat(MAX_LINE_BYTES * 2 + 10);
     const jenkins = await fake({ script: () => ({ lines: [long], result: 'SUCCESS', bytesPerWrite: 5000 }) });
     const service = serviceFor(jenkins);
     const { lines } = await pollToEnd(service, (await service().start(request())).buildId);
     const pieces = withoutAdapterLines(lines).filter((l) => l.startsWith('x'));
-    expect(pieces.map((p) => p.length)).toEqual([MAX_LINE_CHARS, MAX_LINE_CHARS, 10]);
+    expect(pieces.map((p) => p.length)).toEqual([MAX_LINE_BYTES, MAX_LINE_BYTES, 10]);
+  });
+
+  it('cuts very long lines only between characters, at most 8 KiB of UTF-8 each', async () => {
+    // An emoji (two UTF-16 units, four bytes) right where a cut by length would fall, then 2-byte characters.
+    const long = `${'x'.repeat(MAX_LINE_BYTES - 1)}🚀${'é'.repeat(MAX_LINE_BYTES)}😀 end`;
+    for (const partialLines of [false, true]) {
+      const jenkins = await fake({
+        partialLines,
+        script: () => ({ lines: [long], result: 'SUCCESS', bytesPerWrite: 3001 }),
+      });
+      const service = serviceFor(jenkins);
+      const { lines } = await pollToEnd(service, (await service().start(request())).buildId);
+      const pieces = withoutAdapterLines(lines).slice(1, -1);
+      expect(pieces.join('')).toBe(long);
+      for (const piece of pieces) {
+        expect(piece.isWellFormed()).toBe(true);
+        expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+      }
+      expect(pieces.length).toBe(Math.ceil(Buffer.byteLength(long) / MAX_LINE_BYTES));
+    }
+  });
+
+  it('a CRLF line end cut between its CR and LF leaves no CR behind', async () => {
+    // While the build runs, Jenkins sends up to the last CR or LF: a chunk may end between the two,
+    // and the next one's lone LF then goes out as CRLF (LineEndNormalizingWriter).
+    const jenkins = await fake({
+      script: () => ({
+        lines: ['progress\r', 'done\r'],
+        result: 'SUCCESS',
+        bytesPerWrite: 1,
+        writeIntervalMs: POLL_EVERY_MS,
+      }),
+    });
+    const service = serviceFor(jenkins);
+    const { lines } = await pollToEnd(service, (await service().start(request())).buildId, 1_000);
+    expect(withoutAdapterLines(lines)).toEqual([
+      'Started by user wharf',
+      'progress',
+      'done',
+      'Finished: SUCCESS',
+    ]);
+  });
+
+  it('waits through "no log file yet" and reads a gzipped log', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `line ${i} ${'y'.repeat(30)}`);
+    const jenkins = await fake({
+      script: () => ({ lines: many, result: 'SUCCESS', logAbsentMs: 3 * POLL_EVERY_MS, linesPerWrite: 150 }),
+    });
+    const service = serviceFor(jenkins);
+    const { polls, lines } = await pollToEnd(service, (await service().start(request())).buildId);
+    expect(polls.slice(0, 3).map((p) => [p.state, withoutAdapterLines(p.lines)])).toEqual([
+      ['running', []],
+      ['running', []],
+      ['running', []],
+    ]);
+    expect(withoutAdapterLines(lines)).toEqual(buildLog(jenkins));
+    const logReads = jenkins.requests
+      .map((r, i) => ({ path: r.path, encoding: jenkins.acceptEncodings[i] }))
+      .filter((r) => r.path.endsWith('/progressiveText'));
+    expect(logReads.every((r) => /gzip/.test(r.encoding ?? ''))).toBe(true);
   });
 
   describe('start is idempotent per run id', () => {

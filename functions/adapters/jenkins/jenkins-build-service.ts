@@ -34,8 +34,14 @@ export interface JenkinsBuildServiceOptions extends JenkinsClientOptions {
   searchDepth?: number | undefined;
 }
 
-/** Longer log lines are cut into pieces of this many characters, as the local runner does. */
-export const MAX_LINE_CHARS = 8_192;
+/** Longer log lines are cut into pieces of at most this many bytes of UTF-8, between characters. */
+export const MAX_LINE_BYTES = 8_192;
+/**
+ * Jenkins' console notes (`ESC[8mha:<base64>ESC[0m`, hidden markup in the log file). progressiveText
+ * strips them, but Jenkins 2.508+ streams the file as it is, so they are stripped here too.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: console notes are delimited by ESC sequences
+const CONSOLE_NOTES = /\u001b\[8mha:[^\u001b]*\u001b\[0m/g;
 /** Remembered failure details (last stage, last ERROR line) are kept this short in the offset. */
 const MAX_DETAIL_CHARS = 500;
 
@@ -119,6 +125,26 @@ function incompleteTail(bytes: Uint8Array): number {
   return 0;
 }
 
+/**
+ * `text` in pieces of at most `maxBytes` of UTF-8, cut only between code points (a cut inside a
+ * character would show as U+FFFD). `text` is well-formed: it comes from a TextDecoder.
+ */
+export function splitLine(text: string, maxBytes = MAX_LINE_BYTES): string[] {
+  if (text.length * 3 <= maxBytes) return [text];
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return [text];
+  const pieces: string[] = [];
+  let from = 0;
+  while (bytes.length - from > maxBytes) {
+    let to = from + maxBytes;
+    while ((bytes[to] ?? 0) >> 6 === 0b10) to--; // back off a continuation byte to its character's start
+    pieces.push(bytes.toString('utf8', from, to));
+    from = to;
+  }
+  pieces.push(bytes.toString('utf8', from));
+  return pieces;
+}
+
 /** "In the quiet period. Expires in 4.2 sec" → "In the quiet period. Expires in …": one line per reason. */
 const reasonKey = (why: string) =>
   why.replace(/\d[\d.,]*\s*(ms|sec|min|hr|day|mo|yr)s?\b/gi, '…').replace(/…(\s*…)+/g, '…');
@@ -143,10 +169,12 @@ class LogReader {
     this.state.u = cut < bytes.length ? Buffer.from(bytes.subarray(cut)).toString('base64') : undefined;
     const parts = (this.state.p + new TextDecoder().decode(bytes.subarray(0, cut))).split('\n');
     this.state.p = parts.pop() ?? '';
-    for (const part of parts) this.line(part.endsWith('\r') ? part.slice(0, -1) : part);
-    while (this.state.p.length > MAX_LINE_CHARS) {
-      this.add(this.state.p.slice(0, MAX_LINE_CHARS));
-      this.state.p = this.state.p.slice(MAX_LINE_CHARS);
+    for (const part of parts) this.line(part);
+    // A line still without its end is held whole up to the limit; beyond it, its full pieces go out.
+    if (this.state.p.length * 3 > MAX_LINE_BYTES) {
+      const pieces = splitLine(this.state.p);
+      this.state.p = pieces.pop() ?? '';
+      for (const piece of pieces) this.add(piece.replace(CONSOLE_NOTES, ''));
     }
   }
 
@@ -155,10 +183,12 @@ class LogReader {
     const rest = this.state.p + (this.state.u ? Buffer.from(this.state.u, 'base64').toString('utf8') : '');
     this.state.p = '';
     this.state.u = undefined;
-    if (rest !== '') this.line(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    if (rest !== '') this.line(rest);
   }
 
-  private line(text: string): void {
+  private line(raw: string): void {
+    // CRLF, and a CR kept from a chunk that ended between the two (the next one's LF came as CRLF).
+    const text = raw.replace(CONSOLE_NOTES, '').replace(/\r+$/, '');
     const { stage, push, scanFailed } = BUILD_LOG_MARKERS;
     if (text.startsWith(push)) this.state.ph = 'push';
     else if (text.startsWith(stage)) this.state.s = cap(text.slice(stage.length).trim());
@@ -167,8 +197,7 @@ class LogReader {
       this.state.x = cap(this.state.x ? `${this.state.x}; ${detail}` : detail);
     } else if (text.startsWith('ERROR: ')) this.state.e = cap(text.slice('ERROR: '.length).trim());
     else if (text.includes('Timeout has been exceeded')) this.state.to = true;
-    for (let i = 0; i < text.length || i === 0; i += MAX_LINE_CHARS)
-      this.add(text.slice(i, i + MAX_LINE_CHARS));
+    for (const piece of splitLine(text)) this.add(piece);
   }
 
   private add(text: string): void {
