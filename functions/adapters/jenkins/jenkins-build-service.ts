@@ -8,6 +8,7 @@ import {
   RUN_ID_PARAMETER,
 } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
+import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 import {
   JenkinsClient,
   type JenkinsClientOptions,
@@ -35,7 +36,7 @@ export interface JenkinsBuildServiceOptions extends JenkinsClientOptions {
 }
 
 /** Longer log lines are cut into pieces of at most this many bytes of UTF-8, between characters. */
-export const MAX_LINE_BYTES = 8_192;
+export const MAX_LINE_BYTES = MAX_LOG_LINE_BYTES;
 /**
  * Jenkins' console notes (`ESC[8mha:<base64>ESC[0m`, hidden markup in the log file). progressiveText
  * strips them, but Jenkins 2.508+ streams the file as it is, so they are stripped here too.
@@ -125,26 +126,6 @@ function incompleteTail(bytes: Uint8Array): number {
   return 0;
 }
 
-/**
- * `text` in pieces of at most `maxBytes` of UTF-8, cut only between code points (a cut inside a
- * character would show as U+FFFD). `text` is well-formed: it comes from a TextDecoder.
- */
-export function splitLine(text: string, maxBytes = MAX_LINE_BYTES): string[] {
-  if (text.length * 3 <= maxBytes) return [text];
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return [text];
-  const pieces: string[] = [];
-  let from = 0;
-  while (bytes.length - from > maxBytes) {
-    let to = from + maxBytes;
-    while ((bytes[to] ?? 0) >> 6 === 0b10) to--; // back off a continuation byte to its character's start
-    pieces.push(bytes.toString('utf8', from, to));
-    from = to;
-  }
-  pieces.push(bytes.toString('utf8', from));
-  return pieces;
-}
-
 /** "In the quiet period. Expires in 4.2 sec" → "In the quiet period. Expires in …": one line per reason. */
 const reasonKey = (why: string) =>
   why.replace(/\d[\d.,]*\s*(ms|sec|min|hr|day|mo|yr)s?\b/gi, '…').replace(/…(\s*…)+/g, '…');
@@ -172,7 +153,7 @@ class LogReader {
     for (const part of parts) this.line(part);
     // A line still without its end is held whole up to the limit; beyond it, its full pieces go out.
     if (this.state.p.length * 3 > MAX_LINE_BYTES) {
-      const pieces = splitLine(this.state.p);
+      const pieces = splitLogLine(this.state.p);
       this.state.p = pieces.pop() ?? '';
       for (const piece of pieces) this.add(piece.replace(CONSOLE_NOTES, ''));
     }
@@ -197,7 +178,7 @@ class LogReader {
       this.state.x = cap(this.state.x ? `${this.state.x}; ${detail}` : detail);
     } else if (text.startsWith('ERROR: ')) this.state.e = cap(text.slice('ERROR: '.length).trim());
     else if (text.includes('Timeout has been exceeded')) this.state.to = true;
-    for (const piece of splitLine(text)) this.add(piece);
+    for (const piece of splitLogLine(text)) this.add(piece);
   }
 
   private add(text: string): void {
