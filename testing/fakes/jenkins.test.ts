@@ -228,6 +228,29 @@ describe('startFakeJenkins', () => {
     expect(small.headers.get('content-encoding')).toBeNull();
   });
 
+  it('restarts: 503 while getting ready, left items forgotten, waiting ones kept (or queued anew)', async () => {
+    let now = 0;
+    jenkins = await startFakeJenkins({
+      user: 'wharf',
+      apiToken: 't0ken',
+      clock: () => now,
+      quietPeriodMs: 60_000,
+    });
+    await fetch(`${jenkins.url}/job/wharf-deploy/buildWithParameters`, form({ WHARF_RUN_ID: 'r1' }));
+    await fetch(`${jenkins.url}/job/wharf-deploy/buildWithParameters`, form({ WHARF_RUN_ID: 'r2' }));
+    jenkins.cancelQueueItem(101);
+    jenkins.restart({ downForMs: 30_000 });
+    const down = await fetch(`${jenkins.url}/queue/api/json`, { headers: auth });
+    expect(down.status).toBe(503);
+    expect(await down.text()).toContain('Jenkins is getting ready to work');
+    now = 30_000;
+    const status = async (id: number) =>
+      (await fetch(`${jenkins?.url}/queue/item/${id}/api/json`, { headers: auth })).status;
+    expect([await status(100), await status(101)]).toEqual([200, 404]);
+    jenkins.restart({ requeue: true });
+    expect([await status(100), await status(102)]).toEqual([404, 200]);
+  });
+
   it('injects faults and answers cancelItem as Jenkins 2.x does', async () => {
     jenkins = await startFakeJenkins({ user: 'wharf', apiToken: 't0ken', quietPeriodMs: 60_000 });
     jenkins.inject({ status: 503, path: '/queue/api/json' });

@@ -142,6 +142,12 @@ export interface FakeJenkins {
   startQueued(): number[];
   /** Jenkins keeps left items for five minutes only: forget them now. */
   forgetLeftItems(): void;
+  /**
+   * Restarts Jenkins: every request answers 503 ("Jenkins is getting ready to work") for `downForMs`;
+   * the left items are gone (only the waiting queue is saved); running pipelines resume. With
+   * `requeue`, waiting items come back under new ids, as a queue saved in the old format is scheduled anew.
+   */
+  restart(options?: { downForMs?: number | undefined; requeue?: boolean | undefined }): void;
   close(): Promise<void>;
 }
 
@@ -299,6 +305,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
   const acceptEncodings: Array<string | undefined> = [];
   const faults: Array<FakeFault & { left: number }> = [];
   let base = '';
+  /** Until then Jenkins is restarting and answers 503. */
+  let downUntil = Number.NEGATIVE_INFINITY;
 
   const jobUrl = (job: string) =>
     `${base}${job
@@ -584,6 +592,13 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     }
 
     settle();
+    if (now() < downUntil) {
+      return send(
+        res,
+        503,
+        '<html><head><title>Starting Jenkins</title></head><body><h1>Please wait while Jenkins is getting ready to work...</h1></body></html>',
+      );
+    }
     if (!authorized(req)) {
       return send(res, 401, errorPage(401, 'Unauthorized'), {
         'www-authenticate': 'Basic realm="Jenkins"',
@@ -817,6 +832,18 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     forgetLeftItems() {
       settle();
       for (const item of queueItems.values()) if (item.state !== 'waiting') item.forgotten = true;
+    },
+    restart(restartOptions = {}) {
+      settle();
+      downUntil = now() + (restartOptions.downForMs ?? 0);
+      for (const item of [...queueItems.values()]) {
+        if (item.state !== 'waiting') item.forgotten = true;
+        else if (restartOptions.requeue) {
+          queueItems.delete(item.id);
+          item.id = nextQueueId++;
+          queueItems.set(item.id, item);
+        }
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -56,6 +56,8 @@ const serviceFor =
       user: USER,
       apiToken: options.apiToken ?? TOKEN,
       job: options.job ?? 'wharf-deploy',
+      clock,
+      retryDelayMs: 1,
     });
 
 /** Polls until a final state, each poll from a fresh service instance. */
@@ -78,8 +80,9 @@ async function pollToEnd(service: () => BuildService, buildId: string, maxPolls 
 const buildLog = (jenkins: FakeJenkins, number = 1) =>
   (jenkins.builds().find((b) => b.number === number)?.log ?? '').split('\n').slice(0, -1);
 
-const withoutAdapterLines = (lines: string[]) =>
-  lines.filter((l) => !l.startsWith('Jenkins build ') && !l.startsWith('Waiting in the Jenkins queue'));
+const ADAPTER_LINES =
+  /^(Jenkins build |Waiting in the Jenkins queue|Jenkins did not answer|Jenkins answers again)/;
+const withoutAdapterLines = (lines: string[]) => lines.filter((l) => !ADAPTER_LINES.test(l));
 
 const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
   try {
@@ -560,6 +563,127 @@ describe('createJenkinsBuildService', () => {
     });
   });
 
+  describe('Jenkins blips', () => {
+    const MINUTE = 60_000;
+
+    it('a 503 is retried within the poll, which then answers as usual', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['a', 'b'], result: 'SUCCESS', writeIntervalMs: POLL_EVERY_MS }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      const first = await service().poll(buildId, undefined);
+      jenkins.inject({ status: 503, path: /progressiveText/, times: 2 });
+      now += POLL_EVERY_MS;
+      const second = await service().poll(buildId, first.nextOffset);
+      expect(second).toMatchObject({ state: 'running', lines: ['a'] });
+      expect(jenkins.requests.filter((r) => r.path.endsWith('/progressiveText'))).toHaveLength(4);
+    });
+
+    it('Jenkins restarting mid-build: polls say running, with one note, nothing is stopped, every line arrives once', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['one', 'two', 'three'], result: 'SUCCESS', writeIntervalMs: 20_000 }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      const polls: BuildProgress[] = [];
+      let offset: string | undefined;
+      const pollOnce = async () => {
+        const progress = await service().poll(buildId, offset);
+        polls.push(progress);
+        offset = progress.nextOffset;
+        now += 5_000;
+        return progress;
+      };
+      await pollOnce();
+      await pollOnce();
+      jenkins.restart({ downForMs: 3 * MINUTE });
+      const before = jenkins.requests.length;
+      const outage: BuildProgress[] = [];
+      for (let i = 0; i < (3 * MINUTE) / 5_000; i++) outage.push(await pollOnce());
+      expect(outage.every((p) => p.state === 'running')).toBe(true);
+      // Backoff with jitter: far fewer tries than polls while Jenkins is down.
+      expect(jenkins.requests.length - before).toBeLessThan(outage.length);
+      let last = outage.at(-1);
+      for (let i = 0; i < 100 && last?.state === 'running'; i++) last = await pollOnce();
+      expect(last?.state).toBe('succeeded');
+
+      const lines = polls.flatMap((p) => p.lines);
+      expect(lines.filter((l) => l.startsWith('Jenkins did not answer'))).toEqual([
+        expect.stringContaining('HTTP 503'),
+      ]);
+      expect(lines.filter((l) => l.startsWith('Jenkins answers again'))).toHaveLength(1);
+      expect(withoutAdapterLines(lines)).toEqual(buildLog(jenkins));
+      expect(jenkins.requests.some((r) => r.path.endsWith('/stop') || r.path.endsWith('/cancelItem'))).toBe(
+        false,
+      );
+    });
+
+    it('reports a TransientError only after Jenkins has failed for the whole budget (5 min)', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['slow'], result: 'SUCCESS', writeIntervalMs: 60 * MINUTE }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      let progress = await service().poll(buildId, undefined);
+      jenkins.restart({ downForMs: 60 * MINUTE });
+      const failedAt = now;
+      let error: Error | undefined;
+      while (!error && now - failedAt < 10 * MINUTE) {
+        now += 5_000;
+        try {
+          progress = await service().poll(buildId, progress.nextOffset);
+          expect(progress.state).toBe('running');
+        } catch (e) {
+          error = e as Error;
+        }
+      }
+      expect(error?.name).toBe('TransientError');
+      expect(error?.message).toMatch(/Jenkins has not answered for 5 min/);
+      expect(now - failedAt).toBeGreaterThanOrEqual(5 * MINUTE);
+      expect(now - failedAt).toBeLessThan(6 * MINUTE);
+      // The state machine's own retries (same offset) still try Jenkins: back up, the poll goes on.
+      jenkins.restart({ downForMs: 0 });
+      now += 61_000;
+      expect((await service().poll(buildId, progress.nextOffset)).state).toBe('running');
+    });
+
+    it('follows a queued build that Jenkins re-queued under a new id after a restart, and starts no second one', async () => {
+      const jenkins = await fake({ quietPeriodMs: MINUTE });
+      const service = serviceFor(jenkins);
+      const req = request();
+      const { buildId } = await service().start(req);
+      const first = await service().poll(buildId, undefined);
+      expect(first.state).toBe('queued');
+      jenkins.restart({ requeue: true });
+      now += 5_000;
+      const after = await service().poll(buildId, first.nextOffset);
+      expect(after.state).toBe('queued');
+      // TriggerBuild run again (a retried Lambda) finds the same queued build.
+      expect((await service().start(req)).buildId).toBe(`jenkins:wharf-deploy:${req.runId}:queue-101`);
+      now += MINUTE;
+      let offset = after.nextOffset;
+      let progress = after;
+      for (let i = 0; i < 100 && !['succeeded', 'failed', 'cancelled'].includes(progress.state); i++) {
+        progress = await service().poll(buildId, offset);
+        offset = progress.nextOffset;
+        now += POLL_EVERY_MS;
+      }
+      expect(progress.state).toBe('succeeded');
+      expect(jenkins.builds()).toHaveLength(1);
+      expect(jenkins.requests.filter((r) => r.path.endsWith('/buildWithParameters'))).toHaveLength(1);
+    });
+
+    it('cancels a queued build that Jenkins re-queued under a new id after a restart', async () => {
+      const jenkins = await fake({ quietPeriodMs: MINUTE });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      jenkins.restart({ requeue: true });
+      await service().cancel(buildId);
+      expect(jenkins.queue()).toMatchObject([{ id: 101, state: 'cancelled' }]);
+    });
+  });
+
   describe('errors', () => {
     it('rejected credentials: a clear error that never shows the token', async () => {
       const jenkins = await fake();
@@ -592,7 +716,7 @@ describe('createJenkinsBuildService', () => {
       expect(error.message).not.toContain(TOKEN);
     });
 
-    it('5xx and unreachable Jenkins are TransientError; a retried poll loses no line', async () => {
+    it('a 5xx to start is a TransientError; a poll that fails loses no line; unreachable Jenkins fails after the budget', async () => {
       const jenkins = await fake({
         script: () => ({
           lines: ['a', 'b', 'c', 'd'],
@@ -602,6 +726,7 @@ describe('createJenkinsBuildService', () => {
         }),
       });
       const service = serviceFor(jenkins);
+      // A POST is never repeated by the client (it could queue twice): the state machine retries start.
       jenkins.inject({ status: 503, path: '/buildWithParameters' });
       const unavailable = await errorOf(service().start(request()));
       expect(unavailable.name).toBe('TransientError');
@@ -610,14 +735,15 @@ describe('createJenkinsBuildService', () => {
       const { buildId } = await service().start(request());
       const first = await service().poll(buildId, undefined);
       expect(first.state).toBe('running');
-      jenkins.inject({ status: 502, path: /progressiveText/ });
-      const failed = await errorOf(service().poll(buildId, first.nextOffset));
-      expect(failed.name).toBe('TransientError');
-      // The state machine retries with the same offset: every line still arrives exactly once.
-      const lines = [...first.lines];
-      let progress = first;
+      now += POLL_EVERY_MS;
+      jenkins.inject({ status: 502, path: /progressiveText/, times: 3 });
+      const failed = await service().poll(buildId, first.nextOffset);
+      expect(failed).toMatchObject({ state: 'running', lines: [expect.stringContaining('HTTP 502')] });
+      // Every line still arrives exactly once.
+      const lines = [...first.lines, ...failed.lines];
+      let progress = failed;
       while (progress.state === 'running') {
-        now += POLL_EVERY_MS;
+        now += POLL_EVERY_MS * 100;
         progress = await service().poll(buildId, progress.nextOffset);
         lines.push(...progress.lines);
       }
@@ -626,7 +752,10 @@ describe('createJenkinsBuildService', () => {
 
       await jenkins.close();
       fakes = fakes.filter((f) => f !== jenkins);
-      const unreachable = await errorOf(service().poll(buildId, first.nextOffset));
+      const down = await service().poll(buildId, first.nextOffset);
+      expect(down.lines).toEqual([expect.stringContaining('could not be reached')]);
+      now += 5 * 60_000;
+      const unreachable = await errorOf(service().poll(buildId, down.nextOffset));
       expect(unreachable.name).toBe('TransientError');
       expect(unreachable.message).toContain('could not be reached');
     });

@@ -33,6 +33,13 @@ export interface JenkinsBuildServiceOptions extends JenkinsClientOptions {
   settings?: Partial<Record<PipelineSetting, string>> | undefined;
   /** How many of the job's latest builds are searched for a run's build (default 50). */
   searchDepth?: number | undefined;
+  /**
+   * How long polls ride out a Jenkins that doesn't answer (5xx, 429, timeouts, connection resets)
+   * before one reports a TransientError (default 5 min). Meanwhile they report the build as it was.
+   */
+  unavailableBudgetMs?: number | undefined;
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: (() => number) | undefined;
 }
 
 /** Longer log lines are cut into pieces of at most this many bytes of UTF-8, between characters. */
@@ -102,6 +109,15 @@ const pollStateSchema = z.object({
   x: z.string().optional(),
   /** The pipeline's timeout fired (Jenkins then ends the build ABORTED). */
   to: z.literal(true).optional(),
+  /** The run's queue item when Jenkins re-queued it under another id than the build id's (a restart). */
+  q: z.number().int().nonnegative().optional(),
+  /**
+   * While Jenkins doesn't answer: when the first poll of this stretch failed (ms since the epoch), how
+   * many polls failed since, and when to try Jenkins again (backoff).
+   */
+  f: z.number().int().nonnegative().optional(),
+  fn: z.number().int().positive().optional(),
+  na: z.number().int().nonnegative().optional(),
 });
 type PollState = z.infer<typeof pollStateSchema>;
 
@@ -129,6 +145,27 @@ function incompleteTail(bytes: Uint8Array): number {
 /** "In the quiet period. Expires in 4.2 sec" → "In the quiet period. Expires in …": one line per reason. */
 const reasonKey = (why: string) =>
   why.replace(/\d[\d.,]*\s*(ms|sec|min|hr|day|mo|yr)s?\b/gi, '…').replace(/…(\s*…)+/g, '…');
+
+/** How long polls ride out an unanswering Jenkins before one reports TransientError. */
+const DEFAULT_UNAVAILABLE_BUDGET_MS = 5 * 60_000;
+/** Across polls, the wait before Jenkins is tried again grows from this… */
+const POLL_BACKOFF_BASE_MS = 5_000;
+/** …to at most this (with jitter), so that a Jenkins coming back is noticed within a minute. */
+const POLL_BACKOFF_CAP_MS = 60_000;
+
+/** 65_000 → "1 min 5 s", 300_000 → "5 min": for messages. */
+function duration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  if (minutes === 0) return `${seconds} s`;
+  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+}
+
+/**
+ * Errors a poll rides out for a while: Jenkins or the way to it is in trouble, not the build. An answer
+ * Wharf can't read (a login page, a proxy dropping headers) is a setup problem and fails at once.
+ */
+const isPassing = (error: unknown) => error instanceof Error && error.name === JenkinsErrors.transient;
 
 const cap = (text: string) => (text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text);
 
@@ -208,6 +245,8 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
   jobPath(configuredJob); // fail at cold start on a bad job name
   const settings = options.settings ?? {};
   const searchDepth = options.searchDepth ?? 50;
+  const budgetMs = options.unavailableBudgetMs ?? DEFAULT_UNAVAILABLE_BUDGET_MS;
+  const now = options.clock ?? Date.now;
 
   const jobNotFound = (job: string) => () =>
     jenkinsError(JenkinsErrors.notFound, `Jenkins job ${job} not found at ${client.baseUrl}`);
@@ -258,9 +297,16 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
   async function followQueue(ref: BuildRef, id: number, state: PollState, lines: string[]) {
     const item = await queueItem(id);
     if (!item) {
-      // Jenkins keeps a left item for a few minutes only; the build has the run id as a parameter.
+      // Jenkins keeps a left item for a few minutes only, and none across a restart; the build has the
+      // run id as a parameter. An item Jenkins scheduled anew after a restart has it too.
       const build = await findBuild(ref.job, ref.runId);
       if (build === undefined) {
+        const requeued = await findQueued(ref.job, ref.runId);
+        if (requeued !== undefined && requeued !== id) {
+          state.q = requeued;
+          lines.push(`Jenkins queued the build again as queue item ${requeued}`);
+          return followQueue(ref, requeued, state, lines);
+        }
         throw jenkinsError(
           'BuildLost',
           `Jenkins no longer knows queue item ${id}, and no recent build of ${ref.job} is for run ${ref.runId}; deploy again`,
@@ -375,6 +421,48 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
     });
   }
 
+  /** One round of reading Jenkins; throws on any trouble, leaving the caller's state to count or not. */
+  async function pollOnce(ref: BuildRef, state: PollState, lines: string[]): Promise<BuildProgress> {
+    const queued = state.q ?? ref.queueItem;
+    if (state.b === undefined && queued !== undefined) {
+      const answer = await followQueue(ref, queued, state, lines);
+      if (answer) return answer;
+    }
+    const number = state.b;
+    if (number === undefined) throw jenkinsError('BuildNotFound', `${formatBuildId(ref)} names no build`);
+
+    const buildPath = `${jobPath(ref.job)}/${number}`;
+    const logPath = `${buildPath}/logText/progressiveText`;
+    const response = await client.send('GET', logPath, {
+      query: { start: String(state.t) },
+      notFound: buildGone(ref.job, number),
+    });
+    const size = Number(response.headers.get('x-text-size'));
+    const more = response.headers.get('x-more-data')?.toLowerCase() === 'true';
+    const bytes = await client.readBytes(response, `GET ${logPath}`);
+    if (!Number.isSafeInteger(size) || size < 0 || response.headers.get('x-text-size') === null) {
+      throw jenkinsError(
+        JenkinsErrors.badResponse,
+        `Jenkins answered GET ${logPath} without a valid X-Text-Size header; is a proxy dropping headers?`,
+      );
+    }
+    const reader = new LogReader(state, lines);
+    // A size below `start` means Jenkins started the text over (a replaced log): what it sent again is
+    // already in the run's log, so only the position moves.
+    if (size >= state.t) reader.push(bytes);
+    state.t = size;
+    // While Jenkins says more data may come, the build isn't finished whatever its result says.
+    if (more) return progress(state, reader.lines, { state: 'running' });
+
+    const { data: build } = await client.getJson(`${buildPath}/api/json`, buildSchema, {
+      query: { tree: 'number,url,building,result,description,artifacts[relativePath]' },
+      notFound: buildGone(ref.job, number),
+    });
+    if (!build || build.building || !build.result) return progress(state, reader.lines, { state: 'running' });
+    reader.end();
+    return outcome(ref, build, state, reader.lines);
+  }
+
   return {
     async start(request: BuildRequest): Promise<{ buildId: string }> {
       const form = new URLSearchParams(buildParameterValues(request, settings));
@@ -404,60 +492,75 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
       return { buildId: formatBuildId({ ...base, queueItem: Number(item) }) };
     },
 
+    /**
+     * One poll. When Jenkins doesn't answer (5xx, timeouts, resets — each read already tried a few
+     * times), the build is not given up: the poll reports it as it last was, with a line saying so, and
+     * hands the trouble's start on in the offset; the next polls try again with growing waits (with
+     * jitter) and only once Jenkins has failed for the whole budget does a poll throw — TransientError,
+     * which the state machine retries a few more times. The build in Jenkins is never touched for it.
+     */
     async poll(buildId: string, offset: string | undefined): Promise<BuildProgress> {
       const ref = parseBuildId(buildId);
-      const state: PollState = offset
+      const before: PollState = offset
         ? decodeState(offset)
         : { v: 1, t: 0, p: '', ph: 'build', ...(ref.build !== undefined ? { b: ref.build } : {}) };
+      const t = now();
+      const asBefore = (lines: string[], next: PollState): BuildProgress => ({
+        state: before.b !== undefined ? 'running' : 'queued',
+        phase: before.ph,
+        lines,
+        nextOffset: encodeState(next),
+      });
+      if (before.na !== undefined && t < before.na) return asBefore([], before);
+
+      const { f, fn, na, ...state } = before;
       const lines: string[] = [];
-      if (state.b === undefined && ref.queueItem !== undefined) {
-        const answer = await followQueue(ref, ref.queueItem, state, lines);
-        if (answer) return answer;
+      if (f !== undefined) lines.push(`Jenkins answers again (after ${duration(t - f)})`);
+      try {
+        return await pollOnce(ref, state, lines);
+      } catch (error) {
+        if (!isPassing(error)) throw error;
+        const since = f ?? t;
+        if (t - since >= budgetMs) {
+          throw jenkinsError(
+            JenkinsErrors.transient,
+            `Jenkins has not answered for ${duration(t - since)}: ${(error as Error).message}`,
+          );
+        }
+        const failures = (fn ?? 0) + 1;
+        const delay = Math.min(POLL_BACKOFF_CAP_MS, POLL_BACKOFF_BASE_MS * 2 ** (failures - 1));
+        const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+        const note =
+          f === undefined
+            ? [
+                `Jenkins did not answer (${(error as Error).message}); Wharf keeps polling for up to ${duration(budgetMs)} and leaves the build running`,
+              ]
+            : [];
+        // Nothing of this poll counts: the next one reads from where this one started.
+        // The last try falls on the budget's end, not after it.
+        const next = Math.min(t + wait, since + budgetMs);
+        return asBefore(note, { ...before, f: since, fn: failures, na: next });
       }
-      const number = state.b;
-      if (number === undefined) throw jenkinsError('BuildNotFound', `${buildId} names no build`);
-
-      const buildPath = `${jobPath(ref.job)}/${number}`;
-      const logPath = `${buildPath}/logText/progressiveText`;
-      const response = await client.send('GET', logPath, {
-        query: { start: String(state.t) },
-        notFound: buildGone(ref.job, number),
-      });
-      const size = Number(response.headers.get('x-text-size'));
-      const more = response.headers.get('x-more-data')?.toLowerCase() === 'true';
-      const bytes = await client.readBytes(response, `GET ${logPath}`);
-      if (!Number.isSafeInteger(size) || size < 0 || response.headers.get('x-text-size') === null) {
-        throw jenkinsError(
-          JenkinsErrors.badResponse,
-          `Jenkins answered GET ${logPath} without a valid X-Text-Size header; is a proxy dropping headers?`,
-        );
-      }
-      const reader = new LogReader(state, lines);
-      // A size below `start` means Jenkins started the text over (a replaced log): what it sent again is
-      // already in the run's log, so only the position moves.
-      if (size >= state.t) reader.push(bytes);
-      state.t = size;
-      // While Jenkins says more data may come, the build isn't finished whatever its result says.
-      if (more) return progress(state, reader.lines, { state: 'running' });
-
-      const { data: build } = await client.getJson(`${buildPath}/api/json`, buildSchema, {
-        query: { tree: 'number,url,building,result,description,artifacts[relativePath]' },
-        notFound: buildGone(ref.job, number),
-      });
-      if (!build || build.building || !build.result)
-        return progress(state, reader.lines, { state: 'running' });
-      reader.end();
-      return outcome(ref, build, state, reader.lines);
     },
 
     async cancel(buildId: string): Promise<void> {
       const ref = parseBuildId(buildId);
       let number = ref.build;
       if (number === undefined && ref.queueItem !== undefined) {
-        const id = ref.queueItem;
-        const item = await queueItem(id);
+        let id = ref.queueItem;
+        let item = await queueItem(id);
+        if (!item) {
+          // Forgotten (left long ago, or a restart): the build by its run id, else the run's item
+          // if Jenkins queued it anew under another id.
+          number = await findBuild(ref.job, ref.runId);
+          const requeued = number === undefined ? await findQueued(ref.job, ref.runId) : undefined;
+          if (requeued !== undefined) {
+            id = requeued;
+            item = await queueItem(id);
+          }
+        }
         if (item?.cancelled) return;
-        number = item ? item.executable?.number : await findBuild(ref.job, ref.runId);
+        if (item) number = item.executable?.number;
         if (item && number === undefined) {
           const response = await client.send('POST', '/queue/cancelItem', {
             query: { id: String(id) },
