@@ -136,8 +136,8 @@ export interface FakeJenkins {
   builds(): FakeBuildView[];
   /** Cancels a waiting item as a user would in Jenkins' UI. */
   cancelQueueItem(id: number): void;
-  /** Aborts a running build as a user would in Jenkins' UI. */
-  abortBuild(job: string, number: number): void;
+  /** Aborts a running build as a user would in Jenkins' UI (default: the API user). */
+  abortBuild(job: string, number: number, by?: string): void;
   /** Starts every waiting item's build now, as free executors would; returns the build numbers. */
   startQueued(): number[];
   /** Jenkins keeps left items for five minutes only: forget them now. */
@@ -412,12 +412,12 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
   const building = (build: Build, t: number) => t < build.resultAt;
 
   /** Stops a running build now, as the stop button does: the log ends with who aborted it. */
-  function abort(build: Build) {
+  function abort(build: Build, by = options.user) {
     const t = now();
     if (!building(build, t)) return;
     let written = build.file.subarray(0, writtenAt(build, t));
     if (written.length > 0 && written.at(-1) !== 0x0a) written = Buffer.concat([written, Buffer.from('\n')]);
-    build.file = Buffer.concat([written, Buffer.from(`Aborted by ${options.user}\nFinished: ABORTED\n`)]);
+    build.file = Buffer.concat([written, Buffer.from(`Aborted by ${by}\nFinished: ABORTED\n`)]);
     build.logFrom = Math.min(build.logFrom, t);
     build.writes = [...build.writes.filter((w) => w.at <= t), { at: t, end: build.file.length }];
     build.result = 'ABORTED';
@@ -818,10 +818,10 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
       const item = queueItems.get(id);
       if (item?.state === 'waiting') item.state = 'cancelled';
     },
-    abortBuild(job, number) {
+    abortBuild(job, number, by) {
       settle();
       const build = findBuild(job, number);
-      if (build) abort(build);
+      if (build) abort(build, by);
     },
     startQueued: () => {
       settle();

@@ -310,6 +310,30 @@ describe('createJenkinsBuildService', () => {
       expect(timedOut.last).toMatchObject({ state: 'failed', reason: expect.stringContaining('time limit') });
     });
 
+    it('ABORTED says who stopped the build: someone in Jenkins, or Wharf itself', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['one', 'two', 'three'], result: 'SUCCESS', writeIntervalMs: POLL_EVERY_MS }),
+      });
+      const service = serviceFor(jenkins);
+      const byAlice = await service().start(request());
+      const first = await service().poll(byAlice.buildId, undefined);
+      jenkins.abortBuild('wharf-deploy', 1, 'alice');
+      const aborted = await pollToEnd(service, byAlice.buildId);
+      expect(aborted.last).toMatchObject({
+        state: 'cancelled',
+        reason: 'Jenkins build wharf-deploy #1 was aborted in Jenkins by alice',
+      });
+      expect(first.state).toBe('running');
+
+      const byWharf = await service().start(request());
+      await service().poll(byWharf.buildId, undefined);
+      await service().cancel(byWharf.buildId);
+      expect((await pollToEnd(service, byWharf.buildId)).last).toMatchObject({
+        state: 'cancelled',
+        reason: 'Jenkins build wharf-deploy #2 was stopped: Wharf cancelled it',
+      });
+    });
+
     it('NOT_BUILT fails the build', async () => {
       const { last } = await outcome(() => ({ result: 'NOT_BUILT', lines: [] }));
       expect(last).toMatchObject({

@@ -109,6 +109,8 @@ const pollStateSchema = z.object({
   x: z.string().optional(),
   /** The pipeline's timeout fired (Jenkins then ends the build ABORTED). */
   to: z.literal(true).optional(),
+  /** Who aborted the build, from Jenkins' "Aborted by <user>" line. */
+  ab: z.string().optional(),
   /** The run's queue item when Jenkins re-queued it under another id than the build id's (a restart). */
   q: z.number().int().nonnegative().optional(),
   /**
@@ -215,6 +217,7 @@ class LogReader {
       this.state.x = cap(this.state.x ? `${this.state.x}; ${detail}` : detail);
     } else if (text.startsWith('ERROR: ')) this.state.e = cap(text.slice('ERROR: '.length).trim());
     else if (text.includes('Timeout has been exceeded')) this.state.to = true;
+    else if (text.startsWith('Aborted by ')) this.state.ab = cap(text.slice('Aborted by '.length).trim());
     for (const piece of splitLogLine(text)) this.add(piece);
   }
 
@@ -234,7 +237,8 @@ class LogReader {
  * - FAILURE → failed, naming the stage the pipeline was in and its last `ERROR:` line;
  * - UNSTABLE → failed: the pipeline marks a build unstable when the Trivy scan finds vulnerabilities at
  *   or above `TRIVY_FAIL_ON`, and then skips the push — there is no image to deploy;
- * - ABORTED → cancelled (stopped in Jenkins or by Wharf), or failed when the pipeline's timeout fired;
+ * - ABORTED → cancelled, naming who stopped it (someone in Jenkins, from its "Aborted by" line, or
+ *   Wharf), or failed when the pipeline's timeout fired; a queue item cancelled in Jenkins → cancelled;
  * - NOT_BUILT or anything else → failed.
  * A build counts as finished only once Jenkins has a result AND the log is complete (no `X-More-Data`),
  * so the last lines are never lost.
@@ -354,7 +358,12 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
         }
         return progress(state, lines, {
           state: 'cancelled',
-          reason: `Jenkins build ${name} was aborted (stopped in Jenkins, or cancelled by Wharf)`,
+          reason:
+            state.ab === client.user
+              ? `Jenkins build ${name} was stopped: Wharf cancelled it`
+              : state.ab
+                ? `Jenkins build ${name} was aborted in Jenkins by ${state.ab}`
+                : `Jenkins build ${name} was aborted (stopped in Jenkins, or cancelled by Wharf)`,
         });
       case 'UNSTABLE':
         return failed(
