@@ -77,7 +77,7 @@ function parseBuildId(buildId: string): BuildRef {
   const parts = buildId.split(':');
   const where = parts[3]?.match(/^(queue|build)-(\d{1,15})$/);
   if (parts.length !== 4 || parts[0] !== 'jenkins' || !where || !parts[1] || !parts[2]) {
-    throw jenkinsError('BuildNotFound', `"${buildId}" is not a Jenkins build id`);
+    throw jenkinsError(JenkinsErrors.badBuildId, `"${buildId}" is not a Jenkins build id`);
   }
   try {
     const job = decodeURIComponent(parts[1]);
@@ -85,7 +85,7 @@ function parseBuildId(buildId: string): BuildRef {
     const n = Number(where[2]);
     return where[1] === 'build' ? { job, runId, build: n } : { job, runId, queueItem: n };
   } catch {
-    throw jenkinsError('BuildNotFound', `"${buildId}" is not a Jenkins build id`);
+    throw jenkinsError(JenkinsErrors.badBuildId, `"${buildId}" is not a Jenkins build id`);
   }
 }
 
@@ -129,7 +129,7 @@ function decodeState(offset: string): PollState {
   try {
     return pollStateSchema.parse(JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')));
   } catch {
-    throw jenkinsError('InvalidBuildOffset', 'The build log offset is not one this Jenkins adapter wrote');
+    throw jenkinsError(JenkinsErrors.badOffset, 'The build log offset is not one this Jenkins adapter wrote');
   }
 }
 
@@ -312,7 +312,7 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
           return followQueue(ref, requeued, state, lines);
         }
         throw jenkinsError(
-          'BuildLost',
+          JenkinsErrors.lost,
           `Jenkins no longer knows queue item ${id}, and no recent build of ${ref.job} is for run ${ref.runId}; deploy again`,
         );
       }
@@ -438,7 +438,8 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
       if (answer) return answer;
     }
     const number = state.b;
-    if (number === undefined) throw jenkinsError('BuildNotFound', `${formatBuildId(ref)} names no build`);
+    if (number === undefined)
+      throw jenkinsError(JenkinsErrors.badBuildId, `${formatBuildId(ref)} names no build`);
 
     const buildPath = `${jobPath(ref.job)}/${number}`;
     const logPath = `${buildPath}/logText/progressiveText`;

@@ -17,6 +17,12 @@ export const JenkinsErrors = {
   notFound: 'JenkinsNotFound',
   badResponse: 'JenkinsBadResponse',
   refused: 'JenkinsRequestRefused',
+  /** Jenkins forgot the queue item and has no build for the run. */
+  lost: 'BuildLost',
+  /** A build id this adapter didn't write. */
+  badBuildId: 'BuildNotFound',
+  /** A poll offset this adapter didn't write. */
+  badOffset: 'InvalidBuildOffset',
 } as const;
 
 export const jenkinsError = (name: string, message: string) => new WorkflowError(name, message);
