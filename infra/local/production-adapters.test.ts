@@ -77,7 +77,8 @@ beforeAll(async () => {
     apiToken: secrets.jenkins,
     jobs: ['platform/wharf-build'],
     requireCrumb: true,
-    quietPeriodPolls: 1,
+    quietPeriodMs: 200,
+    executorWaitMs: 100,
     script: (params) =>
       params.WHARF_COMMIT === FAILING_COMMIT
         ? {

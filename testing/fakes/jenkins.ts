@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import {
   BUILD_ARTIFACT_FILE,
   BUILD_LOG_MARKERS,
@@ -17,11 +18,17 @@ import {
  *   carry the crumb from `/crumbIssuer/api/json` and the session cookie it was issued in;
  * - `buildWithParameters` → 201 + `Location: …/queue/item/<n>/`; undeclared parameters are dropped and
  *   missing ones take their defaults, as Jenkins does;
- * - queue items that sit in the quiet period (`why: "In the quiet period. Expires in …"`) and wait for an
- *   executor for a set number of reads, then leave the queue with `executable.number`; `cancelItem`;
- * - builds whose log grows on every `progressiveText` read, with `X-Text-Size` and `X-More-Data: true`
- *   while the log is open. Like Jenkins, the log file holds hidden console notes that progressiveText
- *   strips, so `X-Text-Size` is a file position, not the length of the text sent;
+ * - time, not the number of requests, moves everything on (a `clock` can be injected): queue items sit
+ *   in the quiet period (`why: "In the quiet period. Expires in 4.2 sec"`), then wait for an executor
+ *   (`buildable: true`), then leave the queue with `executable.number` whether anyone looks or not;
+ *   `cancelItem`;
+ * - builds that write their log over time. `progressiveText` answers as hudson.console.AnnotatedLargeText
+ *   (stapler LargeText) does: before the log file exists, an empty 200 with `X-Text-Size: 0` and
+ *   `X-More-Data: true`; while the build runs, only whole lines (up to the last CR or LF), `X-More-Data:
+ *   true` until the log is closed; line ends as CRLF (LineEndNormalizingWriter); the file's console
+ *   notes (`ESC[8mha:…ESC[0m`) are stripped from the text but counted in `X-Text-Size`, which is a file
+ *   position, not the length of the text sent; a chunk above 4 KiB is gzipped when the client accepts
+ *   gzip;
  * - results, the archived `wharf-build.json`, `stop`, and injected faults (5xx, malformed bodies).
  *
  * A build's log is `Started by user <user>`, the script's lines, then `Finished: <RESULT>`.
@@ -33,12 +40,16 @@ export type FakeBuildResult = 'SUCCESS' | 'FAILURE' | 'ABORTED' | 'UNSTABLE' | '
 export interface FakeBuildScript {
   lines: string[];
   result: FakeBuildResult;
-  /** Lines written per progressiveText read while the build runs (default 3). */
-  linesPerPoll?: number | undefined;
-  /** Instead of whole lines, this many bytes per read: chunks then end mid-line, even mid-character. */
-  bytesPerPoll?: number | undefined;
-  /** Reads that still answer `X-More-Data: true` after the result is set (default 0). */
-  moreDataPolls?: number | undefined;
+  /** Time between two writes to the log (default 10 ms); 0 writes everything at once. */
+  writeIntervalMs?: number | undefined;
+  /** Lines per write (default 1). */
+  linesPerWrite?: number | undefined;
+  /** Instead of whole lines, this many bytes of the log file per write: it then ends mid-line, even mid-character. */
+  bytesPerWrite?: number | undefined;
+  /** Time from the build's start until its log file exists (default 0). */
+  logAbsentMs?: number | undefined;
+  /** Time the log stays open (`X-More-Data: true`) after the result is set (default 0). */
+  logClosesAfterMs?: number | undefined;
   /**
    * The archived wharf-build.json. Undefined: on SUCCESS, one derived from the parameters (image
    * `<WHARF_IMAGE_REPOSITORY>:<WHARF_RUN_ID>`, per service for microservices); null: none; a string is
@@ -54,10 +65,18 @@ export interface FakeJenkinsOptions {
   jobs?: string[] | undefined;
   /** CSRF protection for POSTs (a crumb tied to the session cookie); default false. */
   requireCrumb?: boolean | undefined;
-  /** Reads of a queue item that find it in the quiet period (default 0). */
-  quietPeriodPolls?: number | undefined;
-  /** Reads after the quiet period that find it waiting for an executor (default 0). */
-  executorWaitPolls?: number | undefined;
+  /** Milliseconds since the epoch; default Date.now. Tests move it on to let time pass. */
+  clock?: (() => number) | undefined;
+  /** How long a queued item sits in the quiet period (default 0). */
+  quietPeriodMs?: number | undefined;
+  /** How long after the quiet period it waits for an executor (default 0). */
+  executorWaitMs?: number | undefined;
+  /**
+   * Serve the file as it is up to its end while the build runs — a partial last line (even half a
+   * character) and the console notes included — instead of whole lines with the notes stripped. Since
+   * 2.508 (JENKINS-75081) plain progressiveText streams the file this way rather than spooling it.
+   */
+  partialLines?: boolean | undefined;
   /** The parameters the jobs declare; default: the Jenkinsfile's (shared/build-parameters.ts). */
   parameters?: Array<{ name: string; defaultValue: string }> | undefined;
   /** The build a queued item runs; default: a passing pipeline log and the derived artifact. */
@@ -110,17 +129,25 @@ export interface FakeJenkins {
   url: string;
   /** Every request, in order. */
   requests: FakeRequest[];
+  /** The `Accept-Encoding` of every request, in order. */
+  acceptEncodings: Array<string | undefined>;
   inject(fault: FakeFault): void;
   queue(): FakeQueueItemView[];
   builds(): FakeBuildView[];
   /** Cancels a waiting item as a user would in Jenkins' UI. */
   cancelQueueItem(id: number): void;
-  /** Aborts a running build as a user would in Jenkins' UI. */
-  abortBuild(job: string, number: number): void;
+  /** Aborts a running build as a user would in Jenkins' UI (default: the API user). */
+  abortBuild(job: string, number: number, by?: string): void;
   /** Starts every waiting item's build now, as free executors would; returns the build numbers. */
   startQueued(): number[];
   /** Jenkins keeps left items for five minutes only: forget them now. */
   forgetLeftItems(): void;
+  /**
+   * Restarts Jenkins: every request answers 503 ("Jenkins is getting ready to work") for `downForMs`;
+   * the left items are gone (only the waiting queue is saved); running pipelines resume. With
+   * `requeue`, waiting items come back under new ids, as a queue saved in the old format is scheduled anew.
+   */
+  restart(options?: { downForMs?: number | undefined; requeue?: boolean | undefined }): void;
   close(): Promise<void>;
 }
 
@@ -128,11 +155,13 @@ interface QueueItem {
   id: number;
   job: string;
   params: Record<string, string>;
-  reads: number;
   state: 'waiting' | 'left' | 'cancelled';
   forgotten: boolean;
   build?: Build | undefined;
   inQueueSince: number;
+  /** End of the quiet period; then it waits for an executor until `startsAt`. */
+  quietUntil: number;
+  startsAt: number;
 }
 
 interface Build {
@@ -141,17 +170,22 @@ interface Build {
   queueId: number;
   params: Record<string, string>;
   script: FakeBuildScript;
-  /** The log's text as progressiveText serves it; only `written` bytes of it exist so far. */
-  text: Buffer;
-  written: number;
-  /** Hidden console notes in the log file, at text positions (line starts). */
-  notes: Array<{ at: number; length: number }>;
-  building: boolean;
-  result: FakeBuildResult | null;
-  moreDataPolls: number;
+  /** The whole log file as it will be (console notes included); `writes` say when how much of it exists. */
+  file: Buffer;
+  /** From `at` on, the file's first `end` bytes are written. In time order. */
+  writes: Array<{ at: number; end: number }>;
+  /** The log file exists from then on. */
+  logFrom: number;
+  /** The result is set then (building turns false)… */
+  resultAt: number;
+  result: FakeBuildResult;
+  /** …and the log is closed (no more `X-More-Data`) then. */
+  closesAt: number;
   timestamp: number;
   description: string | null;
   artifact: string | null;
+  /** The end of the build (artifact, description) has been recorded. */
+  archived: boolean;
 }
 
 const WORKFLOW_JOB = 'org.jenkinsci.plugins.workflow.job.WorkflowJob';
@@ -162,7 +196,26 @@ const NO_CRUMB = 'No valid crumb was included in the request';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Jenkins' ConsoleNote encoding (`ESC[8mha:////<base64>ESC[0m`): in the log file, hidden from progressiveText. */
-const CONSOLE_NOTE_BYTES = Buffer.byteLength(`\u001b[8mha:////${'A'.repeat(40)}\u001b[0m`);
+const consoleNote = () => `\u001b[8mha:////${randomBytes(30).toString('base64')}\u001b[0m`;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: console notes are delimited by ESC sequences
+const CONSOLE_NOTES = /\u001b\[8mha:[^\u001b]*\u001b\[0m/g;
+/** AnnotatedLargeText compresses a chunk only above this size (and only for a client that accepts gzip). */
+const GZIP_ABOVE_BYTES = 4096;
+
+/** hudson.Util.getTimeSpanString: "0.85 sec", "4.2 sec", "12 sec", "1 min 3 sec", "10 min". */
+export function timeSpan(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  const millis = ms % 1000;
+  if (minutes > 0) return minutes >= 10 ? `${minutes} min` : `${minutes} min ${seconds} sec`;
+  if (seconds >= 10) return `${seconds} sec`;
+  if (seconds >= 1) return `${seconds + Math.floor(millis / 100) / 10} sec`;
+  if (millis >= 100) return `${Math.floor(millis / 10) / 100} sec`;
+  return `${millis} ms`;
+}
+
+/** LineEndNormalizingWriter: a lone LF becomes CRLF. */
+const crlf = (text: string) => text.replace(/(?<!\r)\n/g, '\r\n');
 
 function parseServices(raw: string | undefined): Array<{ name: string }> {
   if (!raw) return [];
@@ -240,16 +293,20 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
   const declared =
     options.parameters ?? BUILD_PARAMETERS.map(({ name, defaultValue }) => ({ name, defaultValue }));
   const script = options.script ?? defaultScript;
-  const quietPolls = options.quietPeriodPolls ?? 0;
-  const executorPolls = options.executorWaitPolls ?? 0;
+  const now = options.clock ?? Date.now;
+  const quietPeriodMs = options.quietPeriodMs ?? 0;
+  const executorWaitMs = options.executorWaitMs ?? 0;
   const queueItems = new Map<number, QueueItem>();
   let nextQueueId = 100;
   const sessions = new Map<string, string>(); // session id → crumb
   const salt = randomBytes(16).toString('hex');
   const cookieName = `JSESSIONID.${salt.slice(0, 8)}`;
   const requests: FakeRequest[] = [];
+  const acceptEncodings: Array<string | undefined> = [];
   const faults: Array<FakeFault & { left: number }> = [];
   let base = '';
+  /** Until then Jenkins is restarting and answers 503. */
+  let downUntil = Number.NEGATIVE_INFINITY;
 
   const jobUrl = (job: string) =>
     `${base}${job
@@ -277,34 +334,47 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     ],
   });
 
-  function startBuild(item: QueueItem): Build {
+  /** Starts the item's build at `at`: its log is written over time from then on, as the script says. */
+  function startBuild(item: QueueItem, at: number): Build {
     const job = jobs.get(item.job);
     if (!job) throw new Error(`no job ${item.job}`);
     const plan = script(item.params);
-    const lines = [`Started by user ${options.user}`, ...plan.lines];
-    const notes: Build['notes'] = [];
-    let at = 0;
-    for (const line of lines) {
-      if (line.startsWith('[Pipeline]') || line.startsWith('Started by')) {
-        notes.push({ at, length: CONSOLE_NOTE_BYTES });
+    const lines = [`Started by user ${options.user}`, ...plan.lines, `Finished: ${plan.result}`];
+    // Jenkins writes notes (hyperlinks, pipeline step markers) into the file in front of such lines.
+    const withNotes = (line: string) =>
+      line.startsWith('[Pipeline]') || line.startsWith('Started by') ? `${consoleNote()}${line}` : line;
+    const file = Buffer.from(lines.map((l) => `${withNotes(l)}\n`).join(''));
+    const interval = plan.writeIntervalMs ?? 10;
+    const logFrom = at + (plan.logAbsentMs ?? 0);
+    const writes: Build['writes'] = [];
+    let end = 0;
+    while (end < file.length) {
+      if (plan.bytesPerWrite) end = Math.min(file.length, end + plan.bytesPerWrite);
+      else {
+        for (let i = 0; i < (plan.linesPerWrite ?? 1) && end < file.length; i++) {
+          const newline = file.indexOf(0x0a, end);
+          end = newline === -1 ? file.length : newline + 1;
+        }
       }
-      at += Buffer.byteLength(`${line}\n`);
+      writes.push({ at: logFrom + writes.length * interval, end });
     }
+    const resultAt = writes.at(-1)?.at ?? logFrom;
     const build: Build = {
       job: item.job,
       number: job.nextBuild++,
       queueId: item.id,
       params: item.params,
       script: plan,
-      text: Buffer.from(lines.map((l) => `${l}\n`).join('')),
-      written: 0,
-      notes,
-      building: true,
-      result: null,
-      moreDataPolls: plan.moreDataPolls ?? 0,
-      timestamp: Date.now(),
+      file,
+      writes,
+      logFrom,
+      resultAt,
+      result: plan.result,
+      closesAt: resultAt + (plan.logClosesAfterMs ?? 0),
+      timestamp: at,
       description: null,
       artifact: null,
+      archived: false,
     };
     job.builds.unshift(build);
     item.state = 'left';
@@ -312,16 +382,22 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     return build;
   }
 
-  /** Ends the build: the result, the last line, and (on success) the artifact. */
-  function finish(build: Build, result: FakeBuildResult, extra: string[] = []) {
-    const tail = Buffer.from([...extra, `Finished: ${result}`].map((l) => `${l}\n`).join(''));
-    build.text = Buffer.concat([build.text.subarray(0, build.written), tail]);
-    build.notes = build.notes.filter((n) => n.at < build.written);
-    build.written = build.text.length;
-    build.result = result;
-    build.building = false;
+  /** Everything that has happened by now: items whose time came have started their builds. */
+  function settle() {
+    const t = now();
+    const due = [...queueItems.values()]
+      .filter((i) => i.state === 'waiting' && i.startsAt <= t)
+      .sort((a, b) => a.startsAt - b.startsAt || a.id - b.id);
+    for (const item of due) startBuild(item, item.startsAt);
+    for (const job of jobs.values()) for (const build of job.builds) settleBuild(build, t);
+  }
+
+  /** The result is set (and the artifact archived) once the last line is written. */
+  function settleBuild(build: Build, t: number) {
+    if (t < build.resultAt || build.archived) return;
+    build.archived = true;
     const { artifact } = build.script;
-    if (result === 'SUCCESS' && artifact !== null) {
+    if (build.result === 'SUCCESS' && artifact !== null) {
       const content = artifact === undefined ? defaultArtifact(build.params) : artifact;
       build.artifact = typeof content === 'string' ? content : JSON.stringify(content, null, 2);
       const image = (content as { image?: { reference?: string; digest?: string } })?.image;
@@ -329,37 +405,30 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     }
   }
 
-  /** One read's worth of progress: more of the log, and the result once the script's lines are out. */
-  function advance(build: Build) {
-    if (!build.building) return;
-    const { bytesPerPoll, linesPerPoll = 3 } = build.script;
-    const end = build.text.length;
-    if (bytesPerPoll) {
-      build.written = Math.min(end, build.written + bytesPerPoll);
-    } else {
-      let next = build.written;
-      for (let i = 0; i < linesPerPoll && next < end; i++) {
-        const newline = build.text.indexOf(0x0a, next);
-        next = newline === -1 ? end : newline + 1;
-      }
-      build.written = next;
-    }
-    if (build.written >= end) finish(build, build.script.result);
+  /** How much of the log file exists at `t`. */
+  const writtenAt = (build: Build, t: number) =>
+    t < build.logFrom ? 0 : (build.writes.findLast((w) => w.at <= t)?.end ?? 0);
+
+  const building = (build: Build, t: number) => t < build.resultAt;
+
+  /** Stops a running build now, as the stop button does: the log ends with who aborted it. */
+  function abort(build: Build, by = options.user) {
+    const t = now();
+    if (!building(build, t)) return;
+    let written = build.file.subarray(0, writtenAt(build, t));
+    if (written.length > 0 && written.at(-1) !== 0x0a) written = Buffer.concat([written, Buffer.from('\n')]);
+    build.file = Buffer.concat([written, Buffer.from(`Aborted by ${by}\nFinished: ABORTED\n`)]);
+    build.logFrom = Math.min(build.logFrom, t);
+    build.writes = [...build.writes.filter((w) => w.at <= t), { at: t, end: build.file.length }];
+    build.result = 'ABORTED';
+    build.resultAt = t;
+    build.closesAt = t + (build.script.logClosesAfterMs ?? 0);
   }
 
-  const rawSize = (build: Build, textPosition: number) =>
-    textPosition + build.notes.filter((n) => n.at < textPosition).reduce((sum, n) => sum + n.length, 0);
-
-  /** A file position (as X-Text-Size gave it) back to a text position; inside a note → the note's line. */
-  function textPosition(build: Build, start: number): number {
-    let hidden = 0;
-    for (const note of build.notes) {
-      if (start <= note.at + hidden) return start - hidden;
-      if (start < note.at + hidden + note.length) return note.at;
-      hidden += note.length;
-    }
-    return start - hidden;
-  }
+  /** Bytes → bytes, never decoding UTF-8 (notes and line ends are ASCII): console notes stripped. */
+  const stripNotes = (bytes: Buffer) =>
+    Buffer.from(bytes.toString('latin1').replace(CONSOLE_NOTES, ''), 'latin1');
+  const plainText = (bytes: Buffer) => stripNotes(bytes).toString('utf8');
 
   function queueItemJson(item: QueueItem) {
     const common = {
@@ -394,14 +463,14 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
         executable: { _class: WORKFLOW_RUN, number: item.build.number, url: buildUrl(item.build) },
       };
     }
-    if (item.reads <= quietPolls) {
-      const seconds = ((quietPolls - item.reads + 1) * 1.7).toFixed(1);
+    const t = now();
+    if (t < item.quietUntil) {
       return {
         _class: 'hudson.model.Queue$WaitingItem',
         ...common,
         buildable: false,
-        why: `In the quiet period. Expires in ${seconds} sec`,
-        timestamp: item.inQueueSince + 5000,
+        why: `In the quiet period. Expires in ${timeSpan(item.quietUntil - t)}`,
+        timestamp: item.quietUntil,
       };
     }
     return {
@@ -410,11 +479,13 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
       buildable: true,
       pending: false,
       why: 'Waiting for next available executor',
-      buildableStartMilliseconds: item.inQueueSince,
+      buildableStartMilliseconds: item.quietUntil,
     };
   }
 
   function buildJson(build: Build) {
+    const t = now();
+    const running = building(build, t);
     return {
       _class: WORKFLOW_RUN,
       actions: [parametersAction(build.params), causeAction(), {}],
@@ -427,15 +498,15 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
             },
           ]
         : [],
-      building: build.building,
+      building: running,
       description: build.description,
       displayName: `#${build.number}`,
-      duration: build.building ? 0 : Date.now() - build.timestamp,
+      duration: running ? 0 : build.resultAt - build.timestamp,
       fullDisplayName: `${build.job.split('/').join(' » ')} #${build.number}`,
       id: String(build.number),
       number: build.number,
       queueId: build.queueId,
-      result: build.result,
+      result: running ? null : build.result,
       timestamp: build.timestamp,
       url: buildUrl(build),
     };
@@ -499,6 +570,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    acceptEncodings.push(req.headers['accept-encoding']);
     requests.push({
       method,
       path,
@@ -519,6 +591,14 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
       return send(res, fault.status, fault.body ?? errorPage(fault.status, 'Injected fault'));
     }
 
+    settle();
+    if (now() < downUntil) {
+      return send(
+        res,
+        503,
+        '<html><head><title>Starting Jenkins</title></head><body><h1>Please wait while Jenkins is getting ready to work...</h1></body></html>',
+      );
+    }
     if (!authorized(req)) {
       return send(res, 401, errorPage(401, 'Unauthorized'), {
         'www-authenticate': 'Basic realm="Jenkins"',
@@ -557,10 +637,6 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     if (itemMatch && method === 'GET') {
       const item = queueItems.get(Number(itemMatch[1]));
       if (!item || item.forgotten) return send(res, 404, errorPage(404, 'Not Found'));
-      if (item.state === 'waiting') {
-        item.reads += 1;
-        if (item.reads > quietPolls + executorPolls) startBuild(item);
-      }
       return json(res, queueItemJson(item));
     }
 
@@ -611,14 +687,16 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
           i.job === target.job &&
           JSON.stringify(i.params) === JSON.stringify(params),
       );
+      const t = now();
       const item = same ?? {
         id: nextQueueId++,
         job: target.job,
         params,
-        reads: 0,
         state: 'waiting' as const,
         forgotten: false,
-        inQueueSince: Date.now(),
+        inQueueSince: t,
+        quietUntil: t + quietPeriodMs,
+        startsAt: t + quietPeriodMs + executorWaitMs,
       };
       queueItems.set(item.id, item);
       return send(res, 201, '', { location: `${base}/queue/item/${item.id}/` });
@@ -631,17 +709,42 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
     if (rest[0] === 'api' && rest[1] === 'json' && method === 'GET') return json(res, buildJson(build));
 
     if (rest[0] === 'logText' && rest[1] === 'progressiveText' && method === 'GET') {
-      advance(build);
-      const start = Number(url.searchParams.get('start') ?? 0);
-      const from = Math.min(textPosition(build, Number.isFinite(start) ? start : 0), build.written);
-      const headers: Record<string, string> = {
-        'content-type': 'text/plain;charset=UTF-8',
-        'x-text-size': String(rawSize(build, build.written)),
-      };
-      const open = build.building || build.moreDataPolls > 0;
-      if (!build.building && build.moreDataPolls > 0) build.moreDataPolls -= 1;
-      if (open) headers['x-more-data'] = 'true';
-      return send(res, 200, build.text.subarray(from, build.written), headers);
+      const t = now();
+      const headers: Record<string, string> = { 'content-type': 'text/plain;charset=UTF-8' };
+      if (t < build.logFrom) {
+        // The log file doesn't exist yet: "no text so far, more to come".
+        return send(res, 200, '', { ...headers, 'x-text-size': '0', 'x-more-data': 'true' });
+      }
+      const length = writtenAt(build, t);
+      const complete = t >= build.closesAt;
+      let start = Number(url.searchParams.get('start') ?? 0);
+      if (!Number.isSafeInteger(start) || start < 0)
+        return send(res, 500, errorPage(500, 'NumberFormatException'));
+      if (start > length) start = 0; // the text rolled over
+      let end = length;
+      if (!complete && !options.partialLines) {
+        // While the file grows, LargeText sends up to the last line end (CR or LF) only.
+        end = start;
+        for (let i = length - 1; i >= start; i--) {
+          const byte = build.file[i];
+          if (byte === 0x0a || byte === 0x0d) {
+            end = i + 1;
+            break;
+          }
+        }
+      }
+      headers['x-text-size'] = String(end);
+      if (!complete) headers['x-more-data'] = 'true';
+      const part = build.file.subarray(start, end);
+      let body = Buffer.from(
+        crlf((options.partialLines ? part : stripNotes(part)).toString('latin1')),
+        'latin1',
+      );
+      if (end - start > GZIP_ABOVE_BYTES && /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''))) {
+        body = gzipSync(body);
+        headers['content-encoding'] = 'gzip';
+      }
+      return send(res, 200, body, headers);
     }
 
     if (rest[0] === 'artifact' && method === 'GET') {
@@ -653,7 +756,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
 
     if (rest[0] === 'stop') {
       if (method !== 'POST') return send(res, 405, errorPage(405, 'This URL requires POST'));
-      if (build.building) finish(build, 'ABORTED', [`Aborted by ${options.user}`]);
+      abort(build);
       return send(res, 302, '', { location: buildUrl(build) });
     }
 
@@ -682,40 +785,65 @@ export async function startFakeJenkins(options: FakeJenkinsOptions): Promise<Fak
   return {
     url: base,
     requests,
+    acceptEncodings,
     inject(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
-    queue: () =>
-      [...queueItems.values()].map((i) => ({
+    queue: () => {
+      settle();
+      return [...queueItems.values()].map((i) => ({
         id: i.id,
         job: i.job,
         params: { ...i.params },
         state: i.state,
         build: i.build?.number,
-      })),
-    builds: () =>
-      [...jobs.values()].flatMap((j) =>
+      }));
+    },
+    builds: () => {
+      settle();
+      const t = now();
+      return [...jobs.values()].flatMap((j) =>
         j.builds.map((b) => ({
           job: b.job,
           number: b.number,
           params: { ...b.params },
-          building: b.building,
-          result: b.result,
-          log: b.text.subarray(0, b.written).toString('utf8'),
+          building: building(b, t),
+          result: building(b, t) ? null : b.result,
+          log: plainText(b.file.subarray(0, writtenAt(b, t))),
         })),
-      ),
+      );
+    },
     cancelQueueItem(id) {
+      settle();
       const item = queueItems.get(id);
       if (item?.state === 'waiting') item.state = 'cancelled';
     },
-    abortBuild(job, number) {
+    abortBuild(job, number, by) {
+      settle();
       const build = findBuild(job, number);
-      if (build?.building) finish(build, 'ABORTED', [`Aborted by ${options.user}`]);
+      if (build) abort(build, by);
     },
-    startQueued: () =>
-      [...queueItems.values()].filter((i) => i.state === 'waiting').map((i) => startBuild(i).number),
+    startQueued: () => {
+      settle();
+      return [...queueItems.values()]
+        .filter((i) => i.state === 'waiting')
+        .map((i) => startBuild(i, now()).number);
+    },
     forgetLeftItems() {
+      settle();
       for (const item of queueItems.values()) if (item.state !== 'waiting') item.forgotten = true;
+    },
+    restart(restartOptions = {}) {
+      settle();
+      downUntil = now() + (restartOptions.downForMs ?? 0);
+      for (const item of [...queueItems.values()]) {
+        if (item.state !== 'waiting') item.forgotten = true;
+        else if (restartOptions.requeue) {
+          queueItems.delete(item.id);
+          item.id = nextQueueId++;
+          queueItems.set(item.id, item);
+        }
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

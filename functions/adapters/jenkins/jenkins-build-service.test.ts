@@ -7,7 +7,7 @@ import {
   startFakeJenkins,
 } from '../../../testing/fakes/jenkins.ts';
 import { ConfigError } from '../../lib/config.ts';
-import { createJenkinsBuildService, MAX_LINE_CHARS } from './jenkins-build-service.ts';
+import { createJenkinsBuildService, MAX_LINE_BYTES } from './jenkins-build-service.ts';
 
 const USER = 'wharf';
 const TOKEN = '11f3c0ffee5ecret7oken0123456789abcd';
@@ -19,8 +19,13 @@ afterEach(async () => {
   fakes = [];
 });
 
+/** The fakes' time: each poll lets some pass, as the state machine's wait between two polls does. */
+let now = Date.UTC(2026, 0, 1);
+const clock = () => now;
+const POLL_EVERY_MS = 50;
+
 async function fake(options: Partial<FakeJenkinsOptions> = {}): Promise<FakeJenkins> {
-  const started = await startFakeJenkins({ user: USER, apiToken: TOKEN, ...options });
+  const started = await startFakeJenkins({ user: USER, apiToken: TOKEN, clock, ...options });
   fakes.push(started);
   return started;
 }
@@ -51,6 +56,8 @@ const serviceFor =
       user: USER,
       apiToken: options.apiToken ?? TOKEN,
       job: options.job ?? 'wharf-deploy',
+      clock,
+      retryDelayMs: 1,
     });
 
 /** Polls until a final state, each poll from a fresh service instance. */
@@ -61,6 +68,7 @@ async function pollToEnd(service: () => BuildService, buildId: string, maxPolls 
     const progress = await service().poll(buildId, offset);
     polls.push(progress);
     offset = progress.nextOffset;
+    now += POLL_EVERY_MS;
     if (['succeeded', 'failed', 'cancelled'].includes(progress.state)) {
       return { polls, last: progress, lines: polls.flatMap((p) => p.lines) };
     }
@@ -72,8 +80,9 @@ async function pollToEnd(service: () => BuildService, buildId: string, maxPolls 
 const buildLog = (jenkins: FakeJenkins, number = 1) =>
   (jenkins.builds().find((b) => b.number === number)?.log ?? '').split('\n').slice(0, -1);
 
-const withoutAdapterLines = (lines: string[]) =>
-  lines.filter((l) => !l.startsWith('Jenkins build ') && !l.startsWith('Waiting in the Jenkins queue'));
+const ADAPTER_LINES =
+  /^(Jenkins build |Waiting in the Jenkins queue|Jenkins did not answer|Jenkins answers again)/;
+const withoutAdapterLines = (lines: string[]) => lines.filter((l) => !ADAPTER_LINES.test(l));
 
 const errorOf = async (promise: Promise<unknown>): Promise<Error> => {
   try {
@@ -97,7 +106,11 @@ describe('createJenkinsBuildService', () => {
       'Pushed the image',
       'no newline at the very end? there is one: Jenkins adds "Finished:"',
     ];
-    const jenkins = await fake({ script: () => ({ lines, result: 'SUCCESS', bytesPerPoll: 7 }) });
+    // Jenkins 2.508+ streams the file as it is: partial lines, half characters, console notes.
+    const jenkins = await fake({
+      partialLines: true,
+      script: () => ({ lines, result: 'SUCCESS', bytesPerWrite: 7, writeIntervalMs: POLL_EVERY_MS }),
+    });
     const service = serviceFor(jenkins);
     const req = request();
 
@@ -152,7 +165,11 @@ describe('createJenkinsBuildService', () => {
   it('reports the X-Text-Size position, not the length of the text, as the next start', async () => {
     // The fake's log file has hidden console notes, as Jenkins' has: text length and file size differ.
     const jenkins = await fake({
-      script: () => ({ lines: ['[Pipeline] stage', 'one', 'two'], result: 'SUCCESS', linesPerPoll: 1 }),
+      script: () => ({
+        lines: ['[Pipeline] stage', 'one', 'two'],
+        result: 'SUCCESS',
+        writeIntervalMs: POLL_EVERY_MS,
+      }),
     });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
@@ -173,14 +190,14 @@ describe('createJenkinsBuildService', () => {
   });
 
   it('reports a queued build with the queue reason once per reason, then follows it', async () => {
-    const jenkins = await fake({ quietPeriodPolls: 3, executorWaitPolls: 2 });
+    const jenkins = await fake({ quietPeriodMs: 3 * POLL_EVERY_MS, executorWaitMs: 2 * POLL_EVERY_MS });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
     const { polls, last } = await pollToEnd(service, buildId);
     expect(polls.slice(0, 5).map((p) => p.state)).toEqual(['queued', 'queued', 'queued', 'queued', 'queued']);
     const waiting = polls.flatMap((p) => p.lines).filter((l) => l.startsWith('Waiting in the Jenkins queue'));
     expect(waiting).toEqual([
-      'Waiting in the Jenkins queue: In the quiet period. Expires in 5.1 sec',
+      'Waiting in the Jenkins queue: In the quiet period. Expires in 0.15 sec',
       'Waiting in the Jenkins queue: Waiting for next available executor',
     ]);
     expect(polls[5]?.state).not.toBe('queued');
@@ -206,7 +223,12 @@ describe('createJenkinsBuildService', () => {
 
   it('does not report a finished build while Jenkins still has more log data, even with the result known', async () => {
     const jenkins = await fake({
-      script: () => ({ lines: ['building', 'done'], result: 'FAILURE', linesPerPoll: 100, moreDataPolls: 2 }),
+      script: () => ({
+        lines: ['building', 'done'],
+        result: 'FAILURE',
+        linesPerWrite: 100,
+        logClosesAfterMs: 2 * POLL_EVERY_MS,
+      }),
     });
     const service = serviceFor(jenkins);
     const { buildId } = await service().start(request());
@@ -288,6 +310,30 @@ describe('createJenkinsBuildService', () => {
       expect(timedOut.last).toMatchObject({ state: 'failed', reason: expect.stringContaining('time limit') });
     });
 
+    it('ABORTED says who stopped the build: someone in Jenkins, or Wharf itself', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['one', 'two', 'three'], result: 'SUCCESS', writeIntervalMs: POLL_EVERY_MS }),
+      });
+      const service = serviceFor(jenkins);
+      const byAlice = await service().start(request());
+      const first = await service().poll(byAlice.buildId, undefined);
+      jenkins.abortBuild('wharf-deploy', 1, 'alice');
+      const aborted = await pollToEnd(service, byAlice.buildId);
+      expect(aborted.last).toMatchObject({
+        state: 'cancelled',
+        reason: 'Jenkins build wharf-deploy #1 was aborted in Jenkins by alice',
+      });
+      expect(first.state).toBe('running');
+
+      const byWharf = await service().start(request());
+      await service().poll(byWharf.buildId, undefined);
+      await service().cancel(byWharf.buildId);
+      expect((await pollToEnd(service, byWharf.buildId)).last).toMatchObject({
+        state: 'cancelled',
+        reason: 'Jenkins build wharf-deploy #2 was stopped: Wharf cancelled it',
+      });
+    });
+
     it('NOT_BUILT fails the build', async () => {
       const { last } = await outcome(() => ({ result: 'NOT_BUILT', lines: [] }));
       expect(last).toMatchObject({
@@ -363,17 +409,77 @@ describe('createJenkinsBuildService', () => {
   });
 
   it('cuts very long lines into pieces', async () => {
-    const long = 'x'.repeat(MAX_LINE_CHARS * 2 + 10);
-    const jenkins = await fake({ script: () => ({ lines: [long], result: 'SUCCESS', bytesPerPoll: 5000 }) });
+    const long = 'x'.repeat(MAX_LINE_BYTES * 2 + 10);
+    const jenkins = await fake({ script: () => ({ lines: [long], result: 'SUCCESS', bytesPerWrite: 5000 }) });
     const service = serviceFor(jenkins);
     const { lines } = await pollToEnd(service, (await service().start(request())).buildId);
     const pieces = withoutAdapterLines(lines).filter((l) => l.startsWith('x'));
-    expect(pieces.map((p) => p.length)).toEqual([MAX_LINE_CHARS, MAX_LINE_CHARS, 10]);
+    expect(pieces.map((p) => p.length)).toEqual([MAX_LINE_BYTES, MAX_LINE_BYTES, 10]);
+  });
+
+  it('cuts very long lines only between characters, at most 8 KiB of UTF-8 each', async () => {
+    // An emoji (two UTF-16 units, four bytes) right where a cut by length would fall, then 2-byte characters.
+    const long = `${'x'.repeat(MAX_LINE_BYTES - 1)}🚀${'é'.repeat(MAX_LINE_BYTES)}😀 end`;
+    for (const partialLines of [false, true]) {
+      const jenkins = await fake({
+        partialLines,
+        script: () => ({ lines: [long], result: 'SUCCESS', bytesPerWrite: 3001 }),
+      });
+      const service = serviceFor(jenkins);
+      const { lines } = await pollToEnd(service, (await service().start(request())).buildId);
+      const pieces = withoutAdapterLines(lines).slice(1, -1);
+      expect(pieces.join('')).toBe(long);
+      for (const piece of pieces) {
+        expect(piece.isWellFormed()).toBe(true);
+        expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+      }
+      expect(pieces.length).toBe(Math.ceil(Buffer.byteLength(long) / MAX_LINE_BYTES));
+    }
+  });
+
+  it('a CRLF line end cut between its CR and LF leaves no CR behind', async () => {
+    // While the build runs, Jenkins sends up to the last CR or LF: a chunk may end between the two,
+    // and the next one's lone LF then goes out as CRLF (LineEndNormalizingWriter).
+    const jenkins = await fake({
+      script: () => ({
+        lines: ['progress\r', 'done\r'],
+        result: 'SUCCESS',
+        bytesPerWrite: 1,
+        writeIntervalMs: POLL_EVERY_MS,
+      }),
+    });
+    const service = serviceFor(jenkins);
+    const { lines } = await pollToEnd(service, (await service().start(request())).buildId, 1_000);
+    expect(withoutAdapterLines(lines)).toEqual([
+      'Started by user wharf',
+      'progress',
+      'done',
+      'Finished: SUCCESS',
+    ]);
+  });
+
+  it('waits through "no log file yet" and reads a gzipped log', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `line ${i} ${'y'.repeat(30)}`);
+    const jenkins = await fake({
+      script: () => ({ lines: many, result: 'SUCCESS', logAbsentMs: 3 * POLL_EVERY_MS, linesPerWrite: 150 }),
+    });
+    const service = serviceFor(jenkins);
+    const { polls, lines } = await pollToEnd(service, (await service().start(request())).buildId);
+    expect(polls.slice(0, 3).map((p) => [p.state, withoutAdapterLines(p.lines)])).toEqual([
+      ['running', []],
+      ['running', []],
+      ['running', []],
+    ]);
+    expect(withoutAdapterLines(lines)).toEqual(buildLog(jenkins));
+    const logReads = jenkins.requests
+      .map((r, i) => ({ path: r.path, encoding: jenkins.acceptEncodings[i] }))
+      .filter((r) => r.path.endsWith('/progressiveText'));
+    expect(logReads.every((r) => /gzip/.test(r.encoding ?? ''))).toBe(true);
   });
 
   describe('start is idempotent per run id', () => {
     it('returns the queued item for a second start', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 5 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const req = request();
       const first = await service().start(req);
@@ -384,7 +490,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('returns the build once the item has left the queue, and queues nothing new', async () => {
-      const jenkins = await fake();
+      const jenkins = await fake({ executorWaitMs: 60_000 });
       const service = serviceFor(jenkins);
       const req = request();
       await service().start(request()); // another run's build, to be told apart
@@ -415,7 +521,7 @@ describe('createJenkinsBuildService', () => {
 
   describe('cancel', () => {
     it('a cancelled queue item ends the build as cancelled', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       expect((await service().poll(buildId, undefined)).state).toBe('queued');
@@ -428,7 +534,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('cancels a queued build through the queue, and a running one through stop', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const queued = await service().start(request());
       await service().cancel(queued.buildId);
@@ -453,7 +559,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('stops the build of an item that left the queue while it was being cancelled', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       // What Jenkins answers for an item an executor took a moment ago.
@@ -471,13 +577,134 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('a queue that will not let go of its item is a transient error', async () => {
-      const jenkins = await fake({ quietPeriodPolls: 10 });
+      const jenkins = await fake({ quietPeriodMs: 60_000 });
       const service = serviceFor(jenkins);
       const { buildId } = await service().start(request());
       jenkins.inject({ status: 500, method: 'POST', path: '/queue/cancelItem' });
       expect((await errorOf(service().cancel(buildId))).name).toBe('TransientError');
       await service().cancel(buildId);
       expect(jenkins.queue()[0]?.state).toBe('cancelled');
+    });
+  });
+
+  describe('Jenkins blips', () => {
+    const MINUTE = 60_000;
+
+    it('a 503 is retried within the poll, which then answers as usual', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['a', 'b'], result: 'SUCCESS', writeIntervalMs: POLL_EVERY_MS }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      const first = await service().poll(buildId, undefined);
+      jenkins.inject({ status: 503, path: /progressiveText/, times: 2 });
+      now += POLL_EVERY_MS;
+      const second = await service().poll(buildId, first.nextOffset);
+      expect(second).toMatchObject({ state: 'running', lines: ['a'] });
+      expect(jenkins.requests.filter((r) => r.path.endsWith('/progressiveText'))).toHaveLength(4);
+    });
+
+    it('Jenkins restarting mid-build: polls say running, with one note, nothing is stopped, every line arrives once', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['one', 'two', 'three'], result: 'SUCCESS', writeIntervalMs: 20_000 }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      const polls: BuildProgress[] = [];
+      let offset: string | undefined;
+      const pollOnce = async () => {
+        const progress = await service().poll(buildId, offset);
+        polls.push(progress);
+        offset = progress.nextOffset;
+        now += 5_000;
+        return progress;
+      };
+      await pollOnce();
+      await pollOnce();
+      jenkins.restart({ downForMs: 3 * MINUTE });
+      const before = jenkins.requests.length;
+      const outage: BuildProgress[] = [];
+      for (let i = 0; i < (3 * MINUTE) / 5_000; i++) outage.push(await pollOnce());
+      expect(outage.every((p) => p.state === 'running')).toBe(true);
+      // Backoff with jitter: far fewer tries than polls while Jenkins is down.
+      expect(jenkins.requests.length - before).toBeLessThan(outage.length);
+      let last = outage.at(-1);
+      for (let i = 0; i < 100 && last?.state === 'running'; i++) last = await pollOnce();
+      expect(last?.state).toBe('succeeded');
+
+      const lines = polls.flatMap((p) => p.lines);
+      expect(lines.filter((l) => l.startsWith('Jenkins did not answer'))).toEqual([
+        expect.stringContaining('HTTP 503'),
+      ]);
+      expect(lines.filter((l) => l.startsWith('Jenkins answers again'))).toHaveLength(1);
+      expect(withoutAdapterLines(lines)).toEqual(buildLog(jenkins));
+      expect(jenkins.requests.some((r) => r.path.endsWith('/stop') || r.path.endsWith('/cancelItem'))).toBe(
+        false,
+      );
+    });
+
+    it('reports a TransientError only after Jenkins has failed for the whole budget (5 min)', async () => {
+      const jenkins = await fake({
+        script: () => ({ lines: ['slow'], result: 'SUCCESS', writeIntervalMs: 60 * MINUTE }),
+      });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      let progress = await service().poll(buildId, undefined);
+      jenkins.restart({ downForMs: 60 * MINUTE });
+      const failedAt = now;
+      let error: Error | undefined;
+      while (!error && now - failedAt < 10 * MINUTE) {
+        now += 5_000;
+        try {
+          progress = await service().poll(buildId, progress.nextOffset);
+          expect(progress.state).toBe('running');
+        } catch (e) {
+          error = e as Error;
+        }
+      }
+      expect(error?.name).toBe('TransientError');
+      expect(error?.message).toMatch(/Jenkins has not answered for 5 min/);
+      expect(now - failedAt).toBeGreaterThanOrEqual(5 * MINUTE);
+      expect(now - failedAt).toBeLessThan(6 * MINUTE);
+      // The state machine's own retries (same offset) still try Jenkins: back up, the poll goes on.
+      jenkins.restart({ downForMs: 0 });
+      now += 61_000;
+      expect((await service().poll(buildId, progress.nextOffset)).state).toBe('running');
+    });
+
+    it('follows a queued build that Jenkins re-queued under a new id after a restart, and starts no second one', async () => {
+      const jenkins = await fake({ quietPeriodMs: MINUTE });
+      const service = serviceFor(jenkins);
+      const req = request();
+      const { buildId } = await service().start(req);
+      const first = await service().poll(buildId, undefined);
+      expect(first.state).toBe('queued');
+      jenkins.restart({ requeue: true });
+      now += 5_000;
+      const after = await service().poll(buildId, first.nextOffset);
+      expect(after.state).toBe('queued');
+      // TriggerBuild run again (a retried Lambda) finds the same queued build.
+      expect((await service().start(req)).buildId).toBe(`jenkins:wharf-deploy:${req.runId}:queue-101`);
+      now += MINUTE;
+      let offset = after.nextOffset;
+      let progress = after;
+      for (let i = 0; i < 100 && !['succeeded', 'failed', 'cancelled'].includes(progress.state); i++) {
+        progress = await service().poll(buildId, offset);
+        offset = progress.nextOffset;
+        now += POLL_EVERY_MS;
+      }
+      expect(progress.state).toBe('succeeded');
+      expect(jenkins.builds()).toHaveLength(1);
+      expect(jenkins.requests.filter((r) => r.path.endsWith('/buildWithParameters'))).toHaveLength(1);
+    });
+
+    it('cancels a queued build that Jenkins re-queued under a new id after a restart', async () => {
+      const jenkins = await fake({ quietPeriodMs: MINUTE });
+      const service = serviceFor(jenkins);
+      const { buildId } = await service().start(request());
+      jenkins.restart({ requeue: true });
+      await service().cancel(buildId);
+      expect(jenkins.queue()).toMatchObject([{ id: 101, state: 'cancelled' }]);
     });
   });
 
@@ -513,11 +740,17 @@ describe('createJenkinsBuildService', () => {
       expect(error.message).not.toContain(TOKEN);
     });
 
-    it('5xx and unreachable Jenkins are TransientError; a retried poll loses no line', async () => {
+    it('a 5xx to start is a TransientError; a poll that fails loses no line; unreachable Jenkins fails after the budget', async () => {
       const jenkins = await fake({
-        script: () => ({ lines: ['a', 'b', 'c', 'd'], result: 'SUCCESS', linesPerPoll: 2 }),
+        script: () => ({
+          lines: ['a', 'b', 'c', 'd'],
+          result: 'SUCCESS',
+          linesPerWrite: 2,
+          writeIntervalMs: POLL_EVERY_MS,
+        }),
       });
       const service = serviceFor(jenkins);
+      // A POST is never repeated by the client (it could queue twice): the state machine retries start.
       jenkins.inject({ status: 503, path: '/buildWithParameters' });
       const unavailable = await errorOf(service().start(request()));
       expect(unavailable.name).toBe('TransientError');
@@ -526,13 +759,15 @@ describe('createJenkinsBuildService', () => {
       const { buildId } = await service().start(request());
       const first = await service().poll(buildId, undefined);
       expect(first.state).toBe('running');
-      jenkins.inject({ status: 502, path: /progressiveText/ });
-      const failed = await errorOf(service().poll(buildId, first.nextOffset));
-      expect(failed.name).toBe('TransientError');
-      // The state machine retries with the same offset: every line still arrives exactly once.
-      const lines = [...first.lines];
-      let progress = first;
+      now += POLL_EVERY_MS;
+      jenkins.inject({ status: 502, path: /progressiveText/, times: 3 });
+      const failed = await service().poll(buildId, first.nextOffset);
+      expect(failed).toMatchObject({ state: 'running', lines: [expect.stringContaining('HTTP 502')] });
+      // Every line still arrives exactly once.
+      const lines = [...first.lines, ...failed.lines];
+      let progress = failed;
       while (progress.state === 'running') {
+        now += POLL_EVERY_MS * 100;
         progress = await service().poll(buildId, progress.nextOffset);
         lines.push(...progress.lines);
       }
@@ -541,7 +776,10 @@ describe('createJenkinsBuildService', () => {
 
       await jenkins.close();
       fakes = fakes.filter((f) => f !== jenkins);
-      const unreachable = await errorOf(service().poll(buildId, first.nextOffset));
+      const down = await service().poll(buildId, first.nextOffset);
+      expect(down.lines).toEqual([expect.stringContaining('could not be reached')]);
+      now += 5 * 60_000;
+      const unreachable = await errorOf(service().poll(buildId, down.nextOffset));
       expect(unreachable.name).toBe('TransientError');
       expect(unreachable.message).toContain('could not be reached');
     });
@@ -616,7 +854,7 @@ describe('createJenkinsBuildService', () => {
     });
 
     it('run ids and branches with special characters reach Jenkins exactly as given', async () => {
-      const jenkins = await fake();
+      const jenkins = await fake({ executorWaitMs: 60_000 });
       const service = serviceFor(jenkins);
       const runId = 'r1&WHARF_BRANCH=evil #1:50%/é';
       const branch = 'feature/a&b=c+d #2?x';

@@ -8,6 +8,7 @@ import {
   RUN_ID_PARAMETER,
 } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
+import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 import {
   JenkinsClient,
   type JenkinsClientOptions,
@@ -32,10 +33,23 @@ export interface JenkinsBuildServiceOptions extends JenkinsClientOptions {
   settings?: Partial<Record<PipelineSetting, string>> | undefined;
   /** How many of the job's latest builds are searched for a run's build (default 50). */
   searchDepth?: number | undefined;
+  /**
+   * How long polls ride out a Jenkins that doesn't answer (5xx, 429, timeouts, connection resets)
+   * before one reports a TransientError (default 5 min). Meanwhile they report the build as it was.
+   */
+  unavailableBudgetMs?: number | undefined;
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: (() => number) | undefined;
 }
 
-/** Longer log lines are cut into pieces of this many characters, as the local runner does. */
-export const MAX_LINE_CHARS = 8_192;
+/** Longer log lines are cut into pieces of at most this many bytes of UTF-8, between characters. */
+export const MAX_LINE_BYTES = MAX_LOG_LINE_BYTES;
+/**
+ * Jenkins' console notes (`ESC[8mha:<base64>ESC[0m`, hidden markup in the log file). progressiveText
+ * strips them, but Jenkins 2.508+ streams the file as it is, so they are stripped here too.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: console notes are delimited by ESC sequences
+const CONSOLE_NOTES = /\u001b\[8mha:[^\u001b]*\u001b\[0m/g;
 /** Remembered failure details (last stage, last ERROR line) are kept this short in the offset. */
 const MAX_DETAIL_CHARS = 500;
 
@@ -63,7 +77,7 @@ function parseBuildId(buildId: string): BuildRef {
   const parts = buildId.split(':');
   const where = parts[3]?.match(/^(queue|build)-(\d{1,15})$/);
   if (parts.length !== 4 || parts[0] !== 'jenkins' || !where || !parts[1] || !parts[2]) {
-    throw jenkinsError('BuildNotFound', `"${buildId}" is not a Jenkins build id`);
+    throw jenkinsError(JenkinsErrors.badBuildId, `"${buildId}" is not a Jenkins build id`);
   }
   try {
     const job = decodeURIComponent(parts[1]);
@@ -71,7 +85,7 @@ function parseBuildId(buildId: string): BuildRef {
     const n = Number(where[2]);
     return where[1] === 'build' ? { job, runId, build: n } : { job, runId, queueItem: n };
   } catch {
-    throw jenkinsError('BuildNotFound', `"${buildId}" is not a Jenkins build id`);
+    throw jenkinsError(JenkinsErrors.badBuildId, `"${buildId}" is not a Jenkins build id`);
   }
 }
 
@@ -95,6 +109,17 @@ const pollStateSchema = z.object({
   x: z.string().optional(),
   /** The pipeline's timeout fired (Jenkins then ends the build ABORTED). */
   to: z.literal(true).optional(),
+  /** Who aborted the build, from Jenkins' "Aborted by <user>" line. */
+  ab: z.string().optional(),
+  /** The run's queue item when Jenkins re-queued it under another id than the build id's (a restart). */
+  q: z.number().int().nonnegative().optional(),
+  /**
+   * While Jenkins doesn't answer: when the first poll of this stretch failed (ms since the epoch), how
+   * many polls failed since, and when to try Jenkins again (backoff).
+   */
+  f: z.number().int().nonnegative().optional(),
+  fn: z.number().int().positive().optional(),
+  na: z.number().int().nonnegative().optional(),
 });
 type PollState = z.infer<typeof pollStateSchema>;
 
@@ -104,7 +129,7 @@ function decodeState(offset: string): PollState {
   try {
     return pollStateSchema.parse(JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')));
   } catch {
-    throw jenkinsError('InvalidBuildOffset', 'The build log offset is not one this Jenkins adapter wrote');
+    throw jenkinsError(JenkinsErrors.badOffset, 'The build log offset is not one this Jenkins adapter wrote');
   }
 }
 
@@ -122,6 +147,27 @@ function incompleteTail(bytes: Uint8Array): number {
 /** "In the quiet period. Expires in 4.2 sec" → "In the quiet period. Expires in …": one line per reason. */
 const reasonKey = (why: string) =>
   why.replace(/\d[\d.,]*\s*(ms|sec|min|hr|day|mo|yr)s?\b/gi, '…').replace(/…(\s*…)+/g, '…');
+
+/** How long polls ride out an unanswering Jenkins before one reports TransientError. */
+const DEFAULT_UNAVAILABLE_BUDGET_MS = 5 * 60_000;
+/** Across polls, the wait before Jenkins is tried again grows from this… */
+const POLL_BACKOFF_BASE_MS = 5_000;
+/** …to at most this (with jitter), so that a Jenkins coming back is noticed within a minute. */
+const POLL_BACKOFF_CAP_MS = 60_000;
+
+/** 65_000 → "1 min 5 s", 300_000 → "5 min": for messages. */
+function duration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  if (minutes === 0) return `${seconds} s`;
+  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+}
+
+/**
+ * Errors a poll rides out for a while: Jenkins or the way to it is in trouble, not the build. An answer
+ * Wharf can't read (a login page, a proxy dropping headers) is a setup problem and fails at once.
+ */
+const isPassing = (error: unknown) => error instanceof Error && error.name === JenkinsErrors.transient;
 
 const cap = (text: string) => (text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text);
 
@@ -143,10 +189,12 @@ class LogReader {
     this.state.u = cut < bytes.length ? Buffer.from(bytes.subarray(cut)).toString('base64') : undefined;
     const parts = (this.state.p + new TextDecoder().decode(bytes.subarray(0, cut))).split('\n');
     this.state.p = parts.pop() ?? '';
-    for (const part of parts) this.line(part.endsWith('\r') ? part.slice(0, -1) : part);
-    while (this.state.p.length > MAX_LINE_CHARS) {
-      this.add(this.state.p.slice(0, MAX_LINE_CHARS));
-      this.state.p = this.state.p.slice(MAX_LINE_CHARS);
+    for (const part of parts) this.line(part);
+    // A line still without its end is held whole up to the limit; beyond it, its full pieces go out.
+    if (this.state.p.length * 3 > MAX_LINE_BYTES) {
+      const pieces = splitLogLine(this.state.p);
+      this.state.p = pieces.pop() ?? '';
+      for (const piece of pieces) this.add(piece.replace(CONSOLE_NOTES, ''));
     }
   }
 
@@ -155,10 +203,12 @@ class LogReader {
     const rest = this.state.p + (this.state.u ? Buffer.from(this.state.u, 'base64').toString('utf8') : '');
     this.state.p = '';
     this.state.u = undefined;
-    if (rest !== '') this.line(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    if (rest !== '') this.line(rest);
   }
 
-  private line(text: string): void {
+  private line(raw: string): void {
+    // CRLF, and a CR kept from a chunk that ended between the two (the next one's LF came as CRLF).
+    const text = raw.replace(CONSOLE_NOTES, '').replace(/\r+$/, '');
     const { stage, push, scanFailed } = BUILD_LOG_MARKERS;
     if (text.startsWith(push)) this.state.ph = 'push';
     else if (text.startsWith(stage)) this.state.s = cap(text.slice(stage.length).trim());
@@ -167,8 +217,8 @@ class LogReader {
       this.state.x = cap(this.state.x ? `${this.state.x}; ${detail}` : detail);
     } else if (text.startsWith('ERROR: ')) this.state.e = cap(text.slice('ERROR: '.length).trim());
     else if (text.includes('Timeout has been exceeded')) this.state.to = true;
-    for (let i = 0; i < text.length || i === 0; i += MAX_LINE_CHARS)
-      this.add(text.slice(i, i + MAX_LINE_CHARS));
+    else if (text.startsWith('Aborted by ')) this.state.ab = cap(text.slice('Aborted by '.length).trim());
+    for (const piece of splitLogLine(text)) this.add(piece);
   }
 
   private add(text: string): void {
@@ -187,7 +237,8 @@ class LogReader {
  * - FAILURE → failed, naming the stage the pipeline was in and its last `ERROR:` line;
  * - UNSTABLE → failed: the pipeline marks a build unstable when the Trivy scan finds vulnerabilities at
  *   or above `TRIVY_FAIL_ON`, and then skips the push — there is no image to deploy;
- * - ABORTED → cancelled (stopped in Jenkins or by Wharf), or failed when the pipeline's timeout fired;
+ * - ABORTED → cancelled, naming who stopped it (someone in Jenkins, from its "Aborted by" line, or
+ *   Wharf), or failed when the pipeline's timeout fired; a queue item cancelled in Jenkins → cancelled;
  * - NOT_BUILT or anything else → failed.
  * A build counts as finished only once Jenkins has a result AND the log is complete (no `X-More-Data`),
  * so the last lines are never lost.
@@ -198,6 +249,8 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
   jobPath(configuredJob); // fail at cold start on a bad job name
   const settings = options.settings ?? {};
   const searchDepth = options.searchDepth ?? 50;
+  const budgetMs = options.unavailableBudgetMs ?? DEFAULT_UNAVAILABLE_BUDGET_MS;
+  const now = options.clock ?? Date.now;
 
   const jobNotFound = (job: string) => () =>
     jenkinsError(JenkinsErrors.notFound, `Jenkins job ${job} not found at ${client.baseUrl}`);
@@ -248,11 +301,18 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
   async function followQueue(ref: BuildRef, id: number, state: PollState, lines: string[]) {
     const item = await queueItem(id);
     if (!item) {
-      // Jenkins keeps a left item for a few minutes only; the build has the run id as a parameter.
+      // Jenkins keeps a left item for a few minutes only, and none across a restart; the build has the
+      // run id as a parameter. An item Jenkins scheduled anew after a restart has it too.
       const build = await findBuild(ref.job, ref.runId);
       if (build === undefined) {
+        const requeued = await findQueued(ref.job, ref.runId);
+        if (requeued !== undefined && requeued !== id) {
+          state.q = requeued;
+          lines.push(`Jenkins queued the build again as queue item ${requeued}`);
+          return followQueue(ref, requeued, state, lines);
+        }
         throw jenkinsError(
-          'BuildLost',
+          JenkinsErrors.lost,
           `Jenkins no longer knows queue item ${id}, and no recent build of ${ref.job} is for run ${ref.runId}; deploy again`,
         );
       }
@@ -298,7 +358,12 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
         }
         return progress(state, lines, {
           state: 'cancelled',
-          reason: `Jenkins build ${name} was aborted (stopped in Jenkins, or cancelled by Wharf)`,
+          reason:
+            state.ab === client.user
+              ? `Jenkins build ${name} was stopped: Wharf cancelled it`
+              : state.ab
+                ? `Jenkins build ${name} was aborted in Jenkins by ${state.ab}`
+                : `Jenkins build ${name} was aborted (stopped in Jenkins, or cancelled by Wharf)`,
         });
       case 'UNSTABLE':
         return failed(
@@ -365,6 +430,49 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
     });
   }
 
+  /** One round of reading Jenkins; throws on any trouble, leaving the caller's state to count or not. */
+  async function pollOnce(ref: BuildRef, state: PollState, lines: string[]): Promise<BuildProgress> {
+    const queued = state.q ?? ref.queueItem;
+    if (state.b === undefined && queued !== undefined) {
+      const answer = await followQueue(ref, queued, state, lines);
+      if (answer) return answer;
+    }
+    const number = state.b;
+    if (number === undefined)
+      throw jenkinsError(JenkinsErrors.badBuildId, `${formatBuildId(ref)} names no build`);
+
+    const buildPath = `${jobPath(ref.job)}/${number}`;
+    const logPath = `${buildPath}/logText/progressiveText`;
+    const response = await client.send('GET', logPath, {
+      query: { start: String(state.t) },
+      notFound: buildGone(ref.job, number),
+    });
+    const size = Number(response.headers.get('x-text-size'));
+    const more = response.headers.get('x-more-data')?.toLowerCase() === 'true';
+    const bytes = await client.readBytes(response, `GET ${logPath}`);
+    if (!Number.isSafeInteger(size) || size < 0 || response.headers.get('x-text-size') === null) {
+      throw jenkinsError(
+        JenkinsErrors.badResponse,
+        `Jenkins answered GET ${logPath} without a valid X-Text-Size header; is a proxy dropping headers?`,
+      );
+    }
+    const reader = new LogReader(state, lines);
+    // A size below `start` means Jenkins started the text over (a replaced log): what it sent again is
+    // already in the run's log, so only the position moves.
+    if (size >= state.t) reader.push(bytes);
+    state.t = size;
+    // While Jenkins says more data may come, the build isn't finished whatever its result says.
+    if (more) return progress(state, reader.lines, { state: 'running' });
+
+    const { data: build } = await client.getJson(`${buildPath}/api/json`, buildSchema, {
+      query: { tree: 'number,url,building,result,description,artifacts[relativePath]' },
+      notFound: buildGone(ref.job, number),
+    });
+    if (!build || build.building || !build.result) return progress(state, reader.lines, { state: 'running' });
+    reader.end();
+    return outcome(ref, build, state, reader.lines);
+  }
+
   return {
     async start(request: BuildRequest): Promise<{ buildId: string }> {
       const form = new URLSearchParams(buildParameterValues(request, settings));
@@ -394,60 +502,75 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
       return { buildId: formatBuildId({ ...base, queueItem: Number(item) }) };
     },
 
+    /**
+     * One poll. When Jenkins doesn't answer (5xx, timeouts, resets — each read already tried a few
+     * times), the build is not given up: the poll reports it as it last was, with a line saying so, and
+     * hands the trouble's start on in the offset; the next polls try again with growing waits (with
+     * jitter) and only once Jenkins has failed for the whole budget does a poll throw — TransientError,
+     * which the state machine retries a few more times. The build in Jenkins is never touched for it.
+     */
     async poll(buildId: string, offset: string | undefined): Promise<BuildProgress> {
       const ref = parseBuildId(buildId);
-      const state: PollState = offset
+      const before: PollState = offset
         ? decodeState(offset)
         : { v: 1, t: 0, p: '', ph: 'build', ...(ref.build !== undefined ? { b: ref.build } : {}) };
+      const t = now();
+      const asBefore = (lines: string[], next: PollState): BuildProgress => ({
+        state: before.b !== undefined ? 'running' : 'queued',
+        phase: before.ph,
+        lines,
+        nextOffset: encodeState(next),
+      });
+      if (before.na !== undefined && t < before.na) return asBefore([], before);
+
+      const { f, fn, na, ...state } = before;
       const lines: string[] = [];
-      if (state.b === undefined && ref.queueItem !== undefined) {
-        const answer = await followQueue(ref, ref.queueItem, state, lines);
-        if (answer) return answer;
+      if (f !== undefined) lines.push(`Jenkins answers again (after ${duration(t - f)})`);
+      try {
+        return await pollOnce(ref, state, lines);
+      } catch (error) {
+        if (!isPassing(error)) throw error;
+        const since = f ?? t;
+        if (t - since >= budgetMs) {
+          throw jenkinsError(
+            JenkinsErrors.transient,
+            `Jenkins has not answered for ${duration(t - since)}: ${(error as Error).message}`,
+          );
+        }
+        const failures = (fn ?? 0) + 1;
+        const delay = Math.min(POLL_BACKOFF_CAP_MS, POLL_BACKOFF_BASE_MS * 2 ** (failures - 1));
+        const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+        const note =
+          f === undefined
+            ? [
+                `Jenkins did not answer (${(error as Error).message}); Wharf keeps polling for up to ${duration(budgetMs)} and leaves the build running`,
+              ]
+            : [];
+        // Nothing of this poll counts: the next one reads from where this one started.
+        // The last try falls on the budget's end, not after it.
+        const next = Math.min(t + wait, since + budgetMs);
+        return asBefore(note, { ...before, f: since, fn: failures, na: next });
       }
-      const number = state.b;
-      if (number === undefined) throw jenkinsError('BuildNotFound', `${buildId} names no build`);
-
-      const buildPath = `${jobPath(ref.job)}/${number}`;
-      const logPath = `${buildPath}/logText/progressiveText`;
-      const response = await client.send('GET', logPath, {
-        query: { start: String(state.t) },
-        notFound: buildGone(ref.job, number),
-      });
-      const size = Number(response.headers.get('x-text-size'));
-      const more = response.headers.get('x-more-data')?.toLowerCase() === 'true';
-      const bytes = await client.readBytes(response, `GET ${logPath}`);
-      if (!Number.isSafeInteger(size) || size < 0 || response.headers.get('x-text-size') === null) {
-        throw jenkinsError(
-          JenkinsErrors.badResponse,
-          `Jenkins answered GET ${logPath} without a valid X-Text-Size header; is a proxy dropping headers?`,
-        );
-      }
-      const reader = new LogReader(state, lines);
-      // A size below `start` means Jenkins started the text over (a replaced log): what it sent again is
-      // already in the run's log, so only the position moves.
-      if (size >= state.t) reader.push(bytes);
-      state.t = size;
-      // While Jenkins says more data may come, the build isn't finished whatever its result says.
-      if (more) return progress(state, reader.lines, { state: 'running' });
-
-      const { data: build } = await client.getJson(`${buildPath}/api/json`, buildSchema, {
-        query: { tree: 'number,url,building,result,description,artifacts[relativePath]' },
-        notFound: buildGone(ref.job, number),
-      });
-      if (!build || build.building || !build.result)
-        return progress(state, reader.lines, { state: 'running' });
-      reader.end();
-      return outcome(ref, build, state, reader.lines);
     },
 
     async cancel(buildId: string): Promise<void> {
       const ref = parseBuildId(buildId);
       let number = ref.build;
       if (number === undefined && ref.queueItem !== undefined) {
-        const id = ref.queueItem;
-        const item = await queueItem(id);
+        let id = ref.queueItem;
+        let item = await queueItem(id);
+        if (!item) {
+          // Forgotten (left long ago, or a restart): the build by its run id, else the run's item
+          // if Jenkins queued it anew under another id.
+          number = await findBuild(ref.job, ref.runId);
+          const requeued = number === undefined ? await findQueued(ref.job, ref.runId) : undefined;
+          if (requeued !== undefined) {
+            id = requeued;
+            item = await queueItem(id);
+          }
+        }
         if (item?.cancelled) return;
-        number = item ? item.executable?.number : await findBuild(ref.job, ref.runId);
+        if (item) number = item.executable?.number;
         if (item && number === undefined) {
           const response = await client.send('POST', '/queue/cancelItem', {
             query: { id: String(id) },

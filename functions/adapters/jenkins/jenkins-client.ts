@@ -17,6 +17,12 @@ export const JenkinsErrors = {
   notFound: 'JenkinsNotFound',
   badResponse: 'JenkinsBadResponse',
   refused: 'JenkinsRequestRefused',
+  /** Jenkins forgot the queue item and has no build for the run. */
+  lost: 'BuildLost',
+  /** A build id this adapter didn't write. */
+  badBuildId: 'BuildNotFound',
+  /** A poll offset this adapter didn't write. */
+  badOffset: 'InvalidBuildOffset',
 } as const;
 
 export const jenkinsError = (name: string, message: string) => new WorkflowError(name, message);
@@ -29,9 +35,21 @@ export interface JenkinsClientOptions {
   fetch?: typeof fetch | undefined;
   /** Per request; default 20 s. */
   timeoutMs?: number | undefined;
+  /**
+   * A GET that gets a transient answer (5xx, 408, 429, a reset connection) is tried again twice, after
+   * about this long and twice that (with jitter; a Retry-After within reason is honoured); default 500 ms.
+   */
+  retryDelayMs?: number | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_RETRY_DELAY_MS = 500;
+/** A GET is tried this often in one call; longer trouble is ridden out across polls (see the build service). */
+const GET_ATTEMPTS = 3;
+/** A Retry-After longer than this is left to the next poll rather than waited out in this call. */
+const MAX_RETRY_AFTER_MS = 5_000;
+const TRANSIENT_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Jenkins' own wording for a POST without (or with a stale) crumb. */
 const CRUMB_REJECTED = /no valid crumb/i;
 
@@ -63,6 +81,19 @@ interface Crumb {
   cookie: string | undefined;
 }
 
+const isTimeout = (error: unknown) => {
+  const name = (error as { name?: string })?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+};
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 export class JenkinsClient {
   readonly baseUrl: string;
   readonly user: string;
@@ -70,6 +101,7 @@ export class JenkinsClient {
   private readonly secrets: string[];
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly retryDelayMs: number;
   /** Kept between calls only as a cache: a stale crumb gets a 403 and is fetched again. */
   private crumb: Crumb | undefined;
 
@@ -93,13 +125,14 @@ export class JenkinsClient {
     this.secrets = [options.apiToken, basic];
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   }
 
   /** A request by path (already encoded, from `/`); throws named errors for anything but success. */
   async send(method: 'GET' | 'POST', path: string, options: SendOptions = {}): Promise<Response> {
     const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
     const what = `${method} ${path}`;
-    let response = await this.fetchOnce(method, `${this.baseUrl}${path}${query}`, what, options.form);
+    let response = await this.fetchWithRetry(method, `${this.baseUrl}${path}${query}`, what, options);
     if (response.status === 403 && method === 'POST' && (await this.crumbRejected(response))) {
       // Jenkins wants a crumb for this user and session: get one (with its session cookie) and retry once.
       this.crumb = await this.fetchCrumb();
@@ -168,10 +201,59 @@ export class JenkinsClient {
     return out.length > 200 ? `${out.slice(0, 200)}…` : out;
   }
 
+  /**
+   * GETs are safe to repeat: a transient answer or a reset connection is tried again after a short
+   * backoff with jitter. POSTs never are (a second buildWithParameters could queue a second build);
+   * neither is a timeout, which has already taken its time.
+   */
+  private async fetchWithRetry(
+    method: 'GET' | 'POST',
+    url: string,
+    what: string,
+    options: SendOptions,
+  ): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const last = method !== 'GET' || attempt >= GET_ATTEMPTS;
+      let response: Response;
+      try {
+        response = await this.fetchRaw(method, url, options.form);
+      } catch (error) {
+        if (last || isTimeout(error)) throw this.networkError(error, what);
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (last || !TRANSIENT_STATUS(response.status) || options.allow?.includes(response.status)) {
+        return response;
+      }
+      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+      if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) return response;
+      await response.body?.cancel();
+      await sleep(retryAfter ?? this.backoff(attempt));
+    }
+  }
+
+  /** Exponential, with "equal jitter": half fixed, half random, so that clients spread out. */
+  private backoff(attempt: number): number {
+    const delay = this.retryDelayMs * 2 ** (attempt - 1);
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+
   private async fetchOnce(
     method: 'GET' | 'POST',
     url: string,
     what: string,
+    form: URLSearchParams | undefined,
+  ): Promise<Response> {
+    try {
+      return await this.fetchRaw(method, url, form);
+    } catch (error) {
+      throw this.networkError(error, what);
+    }
+  }
+
+  private async fetchRaw(
+    method: 'GET' | 'POST',
+    url: string,
     form: URLSearchParams | undefined,
   ): Promise<Response> {
     const headers: Record<string, string> = {
@@ -183,26 +265,21 @@ export class JenkinsClient {
       if (this.crumb.cookie) headers.cookie = this.crumb.cookie;
     }
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    try {
-      return await this.fetchImpl(url, {
-        method,
-        headers,
-        body: form?.toString(),
-        // A redirect is an answer here (POSTs answer 302/303), never something to follow with credentials.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw this.networkError(error, what);
-    }
+    return await this.fetchImpl(url, {
+      method,
+      headers,
+      body: form?.toString(),
+      // A redirect is an answer here (POSTs answer 302/303), never something to follow with credentials.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
   }
 
   private networkError(error: unknown, what: string): Error {
-    const err = error as { name?: string; cause?: { code?: string } };
-    const why =
-      err?.name === 'TimeoutError' || err?.name === 'AbortError'
-        ? `no answer within ${Math.round(this.timeoutMs / 1000)} s`
-        : (err?.cause?.code ?? 'network error');
+    const err = error as { cause?: { code?: string } };
+    const why = isTimeout(error)
+      ? `no answer within ${Math.round(this.timeoutMs / 1000)} s`
+      : (err?.cause?.code ?? 'network error');
     return jenkinsError(
       JenkinsErrors.transient,
       `Jenkins at ${this.baseUrl} could not be reached for ${what} (${why})`,

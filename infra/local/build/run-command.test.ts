@@ -23,6 +23,20 @@ describe('LineSplitter', () => {
     splitter.end();
     expect(lines.map((l) => l.length)).toEqual([MAX_LINE_CHARS, MAX_LINE_CHARS, 5]);
   });
+
+  it('cuts only between characters, at most 8 KiB of UTF-8 a piece', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    const long = `${'x'.repeat(MAX_LINE_CHARS - 1)}🚀${'é'.repeat(MAX_LINE_CHARS)}`;
+    splitter.push(Buffer.from(long.slice(0, 9000)));
+    splitter.push(Buffer.from(`${long.slice(9000)}\n`));
+    splitter.end();
+    expect(lines.join('')).toBe(long);
+    for (const line of lines) {
+      expect(line.isWellFormed()).toBe(true);
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LINE_CHARS);
+    }
+  });
 });
 
 describe('runCommand', () => {

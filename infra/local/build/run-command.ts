@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 
-/** Longer lines are cut into pieces of this many characters, so one minified blob can't stall the log. */
-export const MAX_LINE_CHARS = 8_192;
+/** Longer lines are cut into pieces of at most this many bytes of UTF-8 (between characters). */
+export const MAX_LINE_CHARS = MAX_LOG_LINE_BYTES;
 /** After SIGTERM, a process group gets this long before SIGKILL. */
 const KILL_GRACE_MS = 5_000;
 /** After the command exits, its leftover output gets this long to drain before the pipes are closed. */
@@ -56,9 +57,10 @@ export class LineSplitter {
       this.pending = this.pending.slice(newline + 1);
       newline = this.pending.indexOf('\n');
     }
-    while (this.pending.length > MAX_LINE_CHARS) {
-      this.emit(this.pending.slice(0, MAX_LINE_CHARS));
-      this.pending = this.pending.slice(MAX_LINE_CHARS);
+    if (this.pending.length * 3 > MAX_LINE_CHARS) {
+      const pieces = splitLogLine(this.pending);
+      this.pending = pieces.pop() ?? '';
+      for (const piece of pieces) this.emit(piece);
     }
   }
 
@@ -70,9 +72,7 @@ export class LineSplitter {
 
   private emitLine(line: string): void {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    for (let i = 0; i < text.length || i === 0; i += MAX_LINE_CHARS) {
-      this.emit(text.slice(i, i + MAX_LINE_CHARS));
-    }
+    for (const piece of splitLogLine(text)) this.emit(piece);
   }
 }
 
