@@ -196,6 +196,22 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
   });
 
+  it('ends a run cancelled, not failed, when its build was cancelled (ABORTED in Jenkins)', async () => {
+    s.build.outcome = 'cancelled';
+    const { run } = await deployAndRun();
+    expect(run).toMatchObject({ status: 'cancelled', failureReason: 'The build was aborted in Jenkins by bob.' });
+    expect(run.hint).not.toContain('Fix the build');
+    expect(s.finished).toEqual([[run.id, 'cancelled']]);
+    expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
+  });
+
+  it('leaves the build running when the run fails because polling it kept failing', async () => {
+    s.build.pollError = new WorkflowError('TransientError', 'Jenkins has not answered for 5 min.');
+    const { run } = await deployAndRun();
+    expect(run).toMatchObject({ status: 'failed', failureReason: 'Jenkins has not answered for 5 min.' });
+    expect(s.build.cancelled).toEqual([]);
+  });
+
   it('rolls a degraded rollout back to the previous release, and fails the first one that has none', async () => {
     s.sync.health = 'Degraded';
     const first = await deployAndRun();

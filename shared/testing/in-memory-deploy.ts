@@ -142,7 +142,9 @@ export class RecordingPublisher implements RunEventPublisher {
 export class FakeBuild implements BuildService {
   readonly started: BuildRequest[] = [];
   readonly cancelled: string[] = [];
-  outcome: 'succeeded' | 'failed' = 'succeeded';
+  outcome: 'succeeded' | 'failed' | 'cancelled' = 'succeeded';
+  /** Set to make every poll fail (the build service unreachable). */
+  pollError?: Error | undefined;
   lines = ['step 1', 'step 2'];
   /** While true, builds stay running (to hold a run in place). */
   hold = false;
@@ -151,6 +153,7 @@ export class FakeBuild implements BuildService {
     return { buildId: `b-${request.runId}` };
   }
   async poll(buildId: string, offset: string | undefined): Promise<BuildProgress> {
+    if (this.pollError) throw this.pollError;
     const from = Number(offset ?? 0);
     const done = from >= this.lines.length && !this.hold;
     return {
@@ -165,6 +168,7 @@ export class FakeBuild implements BuildService {
           }
         : {}),
       ...(done && this.outcome === 'failed' ? { reason: 'npm run build exited with code 1' } : {}),
+      ...(done && this.outcome === 'cancelled' ? { reason: 'The build was aborted in Jenkins by bob.' } : {}),
     };
   }
   async cancel(buildId: string) {

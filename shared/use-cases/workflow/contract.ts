@@ -114,6 +114,7 @@ export const WORKFLOW_ERRORS = {
   nothingToBuild: 'NothingToBuild',
   noBuild: 'NoBuild',
   buildFailed: 'BuildFailed',
+  buildCancelled: 'BuildCancelled',
   buildTimedOut: 'BuildTimedOut',
   noImage: 'NoImage',
   noCommit: 'NoCommit',

@@ -11,6 +11,8 @@ export type FailureHints = Readonly<Record<string, string>>;
 /** What to do after the workflow's own errors; the delivery adapters export hints for theirs. */
 export const WORKFLOW_HINTS: FailureHints = {
   [WORKFLOW_ERRORS.buildFailed]: 'Fix the build (the log shows the failing command) and deploy again.',
+  [WORKFLOW_ERRORS.buildCancelled]:
+    'The build was stopped before it finished. Deploy again when you are ready.',
   [WORKFLOW_ERRORS.buildTimedOut]:
     'The build took longer than allowed. Make it faster or ask an operator to raise the limit.',
   [WORKFLOW_ERRORS.turnTimedOut]:
@@ -85,13 +87,16 @@ export function makeFailRun(ports: FailRunPorts) {
     const run = await loadRun(runs, state);
     if (!TERMINAL_STATUSES.has(run.status)) {
       const { reason, hint } = reasonFrom(state.error, hints);
-      if (run.buildId && (run.status === 'building' || run.status === 'pushing')) {
-        await build.cancel(run.buildId).catch(() => undefined);
+      const errorName = state.error?.Error;
+      // A build that could not be polled may be healthy: it is never stopped for that.
+      const buildRunning = run.buildId && (run.status === 'building' || run.status === 'pushing');
+      if (buildRunning && errorName !== TRANSIENT_ERROR && errorName !== WORKFLOW_ERRORS.buildCancelled) {
+        await build.cancel(run.buildId as string).catch(() => undefined);
       }
       await journal.log(run, `✖ ${reason}`);
       const outOfSync = MAY_HAVE_COMMITTED.has(run.status) ? await restore(run, reason) : undefined;
       await journal.change(run, {
-        status: 'failed',
+        status: errorName === WORKFLOW_ERRORS.buildCancelled ? 'cancelled' : 'failed',
         endStep: 'failed',
         set: { failureReason: reason, hint: outOfSync ? `${outOfSync} ${hint}` : hint },
       });

@@ -36,11 +36,11 @@ export function makePollBuild({ runs, build, journal, limits }: PollBuildPorts) 
       await journal.log(run, `✔ Image ${progress.image.reference} (${progress.image.digest.slice(0, 19)}…)`);
       return next;
     }
-    if (progress.state === 'failed' || progress.state === 'cancelled') {
-      throw new WorkflowError(
-        WORKFLOW_ERRORS.buildFailed,
-        progress.reason ?? `The build ${progress.state === 'failed' ? 'failed' : 'was cancelled'}.`,
-      );
+    if (progress.state === 'failed') {
+      throw new WorkflowError(WORKFLOW_ERRORS.buildFailed, progress.reason ?? 'The build failed.');
+    }
+    if (progress.state === 'cancelled') {
+      throw new WorkflowError(WORKFLOW_ERRORS.buildCancelled, progress.reason ?? 'The build was cancelled.');
     }
     if (polls >= limits.buildPolls) {
       await build.cancel(previous.buildId);
