@@ -182,7 +182,6 @@ export const buildArtifactSchema = z.object({
   /** Microservices: every service's image, by service name. */
   images: z.record(z.string(), imageRefSchema).optional(),
 });
-export type BuildArtifact = z.infer<typeof buildArtifactSchema>;
 
 export class InvalidBuildRequestError extends Error {
   constructor(message: string) {

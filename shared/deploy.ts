@@ -46,9 +46,6 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   cancelled: [],
 };
 
-export const legalSources = (to: RunStatus): RunStatus[] =>
-  (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
-
 export const STEP_NAMES = ['queue', 'build', 'push', 'gitops', 'sync', 'rollback'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 

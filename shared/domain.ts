@@ -1,5 +1,5 @@
 import type { Environment } from './naming.ts';
-import type { DatabaseEngine, ProjectType } from './schemas/project.ts';
+import type { DatabaseEngine } from './schemas/project.ts';
 import type { Role } from './schemas/workspace.ts';
 
 /** Who is calling, taken from the verified token's claims. */
@@ -102,7 +102,6 @@ export interface MicroservicesProject extends ProjectBase {
 }
 
 export type Project = MonolithProject | DatabaseProject | MicroservicesProject;
-export type ProjectOfType<T extends ProjectType> = Extract<Project, { type: T }>;
 
 export interface Page<T> {
   items: T[];

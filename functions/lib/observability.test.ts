@@ -1,4 +1,4 @@
-import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { loadEvent, withRequest } from '../../events/load.ts';
 import { lambdaContext } from '../../infra/local/apigw-event.ts';

@@ -199,7 +199,10 @@ describe('DeployProject on aws-local-stepfunctions', () => {
   it('ends a run cancelled, not failed, when its build was cancelled (ABORTED in Jenkins)', async () => {
     s.build.outcome = 'cancelled';
     const { run } = await deployAndRun();
-    expect(run).toMatchObject({ status: 'cancelled', failureReason: 'The build was aborted in Jenkins by bob.' });
+    expect(run).toMatchObject({
+      status: 'cancelled',
+      failureReason: 'The build was aborted in Jenkins by bob.',
+    });
     expect(run.hint).not.toContain('Fix the build');
     expect(s.finished).toEqual([[run.id, 'cancelled']]);
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();

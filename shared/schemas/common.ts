@@ -66,7 +66,7 @@ const isBidiControl = (code: number) =>
 const codes = (text: string) => Array.from(text, (c) => c.codePointAt(0) ?? 0);
 
 export const CONTROL_RULE = 'must not contain control characters (such as NUL)';
-export const BIDI_RULE =
+const BIDI_RULE =
   'must not contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F)';
 
 /**
@@ -81,7 +81,7 @@ export const hasControlCharacterInText = (text: string) =>
  * Bidi controls (Trojan Source, CVE-2021-42574) make a pasted `main` display as one thing and be
  * another; a ref name has no use for them.
  */
-export const hasBidiControl = (text: string) => codes(text).some(isBidiControl);
+const hasBidiControl = (text: string) => codes(text).some(isBidiControl);
 
 /** Git ref name rules (git check-ref-format), kept to what a branch name needs. */
 export const branchSchema = z
@@ -114,7 +114,7 @@ export const commitShaSchema = z
 /** The syntactic host checks live with the resolving one; re-exported where schemas were the home. */
 export { isLoopbackHost, isPrivateHost };
 
-export function repositoryUrlSchema(mode: Mode) {
+function repositoryUrlSchema(mode: Mode) {
   return z
     .string()
     .max(2048, 'must be at most 2048 characters')

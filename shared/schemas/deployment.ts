@@ -46,4 +46,3 @@ export const liveMessageSchema = z.discriminatedUnion(
   ],
   { error: 'action must be one of "subscribe", "watch", "ping"' },
 );
-export type LiveMessage = z.infer<typeof liveMessageSchema>;

@@ -17,7 +17,7 @@ export type ProjectType = (typeof PROJECT_TYPES)[number];
 export const DATABASE_ENGINES = ['postgres', 'mysql', 'redis', 'mongodb'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 
-export const envVarInputSchema = z
+const envVarInputSchema = z
   .strictObject({
     name: z
       .string()
@@ -76,7 +76,7 @@ const servicePathSchema = z
     },
   );
 
-export const serviceSchema = z.strictObject({
+const serviceSchema = z.strictObject({
   name: dnsName(30),
   path: servicePathSchema,
   port: portSchema,

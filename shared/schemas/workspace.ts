@@ -8,7 +8,7 @@ export type Role = (typeof ROLES)[number];
 export const createWorkspaceSchema = z.strictObject({ name: dnsName(WORKSPACE_NAME_MAX) });
 export type CreateWorkspaceInput = z.infer<typeof createWorkspaceSchema>;
 
-export const userIdSchema = z
+const userIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')

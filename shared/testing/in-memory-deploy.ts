@@ -16,7 +16,7 @@ import type {
   WorkflowEngine,
   WorkflowInput,
 } from '../deploy-ports.ts';
-import { WorkflowError } from '../errors.ts';
+import { transientError } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 
 /** In-memory fakes of the deploy ports, with the same conditional semantics as the DynamoDB ones. */
@@ -182,8 +182,7 @@ export class FakeGitOps implements GitOpsRepository {
   /** Set to refuse the commits it matches (an unavailable repository). */
   refuse?: ((change: GitOpsChange) => boolean) | undefined;
   async commit(change: GitOpsChange) {
-    if (this.refuse?.(change))
-      throw new WorkflowError('TransientError', 'The GitOps repository is unavailable.');
+    if (this.refuse?.(change)) throw transientError('The GitOps repository is unavailable.');
     const files = new Map(this.commits.at(-1)?.files ?? []);
     for (const p of change.deletePaths ?? [])
       for (const k of [...files.keys()]) if (k === p || k.startsWith(`${p}/`)) files.delete(k);

@@ -27,5 +27,5 @@ export async function requireOwner(workspaces: WorkspaceRepository, workspaceId:
   return access;
 }
 
-export const workspaceNotFound = (workspaceId: string) =>
+const workspaceNotFound = (workspaceId: string) =>
   notFound('workspace.not_found', `No workspace ${workspaceId} is visible to you.`);

@@ -35,7 +35,7 @@ async function checkRepositoryHost(deps: Pick<ProjectDeps, 'mode' | 'resolveHost
   await assertPublicHost(new URL(url).hostname, deps.resolveHost, { field: 'repository.url' });
 }
 
-export function toProjectView(project: Project, workspace: Workspace): ProjectView {
+function toProjectView(project: Project, workspace: Workspace): ProjectView {
   const env: EnvVarView[] = project.env.map((v) =>
     v.secret ? { name: v.name, secret: true, set: true } : { name: v.name, secret: false, value: v.value },
   );

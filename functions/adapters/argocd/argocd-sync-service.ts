@@ -1,5 +1,5 @@
 import type { HealthStatus, SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
-import { WorkflowError } from '../../../shared/errors.ts';
+import { transientError, WorkflowError } from '../../../shared/errors.ts';
 import { APPS_ROOT, argoProjectName } from '../../../shared/manifests/names.ts';
 import { isDnsLabel } from '../../../shared/naming.ts';
 import { type ArgoApplication, argoApplication, argoError } from './schemas.ts';
@@ -72,7 +72,7 @@ const clip = (text: string) => (text.length > MESSAGE_MAX ? `${text.slice(0, MES
  * `operationFailed` is set only for a failed operation of the revision Argo CD now targets (or of an
  * unknown one): an old failed operation must not fail a new deploy.
  */
-export function syncStatusOf(application: ArgoApplication): SyncStatus {
+function syncStatusOf(application: ArgoApplication): SyncStatus {
   const status = application.status ?? {};
   const target = revisionOf(status.sync);
   const sync = SYNC_STATUSES.has(status.sync?.status as SyncStatus['sync'])
@@ -193,7 +193,7 @@ export function createArgoCdSyncService(options: ArgoCdSyncServiceOptions): Sync
         e.name === 'TimeoutError' || e.name === 'AbortError'
           ? `no answer within ${Math.round(timeoutMs / 1000)} s`
           : (e.cause?.code ?? e.cause?.message ?? e.message);
-      throw new WorkflowError('TransientError', redact(`Argo CD at ${host} could not ${what}: ${why}.`));
+      throw transientError(redact(`Argo CD at ${host} could not ${what}: ${why}.`));
     }
     return { status: response.status, text };
   }
@@ -231,8 +231,7 @@ export function createArgoCdSyncService(options: ArgoCdSyncServiceOptions): Sync
       );
     }
     if (answer.status === 429 || answer.status >= 500) {
-      return new WorkflowError(
-        'TransientError',
+      return transientError(
         `Argo CD at ${host} could not ${what} right now (HTTP ${answer.status}${message ? `: ${message}` : ''}).`,
       );
     }

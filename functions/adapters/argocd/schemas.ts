@@ -69,5 +69,3 @@ export const argoError = z.object({
   code: z.number().nullish(),
   message: z.string().nullish(),
 });
-
-export type ArgoError = z.infer<typeof argoError>;

@@ -7,7 +7,7 @@ import type {
   GitOpsChange,
   GitOpsRepository,
 } from '../../../shared/deploy-ports.ts';
-import { WorkflowError } from '../../../shared/errors.ts';
+import { transientError, WorkflowError } from '../../../shared/errors.ts';
 import { timeSortable } from '../system/ids.ts';
 import { conditionalWrite, type TableRef } from './client.ts';
 import { itemKey, parseItem, storedAs } from './items.ts';
@@ -134,8 +134,7 @@ export class GitOpsCommitQueue implements GitOpsRepository {
           continue;
         }
         if (this.now() > deadline) {
-          throw new WorkflowError(
-            'TransientError',
+          throw transientError(
             `The GitOps commit queue of ${this.options.repository} did not write this change within ${Math.round(this.maxWaitMs / 1000)} s.`,
           );
         }

@@ -108,7 +108,7 @@ export const repoIndexKey = (repositoryUrl: string, branch: string) =>
   `REPO#${normalizeRepositoryUrl(repositoryUrl)}#${branch}`;
 
 /** One spelling per repository, so a webhook's URL finds the projects that track it. */
-export function normalizeRepositoryUrl(url: string): string {
+function normalizeRepositoryUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.host}${u.pathname.replace(/\/+$/, '').replace(/\.git$/, '')}`.toLowerCase();

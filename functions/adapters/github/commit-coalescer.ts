@@ -112,7 +112,7 @@ export function mergeChanges(changes: readonly PreparedChange[]): MergedChange {
 }
 
 /** `path` is `folder` or lies inside it. */
-export const isUnder = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+const isUnder = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
 
 const subject = (message: string) => message.trim().split('\n')[0]?.trim() ?? '';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { BatchingGitOpsRepository, GitOpsChange } from '../../../shared/deploy-ports.ts';
-import { invalid, WorkflowError } from '../../../shared/errors.ts';
+import { invalid, transientError, WorkflowError } from '../../../shared/errors.ts';
 import { normalizeRepositoryPath } from '../../../shared/gitops-path.ts';
 import { CommitCoalescer, type MergedChange, mergeChanges, type PreparedChange } from './commit-coalescer.ts';
 import {
@@ -315,8 +315,7 @@ export class GitHubGitOpsRepository implements BatchingGitOpsRepository {
         const moved = headMoved(error);
         if (!moved) throw this.fail(error, `committing to ${this.branch}`);
         if (attempt >= this.maxAttempts) {
-          throw new WorkflowError(
-            'TransientError',
+          throw transientError(
             `Could not update ${this.branch} in ${this.owner}/${this.repo} after ${attempt} attempts: other writers kept moving it (${moved}).`,
           );
         }
@@ -523,7 +522,7 @@ export function githubLinks(
 }
 
 /** Each path segment percent-encoded; the slashes kept. */
-export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 const cleanIdent = (value: string) => value.replace(/[<>\n\r\0]/g, '').trim();
 const identity = (who: { name: string; email: string }) => ({

@@ -2,7 +2,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { WorkflowError } from '../../../shared/errors.ts';
+import { transientError, WorkflowError } from '../../../shared/errors.ts';
 import { logger } from '../../lib/logger.ts';
 import type { WriteBudget } from './write-budget.ts';
 
@@ -143,7 +143,7 @@ export function gitHubMessage(failure: HttpFailure): string {
   return failure.message.replace(/ - https?:\/\/\S+$/, '');
 }
 
-export function isRateLimited(failure: HttpFailure): boolean {
+function isRateLimited(failure: HttpFailure): boolean {
   if (failure.status === 429) return true;
   if (failure.status !== 403) return false;
   return (
@@ -153,7 +153,7 @@ export function isRateLimited(failure: HttpFailure): boolean {
 }
 
 /** Removes anything that looks like a credential from text that may end up in a log or a message. */
-export function redactor(auth: GitHubAuth) {
+function redactor(auth: GitHubAuth) {
   const secrets = (auth.kind === 'token' ? [auth.token] : [auth.privateKey]).filter((s) => s.length >= 8);
   return (text: string): string => {
     let out = text;
@@ -192,8 +192,7 @@ export function gitHubError(error: unknown, context: FailureContext): Error {
       );
     }
     if (isNetworkFailure(error)) {
-      return new WorkflowError(
-        'TransientError',
+      return transientError(
         `GitHub could not be reached while ${context.action} on ${where} (${message}); it will be retried.`,
       );
     }
@@ -214,8 +213,7 @@ export function gitHubError(error: unknown, context: FailureContext): Error {
   if (isRateLimited(failure)) {
     const reset = Number(failure.response?.headers?.['x-ratelimit-reset']);
     const when = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
-    return new WorkflowError(
-      'TransientError',
+    return transientError(
       `GitHub's rate limit held back ${context.action} on ${where}${when} (${said}); it will be retried.`,
     );
   }
@@ -232,8 +230,7 @@ export function gitHubError(error: unknown, context: FailureContext): Error {
     );
   }
   if (failure.status >= 500) {
-    return new WorkflowError(
-      'TransientError',
+    return transientError(
       `GitHub failed while ${context.action} on ${where} (${failure.status} ${said}); it will be retried.`,
     );
   }

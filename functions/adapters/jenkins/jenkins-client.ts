@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { WorkflowError } from '../../../shared/errors.ts';
+import { TRANSIENT_ERROR, WorkflowError } from '../../../shared/errors.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { crumbSchema } from './schemas.ts';
 
@@ -12,7 +12,7 @@ import { crumbSchema } from './schemas.ts';
 
 /** Error names this adapter throws (the state machine matches `TransientError`). */
 export const JenkinsErrors = {
-  transient: 'TransientError',
+  transient: TRANSIENT_ERROR,
   credentials: 'JenkinsCredentialsRejected',
   notFound: 'JenkinsNotFound',
   badResponse: 'JenkinsBadResponse',

@@ -42,8 +42,6 @@ export const jobBuildsSchema = z.object({
   builds: z.array(z.object({ number: z.number().int().positive(), actions: actionsSchema })).optional(),
 });
 
-export const BUILD_RESULTS = ['SUCCESS', 'UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED'] as const;
-
 /** `/job/<job>/<n>/api/json`: `result` stays null while the build runs. */
 export const buildSchema = z.object({
   number: z.number().int().positive(),

@@ -26,7 +26,7 @@ export const messenger = port('messenger', (): ConnectionMessenger => {
 
 let events: RunEventPublisher | undefined;
 /** Run events pushed to the connections watching a run or workspace. */
-export function runEvents(): RunEventPublisher {
+function runEvents(): RunEventPublisher {
   events ??= new WebSocketRunEvents(connections(), messenger());
   return events;
 }
