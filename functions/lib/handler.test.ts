@@ -33,7 +33,12 @@ describe('httpHandler', () => {
       expect.objectContaining({
         status: 400,
         body: {
-          error: { code: 'request.invalid', field: 'name', message: 'name must be at least 2 characters' },
+          error: {
+            code: 'request.invalid',
+            field: 'name',
+            message: 'name must be at least 2 characters',
+            requestId: 'JKJaXmPLvHcESHA=',
+          },
         },
       }),
     );

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { makeLive } from '../../shared/use-cases/live.ts';
 import { deployDeps } from './deploy-deps.ts';
+import { mapError, requestIdOf } from './handler.ts';
 import { logger } from './logger.ts';
 
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -22,12 +23,20 @@ function liveChannel() {
  */
 export function wsHandler(fn: (live: ReturnType<typeof makeLive>, event: WebSocketEvent) => Promise<number>) {
   liveChannel();
-  return middy<WebSocketEvent, { statusCode: number }, Error, Context>().handler(async (event) => {
+  return middy<WebSocketEvent, { statusCode: number }, Error, Context>().handler(async (event, context) => {
     try {
       return { statusCode: await fn(liveChannel(), event) };
     } catch (error) {
-      logger.error('websocket route failed', { route: event.requestContext.routeKey, error });
-      return { statusCode: 500 };
+      // The same mapping as HTTP routes; the status is all API Gateway gets (there is no route response).
+      const requestId = requestIdOf(event, context);
+      const { statusCode, detail } = mapError(error, requestId);
+      if (detail)
+        logger.error('websocket route failed', {
+          route: event.requestContext.routeKey,
+          requestId,
+          ...detail,
+        });
+      return { statusCode };
     }
   });
 }
