@@ -1,0 +1,116 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { githubDelivery, githubWebhookEvent, loadEvent, withRequest } from '../../events/load.ts';
+
+type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode: number; body?: string }>;
+const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+const stack = inject('wharf');
+let webhook: Handler;
+let createProject: Handler;
+let getMe: Handler;
+// Executions are accepted and go nowhere: this file is about the webhook, not the deploy.
+const sfn = mockClient(SFNClient);
+
+beforeAll(async () => {
+  Object.assign(process.env, stack.env);
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: `arn:aws:states:::execution:test:${input.name}`,
+  }));
+  ({ handler: webhook } = (await import('./github.ts')) as unknown as { handler: Handler });
+  ({ handler: createProject } = (await import('../http/projects/create.ts')) as unknown as {
+    handler: Handler;
+  });
+  ({ handler: getMe } = (await import('../http/me/get.ts')) as unknown as { handler: Handler });
+});
+
+afterAll(() => sfn.restore());
+
+const invoke = async (handler: Handler, event: APIGatewayProxyEventV2) => {
+  const res = await handler(event, context);
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+};
+
+/** The push sample, to a branch of its own so no other test's project tracks it. */
+const pushTo = (branch: string, secret = stack.webhookSecret, deliveryId = `delivery-${branch}`) =>
+  githubWebhookEvent(
+    githubDelivery('push', secret, (payload, headers) => {
+      payload.ref = `refs/heads/${branch}`;
+      headers['X-GitHub-Delivery'] = deliveryId;
+    }),
+  );
+
+describe('GitHub webhook with the sample deliveries', () => {
+  it('answers a ping', async () => {
+    const ping = githubWebhookEvent(githubDelivery('ping', stack.webhookSecret));
+    expect(await invoke(webhook, ping)).toEqual({ status: 200, body: { ok: true } });
+  });
+
+  it('refuses a delivery signed with another secret, in the error envelope', async () => {
+    const forged = pushTo(`forged-${Date.now()}`, "It's a Secret to Everybody");
+    expect(await invoke(webhook, forged)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'webhook.bad_signature', requestId: forged.requestContext.requestId } },
+    });
+  });
+
+  it('deploys the projects that track the pushed branch, once per delivery', async () => {
+    const branch = `hooked-${Date.now()}`;
+    const caller = `webhook-${Date.now()}`;
+    const me = await invoke(getMe, withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    const workspaceId = me.body.workspaces[0].id as string;
+    const push = githubDelivery('push', stack.webhookSecret).payload as {
+      after: string;
+      repository: { clone_url: string };
+    };
+    const project = await invoke(
+      createProject,
+      withRequest(loadEvent('apigw-http', 'create-project'), {
+        pathParameters: { workspaceId },
+        sub: caller,
+        body: {
+          name: 'hooked',
+          type: 'monolith',
+          repository: { url: push.repository.clone_url, branch },
+          port: 3000,
+          autoDeploy: true,
+        },
+      }),
+    );
+    expect(project.status, JSON.stringify(project.body)).toBe(201);
+
+    const delivery = pushTo(branch);
+    const accepted = await invoke(webhook, delivery);
+    expect(accepted).toEqual({
+      status: 202,
+      body: { deployments: [{ workspaceId, projectId: project.body.id, runId: expect.any(String) }] },
+    });
+    const started = sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input;
+    expect(JSON.parse(started?.input ?? '{}')).toMatchObject({
+      projectId: project.body.id,
+      commit: push.after,
+    });
+
+    expect(await invoke(webhook, delivery)).toEqual({
+      status: 200,
+      body: { duplicate: delivery.headers['x-github-delivery'] },
+    });
+  });
+
+  it('ignores tag pushes and other events', async () => {
+    const tag = githubWebhookEvent(
+      githubDelivery('push', stack.webhookSecret, (payload, headers) => {
+        payload.ref = 'refs/tags/v1.0.0';
+        headers['X-GitHub-Delivery'] = `tag-${Date.now()}`;
+      }),
+    );
+    expect(await invoke(webhook, tag)).toEqual({ status: 202, body: { ignored: 'push of a tag' } });
+    const issues = githubWebhookEvent(
+      githubDelivery('ping', stack.webhookSecret, (_, headers) => {
+        headers['X-GitHub-Event'] = 'issues';
+      }),
+    );
+    expect(await invoke(webhook, issues)).toEqual({ status: 202, body: { ignored: 'issues' } });
+  });
+});
