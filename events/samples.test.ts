@@ -6,6 +6,7 @@ import {
   deployProjectTasks,
   deployProjectWaits,
 } from '../functions/sfn/definition.ts';
+import { liveMessageSchema } from '../shared/schemas/deployment.ts';
 import type { DeployState } from '../shared/use-cases/workflow-tasks.ts';
 import { loadEvent } from './load.ts';
 
@@ -55,6 +56,11 @@ describe('sample events', () => {
     expect(rest).toEqual(sampleRest);
     expect(error?.Error).toBe(sampleError?.Error);
     expect(sampleError?.Cause).toContain(String(error?.Cause));
+  });
+
+  it('apigw-ws/: the message sample is one the live channel accepts', () => {
+    const { body } = loadEvent<{ body: string }>('apigw-ws', 'message');
+    expect(liveMessageSchema.safeParse(JSON.parse(body)).success).toBe(true);
   });
 
   it("github/: each delivery's signatures match its body under GitHub's documented example secret", () => {
