@@ -15,6 +15,7 @@ export default defineConfig({
             'functions/**/*.test.ts',
             'infra/**/*.test.ts',
             'testing/**/*.test.ts',
+            'events/**/*.test.ts',
           ],
           // One in-memory local stack (DynamoDB Local, issuer, gateway) for every platform test file.
           globalSetup: ['infra/local/testing/global-setup.ts'],

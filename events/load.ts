@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -47,4 +48,53 @@ export function withRequest(
     e.requestContext.authorizer.jwt.claims.preferred_username = changes.sub;
   }
   return e;
+}
+
+/** A GitHub webhook delivery as GitHub sends it: its headers and the exact body bytes. */
+export interface GithubDelivery {
+  headers: Record<string, string>;
+  body: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * A GitHub delivery from events/github/ (`githubDelivery('push', secret)`), signed again with `secret`
+ * after `change` edits the payload. The samples carry GitHub's signature headers computed with the
+ * secret of GitHub's documentation example ("It's a Secret to Everybody").
+ */
+export function githubDelivery(
+  name: string,
+  secret: string,
+  change: (payload: Record<string, unknown>, headers: Record<string, string>) => void = () => {},
+): GithubDelivery {
+  const sample = loadEvent<{ headers: Record<string, string>; body: Record<string, unknown> }>(
+    'github',
+    name,
+  );
+  change(sample.body, sample.headers);
+  const body = JSON.stringify(sample.body);
+  const sign = (algorithm: string) => createHmac(algorithm, secret).update(body).digest('hex');
+  return {
+    headers: {
+      ...sample.headers,
+      'X-Hub-Signature': `sha1=${sign('sha1')}`,
+      'X-Hub-Signature-256': `sha256=${sign('sha256')}`,
+    },
+    body,
+    payload: sample.body,
+  };
+}
+
+/**
+ * The delivery as API Gateway hands it to the webhook function: the real payload-v2 event of a GitHub
+ * ping (events/apigw-http/github-ping.json) with this delivery's headers (names lowercased) and body.
+ */
+export function githubWebhookEvent(delivery: GithubDelivery): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const event = loadEvent('apigw-http', 'github-ping');
+  for (const name of Object.keys(event.headers))
+    if (/^x-(github|hub)-/.test(name)) delete event.headers[name];
+  for (const [name, value] of Object.entries(delivery.headers)) event.headers[name.toLowerCase()] = value;
+  event.headers['content-length'] = String(Buffer.byteLength(delivery.body));
+  event.body = delivery.body;
+  return event;
 }

@@ -64,7 +64,11 @@ export interface ImageRef {
   digest: string;
 }
 
-export type RunTrigger = 'user' | 'webhook' | 'auto-rollback';
+/**
+ * Who started a run. A bad rollout is rolled back inside its own run (RollBackToPrevious, status
+ * `rolled_back`), so no run is started by the platform itself.
+ */
+export type RunTrigger = 'user' | 'webhook';
 
 export interface Run {
   id: string;

@@ -15,8 +15,9 @@ export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly field: string | undefined;
 
-  constructor(kind: ErrorKind, code: string, message: string, field?: string) {
-    super(message);
+  /** `cause`: what went wrong underneath (an SDK error, say), for the log only. */
+  constructor(kind: ErrorKind, code: string, message: string, field?: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DomainError';
     this.kind = kind;
     this.code = code;
@@ -31,9 +32,35 @@ export const forbidden = (code: string, message: string) => new DomainError('for
 export const conflict = (code: string, message: string, field?: string) =>
   new DomainError('conflict', code, message, field);
 
-export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
+/** A dependency is down or refused us: the platform's fault (503). `cause` is logged, never shown. */
+export const unavailable = (code: string, message: string, cause?: unknown) =>
+  new DomainError('unavailable', code, message, undefined, cause === undefined ? undefined : { cause });
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+/**
+ * Errors that are the platform's fault (5xx). Their message may carry a dependency's detail, so clients
+ * get `serverErrorMessage` instead and the detail goes to the log.
+ */
+export const isServerError = (error: unknown): boolean =>
+  !(error instanceof DomainError) || error.kind === 'unavailable';
+
+export const serverErrorMessage = (requestId?: string) =>
+  `Something went wrong on our side; try again.${requestId ? ` Request id ${requestId}.` : ''}`;
+
+/** The body of every error response, 401 and 404 included. */
+export interface ErrorEnvelope {
+  error: {
+    /** Stable, for clients to branch on (`project.name_taken`). */
+    code: string;
+    /** Safe to show; for 5xx a generic message with the request id. */
+    message: string;
+    /** The request field at fault, when there is one. */
+    field?: string;
+    /** API Gateway's request id (the Lambda request id without one): what support looks up in the logs. */
+    requestId: string;
+  };
+}
 
 /**
  * An error a deploy workflow task raises. Its `name` is what the state machine's Retry and Catch

@@ -1,4 +1,6 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadEvent, withRequest } from '../../events/load.ts';
 import { httpRoutes } from '../routes.ts';
@@ -72,5 +74,46 @@ describe('handlers with sample events', () => {
       withRequest(loadEvent('apigw-http', 'get-workspace'), { sub: 'stranger' }),
     );
     expect(res).toMatchObject({ status: 404, body: { error: { code: 'workspace.not_found' } } });
+  });
+
+  it('answers 503 with a generic message when StartExecution fails, and keeps the SDK text out', async () => {
+    const caller = `sfn-down-${Date.now()}`;
+    const me = await invoke('http/me/get', withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    const workspaceId = me.body.workspaces[0].id as string;
+    const project = await invoke(
+      'http/projects/create',
+      withRequest(loadEvent('apigw-http', 'create-project'), {
+        pathParameters: { workspaceId },
+        sub: caller,
+      }),
+    );
+    const sdkText =
+      'User: arn:aws:sts::123456789012:assumed-role/wharf-deploy/fn is not authorized to perform: states:StartExecution';
+    const sfn = mockClient(SFNClient);
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error(sdkText), { name: 'AccessDeniedException' }));
+    try {
+      const res = await invoke(
+        'http/deployments/create',
+        withRequest(loadEvent('apigw-http', 'create-deployment'), {
+          pathParameters: { workspaceId, projectId: project.body.id },
+          sub: caller,
+        }),
+      );
+      expect(res).toMatchObject({
+        status: 503,
+        body: {
+          error: {
+            code: 'workflow.unavailable',
+            message: 'Something went wrong on our side; try again. Request id KqR1vgQCvHcEJ9w=.',
+            requestId: 'KqR1vgQCvHcEJ9w=',
+          },
+        },
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/arn:aws|not authorized|StartExecution|AccessDenied/);
+    } finally {
+      sfn.restore();
+    }
   });
 });

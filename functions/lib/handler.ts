@@ -7,7 +7,15 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Identity } from '../../shared/domain.ts';
-import { DomainError, type ErrorKind, invalid, notFound } from '../../shared/errors.ts';
+import {
+  DomainError,
+  type ErrorEnvelope,
+  type ErrorKind,
+  invalid,
+  isServerError,
+  notFound,
+  serverErrorMessage,
+} from '../../shared/errors.ts';
 import { formatIssue } from '../../shared/schemas/common.ts';
 import { logger } from './logger.ts';
 
@@ -48,6 +56,33 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   unavailable: 503,
 };
+
+/**
+ * The one place where an error becomes a status and the envelope a client sees. Below 500 the domain
+ * message (safe to show by construction); from 500 on only a generic message with the request id, and
+ * `detail` for the log.
+ */
+export function mapError(
+  error: unknown,
+  requestId: string,
+): { statusCode: number; envelope: ErrorEnvelope; detail?: Record<string, unknown> } {
+  const statusCode = error instanceof DomainError ? STATUS[error.kind] : 500;
+  const code = error instanceof DomainError ? error.code : 'internal';
+  if (isServerError(error)) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    return {
+      statusCode,
+      envelope: { error: { code, message: serverErrorMessage(requestId), requestId } },
+      detail: { code, error, ...(cause === undefined ? {} : { cause }) },
+    };
+  }
+  const { message, field } = error as DomainError;
+  return { statusCode, envelope: { error: { code, message, ...(field ? { field } : {}), requestId } } };
+}
+
+/** API Gateway's request id; the Lambda request id when invoked without API Gateway. */
+export const requestIdOf = (event: { requestContext?: { requestId?: string } }, context?: Context) =>
+  event.requestContext?.requestId || context?.awsRequestId || 'unknown';
 
 export const json = (statusCode: number, body?: unknown): HttpResult => ({ statusCode, body });
 
@@ -152,8 +187,8 @@ function requestKeys(): MiddlewareObj<HttpEvent> {
   };
 }
 
-/** Logs one line per request, and maps errors: domain errors to their status, anything else to 500. */
-function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2> {
+/** Logs one line per request, and maps errors (`mapError`): domain errors to their status, anything else to 500. */
+function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2, Error, Context> {
   const started = new WeakMap<object, number>();
   const log = (event: HttpEvent, status: number, extra: Record<string, unknown> = {}) => {
     const begun = started.get(event);
@@ -171,32 +206,11 @@ function respond(): MiddlewareObj<HttpEvent, APIGatewayProxyStructuredResultV2> 
       log(request.event, request.response?.statusCode ?? 200);
     },
     onError: (request) => {
-      const error = request.error;
-      const requestId = request.event.requestContext?.requestId;
-      if (error instanceof DomainError) {
-        const statusCode = STATUS[error.kind];
-        log(request.event, statusCode, { code: error.code });
-        request.response = toResponse(
-          json(statusCode, {
-            error: {
-              code: error.code,
-              message: error.message,
-              ...(error.field ? { field: error.field } : {}),
-            },
-          }),
-        );
-        return;
-      }
-      logger.error('unhandled error', { error });
-      log(request.event, 500);
-      request.response = toResponse(
-        json(500, {
-          error: {
-            code: 'internal',
-            message: `Something went wrong on our side. Request id: ${requestId ?? 'unknown'}.`,
-          },
-        }),
-      );
+      const requestId = requestIdOf(request.event, request.context);
+      const { statusCode, envelope, detail } = mapError(request.error, requestId);
+      if (detail) logger.error('request failed', { route: request.event.routeKey, requestId, ...detail });
+      log(request.event, statusCode, { code: envelope.error.code });
+      request.response = toResponse(json(statusCode, envelope));
     },
   };
 }

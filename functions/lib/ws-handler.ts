@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { makeLive } from '../../shared/use-cases/live.ts';
+import { mapError, requestIdOf } from './handler.ts';
 import { logger } from './logger.ts';
 import { messenger } from './wiring/live.ts';
 import { clock } from './wiring/system.ts';
@@ -67,12 +68,15 @@ export function wsHandler(
   return middy<WebSocketEvent, { statusCode: number }, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(connectionKeys())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       try {
         return { statusCode: await fn(live, event) };
       } catch (error) {
-        logger.error('websocket route failed', { error });
-        return { statusCode: 500 };
+        // The same mapping as HTTP routes; the status is all API Gateway gets (there is no route response).
+        const requestId = requestIdOf(event, context);
+        const { statusCode, detail } = mapError(error, requestId);
+        if (detail) logger.error('websocket route failed', { requestId, ...detail });
+        return { statusCode };
       }
     });
 }

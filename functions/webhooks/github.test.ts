@@ -1,25 +1,123 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadEvent } from '../../events/load.ts';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { githubDelivery, githubWebhookEvent, loadEvent, withRequest } from '../../events/load.ts';
 
-type Handler = (
-  e: APIGatewayProxyEventV2WithJWTAuthorizer,
-  c: Context,
-) => Promise<{ statusCode: number; body?: string }>;
+type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode: number; body?: string }>;
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
-let handler: Handler;
-let secret: string;
+const stack = inject('wharf');
+let webhook: Handler;
+let createProject: Handler;
+let getMe: Handler;
+// Executions are accepted and go nowhere: this file is about the webhook, not the deploy.
+const sfn = mockClient(SFNClient);
 
 beforeAll(async () => {
-  const stack = inject('wharf');
   Object.assign(process.env, stack.env);
-  secret = stack.webhookSecret;
-  handler = ((await import('./github.ts')) as unknown as { handler: Handler }).handler;
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+    executionArn: `arn:aws:states:::execution:test:${input.name}`,
+  }));
+  ({ handler: webhook } = (await import('./github.ts')) as unknown as { handler: Handler });
+  ({ handler: createProject } = (await import('../http/projects/create.ts')) as unknown as {
+    handler: Handler;
+  });
+  ({ handler: getMe } = (await import('../http/me/get.ts')) as unknown as { handler: Handler });
+});
+
+afterAll(() => sfn.restore());
+
+const invoke = async (handler: Handler, event: APIGatewayProxyEventV2) => {
+  const res = await handler(event, context);
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+};
+
+/** The push sample, to a branch of its own so no other test's project tracks it. */
+const pushTo = (branch: string, secret = stack.webhookSecret, deliveryId = `delivery-${branch}`) =>
+  githubWebhookEvent(
+    githubDelivery('push', secret, (payload, headers) => {
+      payload.ref = `refs/heads/${branch}`;
+      headers['X-GitHub-Delivery'] = deliveryId;
+    }),
+  );
+
+describe('GitHub webhook with the sample deliveries', () => {
+  it('answers a ping', async () => {
+    const ping = githubWebhookEvent(githubDelivery('ping', stack.webhookSecret));
+    expect(await invoke(webhook, ping)).toEqual({ status: 200, body: { ok: true } });
+  });
+
+  it('refuses a delivery signed with another secret, in the error envelope', async () => {
+    const forged = pushTo(`forged-${Date.now()}`, "It's a Secret to Everybody");
+    expect(await invoke(webhook, forged)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'webhook.bad_signature', requestId: forged.requestContext.requestId } },
+    });
+  });
+
+  it('deploys the projects that track the pushed branch, once per delivery', async () => {
+    const branch = `hooked-${Date.now()}`;
+    const caller = `webhook-${Date.now()}`;
+    const me = await invoke(getMe, withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    const workspaceId = me.body.workspaces[0].id as string;
+    const push = githubDelivery('push', stack.webhookSecret).payload as {
+      after: string;
+      repository: { clone_url: string };
+    };
+    const project = await invoke(
+      createProject,
+      withRequest(loadEvent('apigw-http', 'create-project'), {
+        pathParameters: { workspaceId },
+        sub: caller,
+        body: {
+          name: 'hooked',
+          type: 'monolith',
+          repository: { url: push.repository.clone_url, branch },
+          port: 3000,
+          autoDeploy: true,
+        },
+      }),
+    );
+    expect(project.status, JSON.stringify(project.body)).toBe(201);
+
+    const delivery = pushTo(branch);
+    const accepted = await invoke(webhook, delivery);
+    expect(accepted).toEqual({
+      status: 202,
+      body: { deployments: [{ workspaceId, projectId: project.body.id, runId: expect.any(String) }] },
+    });
+    const started = sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input;
+    expect(JSON.parse(started?.input ?? '{}')).toMatchObject({
+      projectId: project.body.id,
+      commit: push.after,
+    });
+
+    expect(await invoke(webhook, delivery)).toEqual({
+      status: 200,
+      body: { duplicate: delivery.headers['x-github-delivery'] },
+    });
+  });
+
+  it('ignores tag pushes and other events', async () => {
+    const tag = githubWebhookEvent(
+      githubDelivery('push', stack.webhookSecret, (payload, headers) => {
+        payload.ref = 'refs/tags/v1.0.0';
+        headers['X-GitHub-Delivery'] = `tag-${Date.now()}`;
+      }),
+    );
+    expect(await invoke(webhook, tag)).toEqual({ status: 202, body: { ignored: 'push of a tag' } });
+    const issues = githubWebhookEvent(
+      githubDelivery('ping', stack.webhookSecret, (_, headers) => {
+        headers['X-GitHub-Event'] = 'issues';
+      }),
+    );
+    expect(await invoke(webhook, issues)).toEqual({ status: 202, body: { ignored: 'issues' } });
+  });
 });
 
 /** The event API Gateway sends for a GitHub delivery: a body that is not UTF-8 arrives base64-encoded. */
-function delivery(body: Buffer, headers: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
+function rawDelivery(body: Buffer, headers: Record<string, string>): APIGatewayProxyEventV2 {
   const event = loadEvent('apigw-http', 'health');
   event.routeKey = 'POST /api/webhooks/github';
   event.rawPath = '/api/webhooks/github';
@@ -32,27 +130,29 @@ function delivery(body: Buffer, headers: Record<string, string>): APIGatewayProx
   event.isBase64Encoded = !isText;
   return event;
 }
-const signature = (body: Buffer, key = secret) =>
+const signature = (body: Buffer, key = stack.webhookSecret) =>
   `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 
-const invoke = async (event: APIGatewayProxyEventV2WithJWTAuthorizer) => {
-  const res = await handler(event, context);
-  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-};
-
-describe('GitHub webhook', () => {
+describe('GitHub webhook: what a delivery carries', () => {
   it('checks the signature over the bytes received, not over their UTF-8 decoding', async () => {
     const latin1 = Buffer.from('{"zen":"Caf\xe9 au lait","hook_id":1}', 'latin1');
     const headers = { 'x-github-event': 'ping', 'x-github-delivery': randomUUID() };
-    const signed = await invoke(delivery(latin1, { ...headers, 'x-hub-signature-256': signature(latin1) }));
+    const signed = await invoke(
+      webhook,
+      rawDelivery(latin1, { ...headers, 'x-hub-signature-256': signature(latin1) }),
+    );
     // Signed, so not refused as unsigned; but GitHub sends UTF-8 JSON, so the body itself is refused.
     expect(signed).toMatchObject({ status: 400, body: { error: { code: 'request.invalid_json' } } });
     const forged = await invoke(
-      delivery(latin1, { ...headers, 'x-hub-signature-256': signature(latin1, 'guessed') }),
+      webhook,
+      rawDelivery(latin1, { ...headers, 'x-hub-signature-256': signature(latin1, 'guessed') }),
     );
     expect(forged).toMatchObject({ status: 401, body: { error: { code: 'webhook.bad_signature' } } });
     const utf8 = Buffer.from('{"zen":"Café au lait","hook_id":1}', 'utf8');
-    const ok = await invoke(delivery(utf8, { ...headers, 'x-hub-signature-256': signature(utf8) }));
+    const ok = await invoke(
+      webhook,
+      rawDelivery(utf8, { ...headers, 'x-hub-signature-256': signature(utf8) }),
+    );
     expect(ok).toMatchObject({ status: 200, body: { ok: true } });
   });
 
@@ -66,7 +166,8 @@ describe('GitHub webhook', () => {
     );
     for (const id of ['x'.repeat(3000), 'id with spaces', '']) {
       const res = await invoke(
-        delivery(body, {
+        webhook,
+        rawDelivery(body, {
           'x-github-event': 'push',
           'x-github-delivery': id,
           'x-hub-signature-256': signature(body),

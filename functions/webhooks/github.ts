@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, invalid } from '../../shared/errors.ts';
-import { makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
+import { type GithubEventResult, makeHandleGithubEvent } from '../../shared/use-cases/webhooks.ts';
 import { httpHandler, json } from '../lib/handler.ts';
 import { journal } from '../lib/wiring/live.ts';
 import { webhookSecret } from '../lib/wiring/secrets.ts';
@@ -50,6 +50,19 @@ export const handler = httpHandler({ public: true, rawBody: true }, async ({ eve
   } catch {
     throw invalid('request.invalid_json', 'body must be UTF-8 JSON', 'body');
   }
-  const result = await handleGithubEvent({ event: name, deliveryId, payload });
-  return json(result.status, result.body);
+  return answer(await handleGithubEvent({ event: name, deliveryId, payload }));
 });
+
+/** 200 for what needs no work (ping, a redelivery), 202 for what was taken on or deliberately ignored. */
+function answer(result: GithubEventResult) {
+  switch (result.outcome) {
+    case 'pong':
+      return json(200, { ok: true });
+    case 'duplicate':
+      return json(200, { duplicate: result.deliveryId });
+    case 'ignored':
+      return json(202, { ignored: result.reason });
+    case 'deployed':
+      return json(202, { deployments: result.deployments });
+  }
+}

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { githubDelivery } from '../../events/load.ts';
 import type { Release, Run } from '../../shared/deploy.ts';
 import { type ApiClient, signIn, waitForRun as waitForRunToEnd } from './testing/api-client.ts';
 import { getLive, watchRun } from './testing/live-client.ts';
@@ -199,53 +199,39 @@ describe('deploy, watch, roll back on the local platform', () => {
         autoDeploy: true,
       })
     ).body;
-    const examples = JSON.parse(
-      await readFile(
-        join(process.cwd(), 'node_modules/@octokit/webhooks-examples/api.github.com/index.json'),
-        'utf8',
-      ),
-    ) as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
-    const push = structuredClone(
-      examples
-        .find((e) => e.name === 'push')
-        ?.examples.find((e) => String(e.ref).startsWith('refs/heads/')) ?? {},
-    );
-    push.ref = 'refs/heads/main';
-    const body = JSON.stringify(push);
-    const sign = (secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-    const post = (signature: string, delivery: string, event = 'push') =>
-      fetch(`${stack.url}/api/webhooks/github`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': event,
-          'x-github-delivery': delivery,
-          'x-hub-signature-256': signature,
-        },
-        body,
+    const delivery = (secret: string, id: string, event = 'push') =>
+      githubDelivery('push', secret, (payload, headers) => {
+        payload.ref = 'refs/heads/main';
+        headers['X-GitHub-Delivery'] = id;
+        headers['X-GitHub-Event'] = event;
       });
+    const push = delivery(stack.webhookSecret, 'delivery-0').payload;
+    const post = (secret: string, id: string, event = 'push') => {
+      const { headers, body } = delivery(secret, id, event);
+      return fetch(`${stack.url}/api/webhooks/github`, { method: 'POST', headers, body });
+    };
 
-    const refused = await post(sign('wrong secret'), 'delivery-1');
+    const refused = await post('wrong secret', 'delivery-1');
     expect(refused.status).toBe(401);
     expect(
       (await alice.get(`/api/workspaces/${workspaceId}/projects/${project.id}/deployments`)).body.items,
     ).toHaveLength(0);
 
     const started = performance.now();
-    const accepted = await post(sign(stack.webhookSecret), 'delivery-2');
+    const accepted = await post(stack.webhookSecret, 'delivery-2');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(accepted.status).toBe(202);
     const json = (await accepted.json()) as { deployments: Array<{ projectId: string; runId: string }> };
     expect(json.deployments).toEqual([expect.objectContaining({ projectId: project.id })]);
-    const again = await post(sign(stack.webhookSecret), 'delivery-2');
+    const again = await post(stack.webhookSecret, 'delivery-2');
     expect(again.status).toBe(200);
     const runs = (await alice.get(`/api/workspaces/${workspaceId}/projects/${project.id}/deployments`)).body
       .items;
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ trigger: 'webhook', source: { commit: push.after } });
 
-    expect((await post(sign(stack.webhookSecret), 'delivery-3', 'ping')).status).toBe(200);
-    expect((await post(sign(stack.webhookSecret), 'delivery-4', 'issues')).status).toBe(202);
+    expect((await post(stack.webhookSecret, 'delivery-3', 'ping')).status).toBe(200);
+    expect((await post(stack.webhookSecret, 'delivery-4', 'issues')).status).toBe(202);
   });
 
   it('finishes 20 concurrent deploys of 20 projects, each with exactly one GitOps commit', async () => {

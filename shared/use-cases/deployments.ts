@@ -69,10 +69,8 @@ async function startRun(deps: StartRunDeps, run: Run): Promise<Run> {
         set: { failureReason: 'The deploy workflow could not be started.', hint: 'Try again in a minute.' },
       })
       .catch(() => undefined);
-    throw unavailable(
-      'workflow.unavailable',
-      `The deploy workflow could not be started: ${(error as Error).message}`,
-    );
+    // The SDK's message (ARNs, role names) is for the log: it travels as the cause, not in the message.
+    throw unavailable('workflow.unavailable', 'The deploy workflow could not be started.', error);
   }
 }
 

@@ -5,7 +5,7 @@ import type {
   RunLogStore,
   RunRepository,
 } from '../deploy-ports.ts';
-import { isDomainError } from '../errors.ts';
+import { isDomainError, isServerError, serverErrorMessage } from '../errors.ts';
 import type { Clock, WorkspaceRepository } from '../ports.ts';
 import { formatIssue } from '../schemas/common.ts';
 import { liveMessageSchema } from '../schemas/deployment.ts';
@@ -110,6 +110,11 @@ export function makeLive(deps: LiveDeps) {
         }
       } catch (error) {
         if (!isDomainError(error)) throw error;
+        if (isServerError(error)) {
+          // Shown generically; rethrown so the route logs the detail with its request id.
+          await send(connectionId, { type: 'error', code: error.code, message: serverErrorMessage() });
+          throw error;
+        }
         await send(connectionId, { type: 'error', code: error.code, message: error.message });
       }
     },

@@ -26,6 +26,13 @@ export interface GithubEvent {
   payload: unknown;
 }
 
+/** What became of a delivery; the webhook handler picks the HTTP answer. */
+export type GithubEventResult =
+  | { outcome: 'pong' }
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'duplicate'; deliveryId: string }
+  | { outcome: 'deployed'; deployments: Array<{ workspaceId: string; projectId: string; runId: string }> };
+
 /**
  * GitHub's delivery ids are GUIDs; room is left for other formats, but not for anything that could not
  * be a key (the id is stored to recognise redeliveries).
@@ -37,11 +44,7 @@ const DELIVERY_ID = /^[A-Za-z0-9-]{1,128}$/;
  * with auto-deploy on; a redelivery (same delivery id) starts nothing twice.
  */
 export function makeHandleGithubEvent(deps: WebhookDeps) {
-  return async ({
-    event,
-    deliveryId,
-    payload,
-  }: GithubEvent): Promise<{ status: number; body: Record<string, unknown> }> => {
+  return async ({ event, deliveryId, payload }: GithubEvent): Promise<GithubEventResult> => {
     if (!DELIVERY_ID.test(deliveryId)) {
       throw invalid(
         'webhook.invalid_delivery',
@@ -49,21 +52,21 @@ export function makeHandleGithubEvent(deps: WebhookDeps) {
         'headers',
       );
     }
-    if (event === 'ping') return { status: 200, body: { ok: true } };
-    if (event !== 'push') return { status: 202, body: { ignored: event } };
+    if (event === 'ping') return { outcome: 'pong' };
+    if (event !== 'push') return { outcome: 'ignored', reason: event };
     const parsed = pushSchema.safeParse(payload);
     if (!parsed.success) throw invalid('webhook.invalid_push', 'body is not a GitHub push event', 'body');
     const push = parsed.data;
-    if (!push.ref.startsWith('refs/heads/')) return { status: 202, body: { ignored: 'push of a tag' } };
-    if (push.deleted || /^0+$/.test(push.after)) return { status: 202, body: { ignored: 'branch deleted' } };
-    if (!(await deps.deliveries.claim(deliveryId))) return { status: 200, body: { duplicate: deliveryId } };
+    if (!push.ref.startsWith('refs/heads/')) return { outcome: 'ignored', reason: 'push of a tag' };
+    if (push.deleted || /^0+$/.test(push.after)) return { outcome: 'ignored', reason: 'branch deleted' };
+    if (!(await deps.deliveries.claim(deliveryId))) return { outcome: 'duplicate', deliveryId };
 
     const branch = push.ref.slice('refs/heads/'.length);
     const projects = (await deps.projects.findByRepository(push.repository.clone_url, branch)).filter(
       (p) => 'autoDeploy' in p && p.autoDeploy && !p.deletedAt,
     );
     const commit = /^[0-9a-f]{40}$/.test(push.after) ? push.after : undefined;
-    const deployments = [];
+    const deployments: Array<{ workspaceId: string; projectId: string; runId: string }> = [];
     for (const project of projects) {
       const run = await deployProject(
         deps,
@@ -73,6 +76,6 @@ export function makeHandleGithubEvent(deps: WebhookDeps) {
       );
       deployments.push({ workspaceId: project.workspaceId, projectId: project.id, runId: run.id });
     }
-    return { status: 202, body: { deployments } };
+    return { outcome: 'deployed', deployments };
   };
 }

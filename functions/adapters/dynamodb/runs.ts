@@ -40,7 +40,7 @@ const runSchema = storedAs<Run>()(
     environment: environmentName,
     kind: z.enum(RUN_KINDS),
     status: z.enum(RUN_STATUSES),
-    trigger: z.enum(['user', 'webhook', 'auto-rollback']),
+    trigger: z.enum(['user', 'webhook']),
     requestedBy: z.string(),
     source: z
       .object({ repositoryUrl: z.string(), branch: z.string(), commit: z.string().optional() })

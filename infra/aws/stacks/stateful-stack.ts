@@ -15,7 +15,8 @@ export interface StatefulStackProps extends StackProps {
 
 /**
  * The platform's credentials for the services it drives. Operators put the values (README, "Deploy to
- * AWS"); no function reads the first three yet: the adapters that will are not written.
+ * AWS"). Each is readable only by the functions whose adapters use it (the Jenkins, GitHub and Argo CD
+ * delivery adapters of the workflow tasks, the webhook handler): see handler-functions.ts.
  */
 export interface PlatformSecrets {
   /** The Jenkins user's API token. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest } from '../../../shared/deploy-ports.ts';
 import { createGitHttpHandler, prepareSampleRepos } from '../git-http.ts';
 import { writeRecord } from './build-state.ts';
@@ -323,6 +324,13 @@ describe('LocalBuildRunner', () => {
       expect(lines.some((l) => l.startsWith('▶ Clone'))).toBe(false);
     }
   }, 30_000);
+
+  it('refuses a run id that cannot name a build folder with the shared InvalidBuildRequestError', async () => {
+    const { runner } = newRunner();
+    await expect(runner.start(request('node-web', { runId: '../escape' }))).rejects.toThrow(
+      InvalidBuildRequestError,
+    );
+  });
 
   it('builds a given commit rather than the branch head', async () => {
     const bare = join(reposDir, 'node-web.git');

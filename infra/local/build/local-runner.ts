@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { ImageRef } from '../../../shared/deploy.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
@@ -59,13 +60,6 @@ export class BuildNotFoundError extends Error {
   constructor(buildId: string) {
     super(`build ${buildId} not found`);
     this.name = 'BuildNotFound';
-  }
-}
-
-export class InvalidBuildRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidBuildRequest';
   }
 }
 

@@ -32,13 +32,7 @@ export function RecentRuns({ runs, live }: { runs: Run[]; live: Readonly<Record<
                 <span className="muted small"> {run.environment}</span>
               </th>
               <td>{describeSource(run)}</td>
-              <td>
-                {run.trigger === 'webhook'
-                  ? 'push webhook'
-                  : run.trigger === 'auto-rollback'
-                    ? 'automatic rollback'
-                    : run.requestedBy}
-              </td>
+              <td>{run.trigger === 'webhook' ? 'push webhook' : run.requestedBy}</td>
               <td>
                 <TimeAgo date={run.createdAt} />
               </td>
