@@ -70,7 +70,7 @@ describe('logger', () => {
     });
     const res = await handler(getRun(), lambdaContext('deployments-get'));
     expect(res).toMatchObject({ statusCode: 500 });
-    const failed = lines.find((l) => l.message === 'unhandled error');
+    const failed = lines.find((l) => l.message === 'request failed');
     expect(failed).toMatchObject({ level: 'ERROR', runId: RUN });
     expect(failed?.error).toEqual({ name: 'Error', message: 'GetItem failed', stack: expect.any(String) });
     expect(JSON.stringify(lines)).not.toContain('secret-token');
@@ -109,7 +109,7 @@ describe('logger', () => {
     expect(await handler(event, lambdaContext('ws-default'))).toEqual({ statusCode: 200 });
     expect(lines[0]).toMatchObject({
       message: 'subscribing',
-      runId: RUN,
+      runId: (JSON.parse(event.body ?? '{}') as { runId: string }).runId,
       route: 'subscribe',
       connectionId: event.requestContext.connectionId,
     });

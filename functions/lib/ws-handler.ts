@@ -75,7 +75,12 @@ export function wsHandler(
         // The same mapping as HTTP routes; the status is all API Gateway gets (there is no route response).
         const requestId = requestIdOf(event, context);
         const { statusCode, detail } = mapError(error, requestId);
-        if (detail) logger.error('websocket route failed', { requestId, ...detail });
+        if (detail)
+          logger.error('websocket route failed', {
+            route: event.requestContext.routeKey,
+            requestId,
+            ...detail,
+          });
         return { statusCode };
       }
     });
