@@ -84,6 +84,20 @@ describe('the local gateway', () => {
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('answers the web and WebSocket paths in the error envelope too (405 off the API, 426 on /ws)', async () => {
+    const post = await alice.raw('POST', '/index.html');
+    expect(post).toMatchObject({
+      status: 405,
+      body: { error: { code: 'method.not_allowed', message: expect.any(String), requestId: expect.any(String) } },
+    });
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    const ws = await alice.get('/ws');
+    expect(ws).toMatchObject({
+      status: 426,
+      body: { error: { code: 'websocket.upgrade_required', requestId: expect.any(String) } },
+    });
+  });
+
   it('answers 413 in the error envelope for a body over 10 MB', async () => {
     const res = await alice.raw('POST', '/api/workspaces', undefined, 'x'.repeat(10 * 1024 * 1024 + 1));
     expect(res).toMatchObject({

@@ -21,7 +21,7 @@ import {
 import { renderBootstrap } from '../../shared/manifests/index.ts';
 import { lambdaContext } from './apigw-event.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
-import { loadRoutes, makeApiGateway, serveWeb } from './gateway.ts';
+import { loadRoutes, makeApiGateway, sendGatewayError, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
 import {
   describeIntegrations,
@@ -154,16 +154,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
   // Claim the port first, so a port in use fails before anything else starts.
-  let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
-    res
-      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-      .end('{"message":"Starting"}');
-  };
+  let handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) =>
+    sendGatewayError(
+      res,
+      503,
+      { code: 'platform.starting', message: 'Wharf is starting; try again in a second.' },
+      { 'retry-after': '1' },
+    );
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
       console.error('gateway error:', error);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end('{"message":"Internal Server Error"}');
+      if (res.headersSent) return void res.end();
+      sendGatewayError(res, 500, {
+        code: 'internal',
+        message: 'Something went wrong on our side; try again.',
+      });
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -358,14 +363,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (path.startsWith('/git/')) return gitHttp(req, res, path.slice('/git'.length) || '/');
       if (path === '/oidc' || path.startsWith('/oidc/')) return issuer.handle(req, res);
       if (path === '/ws') {
-        res
-          .writeHead(426, { 'content-type': 'application/json' })
-          .end('{"message":"Connect with a WebSocket client"}');
-        return;
+        return sendGatewayError(
+          res,
+          426,
+          { code: 'websocket.upgrade_required', message: 'Connect to /ws with a WebSocket client.' },
+          { upgrade: 'websocket' },
+        );
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD' }).end();
-        return;
+        return sendGatewayError(
+          res,
+          405,
+          {
+            code: 'method.not_allowed',
+            message: `${req.method} is not allowed here: the web app takes GET and HEAD.`,
+          },
+          { allow: 'GET, HEAD' },
+        );
       }
       if (path === '/config.json') {
         res
