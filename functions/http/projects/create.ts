@@ -2,19 +2,9 @@ import { projectSchemas } from '../../../shared/schemas/project.ts';
 import { makeCreateProject } from '../../../shared/use-cases/projects.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 import { settings } from '../../lib/wiring/ports.ts';
-import { secretStore } from '../../lib/wiring/secrets.ts';
-import { clock, ids, resolveHost } from '../../lib/wiring/system.ts';
-import { projects, workspaces } from '../../lib/wiring/table.ts';
+import { projectPorts } from '../../lib/wiring/project-ports.ts';
 
-const createProject = makeCreateProject({
-  workspaces: workspaces(),
-  projects: projects(),
-  secrets: secretStore(),
-  ids: ids(),
-  clock: clock(),
-  mode: settings().mode,
-  resolveHost,
-});
+const createProject = makeCreateProject(projectPorts());
 
 export const handler = httpHandler(
   { body: projectSchemas(settings().mode).create },

@@ -1,0 +1,16 @@
+import type { ProjectDeps } from '../../../shared/use-cases/projects.ts';
+import { settings } from './ports.ts';
+import { secretStore } from './secrets.ts';
+import { clock, ids, resolveHost } from './system.ts';
+import { projects, workspaces } from './table.ts';
+
+/** What creating and changing a project use: the table, the secret store, and the host check. */
+export const projectPorts = (): ProjectDeps => ({
+  workspaces: workspaces(),
+  projects: projects(),
+  secrets: secretStore(),
+  ids: ids(),
+  clock: clock(),
+  mode: settings().mode,
+  resolveHost,
+});
