@@ -8,11 +8,13 @@ import { makeDocumentClient, type TableRef } from './client.ts';
 import { itemKey, parseItem, StoredItemError } from './items.ts';
 import { keys } from './keys.ts';
 import { DynamoProjects } from './projects.ts';
-import { DynamoRuns } from './runs.ts';
+import { DynamoDeployTurns, DynamoReleases, DynamoRuns } from './runs.ts';
 import { DynamoWorkspaces } from './workspaces.ts';
 
 let table: TableRef;
 let runs: DynamoRuns;
+let turns: DynamoDeployTurns;
+let releases: DynamoReleases;
 
 beforeAll(() => {
   process.env.AWS_ACCESS_KEY_ID = 'local';
@@ -22,6 +24,8 @@ beforeAll(() => {
     tableName: 'wharf',
   };
   runs = new DynamoRuns(table);
+  turns = new DynamoDeployTurns(table);
+  releases = new DynamoReleases(table);
 });
 
 const now = new Date().toISOString();
@@ -147,7 +151,7 @@ describe('items on DynamoDB Local are parsed, not cast', () => {
   });
 
   it('reads an environment with no item yet as no turn and no release', async () => {
-    expect(await runs.getEnvironment(`p-${randomIds.token()}`, 'staging')).toEqual({
+    expect(await turns.getEnvironment(`p-${randomIds.token()}`, 'staging')).toEqual({
       projectId: expect.any(String),
       environment: 'staging',
       releaseCount: 0,
@@ -157,7 +161,7 @@ describe('items on DynamoDB Local are parsed, not cast', () => {
   it('reads back an environment and a release as recorded; recording clears out-of-sync', async () => {
     const projectId = `p-${randomIds.token()}`;
     const turn = run(projectId);
-    expect(await runs.takeTurn(projectId, 'production', turn.id, undefined)).toBe(true);
+    expect(await turns.takeTurn(projectId, 'production', turn.id, undefined)).toBe(true);
     const release = {
       id: `rel-${randomIds.token()}`,
       number: 1,
@@ -176,12 +180,12 @@ describe('items on DynamoDB Local are parsed, not cast', () => {
       createdAt: now,
     };
     const outOfSync = { cause: 'restoring release 0 failed', runId: turn.id, at: now };
-    await runs.markOutOfSync(projectId, 'production', outOfSync);
-    expect((await runs.getEnvironment(projectId, 'production')).outOfSync).toEqual(outOfSync);
-    expect(await runs.recordRelease(release)).toEqual(release);
-    expect(await runs.getRelease(projectId, release.id)).toEqual(release);
-    expect((await runs.listReleases(projectId, 'production', { limit: 5 })).items).toEqual([release]);
-    expect(await runs.getEnvironment(projectId, 'production')).toEqual({
+    await turns.markOutOfSync(projectId, 'production', outOfSync);
+    expect((await turns.getEnvironment(projectId, 'production')).outOfSync).toEqual(outOfSync);
+    expect(await releases.recordRelease(release)).toEqual(release);
+    expect(await releases.getRelease(projectId, release.id)).toEqual(release);
+    expect((await releases.listReleases(projectId, 'production', { limit: 5 })).items).toEqual([release]);
+    expect(await turns.getEnvironment(projectId, 'production')).toEqual({
       projectId,
       environment: 'production',
       activeRunId: turn.id,

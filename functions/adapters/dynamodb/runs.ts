@@ -135,10 +135,9 @@ const releaseItem = (release: Release) => ({
 });
 
 /** Runs, the per-environment deploy turn, and releases. */
-export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseRepository {
+/** Runs: one item per run, with a gsi1 entry to find it by id alone. */
+export class DynamoRuns implements RunRepository {
   constructor(private readonly table: TableRef) {}
-
-  // Runs.
 
   async create(run: Run) {
     await conditionalWrite(
@@ -193,8 +192,11 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
       }),
     );
   }
+}
 
-  // The environment's deploy turn.
+/** The environment item's deploy turn (active and queued run) and its out-of-sync flag. */
+export class DynamoDeployTurns implements DeployTurnRepository {
+  constructor(private readonly table: TableRef) {}
 
   async getEnvironment(projectId: string, environment: Environment): Promise<EnvironmentState> {
     const { Item } = await this.table.doc.send(
@@ -277,8 +279,11 @@ export class DynamoRuns implements RunRepository, DeployTurnRepository, ReleaseR
       }),
     );
   }
+}
 
-  // Releases.
+/** Releases, recorded together with the environment item's counter and current release. */
+export class DynamoReleases implements ReleaseRepository {
+  constructor(private readonly table: TableRef) {}
 
   async recordRelease(release: Release): Promise<Release> {
     const TableName = this.table.tableName;

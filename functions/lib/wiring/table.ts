@@ -11,7 +11,7 @@ import { makeDocumentClient, type TableRef } from '../../adapters/dynamodb/clien
 import { DynamoConnections, DynamoWebhookDeliveries } from '../../adapters/dynamodb/connections.ts';
 import { DynamoProjects } from '../../adapters/dynamodb/projects.ts';
 import { DynamoRunLogs } from '../../adapters/dynamodb/run-logs.ts';
-import { DynamoRuns } from '../../adapters/dynamodb/runs.ts';
+import { DynamoDeployTurns, DynamoReleases, DynamoRuns } from '../../adapters/dynamodb/runs.ts';
 import { DynamoUsers } from '../../adapters/dynamodb/users.ts';
 import { DynamoWorkspaces } from '../../adapters/dynamodb/workspaces.ts';
 import { setting } from '../config.ts';
@@ -34,10 +34,9 @@ export function table(): TableRef {
 export const users = port('users', (): UserRepository => new DynamoUsers(table()));
 export const workspaces = port('workspaces', (): WorkspaceRepository => new DynamoWorkspaces(table()));
 export const projects = port('projects', (): ProjectRepository => new DynamoProjects(table()));
-const dynamoRuns = () => new DynamoRuns(table());
-export const runs = port('runs', (): RunRepository => dynamoRuns());
-export const deployTurns = port('deployTurns', (): DeployTurnRepository => dynamoRuns());
-export const releases = port('releases', (): ReleaseRepository => dynamoRuns());
+export const runs = port('runs', (): RunRepository => new DynamoRuns(table()));
+export const deployTurns = port('deployTurns', (): DeployTurnRepository => new DynamoDeployTurns(table()));
+export const releases = port('releases', (): ReleaseRepository => new DynamoReleases(table()));
 export const runLogs = port('runLogs', (): RunLogStore => new DynamoRunLogs(table()));
 export const connections = port('connections', (): ConnectionRepository => new DynamoConnections(table()));
 export const webhookDeliveries = port(
