@@ -245,9 +245,16 @@ export class LocalReconciler implements SyncService {
   }
 
   private enqueue(state: AppState, revision: string): void {
-    state.pending = revision;
     clearTimeout(state.restartTimer);
     state.restartTimer = undefined;
+    if (state.working && state.reconciling === revision) {
+      // Asked again for the revision being applied (the workflow re-asks while it waits, as a
+      // refresh of Argo CD): that operation answers it. Replaying it would start the release a
+      // second time and hide the outcome (a failed health check and its cause) behind "Progressing".
+      state.pending = undefined;
+      return;
+    }
+    state.pending = revision;
     if (state.working) return;
     state.working = true;
     // `working` is cleared in the same synchronous step as the last look at `pending`, so a request
