@@ -235,6 +235,16 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect(s.gitops.commits.at(-1)?.files.get(path)).toBe(commit?.files.get(path));
   });
 
+  it('tells a first release that Argo CD never created (no AppProject yet) it is a platform problem, with what the operator runs', async () => {
+    s.sync.health = 'Missing';
+    const { run } = await deployAndRun();
+    expect(run.status).toBe('failed');
+    expect(run.hint).toContain('platform problem');
+    expect(run.hint).toContain('infra/aws/bootstrap-gitops.ts');
+    expect(run.hint).toContain(project.workspaceId);
+    expect(run.hint).not.toContain('fix the app');
+  });
+
   it('rolls a degraded rollout back to the previous release, and fails the first one that has none', async () => {
     s.sync.health = 'Degraded';
     const first = await deployAndRun();
