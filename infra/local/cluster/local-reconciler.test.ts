@@ -517,6 +517,27 @@ describe('LocalReconciler', () => {
     expect(starts(hex1)).toBe(1);
   });
 
+  it('a crash of the old version during a rollout does not replay the old revision over the new one', async () => {
+    const r = reconciler();
+    const hex1 = await fx.artifact('v1');
+    const hex2 = await fx.artifact('v2', { startDelayMs: 1_500 });
+    const starts = (hex: string) =>
+      r
+        .output(app)
+        .filter((line) => line.includes(': starting ') && line.includes(`sha256:${hex.slice(0, 12)}`)).length;
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex1 })));
+    await syncTo(r, c1);
+    const c2 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex2 }), { releaseNumber: 2 }));
+    await r.requestSync(app, c2);
+    await until('the new version starting', () => (starts(hex2) === 1 ? true : undefined));
+    await viaGateway(r, HOST, '/crash'); // the old version exits while the new one gets ready
+    await sleep(1_200); // past the 1 s restart delay
+    await r.settled(app);
+    expect(await r.status(app)).toMatchObject({ revision: c2, sync: 'Synced', health: 'Healthy' });
+    expect((await version(r)).version).toBe('v2');
+    expect(starts(hex1)).toBe(1);
+  });
+
   it('reports Degraded when the new version never passes its readiness probe', async () => {
     // Generous enough for a loaded CI machine to start the app and answer 503 before the deadline.
     const r = reconciler({ readinessTimeoutMs: 8_000 });

@@ -515,11 +515,14 @@ export class LocalReconciler implements SyncService {
         health: 'Degraded',
         message: `${what}; restarting in ${delay / 1_000} s.${lines.length ? `\nLast output:\n${lines.join('\n')}` : ''}`,
       };
-      const revision = state.status.revision;
-      if (!revision) return;
+      if (!state.status.revision) return;
       state.restartTimer = setTimeout(() => {
         state.restartTimer = undefined;
-        if (!this.stopping && !state.current) this.enqueue(state, revision);
+        // A reconcile under way since the crash decides what runs: restarting the crashed
+        // revision would start the previous release again over the one being rolled out.
+        if (this.stopping || state.current || state.working) return;
+        const revision = state.status.revision;
+        if (revision) this.enqueue(state, revision);
       }, delay);
       state.restartTimer.unref();
     });
