@@ -231,14 +231,17 @@ export interface Connection {
   connectedAt: string;
 }
 
+/** A connection watching a run or a workspace, with the user it was opened by. */
+export type Watcher = Pick<Connection, 'connectionId' | 'userId'>;
+
 /** WebSocket connections and what each one watches (a run's log and status, a workspace's runs). */
 export interface ConnectionRepository {
   save(connection: Connection): Promise<void>;
   get(connectionId: string): Promise<Connection | undefined>;
   /** Removes the connection and everything it watches. */
   remove(connectionId: string): Promise<void>;
-  watch(connectionId: string, target: { runId: string } | { workspaceId: string }): Promise<void>;
-  watchers(target: { runId: string } | { workspaceId: string }): Promise<string[]>;
+  watch(watcher: Watcher, target: { runId: string } | { workspaceId: string }): Promise<void>;
+  watchers(target: { runId: string } | { workspaceId: string }): Promise<Watcher[]>;
 }
 
 /** The messages channel to one connection; `false` when the connection is gone. */

@@ -1,6 +1,6 @@
 import { makeCommitDesiredState } from '../../shared/use-cases/workflow/commit-desired-state.ts';
 import { sfnTask } from '../lib/sfn-handler.ts';
-import { gitopsRepository } from '../lib/wiring/gitops.ts';
+import { gitopsBootstrapTarget, gitopsRepository } from '../lib/wiring/gitops.ts';
 import { journal } from '../lib/wiring/live.ts';
 import { platform } from '../lib/wiring/platform.ts';
 import { deployTurns, projects, releases, runs, users, workspaces } from '../lib/wiring/table.ts';
@@ -17,5 +17,6 @@ export const handler = sfnTask(
     gitops: gitopsRepository(),
     journal: journal(),
     platform: platform(),
+    bootstrap: gitopsBootstrapTarget(),
   }),
 );

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../shared/deploy.ts';
 import type { Project } from '../../shared/domain.ts';
 import { WorkflowError } from '../../shared/errors.ts';
+import { workspaceBootstrapFile } from '../../shared/manifests/index.ts';
 import { projectSchemas } from '../../shared/schemas/project.ts';
 import { alice, inMemoryDeps } from '../../shared/testing/fixtures.ts';
 import {
@@ -144,7 +145,8 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       'sync:succeeded',
     ]);
     expect(s.gitops.commits).toHaveLength(1);
-    const files = [...(s.gitops.commits[0]?.files.keys() ?? [])];
+    // The release's three files (the workspace's bootstrap file goes with the first one).
+    const files = [...(s.gitops.commits[0]?.files.keys() ?? [])].filter((f) => f.startsWith('apps/'));
     expect(files.map((f) => f.split('/').at(-1)).sort()).toEqual([
       'manifests.yaml',
       'release.json',
@@ -213,6 +215,34 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     const { run } = await deployAndRun();
     expect(run).toMatchObject({ status: 'failed', failureReason: 'Jenkins has not answered for 5 min.' });
     expect(s.build.cancelled).toEqual([]);
+  });
+
+  it("writes a workspace's missing bootstrap file (AppProject, namespaces) in the release's commit, and only once", async () => {
+    const path = workspaceBootstrapFile(project.workspaceId);
+    const first = await deployAndRun();
+    expect(first.run.status).toBe('deployed');
+    expect(s.gitops.commits).toHaveLength(1);
+    const commit = s.gitops.commits[0];
+    expect(commit?.id).toBe(first.run.gitopsCommit);
+    expect(commit?.change.files.map((f) => f.path)).toContain(path);
+    expect(commit?.files.get(path)).toContain('kind: AppProject');
+    expect(commit?.files.get(path)).toContain('kind: Namespace');
+
+    // Present at the head now: the next release leaves it alone.
+    const second = await deployAndRun();
+    expect(second.run.status).toBe('deployed');
+    expect(s.gitops.commits.at(-1)?.change.files.map((f) => f.path)).not.toContain(path);
+    expect(s.gitops.commits.at(-1)?.files.get(path)).toBe(commit?.files.get(path));
+  });
+
+  it('tells a first release that Argo CD never created (no AppProject yet) it is a platform problem, with what the operator runs', async () => {
+    s.sync.health = 'Missing';
+    const { run } = await deployAndRun();
+    expect(run.status).toBe('failed');
+    expect(run.hint).toContain('platform problem');
+    expect(run.hint).toContain('infra/aws/bootstrap-gitops.ts');
+    expect(run.hint).toContain(project.workspaceId);
+    expect(run.hint).not.toContain('fix the app');
   });
 
   it('rolls a degraded rollout back to the previous release, and fails the first one that has none', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderBootstrap } from '../../shared/manifests/index.ts';
@@ -11,8 +11,10 @@ import { ENVIRONMENTS, type Environment } from '../../shared/naming.ts';
  *   npx tsx infra/aws/bootstrap-gitops.ts --repo https://github.com/acme/wharf-gitops.git --out ../wharf-gitops \
  *     [--revision main] [--argo-namespace argocd] [--workspace <id>:<name>[:production,staging]]…
  *
- * The folder is replaced as a whole (it is generated); commit and push it, then apply
- * `bootstrap/root-app.yaml` once with kubectl.
+ * The files are (re)written in place; the workspace files Wharf committed when workspaces were
+ * created (`bootstrap/workspaces/<id>.yaml`) are left alone, and a workspace named with --workspace
+ * gets its file written again (what a deploy's "missing AppProject" error asks for). Commit and push,
+ * then apply `bootstrap/root-app.yaml` once with kubectl.
  */
 async function main() {
   const { values } = parseArgs({
@@ -47,7 +49,6 @@ async function main() {
     workspaces,
   });
   const out = resolve(values.out);
-  await rm(join(out, 'bootstrap'), { recursive: true, force: true });
   for (const file of files) {
     const path = join(out, file.path);
     await mkdir(dirname(path), { recursive: true });

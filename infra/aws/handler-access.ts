@@ -67,7 +67,8 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/me/get': write,
   'http/workspaces/list': read,
   'http/workspaces/get': read,
-  'http/workspaces/create': write,
+  // Commits the new workspace's AppProject and namespaces (bootstrap/workspaces/<id>.yaml).
+  'http/workspaces/create': { ...write, adapters: ['gitops'] },
   'http/workspaces/members/add': write,
   'http/workspaces/members/remove': write,
   'http/projects/list': read,

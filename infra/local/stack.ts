@@ -248,7 +248,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         argoNamespace: 'argocd',
         workspaces: [],
       }),
-      deletePaths: ['bootstrap'],
+      // Not the folder: workspaces created through the API keep their files (bootstrap/workspaces/).
     });
 
     // Sample repositories, served over git smart HTTP at /git/<name>.git.

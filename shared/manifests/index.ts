@@ -18,10 +18,12 @@ export {
 export {
   APPLICATION_SET_FILE,
   APPLICATION_SET_NAME,
+  type BootstrapTarget,
   IN_CLUSTER,
   ROOT_APP_FILE,
   ROOT_APP_NAME,
   renderBootstrap,
+  renderWorkspaceBootstrap,
   workspaceBootstrapFile,
 } from './render-bootstrap.ts';
 export {

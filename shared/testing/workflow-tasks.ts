@@ -7,6 +7,7 @@ import type {
   SyncService,
   WorkflowEngine,
 } from '../deploy-ports.ts';
+import type { BootstrapTarget } from '../manifests/index.ts';
 import type { PlatformConfig } from '../manifests/types.ts';
 import type { Clock, ProjectRepository, UserRepository, WorkspaceRepository } from '../ports.ts';
 import type { RunJournal } from '../use-cases/run-journal.ts';
@@ -37,11 +38,24 @@ export interface WorkflowTestPorts {
   platform: PlatformConfig & { imageRegistry: string };
   limits: WorkflowLimits;
   hints?: FailureHints;
+  bootstrap?: BootstrapTarget;
 }
+
+const TEST_BOOTSTRAP: BootstrapTarget = {
+  repoUrl: 'https://github.com/acme/gitops.git',
+  revision: 'main',
+  argoNamespace: 'argocd',
+};
 
 /** All ten tasks over one set of ports, keyed by their state names in camelCase (`CheckSync` → `checkSync`). */
 export function makeDeployTasks(ports: WorkflowTestPorts) {
-  const p = { ...ports, turns: ports.runs, releases: ports.runs, hints: ports.hints ?? WORKFLOW_HINTS };
+  const p = {
+    ...ports,
+    turns: ports.runs,
+    releases: ports.runs,
+    hints: ports.hints ?? WORKFLOW_HINTS,
+    bootstrap: ports.bootstrap ?? TEST_BOOTSTRAP,
+  };
   return {
     startRun: makeStartRun(p),
     triggerBuild: makeTriggerBuild(p),

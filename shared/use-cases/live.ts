@@ -52,7 +52,7 @@ export function makeLive(deps: LiveDeps) {
       });
       return;
     }
-    await deps.connections.watch(connectionId, { runId });
+    await deps.connections.watch({ connectionId, userId }, { runId });
     let cursor = after;
     for (;;) {
       const page = await deps.logs.list(runId, cursor, REPLAY_PAGE);
@@ -105,7 +105,10 @@ export function makeLive(deps: LiveDeps) {
           await subscribe(connectionId, connection.userId, msg.runId, msg.after);
         else {
           await requireMember(deps.workspaces, msg.workspaceId, connection.userId);
-          await deps.connections.watch(connectionId, { workspaceId: msg.workspaceId });
+          await deps.connections.watch(
+            { connectionId, userId: connection.userId },
+            { workspaceId: msg.workspaceId },
+          );
           await send(connectionId, { type: 'watching', workspaceId: msg.workspaceId });
         }
       } catch (error) {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DomainError } from '../errors.ts';
+import { argoProjectName, workspaceBootstrapFile } from '../manifests/index.ts';
+import { workspaceNamespace } from '../naming.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
+import { FakeGitOps } from '../testing/in-memory-deploy.ts';
 import { makeGetMe } from './me.ts';
 import {
   makeAddMember,
@@ -84,5 +87,47 @@ describe('workspaces', () => {
   it('never removes the last owner', async () => {
     const { deps, ws } = await setup();
     expect(await codeOf(makeRemoveMember(deps)(alice, ws.id, 'alice'))).toBe('workspace.last_owner');
+  });
+});
+
+describe('creating a workspace bootstraps it in GitOps', () => {
+  const target = { repoUrl: 'https://github.com/acme/gitops.git', revision: 'main', argoNamespace: 'argocd' };
+
+  it("commits the workspace's AppProject and namespaces as one file of its own", async () => {
+    const deps = inMemoryDeps();
+    const gitops = new FakeGitOps();
+    const warnings: string[] = [];
+    const log = { warn: (message: string) => warnings.push(message) };
+    const ws = await makeCreateWorkspace({ ...deps, bootstrap: { gitops, target, log } })(alice, {
+      name: 'payments',
+    });
+    expect(gitops.commits).toHaveLength(1);
+    const change = gitops.commits[0]?.change;
+    expect(change?.files.map((f) => f.path)).toEqual([workspaceBootstrapFile(ws.id)]);
+    expect(change?.deletePaths ?? []).toEqual([]);
+    const content = change?.files[0]?.content ?? '';
+    expect(content).toContain('kind: AppProject');
+    expect(content).toContain(`name: ${argoProjectName(ws.id)}`);
+    for (const environment of ['staging', 'production'] as const) {
+      expect(content).toContain(`name: ${workspaceNamespace(ws, environment)}`);
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('still creates the workspace when the commit fails, and says in the log that the first deploy writes it', async () => {
+    const deps = inMemoryDeps();
+    const gitops = new FakeGitOps();
+    gitops.refuse = () => true;
+    const warnings: Array<{ message: string; details: Record<string, unknown> | undefined }> = [];
+    const log = {
+      warn: (message: string, details?: Record<string, unknown>) => warnings.push({ message, details }),
+    };
+    const ws = await makeCreateWorkspace({ ...deps, bootstrap: { gitops, target, log } })(alice, {
+      name: 'payments',
+    });
+    expect(await deps.workspaces.get(ws.id)).toMatchObject({ id: ws.id, name: 'payments' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain('first deploy');
+    expect(warnings[0]?.details).toMatchObject({ workspaceId: ws.id });
   });
 });

@@ -5,6 +5,7 @@ import { workspaceNamespace } from '../naming.ts';
 import type { Clock, IdGenerator, UserRepository, WorkspaceRepository } from '../ports.ts';
 import type { AddMemberInput, CreateWorkspaceInput } from '../schemas/workspace.ts';
 import { requireMember, requireOwner } from './access.ts';
+import { bootstrapWorkspace, type WorkspaceBootstrapPorts } from './workspace-bootstrap.ts';
 
 export interface WorkspaceDeps {
   workspaces: WorkspaceRepository;
@@ -20,7 +21,16 @@ export function makeListWorkspaces({ workspaces }: Pick<WorkspaceDeps, 'workspac
   };
 }
 
-export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDeps, 'users'>) {
+/**
+ * Creates the workspace with its creator as owner, then (given `bootstrap`) commits its Argo CD
+ * AppProject and namespaces to GitOps, so its first deploy has somewhere to go.
+ */
+export function makeCreateWorkspace({
+  workspaces,
+  ids,
+  clock,
+  bootstrap,
+}: Omit<WorkspaceDeps, 'users'> & { bootstrap?: WorkspaceBootstrapPorts | undefined }) {
   return async (identity: Identity, input: CreateWorkspaceInput): Promise<WorkspaceDetailView> => {
     const now = clock.now().toISOString();
     const id = ids.workspaceId();
@@ -40,6 +50,7 @@ export function makeCreateWorkspace({ workspaces, ids, clock }: Omit<WorkspaceDe
       addedBy: identity.userId,
     };
     await workspaces.create(workspace, owner);
+    if (bootstrap) await bootstrapWorkspace(bootstrap, workspace);
     return { ...workspace, role: owner.role, members: [owner] };
   };
 }

@@ -1,6 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Connection, ConnectionRepository, WebhookDeliveries } from '../../../shared/deploy-ports.ts';
+import type {
+  Connection,
+  ConnectionRepository,
+  Watcher,
+  WebhookDeliveries,
+} from '../../../shared/deploy-ports.ts';
 import { conditionalWrite, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes } from './keys.ts';
@@ -11,8 +16,8 @@ const connectionSchema = storedAs<Connection>()(
 );
 /** The partitions of the watch items a connection made, to delete them with it. */
 const connectionWatchesSchema = z.object({ watches: z.set(z.string()).optional() });
-/** A watch item, as the watchers query projects it. */
-const watcherSchema = z.object({ connectionId: z.string() });
+/** A watch item, as the watchers query projects it (items written before watches kept the user have none). */
+const watcherSchema = z.object({ connectionId: z.string(), userId: z.string().optional() });
 
 /** API Gateway closes WebSocket connections after 2 hours; items expire a little after that. */
 const CONNECTION_TTL_SECONDS = 3 * 3600;
@@ -67,7 +72,7 @@ export class DynamoConnections implements ConnectionRepository {
     );
   }
 
-  async watch(connectionId: string, target: Target) {
+  async watch({ connectionId, userId }: Watcher, target: Target) {
     const key = watchKey(target, connectionId);
     // The connection remembers its watches (for cleanup on disconnect); it must still exist.
     const connected = await conditionalWrite(
@@ -84,7 +89,13 @@ export class DynamoConnections implements ConnectionRepository {
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.tableName,
-        Item: { ...key, entity: 'watch', connectionId, expiresAt: expiresAt(CONNECTION_TTL_SECONDS) },
+        Item: {
+          ...key,
+          entity: 'watch',
+          connectionId,
+          userId,
+          expiresAt: expiresAt(CONNECTION_TTL_SECONDS),
+        },
       }),
     );
   }
@@ -92,7 +103,7 @@ export class DynamoConnections implements ConnectionRepository {
   async watchers(target: Target) {
     const pk =
       'runId' in target ? prefixes.runWatchers(target.runId) : prefixes.workspaceWatchers(target.workspaceId);
-    const ids: string[] = [];
+    const found: Array<z.infer<typeof watcherSchema>> = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.table.doc.send(
@@ -100,14 +111,21 @@ export class DynamoConnections implements ConnectionRepository {
           TableName: this.table.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'connectionId',
+          ProjectionExpression: 'connectionId, userId',
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) ids.push(parseItem(watcherSchema, item).connectionId);
+      for (const item of page.Items ?? []) found.push(parseItem(watcherSchema, item));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return ids;
+    // A watch written before watches kept their user: the connection says whose it is.
+    const watchers = await Promise.all(
+      found.map(async ({ connectionId, userId }) => {
+        const owner = userId ?? (await this.get(connectionId))?.userId;
+        return owner ? [{ connectionId, userId: owner }] : [];
+      }),
+    );
+    return watchers.flat();
   }
 }
 

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { BatchingGitOpsRepository, GitOpsRepository } from '../../../shared/deploy-ports.ts';
+import type { BootstrapTarget } from '../../../shared/manifests/index.ts';
 import { GitOpsCommitQueue } from '../../adapters/dynamodb/gitops-commit-queue.ts';
 import { createGitHubGitOpsRepository, githubLinks } from '../../adapters/github/github-gitops-repository.ts';
 import { ConfigError, choice, optionalSetting, setting } from '../config.ts';
@@ -8,22 +10,51 @@ import { localPlatform } from './local.ts';
 import { deferred, port, settings } from './ports.ts';
 import { table } from './table.ts';
 
-/** WHARF_GITOPS=github: the GitOps repository on GitHub (Git Data API); `local`: a bare repository. */
-export const gitopsRepository = port('gitopsRepository', (): GitOpsRepository => {
+function gitopsKind() {
   const { env, mode } = settings();
-  const kind = choice(
-    env,
-    'WHARF_GITOPS',
-    ['local', 'github'] as const,
-    mode === 'local' ? 'local' : undefined,
-  );
-  if (kind === 'local') return localPlatform().gitops;
+  return choice(env, 'WHARF_GITOPS', ['local', 'github'] as const, mode === 'local' ? 'local' : undefined);
+}
 
+/** WHARF_GITHUB_REPOSITORY (owner/name) and WHARF_GITHUB_BRANCH. */
+function githubRepository(env: NodeJS.ProcessEnv) {
   const repository = setting(env, 'WHARF_GITHUB_REPOSITORY', 'the GitOps repository as owner/name');
   const [owner, repo, ...rest] = repository.split('/');
   if (!owner || !repo || rest.length > 0)
     throw new ConfigError(`Setting WHARF_GITHUB_REPOSITORY must be owner/name, not "${repository}"`);
   const branch = optionalSetting(env, 'WHARF_GITHUB_BRANCH') ?? 'main';
+  return { repository, owner, repo, branch, webUrl: optionalSetting(env, 'WHARF_GITHUB_WEB_URL') };
+}
+
+let target: BootstrapTarget | undefined;
+/**
+ * Where Argo CD reads the GitOps repository (URL, branch, its namespace: WHARF_ARGOCD_NAMESPACE,
+ * `argocd` by default), as the bootstrap files name it. Goes with gitopsRepository(): no port of its own.
+ */
+export function gitopsBootstrapTarget(): BootstrapTarget {
+  if (target) return target;
+  const { env } = settings();
+  const argoNamespace = optionalSetting(env, 'WHARF_ARGOCD_NAMESPACE') ?? 'argocd';
+  if (gitopsKind() === 'local') {
+    // As the local stack's bootstrap commit names it (infra/local/stack.ts).
+    target = {
+      repoUrl: `file://${join(localPlatform().dataDir, 'gitops.git')}`,
+      revision: 'main',
+      argoNamespace,
+    };
+  } else {
+    const { owner, repo, branch, webUrl } = githubRepository(env);
+    const web = (webUrl ?? 'https://github.com').replace(/\/+$/, '');
+    target = { repoUrl: `${web}/${owner}/${repo}.git`, revision: branch, argoNamespace };
+  }
+  return target;
+}
+
+/** WHARF_GITOPS=github: the GitOps repository on GitHub (Git Data API); `local`: a bare repository. */
+export const gitopsRepository = port('gitopsRepository', (): GitOpsRepository => {
+  const { env } = settings();
+  if (gitopsKind() === 'local') return localPlatform().gitops;
+
+  const { repository, owner, repo, branch, webUrl } = githubRepository(env);
   const appId = optionalSetting(env, 'WHARF_GITHUB_APP_ID');
   const installationId = optionalSetting(env, 'WHARF_GITHUB_INSTALLATION_ID');
   if (Boolean(appId) !== Boolean(installationId))
@@ -31,7 +62,6 @@ export const gitopsRepository = port('gitopsRepository', (): GitOpsRepository =>
       'Settings WHARF_GITHUB_APP_ID and WHARF_GITHUB_INSTALLATION_ID go together (GitHub App auth); leave both out to use a token',
     );
   const baseUrl = optionalSetting(env, 'WHARF_GITHUB_API_URL');
-  const webUrl = optionalSetting(env, 'WHARF_GITHUB_WEB_URL');
   const writeInterval = optionalSetting(env, 'WHARF_GITHUB_WRITE_INTERVAL_MS');
   if (writeInterval !== undefined && !/^\d+$/.test(writeInterval))
     throw new ConfigError(

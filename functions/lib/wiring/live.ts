@@ -7,7 +7,7 @@ import { setting } from '../config.ts';
 import { recordRunFinished } from '../observability.ts';
 import { port, settings } from './ports.ts';
 import { clock } from './system.ts';
-import { connections, runLogs, runs } from './table.ts';
+import { connections, runLogs, runs, workspaces } from './table.ts';
 
 /** The WebSocket API's management endpoint (the local gateway serves the same one). */
 export const messenger = port('messenger', (): ConnectionMessenger => {
@@ -27,7 +27,7 @@ export const messenger = port('messenger', (): ConnectionMessenger => {
 let events: RunEventPublisher | undefined;
 /** Run events pushed to the connections watching a run or workspace. */
 function runEvents(): RunEventPublisher {
-  events ??= new WebSocketRunEvents(connections(), messenger());
+  events ??= new WebSocketRunEvents(connections(), messenger(), workspaces());
   return events;
 }
 

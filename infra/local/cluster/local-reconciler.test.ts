@@ -485,6 +485,59 @@ describe('LocalReconciler', () => {
     expect(await version(r)).toEqual(before);
   });
 
+  it('a sync asked again while its revision rolls out (as CheckSync does) is not replayed: Degraded with the cause, then the rollback starts nothing', async () => {
+    const r = reconciler({ readinessTimeoutMs: 1_500 });
+    const hex1 = await fx.artifact('v1');
+    const hex2 = await fx.artifact('v2', { healthStatus: 503 });
+    const starts = (hex: string) =>
+      r
+        .output(app)
+        .filter((line) => line.includes(': starting ') && line.includes(`sha256:${hex.slice(0, 12)}`)).length;
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex1 })));
+    await syncTo(r, c1);
+    const before = await version(r);
+
+    const c2 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex2 }), { releaseNumber: 2 }));
+    await r.requestSync(app, c2);
+    await until('the new version starting', () => (starts(hex2) === 1 ? true : undefined));
+    await r.requestSync(app, c2); // the workflow's periodic re-request while it waits
+    const degraded = await until('Degraded at the new revision', async () => {
+      const status = await r.status(app);
+      return status.revision === c2 && status.health !== 'Progressing' ? status : undefined;
+    });
+    expect(degraded).toMatchObject({ sync: 'Synced', health: 'Degraded' });
+    expect(degraded.message).toContain('GET /healthz: HTTP 503');
+    expect(degraded.message).toContain('The previous version keeps serving');
+
+    // RollBackToPrevious commits the previous release again and asks for its sync.
+    const c3 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex1 }), { releaseNumber: 3 }));
+    expect(await syncTo(r, c3)).toMatchObject({ revision: c3, sync: 'Synced', health: 'Healthy' });
+    expect(await version(r)).toEqual(before);
+    expect(starts(hex2)).toBe(1);
+    expect(starts(hex1)).toBe(1);
+  });
+
+  it('a crash of the old version during a rollout does not replay the old revision over the new one', async () => {
+    const r = reconciler();
+    const hex1 = await fx.artifact('v1');
+    const hex2 = await fx.artifact('v2', { startDelayMs: 1_500 });
+    const starts = (hex: string) =>
+      r
+        .output(app)
+        .filter((line) => line.includes(': starting ') && line.includes(`sha256:${hex.slice(0, 12)}`)).length;
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex1 })));
+    await syncTo(r, c1);
+    const c2 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex2 }), { releaseNumber: 2 }));
+    await r.requestSync(app, c2);
+    await until('the new version starting', () => (starts(hex2) === 1 ? true : undefined));
+    await viaGateway(r, HOST, '/crash'); // the old version exits while the new one gets ready
+    await sleep(1_200); // past the 1 s restart delay
+    await r.settled(app);
+    expect(await r.status(app)).toMatchObject({ revision: c2, sync: 'Synced', health: 'Healthy' });
+    expect((await version(r)).version).toBe('v2');
+    expect(starts(hex1)).toBe(1);
+  });
+
   it('reports Degraded when the new version never passes its readiness probe', async () => {
     // Generous enough for a loaded CI machine to start the app and answer 503 before the deadline.
     const r = reconciler({ readinessTimeoutMs: 8_000 });

@@ -245,9 +245,16 @@ export class LocalReconciler implements SyncService {
   }
 
   private enqueue(state: AppState, revision: string): void {
-    state.pending = revision;
     clearTimeout(state.restartTimer);
     state.restartTimer = undefined;
+    if (state.working && state.reconciling === revision) {
+      // Asked again for the revision being applied (the workflow re-asks while it waits, as a
+      // refresh of Argo CD): that operation answers it. Replaying it would start the release a
+      // second time and hide the outcome (a failed health check and its cause) behind "Progressing".
+      state.pending = undefined;
+      return;
+    }
+    state.pending = revision;
     if (state.working) return;
     state.working = true;
     // `working` is cleared in the same synchronous step as the last look at `pending`, so a request
@@ -508,11 +515,14 @@ export class LocalReconciler implements SyncService {
         health: 'Degraded',
         message: `${what}; restarting in ${delay / 1_000} s.${lines.length ? `\nLast output:\n${lines.join('\n')}` : ''}`,
       };
-      const revision = state.status.revision;
-      if (!revision) return;
+      if (!state.status.revision) return;
       state.restartTimer = setTimeout(() => {
         state.restartTimer = undefined;
-        if (!this.stopping && !state.current) this.enqueue(state, revision);
+        // A reconcile under way since the crash decides what runs: restarting the crashed
+        // revision would start the previous release again over the one being rolled out.
+        if (this.stopping || state.current || state.working) return;
+        const revision = state.status.revision;
+        if (revision) this.enqueue(state, revision);
       }, delay);
       state.restartTimer.unref();
     });

@@ -7,11 +7,12 @@ import type {
   RunRepository,
 } from '../../deploy-ports.ts';
 import { WorkflowError } from '../../errors.ts';
-import { renderRelease } from '../../manifests/index.ts';
+import { type BootstrapTarget, renderRelease } from '../../manifests/index.ts';
 import { RELEASE_FILE } from '../../manifests/names.ts';
 import type { PlatformConfig } from '../../manifests/types.ts';
 import type { ProjectRepository, UserRepository, WorkspaceRepository } from '../../ports.ts';
 import type { RunJournal } from '../run-journal.ts';
+import { missingWorkspaceBootstrap } from '../workspace-bootstrap.ts';
 import { type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
 import { loadRun, projectOf, releaseFiles, releaseIdFor } from './run-context.ts';
 
@@ -22,9 +23,11 @@ export interface CommitDesiredStatePorts {
   projects: ProjectRepository;
   workspaces: WorkspaceRepository;
   users: UserRepository;
-  gitops: Pick<GitOpsRepository, 'commit' | 'readFile'>;
+  gitops: Pick<GitOpsRepository, 'commit' | 'readFile' | 'head'>;
   journal: RunJournal;
   platform: PlatformConfig;
+  /** Where Argo CD reads the repository, for a workspace bootstrap file written with a release. */
+  bootstrap: BootstrapTarget;
 }
 
 interface Desired {
@@ -39,6 +42,8 @@ interface Desired {
 /**
  * CommitDesiredState: one GitOps commit with the release's files. A deploy renders them from the
  * project and the built image; a rollback re-commits an earlier release's files as a new release.
+ * When the workspace's bootstrap file (its AppProject and namespaces) is not at the head, it goes in
+ * the same commit: Argo CD can't create an app whose project does not exist.
  */
 export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
   const { runs, turns, releases, gitops, journal } = ports;
@@ -149,10 +154,20 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
     const desired =
       run.kind === 'rollback' ? await rollbackFiles(run, identity) : await renderedFiles(run, identity);
     const { pending, image, images, sourceCommit } = desired;
+    const workspace = await ports.workspaces.get(run.workspaceId);
+    const bootstrap = workspace
+      ? await missingWorkspaceBootstrap({ gitops, target: ports.bootstrap }, workspace)
+      : [];
+    for (const file of bootstrap) {
+      await journal.log(
+        run,
+        `Writing the workspace's Argo CD project and namespaces with this release (${file.path})`,
+      );
+    }
     const { commit } = await gitops.commit({
       message: desired.message,
       author: await author(run),
-      files: desired.files,
+      files: [...bootstrap, ...desired.files],
     });
     await journal.change(run, {
       set: { gitopsCommit: commit, pendingRelease: pending, image, images, sourceCommit },

@@ -1,5 +1,7 @@
 import { TERMINAL_STATUSES } from '../../deploy.ts';
 import type { DeployTurnRepository, RunRepository } from '../../deploy-ports.ts';
+import { workspaceBootstrapFile } from '../../manifests/index.ts';
+import { operatorBootstrapCommand } from '../workspace-bootstrap.ts';
 import type { DeployTaskFn } from './contract.ts';
 import { type RestorePorts, restoreDesiredState } from './restore-desired-state.ts';
 import { finishTurn, loadRun } from './run-context.ts';
@@ -48,6 +50,13 @@ export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
       await finishTurn(turns, run);
       return { result: 'rolled_back' };
     }
+    // A first release Argo CD never made an app of, or whose workspace file is not in its commit:
+    // the workspace's AppProject is missing, which no change to the app would fix.
+    const bootstrapPath = workspaceBootstrapFile(run.workspaceId);
+    const notBootstrapped =
+      state.sync?.seen?.endsWith(', Missing') === true ||
+      (run.gitopsCommit !== undefined &&
+        (await ports.gitops.readFile(run.gitopsCommit, bootstrapPath)) === undefined);
     if (restored.outcome === 'out_of_sync') await journal.log(run, `✖ ${restored.cause}`);
     else
       await journal.log(
@@ -62,7 +71,11 @@ export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
         hint:
           restored.outcome === 'out_of_sync'
             ? "The environment is out of sync: Git still names this run's release. The next deploy or rollback puts it right."
-            : 'This was the first release: fix the app (see the log) and deploy again.',
+            : notBootstrapped
+              ? `Argo CD has no project for workspace ${run.workspaceId} (${bootstrapPath}): a platform problem, not your app. ` +
+                `An operator should check that the Argo CD app wharf-bootstrap has synced bootstrap/, or write the file with ` +
+                `${operatorBootstrapCommand({ id: run.workspaceId, name: '<workspace name>' })} and push it; then deploy again.`
+              : 'This was the first release: fix the app (see the log) and deploy again.',
       },
     });
     await finishTurn(turns, run);
