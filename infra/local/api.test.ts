@@ -88,7 +88,9 @@ describe('the local gateway', () => {
     const post = await alice.raw('POST', '/index.html');
     expect(post).toMatchObject({
       status: 405,
-      body: { error: { code: 'method.not_allowed', message: expect.any(String), requestId: expect.any(String) } },
+      body: {
+        error: { code: 'method.not_allowed', message: expect.any(String), requestId: expect.any(String) },
+      },
     });
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     const ws = await alice.get('/ws');
