@@ -76,8 +76,19 @@ export async function tenantRoot(parent: string, prefix: string): Promise<string
   return dir;
 }
 
-/** Keeps the platform's data folder to its owner: tenant code running as another user can't enter it. */
+/** The data folder's files that hold secrets or credentials: only their owner may read them. */
+export const SECRET_FILES = ['secrets.json', 'webhook-secret', 'oidc-keys.json', 'stack.json'];
+
+/**
+ * Keeps the platform's data folder to its owner (tenant code running as another user can't enter
+ * it), and its secret files too, including any left with looser modes by an older version.
+ */
 export async function protectDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o700);
+  for (const file of SECRET_FILES) {
+    await chmod(join(dataDir, file), 0o600).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
 }
