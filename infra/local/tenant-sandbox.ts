@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, lchown, mkdir, mkdtemp, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 /**
  * How tenant code (a build's install and build scripts, an app in process mode) runs on this
@@ -91,4 +91,18 @@ export async function protectDataDir(dataDir: string): Promise<void> {
       if (error.code !== 'ENOENT') throw error;
     });
   }
+}
+
+/**
+ * The machine's PATH without the control plane's own tools (its node_modules/.bin, npm's script
+ * helpers), so tenant code can't lean on packages the app doesn't declare nor learn where Wharf
+ * lives; the Node running Wharf comes first, so builds and apps use the same (pinned) Node version.
+ */
+export function tenantPath(): string {
+  const own = (dir: string) => /node_modules[\\/]\.bin$|node-gyp-bin$/.test(dir);
+  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+    .split(delimiter)
+    .filter((d) => d && !own(d));
+  const node = dirname(process.execPath);
+  return [node, ...dirs.filter((d) => d !== node)].join(delimiter);
 }

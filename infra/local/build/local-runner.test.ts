@@ -40,6 +40,8 @@ let gitBase: string;
 let counter = 0;
 /** Stands for the stack's data folder (.wharf/): the platform's files next to builds/ and artifacts/. */
 let dataDir: string;
+/** The builds' working trees: outside `root`, which only its owner can enter. */
+let treeDir: string;
 
 /** Test repositories, made the way the samples are (one commit in a bare repo). */
 const fixtures: Record<string, Record<string, string>> = {
@@ -95,6 +97,7 @@ const newRunner = (options: Partial<ConstructorParameters<typeof LocalBuildRunne
     runner: new LocalBuildRunner({
       workDir: join(dir, 'builds'),
       artifactsDir: join(dir, 'artifacts'),
+      treeDir,
       ...options,
     }),
   };
@@ -117,6 +120,8 @@ async function pollToEnd(runner: LocalBuildRunner, buildId: string, every = 50) 
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'wharf-runner-'));
+  treeDir = await mkdtemp(join(tmpdir(), 'wharf-runner-trees-'));
+  await chmod(treeDir, 0o711);
   reposDir = join(root, 'repos');
   await prepareSampleRepos({ samplesDir, reposDir });
   const fixturesDir = join(root, 'fixtures');
@@ -168,6 +173,7 @@ console.log('probe cwd in data dir: ' + process.cwd().startsWith(dataDir));
 afterAll(async () => {
   await new Promise((done) => server.close(done));
   await rm(root, { recursive: true, force: true });
+  await rm(treeDir, { recursive: true, force: true });
 });
 
 describe('LocalBuildRunner', () => {
@@ -505,6 +511,7 @@ describe('LocalBuildRunner', () => {
       const runner = new LocalBuildRunner({
         workDir: join(dataDir, 'builds'),
         artifactsDir: join(dataDir, 'artifacts'),
+        treeDir,
       });
       const req = request('nosy-build');
       await runner.start(req);
@@ -542,6 +549,7 @@ describe('LocalBuildRunner', () => {
     const runner = new LocalBuildRunner({
       workDir: join(dir, 'builds'),
       artifactsDir: join(dir, 'artifacts'),
+      treeDir,
     });
     const req = request('static-site');
     await runner.start(req);

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
@@ -7,7 +7,7 @@ import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { ImageRef } from '../../../shared/deploy.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
-import { asTenant, giveToTenant, tenantRoot } from '../tenant-sandbox.ts';
+import { asTenant, giveToTenant, tenantPath, tenantRoot } from '../tenant-sandbox.ts';
 import { BuildLogWriter, readLogLines } from './build-log.ts';
 import { type BuildRecord, isTerminal, logFile, readRecord, writeRecord } from './build-state.ts';
 import { contentDigest, storeArtifact } from './content-digest.ts';
@@ -94,7 +94,7 @@ class ActiveBuild {
   /** The build's working tree (`src/`, `home/`), outside the data folder; set once it exists. */
   tree: string | undefined;
   /** The commands' environment, set with the tree. */
-  env: Record<string, string> = { PATH: buildPath() };
+  env: Record<string, string> = { PATH: tenantPath() };
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -275,20 +275,6 @@ async function onPath(command: string, path: string | undefined): Promise<boolea
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * The machine's PATH without the control plane's own tools (its node_modules/.bin, npm's script
- * helpers), so a build can't lean on packages the app doesn't declare; the Node running Wharf comes
- * first, so builds use the same (pinned) Node version.
- */
-function buildPath(): string {
-  const own = (dir: string) => /node_modules[\\/]\.bin$|node-gyp-bin$/.test(dir);
-  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
-    .split(delimiter)
-    .filter((d) => d && !own(d));
-  const node = dirname(process.execPath);
-  return [node, ...dirs.filter((d) => d !== node)].join(delimiter);
-}
-
-/**
  * The local stack's build service: runs the same stages as the Jenkins pipeline on this machine —
  * clone, detect the framework, write a Dockerfile when there is none, install and build, then build
  * and push an image with buildah (or, without buildah, record a content digest of the built files).
@@ -317,6 +303,8 @@ export class LocalBuildRunner implements BuildService {
   /** This runner's folder of working trees and caches (made once, only its owner can list it). */
   private trees(): Promise<string> {
     this.treeRoot ??= tenantRoot(this.treeDir, 'wharf-builds-').then(async (root) => {
+      // Working trees and caches go with this process (builds it ran can't be resumed anyway).
+      process.once('exit', () => rmSync(root, { recursive: true, force: true }));
       const cache = join(root, 'cache');
       await mkdir(cache, { mode: 0o700 });
       await giveToTenant(cache);
@@ -491,7 +479,7 @@ export class LocalBuildRunner implements BuildService {
    */
   private commandEnv(tree: string, cache: string): Record<string, string> {
     const env: Record<string, string> = {
-      PATH: buildPath(),
+      PATH: tenantPath(),
       HOME: join(tree, 'home'),
       LANG: process.env.LANG ?? 'C.UTF-8',
       CI: 'true',
@@ -831,7 +819,7 @@ export class LocalBuildRunner implements BuildService {
             '-B',
             'package',
             '-DskipTests',
-            `-Dmaven.repo.local=${join(dirname(build.env.GRADLE_USER_HOME ?? ''), 'm2')}`,
+            `-Dmaven.repo.local=${join(await this.trees(), 'cache', 'm2')}`,
           ],
           cwd,
           tenant: true,

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { asTenant, giveToTenant, tenantRoot } from '../tenant-sandbox.ts';
+import { asTenant, giveToTenant, tenantPath, tenantRoot } from '../tenant-sandbox.ts';
 import { maskSecrets, RingBuffer } from './app-output.ts';
 import { type StaticServer, serveStatic } from './static-server.ts';
 
@@ -194,7 +194,7 @@ export class AppInstance {
     const child = spawn(tenant.command, tenant.args, {
       cwd: tree,
       env: {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        PATH: tenantPath(),
         HOME: home,
         LANG: process.env.LANG ?? 'C.UTF-8',
         // What the generated image sets; the app's own env may say otherwise.
