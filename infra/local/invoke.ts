@@ -31,7 +31,24 @@ try {
   const event = JSON.parse(await readFile(resolve(process.cwd(), eventArg), 'utf8'));
   let env: Record<string, string>;
   try {
-    env = (await readRunningStack()).env;
+    const stack = await readRunningStack();
+    // stack.json holds no credentials: the local ones are fixed, the webhook secret is the data folder's own.
+    const webhookSecret = await readFile(resolve(stack.dataDir, 'webhook-secret'), 'utf8').catch(() => '');
+    env = {
+      WHARF_MODE: 'local',
+      WHARF_TABLE_NAME: TABLE_NAME,
+      WHARF_DATA_DIR: stack.dataDir,
+      DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
+      WHARF_SECRETS_FILE: resolve(stack.dataDir, 'secrets.json'),
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      SFN_ENDPOINT: stack.stepFunctionsEndpoint,
+      WHARF_STATE_MACHINE_ARN: stack.stateMachineArn,
+      WHARF_JWT_ISSUER: stack.issuer,
+      WHARF_WS_ENDPOINT: `${stack.url}/_ws`,
+      ...(webhookSecret.trim() ? { WHARF_GITHUB_WEBHOOK_SECRET: webhookSecret.trim() } : {}),
+    };
   } catch {
     const db = await startDynamoDbLocal({ inMemory: true });
     await ensureTable(db.endpoint, TABLE_NAME);

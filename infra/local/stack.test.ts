@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,12 +53,30 @@ describe('npm start', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'wharf-restart-'));
     const port = await freePort();
     const env = { PORT: String(port), WHARF_DATA_DIR: dataDir };
+    // Left by an older version with loose modes: start-up closes them to their owner.
+    await chmod(dataDir, 0o755);
+    await writeFile(join(dataDir, 'webhook-secret'), 'preset-webhook-secret\n', { mode: 0o644 });
+    await writeFile(join(dataDir, 'secrets.json'), '{"ws1/app/API_KEY":"sk-preset"}', { mode: 0o644 });
     try {
       let run = start(env);
       const banner = await run.ready;
       expect(banner).toContain(`http://localhost:${port}/api`);
       expect(banner).toContain('alice, bob, carol');
-      const stack = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8'));
+      expect(banner.split('\n').filter((l) => l.includes('code you trust'))).toEqual([
+        expect.stringContaining('Process mode: builds and apps run as local processes on this machine'),
+      ]);
+      const stackText = await readFile(join(dataDir, 'stack.json'), 'utf8');
+      const stack = JSON.parse(stackText);
+      // What the CLI commands need, and no credential: they get those on this machine otherwise.
+      expect(Object.keys(stack).sort()).toEqual(
+        ['dynamodbEndpoint', 'issuer', 'pid', 'stateMachineArn', 'stepFunctionsEndpoint', 'url'].sort(),
+      );
+      expect(stackText).not.toContain('preset-webhook-secret');
+      expect(stackText).not.toMatch(/AWS_|SECRET|TOKEN/i);
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      for (const file of ['stack.json', 'webhook-secret', 'secrets.json', 'oidc-keys.json']) {
+        expect((await stat(join(dataDir, file))).mode & 0o777, file).toBe(0o600);
+      }
       const dynamoPort = Number(new URL(stack.dynamodbEndpoint).port);
       const alice = await signIn(stack, 'alice');
       await alice.get('/api/me');

@@ -33,6 +33,7 @@ import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
 import { closeLocalPlatform, localPlatform } from './platform-adapters.ts';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
+import { protectDataDir } from './tenant-sandbox.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -145,6 +146,7 @@ async function emptyDataDir(dataDir: string) {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   if (options.fresh) await emptyDataDir(options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
+  await protectDataDir(options.dataDir);
   const integrations =
     options.integrations ??
     integrationSettings(
@@ -402,7 +404,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             stepFunctionsEndpoint,
             stateMachineArn,
             pid: process.pid,
-            env,
           },
           null,
           2,

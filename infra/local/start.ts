@@ -57,6 +57,8 @@ Wharf is up in ${((Date.now() - started) / 1000).toFixed(1)} s
   ${pad('DynamoDB')}${stack.dynamodbEndpoint}   table "${stack.tableName}"
   ${pad('Data')}${dataDir}   (npm start -- --fresh starts empty)
 ${stack.integrations.length > 0 ? `\nReal systems (from ${dataDir}/config.json or the environment):\n${stack.integrations.map((l) => `  ${l}`).join('\n')}\n` : ''}
+Process mode: builds and apps run as local processes on this machine, not in containers; deploy only code you trust.
+
 Dev accounts (one click on the sign-in page): ${devAccounts.map((a) => a.username).join(', ')}
 Token for curl:  TOKEN=$(npm run --silent token -- alice)
                  curl -H "Authorization: Bearer $TOKEN" ${stack.url}/api/me

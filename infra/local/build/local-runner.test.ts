@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest } from '../../../shared/deploy-ports.ts';
 import { createGitHttpHandler, prepareSampleRepos } from '../git-http.ts';
+import { tenantUser } from '../tenant-sandbox.ts';
 import { writeRecord } from './build-state.ts';
 import { IMAGE_SKIPPED_LINE, LocalBuildRunner, RUNNER_GONE_REASON } from './local-runner.ts';
 
@@ -37,6 +38,10 @@ let reposDir: string;
 let server: Server;
 let gitBase: string;
 let counter = 0;
+/** Stands for the stack's data folder (.wharf/): the platform's files next to builds/ and artifacts/. */
+let dataDir: string;
+/** The builds' working trees: outside `root`, which only its owner can enter. */
+let treeDir: string;
 
 /** Test repositories, made the way the samples are (one commit in a bare repo). */
 const fixtures: Record<string, Record<string, string>> = {
@@ -92,6 +97,7 @@ const newRunner = (options: Partial<ConstructorParameters<typeof LocalBuildRunne
     runner: new LocalBuildRunner({
       workDir: join(dir, 'builds'),
       artifactsDir: join(dir, 'artifacts'),
+      treeDir,
       ...options,
     }),
   };
@@ -114,9 +120,42 @@ async function pollToEnd(runner: LocalBuildRunner, buildId: string, every = 50) 
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'wharf-runner-'));
+  treeDir = await mkdtemp(join(tmpdir(), 'wharf-runner-trees-'));
+  await chmod(treeDir, 0o711);
   reposDir = join(root, 'repos');
   await prepareSampleRepos({ samplesDir, reposDir });
   const fixturesDir = join(root, 'fixtures');
+  dataDir = join(root, 'data');
+  fixtures['nosy-build'] = {
+    'package.json': JSON.stringify({
+      name: 'nosy-build',
+      version: '0.0.1',
+      scripts: { build: 'node probe.js' },
+    }),
+    // What a hostile build would try: the platform's files by a guessed path, then by walking up.
+    'probe.js': `
+const fs = require('node:fs');
+const path = require('node:path');
+const dataDir = ${JSON.stringify(dataDir)};
+for (const name of ['secrets.json', 'oidc-keys.json', 'webhook-secret', 'stack.json']) {
+  let outcome = 'read';
+  try { fs.readFileSync(path.join(dataDir, name), 'utf8'); } catch (error) { outcome = error.code; }
+  console.log('probe ' + name + ': ' + outcome);
+}
+let upwards = 'none';
+for (const start of [process.cwd(), process.env.HOME]) {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try { fs.readFileSync(path.join(dir, 'secrets.json')); upwards = dir; } catch {}
+  }
+}
+console.log('probe upwards: ' + upwards);
+const names = Object.keys(process.env).filter((k) => /^(WHARF_|AWS_|DYNAMODB_|SFN_)|TOKEN|SECRET/i.test(k));
+console.log('probe env: ' + (names.join(',') || 'clean'));
+const paths = Object.keys(process.env).filter((k) => process.env[k].includes(dataDir));
+console.log('probe platform paths: ' + (paths.join(',') || 'none'));
+console.log('probe cwd in data dir: ' + process.cwd().startsWith(dataDir));
+`,
+  };
   for (const [name, files] of Object.entries(fixtures)) {
     for (const [path, content] of Object.entries(files)) {
       await mkdir(join(fixturesDir, name, path, '..'), { recursive: true });
@@ -134,6 +173,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((done) => server.close(done));
   await rm(root, { recursive: true, force: true });
+  await rm(treeDir, { recursive: true, force: true });
 });
 
 describe('LocalBuildRunner', () => {
@@ -249,7 +289,9 @@ describe('LocalBuildRunner', () => {
       expect(lines).toContain('compiling');
       expect(lines).toContain('control-plane-bin=false');
       expect(lines).toContain('error: something is wrong');
-      expect(lines).toContain(`AWS=none WHARF=none HOME=${join(workDir, req.runId)} CI=true`);
+      expect(lines).toContainEqual(expect.stringMatching(/^AWS=none WHARF=none HOME=\S+ CI=true$/));
+      // HOME is the build's own, outside the data folder the work folder belongs to.
+      expect(lines.some((l) => l.includes(workDir))).toBe(false);
       expect(lines.at(-1)).toBe('✖ Build failed: npm run build exited with code 1 — see the log above');
       expect(last.image).toBeUndefined();
     } finally {
@@ -408,7 +450,10 @@ describe('LocalBuildRunner', () => {
     expect(last.image).toEqual({ reference, digest });
     expect(lines).toContain('STEP 1/2: FROM node:24-alpine');
     expect(lines).not.toContain(IMAGE_SKIPPED_LINE);
-    const recorded = (await readFile(calls, 'utf8')).trim().split('\n');
+    const recorded = (await readFile(calls, 'utf8'))
+      .trim()
+      .split('\n')
+      .filter((call) => !call.startsWith('inspect'));
     expect(recorded[0]).toBe(`bud --isolation chroot --storage-driver vfs -t ${reference} .`);
     expect(recorded[1]).toMatch(
       new RegExp(`^push --digestfile \\S+ --storage-driver vfs ${reference} docker://${reference}$`),
@@ -449,4 +494,105 @@ describe('LocalBuildRunner', () => {
     await expect(runner.poll('../etc', undefined)).rejects.toMatchObject({ name: 'BuildNotFound' });
     await expect(runner.cancel('unknown-build')).rejects.toMatchObject({ name: 'BuildNotFound' });
   });
+  it("keeps a build away from the platform's files, variables and paths", async () => {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    for (const name of ['secrets.json', 'oidc-keys.json', 'webhook-secret', 'stack.json']) {
+      await writeFile(join(dataDir, name), '{"secret":"platform-only"}', { mode: 0o600 });
+    }
+    const platformEnv = {
+      WHARF_SECRETS_FILE: join(dataDir, 'secrets.json'),
+      WHARF_DATA_DIR: dataDir,
+      WHARF_JENKINS_TOKEN: 'jenkins-token',
+      AWS_ACCESS_KEY_ID: 'local',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+    };
+    Object.assign(process.env, platformEnv);
+    try {
+      const runner = new LocalBuildRunner({
+        workDir: join(dataDir, 'builds'),
+        artifactsDir: join(dataDir, 'artifacts'),
+        treeDir,
+      });
+      const req = request('nosy-build');
+      await runner.start(req);
+      const { last, lines } = await pollToEnd(runner, req.runId);
+      expect(last.state, last.reason).toBe('succeeded');
+      const probe = Object.fromEntries(
+        lines
+          .filter((l) => l.startsWith('probe '))
+          .map((l) => l.slice('probe '.length).split(': ') as [string, string]),
+      );
+      expect(probe).toMatchObject({
+        env: 'clean',
+        'platform paths': 'none',
+        'cwd in data dir': 'false',
+        upwards: 'none',
+      });
+      if (tenantUser()) {
+        // Running as root with setpriv here: the build runs as nobody and the data folder is closed to it.
+        for (const name of ['secrets.json', 'oidc-keys.json', 'webhook-secret', 'stack.json']) {
+          expect(probe[name], name).toBe('EACCES');
+        }
+      }
+      // The log names no folder of the platform.
+      expect(lines.filter((l) => l.includes(dataDir))).toEqual([]);
+    } finally {
+      for (const name of Object.keys(platformEnv)) delete process.env[name];
+    }
+  }, 30_000);
+
+  it('names no server path when the build stops on an unexpected error', async () => {
+    const dir = join(root, `runner-${++counter}`);
+    await mkdir(dir, { recursive: true });
+    // A file where the artifacts folder should be: storing the built files fails with a file system error.
+    await writeFile(join(dir, 'artifacts'), '');
+    const runner = new LocalBuildRunner({
+      workDir: join(dir, 'builds'),
+      artifactsDir: join(dir, 'artifacts'),
+      treeDir,
+    });
+    const req = request('static-site');
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state).toBe('failed');
+    expect(last.reason).toMatch(/^the build stopped on an unexpected error \(.+\); deploy again$/);
+    expect(last.reason).not.toContain(dir);
+    expect(lines.filter((l) => l.includes(dir))).toEqual([]);
+  }, 30_000);
+
+  it('with buildah present but no way to pull the base image, skips the image in one line and still succeeds', async () => {
+    const bin = join(root, 'offline-bin');
+    await mkdir(bin, { recursive: true });
+    const calls = join(bin, 'calls.txt');
+    // buildah on a machine without network: every image it does not have is pulled, and that fails.
+    await writeFile(
+      join(bin, 'buildah'),
+      [
+        '#!/bin/sh',
+        `echo "$@" >> '${calls}'`,
+        'case "$1" in',
+        '  inspect|images) echo "Error: node:24-alpine: image not known" >&2; exit 125 ;;',
+        'esac',
+        'echo "STEP 1/2: FROM node:24-alpine AS build"',
+        'echo "Resolved "node" as an alias (/etc/containers/registries.conf.d/shortnames.conf)"',
+        'echo "Trying to pull docker.io/library/node:24-alpine..."',
+        'echo "Error: creating build container: initializing source docker://node:24-alpine: pinging container registry registry-1.docker.io: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 127.0.0.53:53: no such host" >&2',
+        'exit 125',
+      ].join('\n'),
+    );
+    await chmod(join(bin, 'buildah'), 0o755);
+    const { runner, artifactsDir } = newRunner({ env: { PATH: `${bin}:${process.env.PATH}` } });
+    const req = request('node-web', { repository: { url: `${gitBase}/node-web.git`, branch: 'main' } });
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state, last.reason).toBe('succeeded');
+    const why = lines.filter((l) => l.startsWith('Image step skipped'));
+    expect(why).toEqual([
+      'Image step skipped: the base image node:24-alpine is not in the local image store and nothing is pulled during a build; running the built files as a process (process mode).',
+    ]);
+    expect(lines.some((l) => l.includes('registry-1.docker.io'))).toBe(false);
+    expect((await readFile(calls, 'utf8')).split('\n').filter((l) => l.startsWith('bud'))).toEqual([]);
+    const hex = (last.image?.digest ?? '').slice('sha256:'.length);
+    expect((await stat(join(artifactsDir, hex, 'server.js'))).isFile()).toBe(true);
+  }, 30_000);
 });

@@ -1,11 +1,13 @@
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { ImageRef } from '../../../shared/deploy.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
+import { asTenant, giveToTenant, tenantPath, tenantRoot } from '../tenant-sandbox.ts';
 import { BuildLogWriter, readLogLines } from './build-log.ts';
 import { type BuildRecord, isTerminal, logFile, readRecord, writeRecord } from './build-state.ts';
 import { contentDigest, storeArtifact } from './content-digest.ts';
@@ -24,6 +26,11 @@ export interface LocalBuildRunnerOptions {
   commandTimeoutMs?: number | undefined;
   /** Extra environment for the build commands (registry mirrors, proxies…). */
   env?: Record<string, string> | undefined;
+  /**
+   * Where the builds' working trees and caches go: never inside the data folder, which tenant code
+   * must not see. Default: a new folder under the system's temporary folder.
+   */
+  treeDir?: string | undefined;
 }
 
 export const RUNNER_GONE_REASON = 'the local runner stopped during the build; deploy again';
@@ -84,12 +91,15 @@ class ActiveBuild {
   done: Promise<void> = Promise.resolve();
   /** Process group of the command running now. */
   commandPid: number | undefined;
+  /** The build's working tree (`src/`, `home/`), outside the data folder; set once it exists. */
+  tree: string | undefined;
+  /** The commands' environment, set with the tree. */
+  env: Record<string, string> = { PATH: tenantPath() };
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
     public record: BuildRecord,
-    readonly env: Record<string, string>,
   ) {
     this.log = new BuildLogWriter(logFile(dir));
   }
@@ -153,6 +163,43 @@ function stopCommandsOnExit(): void {
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Output of buildah when it tried to pull and could not reach a registry. */
+const PULL_FAILED =
+  /pinging container registry|initializing source docker:|no such host|dial tcp|Trying to pull/;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A message without the server's folders: paths in the project's checkout become relative to it,
+ * any other path under one of `hidden` is left out.
+ */
+function withoutServerPaths(text: string, project: string | undefined, hidden: readonly string[]): string {
+  let result = text;
+  if (project) {
+    result = result.replace(new RegExp(`${escapeRegExp(project)}(/[^\\s'"]*)?`, 'g'), (_m, rest?: string) =>
+      rest ? rest.slice(1) || '.' : '.',
+    );
+  }
+  for (const dir of [...hidden].sort((a, b) => b.length - a.length)) {
+    result = result.replace(new RegExp(`${escapeRegExp(dir)}[^\\s'"]*`, 'g'), '(a platform folder)');
+  }
+  return result;
+}
+
+/** The images a Dockerfile builds FROM (not `scratch`, not its own stages); undefined for one set by a build argument. */
+export function baseImages(dockerfile: string): string[] {
+  const stages = new Set<string>();
+  const bases: string[] = [];
+  for (const line of dockerfile.split('\n')) {
+    const match = /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (!match?.[1]) continue;
+    const image = match[1];
+    if (image !== 'scratch' && !stages.has(image.toLowerCase()) && !bases.includes(image)) bases.push(image);
+    if (match[2]) stages.add(match[2].toLowerCase());
+  }
+  return bases;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -228,20 +275,6 @@ async function onPath(command: string, path: string | undefined): Promise<boolea
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * The machine's PATH without the control plane's own tools (its node_modules/.bin, npm's script
- * helpers), so a build can't lean on packages the app doesn't declare; the Node running Wharf comes
- * first, so builds use the same (pinned) Node version.
- */
-function buildPath(): string {
-  const own = (dir: string) => /node_modules[\\/]\.bin$|node-gyp-bin$/.test(dir);
-  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
-    .split(delimiter)
-    .filter((d) => d && !own(d));
-  const node = dirname(process.execPath);
-  return [node, ...dirs.filter((d) => d !== node)].join(delimiter);
-}
-
-/**
  * The local stack's build service: runs the same stages as the Jenkins pipeline on this machine —
  * clone, detect the framework, write a Dockerfile when there is none, install and build, then build
  * and push an image with buildah (or, without buildah, record a content digest of the built files).
@@ -255,6 +288,8 @@ export class LocalBuildRunner implements BuildService {
   private readonly registry: string | undefined;
   private readonly timeoutMs: number;
   private readonly extraEnv: Record<string, string>;
+  private readonly treeDir: string;
+  private treeRoot: Promise<string> | undefined;
 
   constructor(options: LocalBuildRunnerOptions) {
     this.workDir = resolve(options.workDir);
@@ -262,6 +297,20 @@ export class LocalBuildRunner implements BuildService {
     this.registry = options.registry?.replace(/\/+$/, '') || undefined;
     this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.extraEnv = options.env ?? {};
+    this.treeDir = resolve(options.treeDir ?? tmpdir());
+  }
+
+  /** This runner's folder of working trees and caches (made once, only its owner can list it). */
+  private trees(): Promise<string> {
+    this.treeRoot ??= tenantRoot(this.treeDir, 'wharf-builds-').then(async (root) => {
+      // Working trees and caches go with this process (builds it ran can't be resumed anyway).
+      process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+      const cache = join(root, 'cache');
+      await mkdir(cache, { mode: 0o700 });
+      await giveToTenant(cache);
+      return root;
+    });
+    return this.treeRoot;
   }
 
   async start(request: BuildRequest): Promise<{ buildId: string }> {
@@ -291,7 +340,7 @@ export class LocalBuildRunner implements BuildService {
       updatedAt: now,
       runner: { pid: process.pid, heartbeatAt: now },
     };
-    const build = new ActiveBuild(dir, record, this.commandEnv(dir));
+    const build = new ActiveBuild(dir, record);
     running.set(dir, build);
     stopCommandsOnExit();
     try {
@@ -424,18 +473,21 @@ export class LocalBuildRunner implements BuildService {
     return ended;
   }
 
-  /** Only what a build needs: never the control plane's own variables (cloud credentials, tokens). */
-  private commandEnv(buildDir: string): Record<string, string> {
+  /**
+   * Only what a build needs: never the control plane's own variables (cloud credentials, tokens)
+   * nor a path into the data folder.
+   */
+  private commandEnv(tree: string, cache: string): Record<string, string> {
     const env: Record<string, string> = {
-      PATH: buildPath(),
-      HOME: buildDir,
+      PATH: tenantPath(),
+      HOME: join(tree, 'home'),
       LANG: process.env.LANG ?? 'C.UTF-8',
       CI: 'true',
-      npm_config_cache: join(this.workDir, '.cache', 'npm'),
+      npm_config_cache: join(cache, 'npm'),
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
-      GRADLE_USER_HOME: join(this.workDir, '.cache', 'gradle'),
+      GRADLE_USER_HOME: join(cache, 'gradle'),
       // A private repository must fail, not wait for a password nobody will type.
       GIT_TERMINAL_PROMPT: '0',
     };
@@ -452,18 +504,30 @@ export class LocalBuildRunner implements BuildService {
       quiet?: boolean;
       captureStdout?: boolean;
       env?: Record<string, string>;
+      /** The command runs the repository's code (install and build scripts): as the tenant user. */
+      tenant?: boolean;
+      /** Also collects the lines it prints. */
+      seen?: string[];
     },
   ): Promise<{ stdout: string }> {
+    const { command, args } = spec.tenant
+      ? asTenant(spec.command, spec.args)
+      : { command: spec.command, args: spec.args };
     const result = runCommand({
       display: spec.display,
-      command: spec.command,
-      args: spec.args,
+      command,
+      args,
       cwd: spec.cwd,
       env: { ...build.env, ...spec.env },
       timeoutMs: this.timeoutMs,
       signal: build.signal,
       captureStdout: spec.captureStdout,
-      onLine: spec.quiet ? undefined : (line) => build.log.line(line),
+      onLine: spec.quiet
+        ? undefined
+        : (line) => {
+            spec.seen?.push(line);
+            build.log.line(line);
+          },
       onSpawn: (pid) => {
         build.commandPid = pid;
         if (!spec.quiet) void build.save({ commandPid: pid }).catch(() => undefined);
@@ -478,12 +542,22 @@ export class LocalBuildRunner implements BuildService {
     const startedAt = Date.now();
     const heartbeat = setInterval(() => void build.save({}).catch(() => undefined), HEARTBEAT_MS);
     heartbeat.unref();
-    const src = join(build.dir, 'src');
+    let src: string | undefined;
     try {
       await build.save({ state: 'running' });
       const { request } = build.record;
       checkRequest(request);
+      // The working tree lives outside the data folder, so nothing the build runs finds the platform's files.
+      const root = await this.trees();
+      const tree = join(root, build.record.buildId);
+      await rm(tree, { recursive: true, force: true });
+      await mkdir(join(tree, 'home'), { recursive: true, mode: 0o700 });
+      build.tree = tree;
+      build.env = this.commandEnv(tree, join(root, 'cache'));
+      src = join(tree, 'src');
       await this.clone(build, src);
+      // Cloned by the platform, built by the tenant: from here on the tree is the tenant user's.
+      await giveToTenant(tree);
       const units = await this.units(request, src);
       for (const unit of units) await this.prepare(build, unit);
       build.throwIfCancelled();
@@ -508,10 +582,13 @@ export class LocalBuildRunner implements BuildService {
         build.log.line('■ Build cancelled');
         await this.finish(build, { state: 'cancelled', reason: 'cancelled' });
       } else {
-        const reason =
+        const reason = withoutServerPaths(
           error instanceof BuildFailure
             ? error.message
-            : `the build stopped on an unexpected error (${errorMessage(error)}); deploy again`;
+            : `the build stopped on an unexpected error (${errorMessage(error)}); deploy again`,
+          src,
+          [this.workDir, this.artifactsDir, ...(build.tree ? [dirname(build.tree)] : [])],
+        );
         build.log.line(`✖ Build failed: ${reason}`);
         await this.finish(build, { state: 'failed', reason });
       }
@@ -520,7 +597,7 @@ export class LocalBuildRunner implements BuildService {
       await build.log.close().catch(() => undefined);
       running.delete(build.dir);
       // The built files live on under artifactsDir; the checkout (with node_modules) is not needed.
-      await rm(src, { recursive: true, force: true }).catch(() => undefined);
+      if (build.tree) await rm(build.tree, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
@@ -529,7 +606,7 @@ export class LocalBuildRunner implements BuildService {
    * state: a poll that sees the final state finds every line in the file and no checkout left.
    */
   private async finish(build: ActiveBuild, outcome: Partial<BuildRecord>): Promise<void> {
-    await rm(join(build.dir, 'src'), { recursive: true, force: true }).catch(() => undefined);
+    if (build.tree) await rm(build.tree, { recursive: true, force: true }).catch(() => undefined);
     await build.log.flush().catch(() => undefined);
     await build.save({ ...outcome, commandPid: undefined, finishedAt: new Date().toISOString() });
   }
@@ -553,9 +630,9 @@ export class LocalBuildRunner implements BuildService {
           '--',
           // A local path as a file:// URL, so git honours --depth instead of warning about it.
           isAbsolute(repository.url) ? pathToFileURL(repository.url).href : repository.url,
-          relative(build.dir, src),
+          'src',
         ],
-        cwd: build.dir,
+        cwd: dirname(src),
       });
     } catch (error) {
       if (error instanceof BuildFailure && error.message.includes('exited with code')) {
@@ -699,14 +776,26 @@ export class LocalBuildRunner implements BuildService {
         const install = detection.hasLockfile ? 'ci' : 'install';
         if (hasDependencies(pkg)) {
           build.log.line(`▶ Install dependencies${unit.label}: npm ${install}`);
-          await this.exec(build, { display: `npm ${install}`, command: 'npm', args: [install], cwd });
+          await this.exec(build, {
+            display: `npm ${install}`,
+            command: 'npm',
+            args: [install],
+            cwd,
+            tenant: true,
+          });
         } else {
           build.log.line(`▶ Install dependencies${unit.label}`);
           build.log.line('No dependencies in package.json: nothing to install');
         }
         if (hasScript(pkg, 'build')) {
           build.log.line(`▶ Build${unit.label}: npm run build`);
-          await this.exec(build, { display: 'npm run build', command: 'npm', args: ['run', 'build'], cwd });
+          await this.exec(build, {
+            display: 'npm run build',
+            command: 'npm',
+            args: ['run', 'build'],
+            cwd,
+            tenant: true,
+          });
         } else {
           build.log.line(`▶ Build${unit.label}`);
           build.log.line('No build script in package.json: nothing to build');
@@ -726,8 +815,14 @@ export class LocalBuildRunner implements BuildService {
         await this.exec(build, {
           display: 'mvn -B package -DskipTests',
           command: 'mvn',
-          args: ['-B', 'package', '-DskipTests', `-Dmaven.repo.local=${join(this.workDir, '.cache', 'm2')}`],
+          args: [
+            '-B',
+            'package',
+            '-DskipTests',
+            `-Dmaven.repo.local=${join(await this.trees(), 'cache', 'm2')}`,
+          ],
           cwd,
+          tenant: true,
         });
         return;
       case 'gradle': {
@@ -736,7 +831,7 @@ export class LocalBuildRunner implements BuildService {
           ? ['./gradlew build -x test', 'sh', ['./gradlew', 'build', '-x', 'test', '--no-daemon']]
           : ['gradle build -x test', 'gradle', ['build', '-x', 'test', '--no-daemon']];
         build.log.line(`▶ Build${unit.label}: ${display}`);
-        await this.exec(build, { display, command, args, cwd });
+        await this.exec(build, { display, command, args, cwd, tenant: true });
         return;
       }
     }
@@ -751,14 +846,17 @@ export class LocalBuildRunner implements BuildService {
     let digest: string | undefined;
     let pushed = reference;
     if (await onPath('buildah', build.env.PATH)) {
-      ({ digest, pushed } = await this.buildahImage(build, unit, reference));
+      const built = await this.buildahImage(build, unit, reference);
+      if (typeof built === 'string')
+        build.log.line(`Image step skipped: ${built}; running the built files as a process (process mode).`);
+      else ({ digest, pushed } = built);
     } else {
       build.log.line(IMAGE_SKIPPED_LINE);
     }
     digest ??= await contentDigest(unit.dir);
     build.throwIfCancelled();
-    const stored = await storeArtifact(unit.dir, this.artifactsDir, digest);
-    build.log.line(`Kept the built files in ${stored}`);
+    await storeArtifact(unit.dir, this.artifactsDir, digest);
+    build.log.line('Kept the built files for the local platform');
     build.log.line(`Image ${pushed} digest ${digest}`);
     return { reference: pushed, digest };
   }
@@ -767,16 +865,47 @@ export class LocalBuildRunner implements BuildService {
     build: ActiveBuild,
     unit: BuildUnit,
     reference: string,
-  ): Promise<{ digest: string | undefined; pushed: string }> {
+  ): Promise<{ digest: string | undefined; pushed: string } | string> {
     // Keep buildah's layer store under the work folder, shared by builds, not in each build's HOME.
     const env = { XDG_DATA_HOME: join(this.workDir, '.cache', 'containers') };
-    await this.exec(build, {
-      display: 'buildah bud',
-      command: 'buildah',
-      args: ['bud', '--isolation', 'chroot', '--storage-driver', 'vfs', '-t', reference, '.'],
-      cwd: unit.dir,
-      env,
-    });
+    // A build never pulls: a base image that is not in this store already would need the network.
+    const dockerfile = await readFile(join(unit.dir, 'Dockerfile'), 'utf8').catch(() => '');
+    for (const base of baseImages(dockerfile)) {
+      if (base.includes('$'))
+        return `the base image ${base} is set by a build argument and can't be checked in the local image store`;
+      const present = await this.exec(build, {
+        display: 'buildah inspect',
+        command: 'buildah',
+        args: ['inspect', '--type', 'image', '--storage-driver', 'vfs', base],
+        cwd: unit.dir,
+        env,
+        quiet: true,
+      }).then(
+        () => true,
+        (error) => {
+          if (error instanceof BuildCancelled) throw error;
+          return false;
+        },
+      );
+      if (!present)
+        return `the base image ${base} is not in the local image store and nothing is pulled during a build`;
+    }
+    const seen: string[] = [];
+    try {
+      await this.exec(build, {
+        display: 'buildah bud',
+        command: 'buildah',
+        args: ['bud', '--isolation', 'chroot', '--storage-driver', 'vfs', '-t', reference, '.'],
+        cwd: unit.dir,
+        env,
+        seen,
+      });
+    } catch (error) {
+      if (error instanceof BuildFailure && seen.some((line) => PULL_FAILED.test(line))) {
+        return 'buildah could not reach an image registry (see the log above)';
+      }
+      throw error;
+    }
     if (!this.registry) {
       // Nothing can pull it by digest without a registry: the built files' digest names it instead.
       build.log.line(

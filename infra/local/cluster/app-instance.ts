@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { asTenant, giveToTenant, tenantPath, tenantRoot } from '../tenant-sandbox.ts';
 import { maskSecrets, RingBuffer } from './app-output.ts';
 import { type StaticServer, serveStatic } from './static-server.ts';
 
@@ -27,8 +28,10 @@ export interface ExitInfo {
 
 export interface LaunchOptions {
   plan: LaunchPlan;
-  /** The app folder: the process's working directory. */
+  /** The built app folder; the process runs in a copy of it outside the data folder. */
   cwd: string;
+  /** Where that copy and the process's HOME go (never inside the data folder); default the system's temporary folder. */
+  workRoot?: string | undefined;
   /** The container's env (plain and resolved secret values); PORT is added. */
   env: Record<string, string>;
   port: number;
@@ -171,13 +174,27 @@ export class AppInstance {
       return new AppInstance(port, options.key, plan.display, tail, { server }, closed);
     }
 
-    // A scratch HOME per process, as a container would have: npm's cache and logs go there, not into
-    // the developer's home or the content-addressed artifact.
-    const home = await mkdtemp(join(tmpdir(), 'wharf-app-home-'));
-    const child = spawn(plan.command, plan.args, {
-      cwd: options.cwd,
+    // Its own working tree and a scratch HOME per process, as a container would have, outside the data
+    // folder: npm's cache and logs go there, not into the developer's home or the artifact, and the
+    // app (as the tenant user when there is one) finds nothing of the platform by walking up.
+    const base = await tenantRoot(options.workRoot ?? tmpdir(), 'wharf-app-');
+    const home = join(base, 'home');
+    const tree = join(base, 'app');
+    try {
+      await mkdir(home, { mode: 0o700 });
+      await cp(options.cwd, tree, { recursive: true, verbatimSymlinks: true });
+      await giveToTenant(base);
+    } catch (error) {
+      await rm(base, { recursive: true, force: true });
+      // File system errors name files: relative to the app, never the server's folders.
+      const message = (error as Error).message.split(`${tree}/`).join('').split(base).join('…');
+      throw new Error(message.split(options.cwd).join('…'));
+    }
+    const tenant = asTenant(plan.command, plan.args);
+    const child = spawn(tenant.command, tenant.args, {
+      cwd: tree,
       env: {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        PATH: tenantPath(),
         HOME: home,
         LANG: process.env.LANG ?? 'C.UTF-8',
         // What the generated image sets; the app's own env may say otherwise.
@@ -206,7 +223,7 @@ export class AppInstance {
         });
       });
     }).then(async (exit) => {
-      await rm(home, { recursive: true, force: true }).catch(() => undefined);
+      await rm(base, { recursive: true, force: true }).catch(() => undefined);
       return exit;
     });
     return new AppInstance(port, options.key, plan.display, tail, { pid: child.pid ?? -1 }, exited);

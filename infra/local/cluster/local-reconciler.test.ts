@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncApp } from '../../../shared/deploy-ports.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
+import { tenantUser } from '../tenant-sandbox.ts';
 import { LocalReconciler, type LocalReconcilerOptions } from './local-reconciler.ts';
 
 const NAMESPACE = 'wharf-ws1-dev';
@@ -365,6 +366,7 @@ const refused = (port: number) =>
 describe('LocalReconciler', () => {
   let fx: Fixture;
   const reconcilers: LocalReconciler[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
   const secrets = { get: async (ref: string) => (ref === SECRET_REF ? SECRET_VALUE : undefined) };
 
   const reconciler = (options: Partial<LocalReconcilerOptions> = {}) => {
@@ -393,6 +395,7 @@ describe('LocalReconciler', () => {
   afterEach(async () => {
     await Promise.all(reconcilers.splice(0).map((r) => r.stop()));
     await rm(fx.root, { recursive: true, force: true });
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   it('syncs a monolith: Healthy at the revision, its host routed, the app serving over HTTP', async () => {
@@ -735,7 +738,11 @@ describe('LocalReconciler', () => {
   });
 
   it('stop() leaves no processes behind', async () => {
-    const r = reconciler();
+    // The apps' working trees go here (outside the fixture root, as outside the data folder).
+    const appsDir = await mkdtemp(join(tmpdir(), 'wharf-apps-'));
+    await chmod(appsDir, 0o711);
+    cleanups.push(() => rm(appsDir, { recursive: true, force: true }));
+    const r = reconciler({ workDir: appsDir });
     const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v1') })));
     await syncTo(r, c1);
     const { pid } = await version(r);
@@ -750,12 +757,79 @@ describe('LocalReconciler', () => {
     await until('the second process', () =>
       r.output(app).some((line) => line.includes('starting v2')) ? true : undefined,
     );
-    expect((await processesIn(fx.artifactsDir)).length).toBeGreaterThanOrEqual(4); // npm and node, twice
+    expect((await processesIn(appsDir)).length).toBeGreaterThanOrEqual(4); // npm and node, twice
     await r.stop();
     expect(alive(pid)).toBe(false);
     expect(await refused(port)).toBe(true);
     expect(r.route(HOST)).toBeUndefined();
-    expect(await processesIn(fx.artifactsDir)).toEqual([]);
+    expect(await processesIn(appsDir)).toEqual([]);
+  });
+
+  it("runs an app away from the platform's files and variables, and names no server path when it can't start", async () => {
+    // The fixture's root stands for the data folder: the platform's files sit next to artifacts/.
+    await writeFile(join(fx.root, 'secrets.json'), '{"ws1/other/API_KEY":"not yours"}', { mode: 0o600 });
+    const hex = 'cd'.repeat(32);
+    const dir = join(fx.artifactsDir, hex);
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'nosy', version: '1.0.0', main: 'server.js' }),
+    );
+    await writeFile(
+      join(dir, 'server.js'),
+      `const fs = require('node:fs');
+const path = require('node:path');
+const dataDir = ${JSON.stringify(fx.root)};
+require('node:http').createServer((req, res) => {
+  let secrets = 'read';
+  try { fs.readFileSync(path.join(dataDir, 'secrets.json')); } catch (error) { secrets = error.code; }
+  let upwards = 'none';
+  for (let d = process.cwd(); d !== path.dirname(d); d = path.dirname(d)) {
+    try { fs.readFileSync(path.join(d, 'secrets.json')); upwards = d; } catch {}
+  }
+  res.end(JSON.stringify({
+    secrets,
+    upwards,
+    cwdInDataDir: process.cwd().startsWith(dataDir),
+    platformEnv: Object.keys(process.env).filter((k) => /^(WHARF_|AWS_|DYNAMODB_|SFN_)/.test(k)),
+    platformPaths: Object.keys(process.env).filter((k) => process.env[k].includes(dataDir)),
+  }));
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    );
+    process.env.WHARF_SECRETS_FILE = join(fx.root, 'secrets.json');
+    process.env.AWS_SECRET_ACCESS_KEY = 'platform-only';
+    try {
+      const r = reconciler();
+      const status = await syncTo(r, await fx.commit(releaseFiles(APP_PATH, manifests({ hex }))));
+      expect(status, status.message).toMatchObject({ health: 'Healthy' });
+      const probe = JSON.parse((await viaGateway(r, HOST, '/probe')).body);
+      expect(probe).toMatchObject({
+        upwards: 'none',
+        cwdInDataDir: false,
+        platformEnv: [],
+        platformPaths: [],
+      });
+      // Running as root with setpriv here: the app runs as nobody and can't open the data folder.
+      if (tenantUser()) expect(probe.secrets).toBe('EACCES');
+    } finally {
+      delete process.env.WHARF_SECRETS_FILE;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+
+    // Built files that can't be copied to a working tree (a FIFO among them): the reason says so
+    // without the server's folders.
+    const hex2 = 'ce'.repeat(32);
+    await cp(dir, join(fx.artifactsDir, hex2), { recursive: true });
+    execFileSync('mkfifo', [join(fx.artifactsDir, hex2, 'pipe')]);
+    const r2 = reconciler();
+    const failed = await syncTo(
+      r2,
+      await fx.commit(releaseFiles(APP_PATH, manifests({ hex: hex2 }), { releaseNumber: 2 })),
+    );
+    expect(failed.message).toMatch(/could not start: Cannot copy a FIFO pipe/);
+    // Neither the data folder nor the app's working tree (both under the temporary folder here).
+    expect(failed.message).not.toContain(tmpdir());
   });
 
   it('refuses requests that are not an app folder at a commit', async () => {

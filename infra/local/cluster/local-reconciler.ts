@@ -22,6 +22,8 @@ export interface LocalReconcilerOptions {
   readinessTimeoutMs?: number | undefined;
   /** When set, each app's output is also appended to `<logDir>/<appName>.log`. */
   logDir?: string | undefined;
+  /** Where app processes get their working trees, outside the data folder; default the system's temporary folder. */
+  workDir?: string | undefined;
 }
 
 /** The status fields the local reconciler reports (a subset of what Argo CD does). */
@@ -99,6 +101,9 @@ export class LocalReconciler implements SyncService {
   private readonly liveUrl: (host: string) => string;
   private readonly readinessTimeoutMs: number;
   private readonly logDir: string | undefined;
+  private readonly workDir: string | undefined;
+  /** Folders of this machine that status messages never name. */
+  private readonly serverDirs: string[];
   private readonly apps = new Map<string, AppState>();
   /** Host → app name. */
   private readonly routes = new Map<string, string>();
@@ -115,6 +120,15 @@ export class LocalReconciler implements SyncService {
     this.liveUrl = options.liveUrl;
     this.readinessTimeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
     this.logDir = options.logDir;
+    this.workDir = options.workDir;
+    this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir]
+      .filter((dir): dir is string => !!dir)
+      .sort((a, b) => b.length - a.length);
+  }
+
+  /** A message for the status without the server's folders. */
+  private withoutPaths(message: string): string {
+    return this.serverDirs.reduce((text, dir) => text.split(dir).join('…'), message);
   }
 
   /** Reconciles the app at `revision` in the background; a request that has not started yet is replaced. */
@@ -273,7 +287,7 @@ export class LocalReconciler implements SyncService {
               sync: 'Unknown',
               health: 'Unknown',
               operationFailed: true,
-              message: `Sync failed: ${(error as Error).message}`,
+              message: `Sync failed: ${this.withoutPaths((error as Error).message)}`,
             };
           } finally {
             state.reconciling = undefined;
@@ -429,6 +443,7 @@ export class LocalReconciler implements SyncService {
       instance = await AppInstance.launch({
         plan,
         cwd: decision.artifactDir,
+        workRoot: this.workDir,
         env: resolved.env,
         port,
         key,
@@ -436,7 +451,9 @@ export class LocalReconciler implements SyncService {
         onLine: (line) => state.output.line(`[:${port}] ${line}`),
       });
     } catch (error) {
-      return degraded(`${plan.display} of ${digest} could not start: ${(error as Error).message}.`);
+      return degraded(
+        `${plan.display} of ${digest} could not start: ${this.withoutPaths((error as Error).message)}.`,
+      );
     }
     this.instances.add(instance);
     void instance.exited.then(() => this.instances.delete(instance));

@@ -122,7 +122,9 @@ export async function serveStatic(
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
-      onLine(`static server: ${req.method} ${req.url}: ${error.message}`);
+      // File system errors name the file: relative to the site, never the server's folders.
+      const message = error.message.split(`${base}${sep}`).join('').split(base).join('.');
+      onLine(`static server: ${req.method} ${req.url}: ${message}`);
       if (!res.headersSent) send(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });
@@ -135,7 +137,7 @@ export async function serveStatic(
       resolve();
     });
   });
-  onLine(`static server: serving ${root} on 127.0.0.1:${port}`);
+  onLine(`static server: serving the built files on 127.0.0.1:${port}`);
 
   let closing: Promise<void> | undefined;
   return {
