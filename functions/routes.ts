@@ -161,4 +161,9 @@ export const wsRoutes = {
   $default: 'ws/default',
 } as const;
 
+/** Handlers of EventBridge rules: a DeployProject execution that ended without its last step. */
+export const eventRoutes = {
+  executionStatus: 'events/execution-status',
+} as const;
+
 export const routeKey = (r: Pick<HttpRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

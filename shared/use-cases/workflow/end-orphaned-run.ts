@@ -22,7 +22,7 @@ export type ExecutionEnding =
 export const PLATFORM_RESTARTED: ExecutionEnding = { status: 'PLATFORM_RESTARTED' };
 
 export interface EndOrphanedRunPorts extends Omit<FailRunPorts, 'runs' | 'build'> {
-  runs: Pick<RunRepository, 'get'>;
+  runs: Pick<RunRepository, 'get' | 'find'>;
   turns: FailRunPorts['turns'] & Pick<DeployTurnRepository, 'releaseTurn'>;
   build: Pick<BuildService, 'cancel'>;
   hints: FailureHints;
@@ -63,10 +63,12 @@ export function makeEndOrphanedRun(ports: EndOrphanedRunPorts) {
   const { runs, turns, build, journal, hints } = ports;
 
   return async (
-    key: { projectId: string; runId: string },
+    key: { projectId?: string | undefined; runId: string },
     ending: ExecutionEnding,
   ): Promise<Run | undefined> => {
-    const run = await runs.get(key.projectId, key.runId);
+    // Without the project (an event whose input was left out), the run is found by id first.
+    const found = key.projectId ? { projectId: key.projectId } : await runs.find(key.runId);
+    const run = found && (await runs.get(found.projectId, key.runId));
     if (!run) return undefined;
     let ended = run;
     if (!TERMINAL_STATUSES.has(run.status)) {
