@@ -7,6 +7,7 @@ import { AppInstance, describeExit } from './app-instance.ts';
 import { AppOutput } from './app-output.ts';
 import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';
 import { type CheckedObject, checkManifests } from './manifest-check.ts';
+import { ProcessRecords } from './process-records.ts';
 import { decideRun, launchKey, launchPlan, resolveEnv } from './run-plan.ts';
 
 export interface LocalReconcilerOptions {
@@ -22,6 +23,11 @@ export interface LocalReconcilerOptions {
   readinessTimeoutMs?: number | undefined;
   /** When set, each app's output is also appended to `<logDir>/<appName>.log`. */
   logDir?: string | undefined;
+  /**
+   * When set, each app process is recorded here while it runs, and `start()` first stops the ones a
+   * killed platform left running (see ProcessRecords).
+   */
+  processDir?: string | undefined;
 }
 
 /** The status fields the local reconciler reports (a subset of what Argo CD does). */
@@ -107,8 +113,10 @@ export class LocalReconciler implements SyncService {
   private abort = new AbortController();
   private stopping = false;
   private logDirReady: Promise<void> | undefined;
+  private readonly processes: ProcessRecords | undefined;
 
   constructor(options: LocalReconcilerOptions) {
+    this.processes = options.processDir ? new ProcessRecords(options.processDir) : undefined;
     this.git = new GitTree(options.repoDir);
     this.artifactsDir = options.artifactsDir;
     this.secrets = options.secrets;
@@ -179,6 +187,7 @@ export class LocalReconciler implements SyncService {
   async start(): Promise<{ apps: SyncApp[]; skipped: Array<{ path: string; reason: string }> }> {
     this.stopping = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
+    await this.processes?.stopLeftovers();
     await this.ensureLogDir();
     const head = await this.git.head();
     if (!head) return { apps: [], skipped: [] };
@@ -432,7 +441,12 @@ export class LocalReconciler implements SyncService {
       return degraded(`${plan.display} of ${digest} could not start: ${(error as Error).message}.`);
     }
     this.instances.add(instance);
-    void instance.exited.then(() => this.instances.delete(instance));
+    const { pid } = instance;
+    if (pid !== undefined && plan.kind === 'command') await this.processes?.record(pid, plan.args);
+    void instance.exited.then(async () => {
+      this.instances.delete(instance);
+      if (pid !== undefined) await this.processes?.forget(pid).catch(() => undefined);
+    });
 
     const notReady = await instance.waitReady(decision.readiness, this.readinessTimeoutMs, this.abort.signal);
     if (notReady !== undefined) {
