@@ -260,6 +260,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const gitHttp = createGitHttpHandler({ reposDir });
 
+    // Runs whose execution ended with an earlier platform (kill -9, a crash) end now, so that Git is
+    // back to the recorded release before the reconciler starts the apps from it.
+    // Loaded now, as the handlers are: the wiring reads the settings above when its modules load.
+    const { endRunsOfLostExecutions } = await import('./run-sweep.ts');
+    const ended = await endRunsOfLostExecutions();
+    if (ended.length > 0) console.log(`Ended ${ended.length} run(s) the last platform left unfinished.`);
+
     // The reconciler plays Argo CD: it runs what the GitOps repository says at the hosts it names.
     await reconciler.start();
 
