@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +48,27 @@ async function appProcesses(dataDir: string): Promise<number[]> {
   return names.filter((n) => n.endsWith('.json')).map((n) => Number.parseInt(n, 10));
 }
 
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/** Processes still running on the test's data folder (app processes, DynamoDB Local). */
+async function leftoverProcesses(dataDir: string): Promise<number[]> {
+  const found = await appProcesses(dataDir);
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (args.includes(dataDir) && Number(entry) !== process.pid) found.push(Number(entry));
+  }
+  return found;
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -67,11 +89,10 @@ describe('npm start after the platform was killed (kill -9) during a deploy', ()
     const dataDir = await mkdtemp(join(tmpdir(), 'wharf-killed-'));
     const env = { PORT: String(await freePort()), WHARF_DATA_DIR: dataDir };
     let platform = start(env);
-    const leftovers: number[] = [];
     try {
       await platform.ready;
       const stack = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8'));
-      leftovers.push(stack.pid);
+      const oldDynamoPort = Number(new URL(stack.dynamodbEndpoint).port);
       let alice: ApiClient = await signIn(stack, 'alice');
       const workspaceId = (await alice.post('/api/workspaces', { name: 'restarts' })).body.id as string;
       const samples = await alice.get('/api/samples');
@@ -118,6 +139,8 @@ describe('npm start after the platform was killed (kill -9) during a deploy', ()
         failureReason: expect.stringContaining('platform restarted'),
       });
       for (const pid of oldApps) expect(alive(pid), `app process ${pid} of the killed platform`).toBe(false);
+      // Nor is its DynamoDB Local still running on the data folder.
+      expect(await portOpen(oldDynamoPort)).toBe(false);
       // The environment's turn was freed: a new deploy runs through.
       const third = (await alice.post<Run>(base, {})).body;
       expect((await waitForRun(alice, { workspaceId, projectId: project.id, id: third.id })).status).toBe(
@@ -125,8 +148,8 @@ describe('npm start after the platform was killed (kill -9) during a deploy', ()
       );
     } finally {
       await stopGracefully(platform);
-      // What the killed platform could not stop itself (its DynamoDB Local, if still there).
-      for (const pid of [...leftovers, ...(await appProcesses(dataDir))]) {
+      // Whatever of the killed platform is still there when an expectation failed.
+      for (const pid of await leftoverProcesses(dataDir)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

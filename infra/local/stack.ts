@@ -181,6 +181,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamo = await startDynamoDbLocal({
       dataDir: join(options.dataDir, 'dynamodb'),
       inMemory: options.inMemory ?? false,
+      // One that a killed platform left running on this folder is stopped first.
+      processDir: join(options.dataDir, 'processes', 'dynamodb'),
     });
     stops.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, TABLE_NAME);

@@ -3,11 +3,11 @@ import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../../functions/lib/net.ts';
 import type { SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
+import { ProcessRecords } from '../process-records.ts';
 import { AppInstance, describeExit } from './app-instance.ts';
 import { AppOutput } from './app-output.ts';
 import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';
 import { type CheckedObject, checkManifests } from './manifest-check.ts';
-import { ProcessRecords } from './process-records.ts';
 import { decideRun, launchKey, launchPlan, resolveEnv } from './run-plan.ts';
 
 export interface LocalReconcilerOptions {

@@ -5,9 +5,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** What is kept of one app process (the leader of its process group), to find it after a crash. */
+/** What is kept of one process, to find it after a crash. */
 export interface ProcessRecord {
   pid: number;
+  /** It leads its own process group, which is stopped with it (an app); otherwise the process alone. */
+  group?: boolean;
   /** `ps -o lstart` of the process: with the pid, it names one process (a reused pid has another). */
   startedAt: string;
   /** The arguments it was started with (its command line ends with them). */
@@ -30,9 +32,9 @@ async function identify(pid: number): Promise<{ startedAt: string; commandLine: 
   }
 }
 
-function groupAlive(pid: number): boolean {
+function isAlive(target: number): boolean {
   try {
-    process.kill(-pid, 0);
+    process.kill(target, 0);
     return true;
   } catch {
     return false;
@@ -40,10 +42,11 @@ function groupAlive(pid: number): boolean {
 }
 
 /**
- * The app processes of the local platform, one file each in a folder of the data folder: written when
- * a process starts and removed when it ends. A platform killed with SIGKILL can't stop its apps (they
- * run detached, in their own process groups, holding their ports); the next start reads what is left
- * here and stops those processes, after checking that each pid is still the same process.
+ * Processes the local platform started, one file each in a folder of the data folder: written when a
+ * process starts and removed when it ends. A platform killed with SIGKILL can't stop its children
+ * (apps run detached, in their own process groups, holding their ports; DynamoDB Local keeps the
+ * data folder); the next start reads what is left here and stops those processes, after checking
+ * that each pid is still the same process (same start time, same arguments).
  */
 export class ProcessRecords {
   constructor(private readonly dir: string) {}
@@ -52,10 +55,10 @@ export class ProcessRecords {
     return join(this.dir, `${pid}.json`);
   }
 
-  async record(pid: number, args: readonly string[]): Promise<void> {
+  async record(pid: number, args: readonly string[], { group = true } = {}): Promise<void> {
     const identity = await identify(pid);
     if (!identity) return; // gone already
-    const record: ProcessRecord = { pid, startedAt: identity.startedAt, args: [...args] };
+    const record: ProcessRecord = { pid, group, startedAt: identity.startedAt, args: [...args] };
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeFile(this.file(pid), JSON.stringify(record), { mode: 0o600 });
   }
@@ -65,8 +68,8 @@ export class ProcessRecords {
   }
 
   /**
-   * Stops the process groups of every recorded process that still runs as recorded (SIGTERM, SIGKILL
-   * after `graceMs`), and forgets all records. Returns the pids it stopped.
+   * Stops every recorded process (with its group, if it leads one) that still runs as recorded
+   * (SIGTERM, SIGKILL after `graceMs`), and forgets all records. Returns the pids it stopped.
    */
   async stopLeftovers(graceMs = 2_000): Promise<number[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
@@ -85,20 +88,20 @@ export class ProcessRecords {
         identity.startedAt === record.startedAt &&
         identity.commandLine.endsWith(record.args.join(' '))
       ) {
-        const { pid } = record;
+        const target = record.group === false ? record.pid : -record.pid;
         try {
-          process.kill(-pid, 'SIGTERM');
+          process.kill(target, 'SIGTERM');
         } catch {
           // gone meanwhile
         }
         const deadline = Date.now() + graceMs;
-        while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
+        while (isAlive(target) && Date.now() < deadline) await sleep(50);
         try {
-          process.kill(-pid, 'SIGKILL');
+          process.kill(target, 'SIGKILL');
         } catch {
           // stopped on SIGTERM
         }
-        stopped.push(pid);
+        stopped.push(record.pid);
       }
       await rm(join(this.dir, name), { force: true });
     }
