@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
-import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
+import { EXECUTION_ENDED_STATUSES, eventRoutes, httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import {
   DEPLOY_PROJECT,
   deployProjectDefinition,
@@ -32,7 +32,7 @@ import {
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
 import { closeLocalPlatform, localPlatform } from './platform-adapters.ts';
-import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
+import { type ExecutionStatusChange, LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -187,7 +187,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, TABLE_NAME);
 
-    const sfn = new LocalStepFunctions({ dataDir: join(options.dataDir, 'stepfunctions') });
+    // The execution-status rule, set once its handler is loaded (below).
+    let executionStatusRule: (event: ExecutionStatusChange) => void = () => undefined;
+    const sfn = new LocalStepFunctions({
+      dataDir: join(options.dataDir, 'stepfunctions'),
+      onStatusChange: (event) => executionStatusRule(event),
+    });
     await sfn.load();
     const sfnServer = createServer((req, res) => void sfn.handle(req, res));
     const sfnPort = await listen(sfnServer, 0, '127.0.0.1');
@@ -297,6 +302,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       waitTimeOverrides: LOCAL_WAITS,
       retryIntervalOverrides: Object.fromEntries(Object.keys(deployProjectTasks).map((t) => [t, 200])),
     });
+
+    // As the EventBridge rule in AWS: DeployProject executions that ended without FailRun end their run.
+    const executionStatus = await importHandler(eventRoutes.executionStatus);
+    const endedStatuses: readonly string[] = EXECUTION_ENDED_STATUSES;
+    executionStatusRule = (event) => {
+      if (event.detail.stateMachineArn !== stateMachineArn || !endedStatuses.includes(event.detail.status))
+        return;
+      executionStatus(event, lambdaContext('events-execution-status', 60_000)).catch((error) =>
+        console.error(`execution-status: run ${event.detail.name}:`, error),
+      );
+    };
 
     const authorize = await importHandler(wsRoutes.authorizer);
     const connect = await importHandler(wsRoutes.$connect);

@@ -9,7 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { eventRoutes } from '../../../functions/routes.ts';
+import { EXECUTION_ENDED_STATUSES, eventRoutes } from '../../../functions/routes.ts';
 import {
   DEPLOY_PROJECT,
   type DeployProjectTask,
@@ -127,7 +127,7 @@ export class WorkflowStack extends Stack {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          status: [...EXECUTION_ENDED_STATUSES],
           stateMachineArn: [this.stateMachine.stateMachineArn],
         },
       },
