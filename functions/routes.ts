@@ -161,4 +161,12 @@ export const wsRoutes = {
   $default: 'ws/default',
 } as const;
 
+/** Handlers of EventBridge rules: a DeployProject execution that ended without its last step. */
+export const eventRoutes = {
+  executionStatus: 'events/execution-status',
+} as const;
+
+/** The execution statuses the execution-status rule sends to its handler (in AWS and locally). */
+export const EXECUTION_ENDED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
 export const routeKey = (r: Pick<HttpRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

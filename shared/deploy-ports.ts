@@ -158,6 +158,8 @@ export interface RunRepository {
    * false when another writer got there first, so the caller re-reads and decides again.
    */
   replace(next: Run, expected: Run): Promise<boolean>;
+  /** The runs that have not ended yet, by key: for the start-up sweep (no request path lists them). */
+  unfinished(): Promise<Array<{ projectId: string; runId: string }>>;
 }
 
 /** Each project environment's deploy turn: one active run at a time, one waiting behind it. */

@@ -1,4 +1,4 @@
-import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
+import { eventRoutes, httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import { type DeployProjectTask, deployProjectTasks } from '../../functions/sfn/definition.ts';
 
 /** The delivery systems a function may reach: Jenkins, the GitOps repository, Argo CD. */
@@ -90,6 +90,8 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   [wsRoutes.$disconnect]: write,
   // Replies (pong, errors, log replay) go back through postToConnection.
   [wsRoutes.$default]: { ...write, pushesToConnections: true },
+  // Ends the run of an execution that failed, timed out or was aborted without FailRun: what FailRun does.
+  [eventRoutes.executionStatus]: workflowTask(['build', 'gitops', 'sync']),
   ...Object.fromEntries(
     (Object.entries(deployProjectTasks) as Array<[DeployProjectTask, string]>).map(([task, handler]) => [
       handler,
@@ -98,12 +100,16 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   ),
 };
 
-/** The handler modules the AWS deployment runs: every route (but local-only ones), WebSocket route and task. */
+/**
+ * The handler modules the AWS deployment runs: every route (but local-only ones), WebSocket route,
+ * task and EventBridge rule target.
+ */
 export function deployedHandlers(): string[] {
   return [
     ...httpRoutes.filter((r) => !r.localOnly).map((r) => r.handler),
     ...Object.values(wsRoutes),
     ...Object.values(deployProjectTasks),
+    ...Object.values(eventRoutes),
   ];
 }
 

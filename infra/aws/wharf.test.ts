@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
-import { httpRoutes, routeKey, wsRoutes } from '../../functions/routes.ts';
+import { eventRoutes, httpRoutes, routeKey, wsRoutes } from '../../functions/routes.ts';
 import {
   type DeployProjectTask,
   deployProjectDefinition,
@@ -494,6 +494,30 @@ describe('the DeployProject state machine', () => {
     for (const [task, handler] of Object.entries(deployProjectTasks)) {
       expect(fns.get(handler)?.fn.Properties.Timeout).toBeLessThan(states[task].TimeoutSeconds);
     }
+  });
+});
+
+describe('the execution-status rule (no stuck run)', () => {
+  it('sends DeployProject executions that failed, timed out or were aborted to events/execution-status', () => {
+    const fns = functionsByHandler();
+    const target = fns.get(eventRoutes.executionStatus);
+    expect(target?.part).toBe('workflow');
+    const smId = resources('workflow', 'AWS::StepFunctions::StateMachine')[0]?.[0];
+    templates.workflow.hasResourceProperties('AWS::Events::Rule', {
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: smId }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [target?.id, 'Arn'] } })],
+    });
+    // EventBridge may invoke that function, and only from this rule.
+    templates.workflow.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [target?.id, 'Arn'] },
+    });
   });
 });
 

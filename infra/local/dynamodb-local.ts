@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
 import { freePort } from './net.ts';
+import { ProcessRecords } from './process-records.ts';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -67,11 +68,18 @@ export interface DynamoDbLocal {
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
 
-/** Starts DynamoDB Local on a free loopback port, keeping data in `dataDir` (or memory). */
+/**
+ * Starts DynamoDB Local on a free loopback port, keeping data in `dataDir` (or memory). With
+ * `processDir`, the process is recorded there, and one that a killed platform left running on the
+ * same folder is stopped first.
+ */
 export async function startDynamoDbLocal(options: {
   dataDir?: string;
   inMemory?: boolean;
+  processDir?: string;
 }): Promise<DynamoDbLocal> {
+  const records = options.processDir ? new ProcessRecords(options.processDir) : undefined;
+  await records?.stopLeftovers(5_000);
   const port = await freePort();
   const dir = jarDirectory();
   const jar = join(dir, 'DynamoDBLocal.jar');
@@ -109,6 +117,11 @@ export async function startDynamoDbLocal(options: {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.once('error', () => undefined);
+  const { pid } = child;
+  if (records && pid !== undefined) {
+    await records.record(pid, args, { group: false });
+    void exited.then(() => records.forget(pid));
+  }
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });

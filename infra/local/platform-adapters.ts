@@ -45,6 +45,8 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
       secrets,
       liveUrl: (host) => liveUrlTemplate.replace('{host}', host),
       logDir: join(dataDir, 'apps'),
+      // A platform killed with SIGKILL leaves its apps running; the next start stops them from here.
+      processDir: join(dataDir, 'processes'),
       readinessTimeoutMs: positiveInt(env, 'WHARF_LOCAL_READINESS_TIMEOUT_MS', 20_000),
     }),
   };

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
-import { httpRoutes, wsRoutes } from '../../functions/routes.ts';
+import { EXECUTION_ENDED_STATUSES, eventRoutes, httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import {
   DEPLOY_PROJECT,
   deployProjectDefinition,
@@ -32,7 +32,7 @@ import {
 import { PortInUseError } from './net.ts';
 import { API_AUDIENCE, createLocalIssuer, WEB_CLIENT_ID } from './oidc-issuer.ts';
 import { closeLocalPlatform, localPlatform } from './platform-adapters.ts';
-import { LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
+import { type ExecutionStatusChange, LocalStepFunctions } from './stepfunctions/local-step-functions.ts';
 import { protectDataDir } from './tenant-sandbox.ts';
 import { createWebSocketGateway, type WebSocketEvent } from './websocket-gateway.ts';
 
@@ -188,11 +188,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamo = await startDynamoDbLocal({
       dataDir: join(options.dataDir, 'dynamodb'),
       inMemory: options.inMemory ?? false,
+      // One that a killed platform left running on this folder is stopped first.
+      processDir: join(options.dataDir, 'processes', 'dynamodb'),
     });
     stops.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, TABLE_NAME);
 
-    const sfn = new LocalStepFunctions({ dataDir: join(options.dataDir, 'stepfunctions') });
+    // The execution-status rule, set once its handler is loaded (below).
+    let executionStatusRule: (event: ExecutionStatusChange) => void = () => undefined;
+    const sfn = new LocalStepFunctions({
+      dataDir: join(options.dataDir, 'stepfunctions'),
+      onStatusChange: (event) => executionStatusRule(event),
+    });
     await sfn.load();
     const sfnServer = createServer((req, res) => void sfn.handle(req, res));
     const sfnPort = await listen(sfnServer, 0, '127.0.0.1');
@@ -267,6 +274,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const gitHttp = createGitHttpHandler({ reposDir });
 
+    // Runs whose execution ended with an earlier platform (kill -9, a crash) end now, so that Git is
+    // back to the recorded release before the reconciler starts the apps from it.
+    // Loaded now, as the handlers are: the wiring reads the settings above when its modules load.
+    const { endRunsOfLostExecutions } = await import('./run-sweep.ts');
+    const ended = await endRunsOfLostExecutions();
+    if (ended.length > 0) console.log(`Ended ${ended.length} run(s) the last platform left unfinished.`);
+
     // The reconciler plays Argo CD: it runs what the GitOps repository says at the hosts it names.
     await reconciler.start();
 
@@ -295,6 +309,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       waitTimeOverrides: LOCAL_WAITS,
       retryIntervalOverrides: Object.fromEntries(Object.keys(deployProjectTasks).map((t) => [t, 200])),
     });
+
+    // As the EventBridge rule in AWS: DeployProject executions that ended without FailRun end their run.
+    const executionStatus = await importHandler(eventRoutes.executionStatus);
+    const endedStatuses: readonly string[] = EXECUTION_ENDED_STATUSES;
+    executionStatusRule = (event) => {
+      if (event.detail.stateMachineArn !== stateMachineArn || !endedStatuses.includes(event.detail.status))
+        return;
+      executionStatus(event, lambdaContext('events-execution-status', 60_000)).catch((error) =>
+        console.error(`execution-status: run ${event.detail.name}:`, error),
+      );
+    };
 
     const authorize = await importHandler(wsRoutes.authorizer);
     const connect = await importHandler(wsRoutes.$connect);

@@ -1,4 +1,4 @@
-import type { LogLine, Release, Run, RunEvent } from '../deploy.ts';
+import { type LogLine, type Release, type Run, type RunEvent, TERMINAL_STATUSES } from '../deploy.ts';
 import type {
   BuildProgress,
   BuildRequest,
@@ -48,6 +48,11 @@ export class InMemoryRuns implements RunRepository {
       return false;
     this.runs.set(next.id, structuredClone(next));
     return true;
+  }
+  async unfinished() {
+    return [...this.runs.values()]
+      .filter((r) => !TERMINAL_STATUSES.has(r.status))
+      .map((r) => ({ projectId: r.projectId, runId: r.id }));
   }
   private env(projectId: string, environment: Environment): EnvironmentState {
     const key = `${projectId}/${environment}`;

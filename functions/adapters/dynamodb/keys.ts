@@ -17,6 +17,7 @@
  * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
  * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
  * | a project's runs, newest first (paged) | Query     | pk=PROJECT#<projectId>, sk begins_with RUN#, desc|
+ * | the unfinished runs (start-up sweep)    | Query     | pk=UNFINISHED#RUN (written with the run, deleted in the same transaction that ends it) |
  * | deploy turn + release counter per env  | GetItem   | pk=PROJECT#<projectId>, sk=ENV#<environment>     |
  * | a release                              | Query gsi1| gsi1pk=RELEASE#<releaseId>, gsi1sk=PROJECT#<projectId> |
  * | an env's releases, newest first (paged)| Query     | pk=PROJECT#<projectId>, sk begins_with RELEASE#<env>#, desc |
@@ -64,6 +65,11 @@ export const keys = {
     ...runIndex(runId),
   }),
   runIndex,
+  /**
+   * A run that has not ended yet: one item per run in one partition (two writes per run, so no hot
+   * key), for the local start-up sweep that ends runs whose execution is gone — without a Scan.
+   */
+  unfinishedRun: (runId: string) => ({ pk: UNFINISHED_RUNS, sk: `RUN#${runId}` }),
   environment: (projectId: string, environment: string) => ({
     pk: `PROJECT#${projectId}`,
     sk: `ENV#${environment}`,
@@ -89,6 +95,8 @@ export const keys = {
   }),
   gitopsLease: (repository: string) => ({ pk: `GITOPS#${repository}`, sk: 'LEASE' }),
 } as const;
+
+const UNFINISHED_RUNS = 'UNFINISHED#RUN';
 
 function runIndex(runId: string) {
   return { gsi1pk: `RUN#${runId}`, gsi1sk: 'RUN' };
@@ -125,6 +133,7 @@ export const prefixes = {
   workspace: 'WS#',
   projectPartition: (projectId: string) => `PROJECT#${projectId}`,
   run: 'RUN#',
+  unfinishedRuns: UNFINISHED_RUNS,
   releases: (environment: string) => `RELEASE#${environment}#`,
   runLog: (runId: string) => `RUNLOG#${runId}`,
   runWatchers: (runId: string) => `WATCH#RUN#${runId}`,

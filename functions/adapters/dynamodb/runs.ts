@@ -6,7 +6,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type Release, RUN_KINDS, RUN_STATUSES, type Run, STEP_NAMES } from '../../../shared/deploy.ts';
+import {
+  type Release,
+  RUN_KINDS,
+  RUN_STATUSES,
+  type Run,
+  STEP_NAMES,
+  TERMINAL_STATUSES,
+} from '../../../shared/deploy.ts';
 import type {
   DeployTurnRepository,
   EnvironmentState,
@@ -85,6 +92,15 @@ const runSchema = storedAs<Run>()(
 
 const runItem = (run: Run) => ({ ...keys.run(run.projectId, run.id), entity: 'run', ...run });
 
+/** Marks a run as not ended yet (see `keys.unfinishedRun`). */
+const unfinishedRunSchema = z.object({ projectId: z.string(), runId: z.string() });
+const unfinishedRunItem = (run: Run) => ({
+  ...keys.unfinishedRun(run.id),
+  entity: 'unfinished_run',
+  projectId: run.projectId,
+  runId: run.id,
+});
+
 // The environment's deploy turn (and release counter).
 
 /** Every write sets `releaseCount` (if_not_exists); an absent item reads as no release yet. */
@@ -139,15 +155,20 @@ const releaseItem = (release: Release) => ({
 export class DynamoRuns implements RunRepository {
   constructor(private readonly table: TableRef) {}
 
+  /** Writes the run and, unless it is created ended, its unfinished-run marker, in one transaction. */
   async create(run: Run) {
+    const TableName = this.table.tableName;
     await conditionalWrite(
       this.table,
-      new PutCommand({
-        TableName: this.table.tableName,
-        Item: runItem(run),
-        ConditionExpression: 'attribute_not_exists(pk)',
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName, Item: runItem(run), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...(TERMINAL_STATUSES.has(run.status)
+            ? []
+            : [{ Put: { TableName, Item: unfinishedRunItem(run) } }]),
+        ],
       }),
-      () => conflict('run.exists', `Run ${run.id} exists already.`),
+      (failed) => (failed.includes(0) ? conflict('run.exists', `Run ${run.id} exists already.`) : undefined),
     );
   }
 
@@ -181,16 +202,45 @@ export class DynamoRuns implements RunRepository {
   }
 
   replace(next: Run, expected: Run) {
+    const put = {
+      TableName: this.table.tableName,
+      Item: runItem(next),
+      ConditionExpression: 'updatedAt = :expected AND #status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
+    };
+    if (!TERMINAL_STATUSES.has(next.status) || TERMINAL_STATUSES.has(expected.status)) {
+      return conditionalWrite(this.table, new PutCommand(put));
+    }
+    // The run ends: it leaves the unfinished runs in the same write.
     return conditionalWrite(
       this.table,
-      new PutCommand({
-        TableName: this.table.tableName,
-        Item: runItem(next),
-        ConditionExpression: 'updatedAt = :expected AND #status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expected': expected.updatedAt, ':status': expected.status },
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: put },
+          { Delete: { TableName: this.table.tableName, Key: keys.unfinishedRun(next.id) } },
+        ],
       }),
     );
+  }
+
+  /** The runs not ended yet, oldest id first (all pages: for the start-up sweep, not a request path). */
+  async unfinished(): Promise<Array<{ projectId: string; runId: string }>> {
+    const found: Array<{ projectId: string; runId: string }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': prefixes.unfinishedRuns },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) found.push(parseItem(unfinishedRunSchema, item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 }
 

@@ -2,11 +2,14 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Valida
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { EXECUTION_ENDED_STATUSES, eventRoutes } from '../../../functions/routes.ts';
 import {
   DEPLOY_PROJECT,
   type DeployProjectTask,
@@ -41,6 +44,8 @@ interface TaskState {
 export class WorkflowStack extends Stack {
   readonly stateMachine: StateMachine;
   readonly tasks = new Map<DeployProjectTask, ControlPlaneFunction>();
+  /** Ends the run of an execution that stopped without FailRun (events/execution-status). */
+  readonly executionStatus: ControlPlaneFunction;
 
   constructor(scope: Construct, id: string, props: WorkflowStackProps) {
     super(scope, id, props);
@@ -48,6 +53,13 @@ export class WorkflowStack extends Stack {
     const name = stateMachineName(config);
     // By export name, after the API stack (see names.ts).
     const connections = importedConnectionsEndpoint(config);
+    const bindings: HandlerBindings = {
+      config,
+      table: props.table,
+      deliverySecrets: props.deliverySecrets,
+      stateMachine: { arn: stateMachineArn(this, config), name },
+      connections,
+    };
     const states = (JSON.parse(deployProjectDefinition) as { States: Record<string, TaskState> }).States;
 
     for (const [task, handler] of Object.entries(deployProjectTasks) as [DeployProjectTask, string][]) {
@@ -57,19 +69,9 @@ export class WorkflowStack extends Stack {
       const stateTimeout = state.TimeoutSeconds ?? 120;
       this.tasks.set(
         task,
-        handlerFunction(
-          this,
-          handler,
-          `${DEPLOY_PROJECT} ${task}: ${state.Comment ?? handler}`,
-          {
-            config,
-            table: props.table,
-            deliverySecrets: props.deliverySecrets,
-            stateMachine: { arn: stateMachineArn(this, config), name },
-            connections,
-          },
-          { timeout: Duration.seconds(Math.max(10, stateTimeout - 15)) },
-        ),
+        handlerFunction(this, handler, `${DEPLOY_PROJECT} ${task}: ${state.Comment ?? handler}`, bindings, {
+          timeout: Duration.seconds(Math.max(10, stateTimeout - 15)),
+        }),
       );
     }
 
@@ -108,6 +110,45 @@ export class WorkflowStack extends Stack {
       reason:
         'CloudWatch Logs delivery (CreateLogDelivery, …) and X-Ray (PutTraceSegments, …) have no resource-level permissions; CDK adds them for logging level ALL and tracing.',
     });
+
+    // No stuck run: an execution aborted from the console, timed out, or failed without reaching
+    // FailRun (a crashed function) still ends its run, with the cause, and frees the turn.
+    this.executionStatus = handlerFunction(
+      this,
+      eventRoutes.executionStatus,
+      `Ends the run of a ${DEPLOY_PROJECT} execution that failed, timed out or was aborted`,
+      bindings,
+      // Like FailRun, it may restore the desired state in Git.
+      { timeout: Duration.seconds(60) },
+    );
+    new Rule(this, 'ExecutionEnded', {
+      description: `${DEPLOY_PROJECT} executions that ended FAILED, TIMED_OUT or ABORTED: their run ends too`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: [...EXECUTION_ENDED_STATUSES],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      // Retried by EventBridge for up to a day (its errors raise the alarm below).
+      targets: [
+        new LambdaFunction(this.executionStatus.function, {
+          retryAttempts: 20,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+    new Alarm(this, 'ExecutionStatusErrors', {
+      alarmName: `wharf-${config.stage}-execution-status-errors`,
+      alarmDescription:
+        'A run whose execution failed, timed out or was aborted could not be ended. Check the execution-status function logs.',
+      metric: this.executionStatus.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(props.alarmTopic));
 
     new Alarm(this, 'ExecutionsTimedOut', {
       alarmName: `wharf-${config.stage}-deploy-timed-out`,

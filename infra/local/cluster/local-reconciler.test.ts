@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
@@ -830,6 +830,34 @@ require('node:http').createServer((req, res) => {
     expect(failed.message).toMatch(/could not start: Cannot copy a FIFO pipe/);
     // Neither the data folder nor the app's working tree (both under the temporary folder here).
     expect(failed.message).not.toContain(tmpdir());
+  });
+
+  it('start() first stops the app processes a killed platform left running (only those it recorded)', async () => {
+    const processDir = join(fx.root, 'processes');
+    // The platform that gets killed: its reconciler is never stopped, its processes keep running.
+    const killed = reconciler({ processDir });
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v1') })));
+    await syncTo(killed, c1);
+    const old = await version(killed);
+    const oldPort = killed.route(HOST)?.port ?? 0;
+    // A record whose pid is now another program (pid reuse) must not be killed.
+    const bystander = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
+    await mkdir(processDir, { recursive: true });
+    await writeFile(
+      join(processDir, `${bystander.pid}.json`),
+      JSON.stringify({ pid: bystander.pid, startedAt: 'Thu Jan  1 00:00:00 1970', args: ['run', 'start'] }),
+    );
+
+    const restarted = reconciler({ processDir });
+    await restarted.start();
+    expect(alive(old.pid)).toBe(false);
+    expect(await refused(oldPort)).toBe(true);
+    expect(alive(bystander.pid as number)).toBe(true);
+    bystander.kill('SIGKILL');
+    // The app is back, in a process of the new platform.
+    const now = await version(restarted);
+    expect(now.version).toBe('v1');
+    expect(now.pid).not.toBe(old.pid);
   });
 
   it('refuses requests that are not an app folder at a commit', async () => {

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../../functions/lib/net.ts';
 import type { SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
+import { ProcessRecords } from '../process-records.ts';
 import { AppInstance, describeExit } from './app-instance.ts';
 import { AppOutput } from './app-output.ts';
 import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';
@@ -24,6 +25,11 @@ export interface LocalReconcilerOptions {
   logDir?: string | undefined;
   /** Where app processes get their working trees, outside the data folder; default the system's temporary folder. */
   workDir?: string | undefined;
+  /**
+   * When set, each app process is recorded here while it runs, and `start()` first stops the ones a
+   * killed platform left running (see ProcessRecords).
+   */
+  processDir?: string | undefined;
 }
 
 /** The status fields the local reconciler reports (a subset of what Argo CD does). */
@@ -112,8 +118,10 @@ export class LocalReconciler implements SyncService {
   private abort = new AbortController();
   private stopping = false;
   private logDirReady: Promise<void> | undefined;
+  private readonly processes: ProcessRecords | undefined;
 
   constructor(options: LocalReconcilerOptions) {
+    this.processes = options.processDir ? new ProcessRecords(options.processDir) : undefined;
     this.git = new GitTree(options.repoDir);
     this.artifactsDir = options.artifactsDir;
     this.secrets = options.secrets;
@@ -193,6 +201,7 @@ export class LocalReconciler implements SyncService {
   async start(): Promise<{ apps: SyncApp[]; skipped: Array<{ path: string; reason: string }> }> {
     this.stopping = false;
     if (this.abort.signal.aborted) this.abort = new AbortController();
+    await this.processes?.stopLeftovers();
     await this.ensureLogDir();
     const head = await this.git.head();
     if (!head) return { apps: [], skipped: [] };
@@ -456,7 +465,12 @@ export class LocalReconciler implements SyncService {
       );
     }
     this.instances.add(instance);
-    void instance.exited.then(() => this.instances.delete(instance));
+    const { pid } = instance;
+    if (pid !== undefined && plan.kind === 'command') await this.processes?.record(pid, plan.args);
+    void instance.exited.then(async () => {
+      this.instances.delete(instance);
+      if (pid !== undefined) await this.processes?.forget(pid).catch(() => undefined);
+    });
 
     const notReady = await instance.waitReady(decision.readiness, this.readinessTimeoutMs, this.abort.signal);
     if (notReady !== undefined) {

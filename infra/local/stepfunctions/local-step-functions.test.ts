@@ -713,3 +713,54 @@ describe('LocalStepFunctions with Map, Parallel, direct Lambda resources and tas
     }
   });
 });
+
+describe('LocalStepFunctions execution status changes (the EventBridge events of Step Functions)', () => {
+  it('tells onStatusChange each execution that ends, in the event shape EventBridge delivers; not those the platform stops', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wharf-sfn-events-'));
+    const events: Array<{ 'detail-type': string; source: string; detail: Record<string, unknown> }> = [];
+    const sfn = new LocalStepFunctions({ dataDir, onStatusChange: (event) => events.push(event) });
+    await sfn.load();
+    const handlers = makeTestHandlers();
+    const { stateMachineArn } = sfn.registerStateMachine({
+      name: 'wharf-test-slow',
+      definition: testWorkflowDefinition,
+      taskHandlers: handlers.taskHandlers,
+      ...slow,
+    });
+    const server = await serveStepFunctions(sfn);
+    const client = sfnClient(server.endpoint);
+    try {
+      const executionArn = await start(client, stateMachineArn, 'aborted-1', { scenario: 'slow' });
+      await client.send(new StopExecutionCommand({ executionArn, cause: 'stopped from the console' }));
+      const input = JSON.stringify({ scenario: 'slow' });
+      expect(events).toEqual([
+        expect.objectContaining({
+          version: '0',
+          'detail-type': 'Step Functions Execution Status Change',
+          source: 'aws.states',
+          resources: [executionArn],
+          detail: expect.objectContaining({
+            executionArn,
+            stateMachineArn,
+            name: 'aborted-1',
+            status: 'ABORTED',
+            input,
+            inputDetails: { included: true },
+            error: null,
+            cause: 'stopped from the console',
+          }),
+        }),
+      ]);
+
+      // A platform that stops aborts what runs, and says nothing: its next start ends those runs.
+      await start(client, stateMachineArn, 'running-at-stop', { scenario: 'slow' });
+      await sfn.stop();
+      expect(events).toHaveLength(1);
+    } finally {
+      client.destroy();
+      await server.close();
+      await sfn.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -47,6 +47,37 @@ export interface LocalStepFunctionsOptions {
   maxHistoryEvents?: number;
   /** Closed executions kept; the oldest are forgotten beyond this. */
   maxExecutions?: number;
+  /**
+   * Told each execution that ends (not those aborted because this endpoint stops), with the event
+   * Step Functions sends EventBridge ("Step Functions Execution Status Change"): the local rules.
+   */
+  onStatusChange?: (event: ExecutionStatusChange) => void;
+}
+
+/** The EventBridge event of an execution's status change, as AWS delivers it to a rule's target. */
+export interface ExecutionStatusChange {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: ExecutionStatus;
+    startDate: number;
+    stopDate: number | null;
+    input: string;
+    output: string | null;
+    inputDetails: { included: true };
+    outputDetails: { included: true } | null;
+    error: string | null;
+    cause: string | null;
+  };
 }
 
 export interface StateMachineRegistration {
@@ -118,6 +149,7 @@ export class LocalStepFunctions {
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #live = new Map<string, LiveExecution>();
   readonly #store: ExecutionStore;
+  readonly #onStatusChange: LocalStepFunctionsOptions['onStatusChange'];
   #executionSeq = 0;
   #machineSeq = 0;
   #stopped = false;
@@ -137,6 +169,7 @@ export class LocalStepFunctions {
     this.accountId = options.accountId ?? '000000000000';
     this.#maxHistoryEvents = Math.max(2, options.maxHistoryEvents ?? 25_000);
     this.#maxExecutions = options.maxExecutions ?? 1_000;
+    this.#onStatusChange = options.onStatusChange;
     this.#store = new ExecutionStore(join(options.dataDir, 'executions.json'), () => [
       ...this.#executions.values(),
     ]);
@@ -554,6 +587,41 @@ export class LocalStepFunctions {
       });
     }
     this.#store.scheduleWrite();
+    if (!this.#stopped) this.#announce(record);
+  }
+
+  /** The execution's end, to the local rules, as Step Functions tells EventBridge. */
+  #announce(record: ExecutionRecord): void {
+    if (!this.#onStatusChange) return;
+    const event: ExecutionStatusChange = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: this.accountId,
+      time: new Date(record.stopDate ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: [record.executionArn],
+      detail: {
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startDate,
+        stopDate: record.stopDate ?? null,
+        input: record.input,
+        output: record.output ?? null,
+        inputDetails: { included: true },
+        outputDetails: record.output === undefined ? null : { included: true },
+        error: record.error ?? null,
+        cause: record.cause ?? null,
+      },
+    };
+    try {
+      this.#onStatusChange(event);
+    } catch (error) {
+      console.error('Local Step Functions: the status change listener failed', error);
+    }
   }
 
   #forgetOldExecutions(): void {

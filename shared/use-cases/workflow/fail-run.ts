@@ -50,7 +50,38 @@ export interface FailRunPorts extends RestorePorts {
 }
 
 /** In these, the run may have written its release to Git (CommitDesiredState ran or was running). */
-const MAY_HAVE_COMMITTED: ReadonlySet<RunStatus> = new Set(['updating_gitops', 'syncing']);
+export const MAY_HAVE_COMMITTED: ReadonlySet<RunStatus> = new Set(['updating_gitops', 'syncing']);
+
+/**
+ * Puts Git back to the recorded release after `run` failed past its commit, and says so in the run's
+ * log; returns the hint to show when even that failed (the environment is then flagged out of sync).
+ */
+export async function restoreAfterFailure(
+  ports: RestorePorts,
+  run: Run,
+  reason: string,
+): Promise<string | undefined> {
+  const { journal } = ports;
+  const restored = await restoreDesiredState(ports, run, {
+    title: (previous) =>
+      previous
+        ? `Restore ${run.projectName} (${run.environment}) to release ${previous.number}`
+        : `Remove ${run.projectName} (${run.environment}): its first release failed`,
+    why: `failed after its commit: ${reason}`,
+  });
+  if (restored.outcome === 'restored') {
+    await journal.log(
+      run,
+      `↩ Restored release ${restored.release.number} in GitOps: ${restored.commit.slice(0, 12)}`,
+    );
+  } else if (restored.outcome === 'removed') {
+    await journal.log(run, `↩ Removed this first release from GitOps: ${restored.commit.slice(0, 12)}`);
+  } else if (restored.outcome === 'out_of_sync') {
+    await journal.log(run, `✖ ${restored.cause}`);
+    return "The environment is out of sync: Git still names this run's release. The next deploy or rollback puts it right.";
+  }
+  return undefined;
+}
 
 /**
  * FailRun: every failure path ends here; the run ends failed with the reason, the turn passes on. A
@@ -59,30 +90,6 @@ const MAY_HAVE_COMMITTED: ReadonlySet<RunStatus> = new Set(['updating_gitops', '
  */
 export function makeFailRun(ports: FailRunPorts) {
   const { runs, turns, build, journal, hints } = ports;
-
-  /** Restores Git to the recorded release; returns the hint to show when even that failed. */
-  async function restore(run: Run, reason: string): Promise<string | undefined> {
-    const restored = await restoreDesiredState(ports, run, {
-      title: (previous) =>
-        previous
-          ? `Restore ${run.projectName} (${run.environment}) to release ${previous.number}`
-          : `Remove ${run.projectName} (${run.environment}): its first release failed`,
-      why: `failed after its commit: ${reason}`,
-    });
-    if (restored.outcome === 'restored') {
-      await journal.log(
-        run,
-        `↩ Restored release ${restored.release.number} in GitOps: ${restored.commit.slice(0, 12)}`,
-      );
-    } else if (restored.outcome === 'removed') {
-      await journal.log(run, `↩ Removed this first release from GitOps: ${restored.commit.slice(0, 12)}`);
-    } else if (restored.outcome === 'out_of_sync') {
-      await journal.log(run, `✖ ${restored.cause}`);
-      return "The environment is out of sync: Git still names this run's release. The next deploy or rollback puts it right.";
-    }
-    return undefined;
-  }
-
   const failRun: DeployTaskFn<'FailRun'> = async (state) => {
     const run = await loadRun(runs, state);
     if (!TERMINAL_STATUSES.has(run.status)) {
@@ -94,7 +101,9 @@ export function makeFailRun(ports: FailRunPorts) {
         await build.cancel(run.buildId as string).catch(() => undefined);
       }
       await journal.log(run, `✖ ${reason}`);
-      const outOfSync = MAY_HAVE_COMMITTED.has(run.status) ? await restore(run, reason) : undefined;
+      const outOfSync = MAY_HAVE_COMMITTED.has(run.status)
+        ? await restoreAfterFailure(ports, run, reason)
+        : undefined;
       await journal.change(run, {
         status: errorName === WORKFLOW_ERRORS.buildCancelled ? 'cancelled' : 'failed',
         endStep: 'failed',

@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Run } from '../../../shared/deploy.ts';
+import { randomIds } from '../system/ids.ts';
+import { makeDocumentClient } from './client.ts';
+import { DynamoRuns } from './runs.ts';
+
+let runs: DynamoRuns;
+
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  runs = new DynamoRuns({
+    doc: makeDocumentClient({ endpoint: inject('wharf').dynamodbEndpoint, region: 'us-east-1' }),
+    tableName: 'wharf',
+  });
+});
+
+const now = new Date().toISOString();
+const run = (projectId: string): Run => ({
+  id: `r${randomIds.token()}`,
+  workspaceId: 'w-runs',
+  projectId,
+  projectName: 'storefront',
+  environment: 'staging',
+  kind: 'deploy',
+  status: 'queued',
+  trigger: 'user',
+  requestedBy: 'alice',
+  steps: [{ name: 'queue', status: 'running', startedAt: now }],
+  createdAt: now,
+  updatedAt: now,
+});
+
+const moved = (r: Run, status: Run['status']): Run => ({
+  ...r,
+  status,
+  updatedAt: new Date(Date.parse(r.updatedAt) + 1).toISOString(),
+});
+
+describe('DynamoRuns: the unfinished runs (the start-up sweep finds them without a Scan)', () => {
+  it('lists a run from its creation until its status becomes terminal', async () => {
+    const project = `p-${randomIds.token()}`;
+    const a = run(project);
+    const b = run(project);
+    await runs.create(a);
+    await runs.create(b);
+    const ids = async () =>
+      (await runs.unfinished()).filter((k) => k.projectId === project).map((k) => k.runId);
+    expect((await ids()).sort()).toEqual([a.id, b.id].sort());
+
+    const building = moved(a, 'building');
+    expect(await runs.replace(building, a)).toBe(true);
+    expect((await ids()).sort()).toEqual([a.id, b.id].sort());
+
+    expect(await runs.replace(moved(building, 'failed'), building)).toBe(true);
+    expect(await ids()).toEqual([b.id]);
+
+    // A lost race writes nothing: the run stays listed.
+    expect(await runs.replace(moved(b, 'superseded'), { ...b, updatedAt: 'stale' })).toBe(false);
+    expect(await ids()).toEqual([b.id]);
+    expect(await runs.replace(moved(b, 'superseded'), b)).toBe(true);
+    expect(await ids()).toEqual([]);
+  });
+});
