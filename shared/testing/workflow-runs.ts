@@ -167,6 +167,52 @@ export function workflowRuns() {
     });
   }
 
+  /**
+   * A deploy whose release (numbered after the current one) CommitDesiredState rendered and committed
+   * to `gitops`: syncing unless `fields` say otherwise.
+   */
+  async function addCommittedRun(gitops: FakeGitOps, project: Project = monolith, fields: Partial<Run> = {}) {
+    const run = await addRun(project, { status: 'syncing', ...fields });
+    const id = releaseIdFor(run.id);
+    const number = (await env(project)).releaseCount + 1;
+    const image = {
+      reference: `registry.test/${project.name}:${run.id}`,
+      digest: `sha256:${'f'.repeat(64)}`,
+    };
+    const rendered = renderRelease({
+      workspace: ws,
+      project,
+      environment: 'production',
+      release: { id, number, runId: run.id },
+      image,
+      platform,
+    });
+    const { commit } = await gitops.commit({
+      message: `release ${number}`,
+      author: { name: 'Alice Example', email: 'alice@example.com' },
+      files: rendered.files,
+    });
+    const committed: Run = {
+      ...run,
+      image,
+      sourceCommit: 'c'.repeat(40),
+      gitopsCommit: commit,
+      pendingRelease: {
+        id,
+        number,
+        gitopsPath: rendered.path,
+        appName: rendered.appName,
+        namespace: rendered.namespace,
+        values: rendered.values,
+        envNames: rendered.envNames,
+        liveUrl: rendered.liveUrl,
+      },
+      ...fields,
+    };
+    await runs.replace(committed, run);
+    return committed;
+  }
+
   return {
     store,
     users,
@@ -184,6 +230,7 @@ export function workflowRuns() {
     microservices,
     addRun,
     addRelease,
+    addCommittedRun,
     stateOf,
     reload,
     env,
