@@ -174,6 +174,52 @@ describe('StartRun', () => {
     expect(after.failureReason).toBeUndefined();
   });
 
+  // The turn passes over a queued run when a newer one takes it first (the queued run was between
+  // rounds): the newer deploy must supersede it, not let it deploy older code afterwards.
+  it('supersedes the older queued run when a newer run takes the freed turn first', async () => {
+    const s = setup();
+    const a = await s.active();
+    const older = await s.addRun();
+    const waited = await s.startRun(s.stateOf(older));
+    await s.runs.releaseTurn(a.projectId, 'production', a.id);
+    const newer = await s.addRun();
+    expect(await s.startRun(s.stateOf(newer))).toMatchObject({ result: 'go' });
+    expect(await s.startRun(s.stateOf(older, { turn: waited }))).toMatchObject({ result: 'superseded' });
+    expect(await s.reload(older)).toMatchObject({
+      status: 'superseded',
+      failureReason: `Superseded by run ${newer.id}.`,
+    });
+    expect((await s.env()).queuedRunId).toBeUndefined();
+  });
+
+  it('supersedes the older queued run when a newer run takes over a dead run’s turn first', async () => {
+    const s = setup();
+    await s.active(false);
+    const older = await s.addRun();
+    await s.runs.queue(older.projectId, 'production', older.id, undefined);
+    const newer = await s.addRun();
+    expect(await s.startRun(s.stateOf(newer))).toMatchObject({ result: 'go' });
+    expect(
+      await s.startRun(s.stateOf(older, { turn: { result: 'wait', waits: 1, needsBuild: true } })),
+    ).toMatchObject({
+      result: 'superseded',
+    });
+    expect(await s.reload(older)).toMatchObject({ status: 'superseded' });
+  });
+
+  // A run is failed before its execution begins when starting the execution seemed to fail
+  // (deployments.startRun), though Step Functions may have started it anyway.
+  it('ends a run that already failed instead of starting it', async () => {
+    const s = setup();
+    const run = await s.addRun(s.monolith, {
+      status: 'failed',
+      failureReason: 'The deploy workflow could not be started.',
+    });
+    expect(await s.startRun(s.stateOf(run))).toEqual({ result: 'superseded', waits: 1, needsBuild: true });
+    expect(await s.reload(run)).toEqual(run);
+    expect((await s.env()).activeRunId).toBeUndefined();
+  });
+
   it('gives up with TurnTimedOut after limits.turnWaits rounds', async () => {
     const s = setup(2);
     const a = await s.active();
