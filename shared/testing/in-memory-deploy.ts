@@ -1,4 +1,11 @@
-import { type LogLine, type Release, type Run, type RunEvent, TERMINAL_STATUSES } from '../deploy.ts';
+import {
+  type ImageRef,
+  type LogLine,
+  type Release,
+  type Run,
+  type RunEvent,
+  TERMINAL_STATUSES,
+} from '../deploy.ts';
 import type {
   BuildProgress,
   BuildRequest,
@@ -151,6 +158,8 @@ export class FakeBuild implements BuildService {
   /** Set to make every poll fail (the build service unreachable). */
   pollError?: Error | undefined;
   lines = ['step 1', 'step 2'];
+  /** Microservices: every service's image, reported on success. */
+  images: Record<string, ImageRef> | undefined;
   /** While true, builds stay running (to hold a run in place). */
   hold = false;
   async start(request: BuildRequest) {
@@ -170,6 +179,7 @@ export class FakeBuild implements BuildService {
         ? {
             image: { reference: `registry.test/app:${buildId}`, digest: `sha256:${'a'.repeat(64)}` },
             sourceCommit: 'c'.repeat(40),
+            ...(this.images ? { images: this.images } : {}),
           }
         : {}),
       ...(done && this.outcome === 'failed' ? { reason: 'npm run build exited with code 1' } : {}),
@@ -210,6 +220,10 @@ export class FakeGitOps implements GitOpsRepository {
 /** A sync service that reports what the test sets, at the last requested revision. */
 export class FakeSync implements SyncService {
   health: SyncStatus['health'] = 'Healthy';
+  sync: SyncStatus['sync'] = 'Synced';
+  /** What the sync service says; when unset, a readiness failure while Degraded. */
+  message: string | undefined;
+  operationFailed: boolean | undefined;
   readonly requested: Array<{ app: SyncApp; revision: string }> = [];
   /** Set to report another revision (Argo CD reports the branch head it synced, not the app's commit). */
   revisionOf?: ((requested: string | undefined) => Promise<string | undefined>) | undefined;
@@ -223,9 +237,10 @@ export class FakeSync implements SyncService {
     const last = this.requested.findLast((r) => r.app.name === app.name);
     return {
       revision: this.revisionOf ? await this.revisionOf(last?.revision) : last?.revision,
-      sync: 'Synced',
+      sync: this.sync,
       health: this.health,
-      message: this.health === 'Degraded' ? 'readiness probe failed' : undefined,
+      message: this.message ?? (this.health === 'Degraded' ? 'readiness probe failed' : undefined),
+      ...(this.operationFailed ? { operationFailed: true } : {}),
     };
   }
 }

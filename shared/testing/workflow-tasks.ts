@@ -41,7 +41,7 @@ export interface WorkflowTestPorts {
   bootstrap?: BootstrapTarget;
 }
 
-const TEST_BOOTSTRAP: BootstrapTarget = {
+export const TEST_BOOTSTRAP: BootstrapTarget = {
   repoUrl: 'https://github.com/acme/gitops.git',
   revision: 'main',
   argoNamespace: 'argocd',

@@ -33,12 +33,18 @@ export function makeStartRun({ runs, turns, projects, workflow, journal, limits 
       }
       return { result: 'go' as const, waits, needsBuild };
     };
-    if (run.status === 'superseded' || run.status === 'cancelled')
-      return { result: 'superseded', waits, needsBuild };
+    // Ended before its execution got here (superseded, cancelled, or failed when starting the
+    // execution seemed to fail): nothing to do.
+    if (TERMINAL_STATUSES.has(run.status)) return { result: 'superseded', waits, needsBuild };
     if (run.status !== 'queued') return go();
 
     const env = await turns.getEnvironment(run.projectId, run.environment);
     if (env.activeRunId === run.id) return go();
+    // A newer run took the turn between this one's rounds: this one must not deploy older code after it.
+    if (env.activeRunId && env.activeRunId > run.id) {
+      await supersede(journal, run, env.activeRunId);
+      return { result: 'superseded', waits, needsBuild };
+    }
     if (env.queuedRunId && env.queuedRunId > run.id) {
       await supersede(journal, run, env.queuedRunId);
       return { result: 'superseded', waits, needsBuild };
