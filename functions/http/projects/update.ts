@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { makeUpdateProject } from '../../../shared/use-cases/projects.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
+import { platform } from '../../lib/wiring/platform.ts';
 import { settings } from '../../lib/wiring/ports.ts';
 import { secretStore } from '../../lib/wiring/secrets.ts';
 import { clock, ids, resolveHost } from '../../lib/wiring/system.ts';
@@ -12,6 +13,7 @@ const updateProject = makeUpdateProject({
   secrets: secretStore(),
   ids: ids(),
   clock: clock(),
+  platformDomain: platform().domain,
   mode: settings().mode,
   resolveHost,
 });
