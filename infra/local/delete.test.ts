@@ -1,11 +1,15 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Release, Run } from '../../shared/deploy.ts';
 import { type ApiClient, signIn, waitForRun } from './testing/api-client.ts';
 import { getLive } from './testing/live-client.ts';
 
+const run = promisify(execFile);
 const stack = inject('wharf');
 let alice: ApiClient;
 
@@ -13,6 +17,17 @@ beforeAll(async () => {
   alice = await signIn(stack, 'alice');
   await alice.get('/api/me');
 });
+
+/** The sample's first commit: deploy.test.ts pushes changes (a bad one too) to the same sample. */
+async function pristineCommit(url: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wharf-sample-'));
+  try {
+    await run('git', ['clone', '--quiet', url, dir]);
+    return (await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: dir })).stdout.trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** The loopback port the app's process serves on, from its log (`… ready on 127.0.0.1:<port>`). */
 async function servingPort(workspaceId: string): Promise<number> {
@@ -57,10 +72,10 @@ describe('deleting a deployed project on the local platform', () => {
       })
     ).body;
     const base = `/api/workspaces/${workspaceId}/projects/${project.id}`;
-    const run = await alice.post<Run>(`${base}/deployments`, {});
-    expect(run.status).toBe(202);
-    const done = await waitForRun(alice, { workspaceId, projectId: project.id, id: run.body.id }, 90_000);
-    expect(done.status).toBe('deployed');
+    const started = await alice.post<Run>(`${base}/deployments`, { commit: await pristineCommit(sampleUrl) });
+    expect(started.status).toBe(202);
+    const done = await waitForRun(alice, { workspaceId, projectId: project.id, id: started.body.id }, 90_000);
+    expect(done.status, JSON.stringify(done)).toBe('deployed');
     const release = (await alice.get<{ items: Release[] }>(`${base}/releases`)).body.items[0] as Release;
     expect((await getLive(release.liveUrl as string)).status).toBe(200);
     const port = await servingPort(workspaceId);
