@@ -32,6 +32,19 @@ export const forbidden = (code: string, message: string) => new DomainError('for
 export const conflict = (code: string, message: string, field?: string) =>
   new DomainError('conflict', code, message, field);
 
+/**
+ * A host another project (in any workspace) already holds. `field` is the input that gave the host:
+ * `domain` for a custom domain, `name` for a derived platform host.
+ */
+export const hostTaken = (host: string, field: 'domain' | 'name' = 'domain') =>
+  conflict(
+    'project.host_taken',
+    field === 'domain'
+      ? `domain ${host} is already served by another project`
+      : `name gives the host ${host}, which another project already serves; choose another name`,
+    field,
+  );
+
 /** A dependency is down or refused us: the platform's fault (503). `cause` is logged, never shown. */
 export const unavailable = (code: string, message: string, cause?: unknown) =>
   new DomainError('unavailable', code, message, undefined, cause === undefined ? undefined : { cause });

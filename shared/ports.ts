@@ -1,4 +1,5 @@
 import type { Membership, Page, Project, User, Workspace } from './domain.ts';
+import type { Environment } from './naming.ts';
 
 /**
  * Ports the use cases depend on. Adapters live in functions/adapters (DynamoDB, secret stores);
@@ -31,21 +32,48 @@ export interface ListOptions {
   cursor?: string | undefined;
 }
 
+/** A host a project serves (spelled by `hostKey`), held by one project across all workspaces. */
+export interface HostClaim {
+  host: string;
+  environment: Environment;
+}
+
+/** Who holds a host. */
+export interface HostOwner {
+  projectId: string;
+  workspaceId: string;
+  environment: Environment;
+}
+
 export interface ProjectRepository {
-  /** Creates the project; names are unique per workspace, enforced atomically (`project.name_taken`). */
-  create(project: Project): Promise<void>;
+  /**
+   * Creates the project and claims its hosts, all or nothing; names are unique per workspace
+   * (`project.name_taken`), hosts across all workspaces (`project.host_taken`).
+   */
+  create(project: Project, hosts: readonly HostClaim[]): Promise<void>;
   get(
     workspaceId: string,
     projectId: string,
     options?: { includeDeleted?: boolean },
   ): Promise<Project | undefined>;
   list(workspaceId: string, options: ListOptions): Promise<Page<Project>>;
-  /** Replaces the project if its stored revision is `project.revision - 1` (`project.modified` otherwise). */
-  update(project: Project): Promise<void>;
-  /** Frees the name and hides the project from lists; its history stays readable via `get(…, { includeDeleted })`. */
-  delete(project: Project, deletedAt: string): Promise<void>;
+  /**
+   * Replaces the project if its stored revision is `project.revision - 1` (`project.modified` otherwise),
+   * claiming `hosts.claim` and freeing `hosts.release` in the same write (`project.host_taken`).
+   */
+  update(
+    project: Project,
+    hosts?: { claim: readonly HostClaim[]; release: readonly string[] },
+  ): Promise<void>;
+  /**
+   * Frees the name and the project's `hosts` and hides the project from lists; its history stays
+   * readable via `get(…, { includeDeleted })`. A host another project holds is left alone.
+   */
+  delete(project: Project, deletedAt: string, hosts: readonly string[]): Promise<void>;
   /** Projects (in any workspace) whose repository and branch are these. */
   findByRepository(repositoryUrl: string, branch: string): Promise<Project[]>;
+  /** The project that holds a host (any spelling `hostKey` folds), if one does. */
+  hostOwner(host: string): Promise<HostOwner | undefined>;
 }
 
 /** Secret values live in the secret store; projects keep only a reference. */

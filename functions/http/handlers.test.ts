@@ -80,12 +80,12 @@ describe('handlers with sample events', () => {
     const caller = `sfn-down-${Date.now()}`;
     const me = await invoke('http/me/get', withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
     const workspaceId = me.body.workspaces[0].id as string;
+    const sample = loadEvent('apigw-http', 'create-project');
+    // The sample's domain is held by the project the first test created: hosts are unique across workspaces.
+    const { domain: _held, ...body } = JSON.parse(sample.body ?? '{}');
     const project = await invoke(
       'http/projects/create',
-      withRequest(loadEvent('apigw-http', 'create-project'), {
-        pathParameters: { workspaceId },
-        sub: caller,
-      }),
+      withRequest(sample, { pathParameters: { workspaceId }, sub: caller, body }),
     );
     const sdkText =
       'User: arn:aws:sts::123456789012:assumed-role/wharf-deploy/fn is not authorized to perform: states:StartExecution';

@@ -73,10 +73,10 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/workspaces/members/remove': write,
   'http/projects/list': read,
   'http/projects/get': read,
-  'http/projects/create': { ...write, projectSecrets: true },
-  'http/projects/update': { ...write, projectSecrets: true },
+  'http/projects/create': { ...write, projectSecrets: true, platform: true },
+  'http/projects/update': { ...write, projectSecrets: true, platform: true },
   // Removes the project's GitOps folders in one commit, then its secrets.
-  'http/projects/delete': { ...write, projectSecrets: true, adapters: ['gitops'] },
+  'http/projects/delete': { ...write, projectSecrets: true, platform: true, adapters: ['gitops'] },
   'http/deployments/list': read,
   'http/deployments/get': read,
   'http/deployments/logs': read,

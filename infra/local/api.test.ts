@@ -15,7 +15,6 @@ const monolith = {
   type: 'monolith',
   repository: { url: 'https://github.com/acme/storefront.git', branch: 'main' },
   port: 3000,
-  domain: 'shop.example.com',
   env: [
     { name: 'NODE_ENV', value: 'production' },
     { name: 'STRIPE_KEY', value: 'sk_live_do_not_leak', secret: true },
@@ -337,6 +336,47 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
   it('rejects workspace names that are not DNS-safe', async () => {
     const res = await alice.post('/api/workspaces', { name: 'My Team!' });
     expect(res).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+  });
+});
+
+describe('hosts are unique across all workspaces (B9)', () => {
+  it('refuses a second workspace a served domain (409), writes nothing, and frees it when the owner deletes', async () => {
+    // Unique per run: the stack's table outlives one test file.
+    const domain = `shop-${Date.now().toString(36)}.example.com`;
+    const mine = await newWorkspace(alice, 'hosts-alice');
+    const theirs = await newWorkspace(bob, 'hosts-bob');
+    const shop = await alice.post(`/api/workspaces/${mine.id}/projects`, { ...monolith, domain });
+    expect(shop.status).toBe(201);
+
+    const taken = await bob.post(`/api/workspaces/${theirs.id}/projects`, {
+      ...monolith,
+      domain,
+    });
+    expect(taken).toMatchObject({
+      status: 409,
+      body: {
+        error: { code: 'project.host_taken', field: 'domain', message: expect.stringContaining(domain) },
+      },
+    });
+    expect((await bob.get(`/api/workspaces/${theirs.id}/projects`)).body.items).toEqual([]);
+
+    const store = (await bob.post(`/api/workspaces/${theirs.id}/projects`, { ...monolith, name: 'store' }))
+      .body;
+    const patched = await bob.patch(`/api/workspaces/${theirs.id}/projects/${store.id}`, { domain });
+    expect(patched).toMatchObject({
+      status: 409,
+      body: { error: { code: 'project.host_taken', field: 'domain' } },
+    });
+    expect((await bob.get(`/api/workspaces/${theirs.id}/projects/${store.id}`)).body).not.toHaveProperty(
+      'domain',
+    );
+
+    const deleted = await alice.delete(
+      `/api/workspaces/${mine.id}/projects/${shop.body.id}?confirm=storefront`,
+    );
+    expect(deleted.status).toBe(204);
+    const claimed = await bob.patch(`/api/workspaces/${theirs.id}/projects/${store.id}`, { domain });
+    expect(claimed).toMatchObject({ status: 200, body: { domain } });
   });
 });
 

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { makeDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoProjects } from '../../functions/adapters/dynamodb/projects.ts';
 import { ConfigError, optionalSetting, positiveInt, setting } from '../../functions/lib/config.ts';
 import { LocalBuildRunner } from './build/local-runner.ts';
 import { LocalReconciler } from './cluster/local-reconciler.ts';
@@ -30,6 +32,25 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
   const secrets = new FileSecretStore(
     optionalSetting(env, 'WHARF_SECRETS_FILE') ?? join(dataDir, 'secrets.json'),
   );
+  // The reconciler routes a host only to the project that holds it: it reads the claims the API writes.
+  const claims = new DynamoProjects({
+    doc: makeDocumentClient({
+      endpoint: optionalSetting(env, 'DYNAMODB_ENDPOINT'),
+      region: optionalSetting(env, 'AWS_REGION'),
+    }),
+    tableName: setting(env, 'WHARF_TABLE_NAME', 'the DynamoDB table name'),
+  });
+  const sync = new LocalReconciler({
+    repoDir: join(dataDir, 'gitops.git'),
+    artifactsDir: join(dataDir, 'artifacts'),
+    secrets,
+    liveUrl: (host) => liveUrlTemplate.replace('{host}', host),
+    logDir: join(dataDir, 'apps'),
+    // A platform killed with SIGKILL leaves its apps running; the next start stops them from here.
+    processDir: join(dataDir, 'processes'),
+    readinessTimeoutMs: positiveInt(env, 'WHARF_LOCAL_READINESS_TIMEOUT_MS', 20_000),
+    hostOwner: (host) => claims.hostOwner(host),
+  });
   return {
     dataDir,
     secrets,
@@ -38,17 +59,17 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
       artifactsDir: join(dataDir, 'artifacts'),
       registry: optionalSetting(env, 'WHARF_LOCAL_REGISTRY'),
     }),
-    gitops: new LocalGitRepository({ dir: join(dataDir, 'gitops.git') }),
-    sync: new LocalReconciler({
-      repoDir: join(dataDir, 'gitops.git'),
-      artifactsDir: join(dataDir, 'artifacts'),
-      secrets,
-      liveUrl: (host) => liveUrlTemplate.replace('{host}', host),
-      logDir: join(dataDir, 'apps'),
-      // A platform killed with SIGKILL leaves its apps running; the next start stops them from here.
-      processDir: join(dataDir, 'processes'),
-      readinessTimeoutMs: positiveInt(env, 'WHARF_LOCAL_READINESS_TIMEOUT_MS', 20_000),
+    // As Argo CD's ApplicationSet drops the Application of a folder a commit removed, the reconciler
+    // stops an app whose folder is gone (a deleted project) without waiting for a sync request.
+    gitops: new LocalGitRepository({
+      dir: join(dataDir, 'gitops.git'),
+      onCommit: (commit) => {
+        sync.refresh(commit).catch(() => {
+          // The next commit or restart retries; a commit must not fail because pruning could not start.
+        });
+      },
     }),
+    sync,
   };
 }
 

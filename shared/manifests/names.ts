@@ -1,5 +1,5 @@
 import { invalid } from '../errors.ts';
-import { dnsLabel, type Environment, slugify, stableHash } from '../naming.ts';
+import { dnsLabel, ENVIRONMENTS, type Environment, slugify, stableHash } from '../naming.ts';
 
 /**
  * Names of things in the GitOps repository and in Argo CD. Each rule lives in exactly one function
@@ -108,4 +108,28 @@ export function liveHost(input: {
     );
   }
   return host;
+}
+
+/** One spelling per host, as claimed and routed: DNS names are case-insensitive and `a.com.` is `a.com`. */
+export function hostKey(host: string): string {
+  return host.trim().toLowerCase().replace(/\.+$/, '');
+}
+
+/**
+ * Every host a project holds across all workspaces: the platform host of each environment (claimed
+ * for life, since name and workspace are fixed) and its custom domain, which production serves.
+ */
+export function projectHosts(input: {
+  project: { name: string; domain?: string | undefined };
+  workspace: { id: string; name: string };
+  platformDomain: string;
+}): Array<{ host: string; environment: Environment }> {
+  const platform = ENVIRONMENTS.map((environment) => ({
+    host: hostKey(liveHost({ ...input, project: { name: input.project.name }, environment })),
+    environment,
+  }));
+  const domain = input.project.domain && hostKey(input.project.domain);
+  return domain && !platform.some((claim) => claim.host === domain)
+    ? [...platform, { host: domain, environment: 'production' }]
+    : platform;
 }

@@ -24,5 +24,6 @@ export function inMemoryDeps() {
     ids: sequentialIds(),
     clock: fixedClock(),
     mode: 'local' as const,
+    platformDomain: 'apps.test',
   };
 }

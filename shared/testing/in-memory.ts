@@ -1,7 +1,10 @@
 import type { Membership, Project, User, Workspace } from '../domain.ts';
-import { conflict } from '../errors.ts';
+import { conflict, hostTaken } from '../errors.ts';
+import { hostKey } from '../manifests/names.ts';
 import type {
   Clock,
+  HostClaim,
+  HostOwner,
   IdGenerator,
   ListOptions,
   ProjectRepository,
@@ -89,14 +92,40 @@ export class InMemoryWorkspaces implements WorkspaceRepository {
 
 export class InMemoryProjects implements ProjectRepository {
   readonly items = new Map<string, Project>();
+  /** Host claims by host, across all workspaces. */
+  readonly hosts = new Map<string, HostOwner>();
 
-  async create(project: Project) {
+  async create(project: Project, hosts: readonly HostClaim[]) {
     const taken = [...this.items.values()].some(
-      (p) => p.workspaceId === project.workspaceId && p.name === project.name,
+      (p) => !p.deletedAt && p.workspaceId === project.workspaceId && p.name === project.name,
     );
     if (taken)
       throw conflict('project.name_taken', `name ${project.name} is already used in this workspace`, 'name');
+    this.claim(project, hosts);
     this.items.set(project.id, structuredClone(project));
+  }
+
+  async hostOwner(host: string) {
+    const owner = this.hosts.get(hostKey(host));
+    return owner && { ...owner };
+  }
+
+  /** Claims all of `hosts` or none (a host this project holds already is kept). */
+  private claim(project: Project, hosts: readonly HostClaim[]) {
+    const domain = 'domain' in project && project.domain ? hostKey(project.domain) : undefined;
+    for (const { host } of hosts) {
+      const owner = this.hosts.get(hostKey(host));
+      if (owner && owner.projectId !== project.id) throw hostTaken(host, host === domain ? 'domain' : 'name');
+    }
+    for (const { host, environment } of hosts) {
+      this.hosts.set(hostKey(host), { projectId: project.id, workspaceId: project.workspaceId, environment });
+    }
+  }
+
+  private release(project: Project, hosts: readonly string[]) {
+    for (const host of hosts) {
+      if (this.hosts.get(hostKey(host))?.projectId === project.id) this.hosts.delete(hostKey(host));
+    }
   }
 
   async get(workspaceId: string, projectId: string, options: { includeDeleted?: boolean } = {}) {
@@ -121,15 +150,20 @@ export class InMemoryProjects implements ProjectRepository {
     return { items, nextCursor: last && all.indexOf(last) < all.length - 1 ? last.id : undefined };
   }
 
-  async update(project: Project) {
+  async update(project: Project, hosts?: { claim: readonly HostClaim[]; release: readonly string[] }) {
     const current = this.items.get(project.id);
     if (!current || current.revision !== project.revision - 1) {
       throw conflict('project.modified', 'the project changed since it was read; reload and try again');
     }
+    if (hosts) {
+      this.claim(project, hosts.claim);
+      this.release(project, hosts.release);
+    }
     this.items.set(project.id, structuredClone(project));
   }
 
-  async delete(project: Project, deletedAt: string) {
+  async delete(project: Project, deletedAt: string, hosts: readonly string[]) {
+    this.release(project, hosts);
     this.items.set(project.id, { ...structuredClone(project), deletedAt });
   }
 }

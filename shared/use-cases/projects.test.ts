@@ -139,6 +139,69 @@ describe('projects', () => {
     expect((await failure(create(bob, ws.id, monolith({ name: 'x' }))))?.code).toBe('workspace.not_found');
   });
 
+  describe('hosts are unique across all workspaces (B9)', () => {
+    const twoTenants = async () => {
+      const s = await setup();
+      const rival = await makeCreateWorkspace(s.deps)(bob, { name: 'rival' });
+      return { ...s, rival, update: makeUpdateProject(s.deps) };
+    };
+
+    it('claims the platform host of each environment and the custom domain', async () => {
+      const { deps, ws, create } = await twoTenants();
+      const created = await create(alice, ws.id, monolith({ domain: 'shop.example.com' }));
+      const owners = [...deps.projects.hosts.entries()].map(([host, claim]) => [host, claim.environment]);
+      expect(owners).toEqual(
+        expect.arrayContaining([
+          ['shop.example.com', 'production'],
+          [expect.stringMatching(/^web-shop-.+\.apps\.test$/), 'production'],
+          [expect.stringMatching(/^web-shop-staging-.+\.apps\.test$/), 'staging'],
+        ]),
+      );
+      expect(await deps.projects.hostOwner('SHOP.example.com.')).toEqual({
+        projectId: created.id,
+        workspaceId: ws.id,
+        environment: 'production',
+      });
+    });
+
+    it('refuses a domain another workspace serves, and writes nothing', async () => {
+      const { deps, ws, rival, create } = await twoTenants();
+      await create(alice, ws.id, monolith({ domain: 'shop.example.com' }));
+      const before = deps.projects.items.size;
+      expect(await failure(create(bob, rival.id, monolith({ domain: 'shop.example.com' })))).toEqual({
+        code: 'project.host_taken',
+        field: 'domain',
+      });
+      expect(deps.projects.items.size).toBe(before);
+      expect(deps.secrets.values.size).toBe(1);
+    });
+
+    it('refuses a domain change to a taken host, and frees the old domain on a change', async () => {
+      const { deps, ws, rival, create, update } = await twoTenants();
+      const mine = await create(alice, ws.id, monolith({ domain: 'shop.example.com' }));
+      const theirs = await create(bob, rival.id, monolith({ name: 'store' }));
+      expect(await failure(update(bob, rival.id, theirs.id, { domain: 'shop.example.com' }))).toEqual({
+        code: 'project.host_taken',
+        field: 'domain',
+      });
+      expect(await makeGetProject(deps)(bob, rival.id, theirs.id)).not.toHaveProperty('domain');
+      await update(alice, ws.id, mine.id, { domain: 'www.shop.example.com' });
+      await update(bob, rival.id, theirs.id, { domain: 'shop.example.com' });
+      expect((await deps.projects.hostOwner('shop.example.com'))?.projectId).toBe(theirs.id);
+      await update(bob, rival.id, theirs.id, { domain: null });
+      expect(await deps.projects.hostOwner('shop.example.com')).toBeUndefined();
+    });
+
+    it('frees every host of a deleted project', async () => {
+      const { deps, ws, rival, create } = await twoTenants();
+      const mine = await create(alice, ws.id, monolith({ domain: 'shop.example.com' }));
+      const del = makeDeleteProject({ ...deps, turns: new InMemoryRuns(), gitops: new FakeGitOps() });
+      await del(alice, ws.id, mine.id, 'web');
+      expect(deps.projects.hosts.size).toBe(0);
+      await create(bob, rival.id, monolith({ domain: 'shop.example.com' }));
+    });
+  });
+
   describe('repository hosts that resolve inward (cloud mode)', () => {
     const dns: Record<string, string[]> = {
       'github.com': ['140.82.112.3'],

@@ -2,7 +2,7 @@ import type { ProjectPage, ProjectView } from '../api.ts';
 import type { DeployTurnRepository, GitOpsRepository } from '../deploy-ports.ts';
 import type { EnvVarView, Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
-import { gitopsPath } from '../manifests/names.ts';
+import { gitopsPath, hostKey, projectHosts } from '../manifests/names.ts';
 import { workspaceNamespace } from '../naming.ts';
 import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
@@ -17,6 +17,8 @@ export interface ProjectDeps {
   ids: IdGenerator;
   clock: Clock;
   mode: Mode;
+  /** The domain apps are served under (WHARF_PLATFORM_DOMAIN): the projects' platform hosts derive from it. */
+  platformDomain: string;
   /**
    * Resolves a repository host (node:dns/promises `lookup(host, { all: true })` in production) so a
    * public-looking name that resolves to a private or metadata address is refused. Cloud mode only;
@@ -43,6 +45,35 @@ function toProjectView(project: Project, workspace: Workspace): ProjectView {
     project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
   );
   return { ...project, env, namespaces } as ProjectView;
+}
+
+/** The hosts a project holds: none for a database (not exposed). */
+function hostsOf(deps: Pick<ProjectDeps, 'platformDomain'>, project: Project, workspace: Workspace) {
+  if (project.type === 'database') return [];
+  return projectHosts({ project, workspace, platformDomain: deps.platformDomain });
+}
+
+/**
+ * What a domain change claims and frees: only the custom domain changes (the platform hosts stay with
+ * the project for life, and a domain that spells one of them is not claimed or freed on its own).
+ */
+function domainChange(
+  deps: Pick<ProjectDeps, 'platformDomain'>,
+  current: Project,
+  next: Project,
+  workspace: Workspace,
+) {
+  const platform = new Set(
+    hostsOf(deps, { ...current, domain: undefined } as Project, workspace).map((c) => c.host),
+  );
+  const domainOf = (p: Project) => ('domain' in p && p.domain ? hostKey(p.domain) : undefined);
+  const before = domainOf(current);
+  const after = domainOf(next);
+  if (before === after || current.type === 'database') return undefined;
+  return {
+    claim: after && !platform.has(after) ? [{ host: after, environment: 'production' as const }] : [],
+    release: before && !platform.has(before) ? [before] : [],
+  };
 }
 
 const projectNotFound = (projectId: string) =>
@@ -116,7 +147,7 @@ export function makeCreateProject(deps: ProjectDeps) {
       revision: 1,
     } as Project;
     try {
-      await deps.projects.create(project);
+      await deps.projects.create(project, hostsOf(deps, project, workspace));
     } catch (error) {
       await deleteSecrets(deps.secrets, written);
       throw error;
@@ -188,7 +219,7 @@ export function makeUpdateProject(deps: ProjectDeps) {
       revision: current.revision + 1,
     } as Project;
     try {
-      await deps.projects.update(next);
+      await deps.projects.update(next, domainChange(deps, current, next, workspace));
     } catch (error) {
       if (stored) await deleteSecrets(deps.secrets, stored.written);
       throw error;
@@ -208,13 +239,13 @@ export function makeUpdateProject(deps: ProjectDeps) {
  * deleted, and its runs and releases stay readable. Not while a deploy of it is in progress.
  */
 export function makeDeleteProject(
-  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets' | 'clock'> & {
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets' | 'clock' | 'platformDomain'> & {
     turns: Pick<DeployTurnRepository, 'getEnvironment'>;
     gitops: GitOpsRepository;
   },
 ) {
   return async (identity: Identity, workspaceId: string, projectId: string, confirm: string | undefined) => {
-    await requireMember(deps.workspaces, workspaceId, identity.userId);
+    const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const project = await deps.projects.get(workspaceId, projectId);
     if (!project) throw projectNotFound(projectId);
     if (confirm !== project.name) {
@@ -245,7 +276,12 @@ export function makeDeleteProject(
       files: [],
       deletePaths: paths,
     });
-    await deps.projects.delete(project, deps.clock.now().toISOString());
+    // The hosts are freed after the commit that prunes the app, so nobody else is routed there meanwhile.
+    await deps.projects.delete(
+      project,
+      deps.clock.now().toISOString(),
+      hostsOf(deps, project, workspace).map((claim) => claim.host),
+    );
     await deleteSecrets(deps.secrets, secretRefs(project.env));
   };
 }

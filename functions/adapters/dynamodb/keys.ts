@@ -13,6 +13,8 @@
  * | list a workspace's projects (paged)    | Query     | pk=WS#<workspaceId>, sk begins_with PROJECT#     |
  * | project name is unique in a workspace  | Put (txn) | pk=WS#<workspaceId>, sk=PROJECTNAME#<name>, cond |
  * | a deleted project (its history)        | GetItem   | pk=WS#<workspaceId>, sk=DELETEDPROJECT#<projectId> |
+ * | a host is held by one project (all ws) | Put/Delete (txn) | pk=HOST#<host>, sk=HOST, cond (with the project write) |
+ * | who holds a host (local reconciler)    | GetItem   | pk=HOST#<host>, sk=HOST                          |
  * | projects tracking a repo+branch (hook)  | Query gsi1| gsi1pk=REPO#<url>#<branch>                      |
  * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
  * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
@@ -55,6 +57,8 @@ export const keys = {
     pk: `WS#${workspaceId}`,
     sk: `PROJECTNAME#${name}`,
   }),
+  /** A host claim: one item per host across all workspaces; `host` is spelled by `hostKey`. */
+  hostClaim: (host: string) => ({ pk: `HOST#${host}`, sk: 'HOST' }),
   projectRepoIndex: (repositoryUrl: string, branch: string, workspaceId: string, projectId: string) => ({
     gsi1pk: repoIndexKey(repositoryUrl, branch),
     gsi1sk: `PROJECT#${workspaceId}#${projectId}`,

@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Project } from '../../../shared/domain.ts';
-import { conflict } from '../../../shared/errors.ts';
+import { conflict, hostTaken } from '../../../shared/errors.ts';
+import { hostKey } from '../../../shared/manifests/names.ts';
 import { ENVIRONMENTS } from '../../../shared/naming.ts';
-import type { ListOptions, ProjectRepository } from '../../../shared/ports.ts';
+import type { HostClaim, HostOwner, ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { conditionalWrite, queryPage, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes, repoIndexKey } from './keys.ts';
@@ -63,6 +64,17 @@ const projectSchema = storedAs<Project>()(
   ]),
 );
 
+const hostClaimSchema = storedAs<HostOwner>()(
+  z.object({ projectId: z.string(), workspaceId: z.string(), environment: z.enum(ENVIRONMENTS) }),
+);
+
+const domainOf = (project: Project) =>
+  'domain' in project && project.domain ? hostKey(project.domain) : undefined;
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
 const projectItem = (project: Project) => ({
   ...keys.project(project.workspaceId, project.id),
   ...('repository' in project
@@ -85,8 +97,57 @@ const projectItem = (project: Project) => ({
 export class DynamoProjects implements ProjectRepository {
   constructor(private readonly table: TableRef) {}
 
-  async create(project: Project) {
+  /** Claims a host for the project; a retry of the same claim passes, another project's claim fails. */
+  private claimHost(project: Project, { host, environment }: HostClaim): TransactItem {
+    return {
+      Put: {
+        TableName: this.table.tableName,
+        Item: {
+          ...keys.hostClaim(hostKey(host)),
+          entity: 'hostClaim',
+          host: hostKey(host),
+          projectId: project.id,
+          workspaceId: project.workspaceId,
+          environment,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR projectId = :projectId',
+        ExpressionAttributeValues: { ':projectId': project.id },
+      },
+    };
+  }
+
+  /**
+   * Deletes of the hosts the project holds: a host it never claimed (a project from before claims)
+   * or that another project holds is left alone. The condition keeps a claim that changed hands since.
+   */
+  private async releaseHosts(project: Project, hosts: readonly string[]): Promise<TransactItem[]> {
+    const held = await Promise.all(
+      [...new Set(hosts.map(hostKey))].map(async (host) =>
+        (await this.hostOwner(host))?.projectId === project.id ? [host] : [],
+      ),
+    );
+    return held.flat().map((host) => ({
+      Delete: {
+        TableName: this.table.tableName,
+        Key: keys.hostClaim(host),
+        ConditionExpression: 'projectId = :projectId',
+        ExpressionAttributeValues: { ':projectId': project.id },
+      },
+    }));
+  }
+
+  async hostOwner(host: string): Promise<HostOwner | undefined> {
+    const { Item } = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.tableName, Key: keys.hostClaim(hostKey(host)) }),
+    );
+    if (!Item) return undefined;
+    const { projectId, workspaceId, environment } = parseItem(hostClaimSchema, Item);
+    return { projectId, workspaceId, environment };
+  }
+
+  async create(project: Project, hosts: readonly HostClaim[]) {
     const TableName = this.table.tableName;
+    const claims = dedupe(hosts);
     await conditionalWrite(
       this.table,
       new TransactWriteCommand({
@@ -116,16 +177,20 @@ export class DynamoProjects implements ProjectRepository {
               ConditionExpression: 'attribute_exists(pk)',
             },
           },
+          ...claims.map((claim) => this.claimHost(project, claim)),
         ],
       }),
-      (failed) =>
-        failed.includes(0)
-          ? conflict(
-              'project.name_taken',
-              `name ${project.name} is already used by another project in this workspace`,
-              'name',
-            )
-          : conflict('project.create_conflict', 'The project could not be created; retry.'),
+      (failed) => {
+        if (failed.includes(0))
+          return conflict(
+            'project.name_taken',
+            `name ${project.name} is already used by another project in this workspace`,
+            'name',
+          );
+        const host = claims[(failed.find((i) => i >= 3) ?? -1) - 3]?.host;
+        if (host) return hostTaken(host, host === domainOf(project) ? 'domain' : 'name');
+        return conflict('project.create_conflict', 'The project could not be created; retry.');
+      },
     );
   }
 
@@ -169,26 +234,44 @@ export class DynamoProjects implements ProjectRepository {
     );
   }
 
-  async update(project: Project) {
+  async update(project: Project, hosts?: { claim: readonly HostClaim[]; release: readonly string[] }) {
+    const modified = () =>
+      conflict(
+        'project.modified',
+        'The project changed since it was read (or was deleted); reload and try again.',
+      );
+    const put = {
+      TableName: this.table.tableName,
+      Item: projectItem(project),
+      ConditionExpression: 'revision = :previous',
+      ExpressionAttributeValues: { ':previous': project.revision - 1 },
+    };
+    if (!hosts || (hosts.claim.length === 0 && hosts.release.length === 0)) {
+      await conditionalWrite(this.table, new PutCommand(put), modified);
+      return;
+    }
+    // The old domain is freed and the new one claimed in the project's own write: never half-moved.
+    const claims = dedupe(hosts.claim);
+    const releases = await this.releaseHosts(
+      project,
+      hosts.release.filter((host) => !claims.some((c) => c.host === hostKey(host))),
+    );
     await conditionalWrite(
       this.table,
-      new PutCommand({
-        TableName: this.table.tableName,
-        Item: projectItem(project),
-        ConditionExpression: 'revision = :previous',
-        ExpressionAttributeValues: { ':previous': project.revision - 1 },
+      new TransactWriteCommand({
+        TransactItems: [{ Put: put }, ...claims.map((claim) => this.claimHost(project, claim)), ...releases],
       }),
-      () =>
-        conflict(
-          'project.modified',
-          'The project changed since it was read (or was deleted); reload and try again.',
-        ),
+      (failed) => {
+        const host = claims[(failed.find((i) => i >= 1 && i <= claims.length) ?? 0) - 1]?.host;
+        return host ? hostTaken(host, host === domainOf(project) ? 'domain' : 'name') : modified();
+      },
     );
   }
 
-  async delete(project: Project, deletedAt: string) {
+  async delete(project: Project, deletedAt: string, hosts: readonly string[]) {
     const TableName = this.table.tableName;
     const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = projectItem(project);
+    const releases = await this.releaseHosts(project, hosts);
     await this.table.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -212,8 +295,19 @@ export class DynamoProjects implements ProjectRepository {
               },
             },
           },
+          ...releases,
         ],
       }),
     );
   }
+}
+
+/** One claim per host (a transaction may touch an item once). */
+function dedupe(hosts: readonly HostClaim[]): HostClaim[] {
+  const byHost = new Map<string, HostClaim>();
+  for (const claim of hosts) {
+    const host = hostKey(claim.host);
+    if (!byHost.has(host)) byHost.set(host, { host, environment: claim.environment });
+  }
+  return [...byHost.values()];
 }

@@ -2,6 +2,7 @@ import { deleteQuerySchema } from '../../../shared/schemas/query.ts';
 import { makeDeleteProject } from '../../../shared/use-cases/projects.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 import { gitopsRepository } from '../../lib/wiring/gitops.ts';
+import { platform } from '../../lib/wiring/platform.ts';
 import { secretStore } from '../../lib/wiring/secrets.ts';
 import { clock } from '../../lib/wiring/system.ts';
 import { deployTurns, projects, workspaces } from '../../lib/wiring/table.ts';
@@ -11,6 +12,7 @@ const deleteProject = makeDeleteProject({
   projects: projects(),
   secrets: secretStore(),
   clock: clock(),
+  platformDomain: platform().domain,
   turns: deployTurns(),
   gitops: gitopsRepository(),
 });

@@ -589,6 +589,52 @@ describe('LocalReconciler', () => {
     await until('the app process to end', () => (alive(pid) ? undefined : true));
   });
 
+  it('stops the app when a commit prunes its folder, without a sync request (the ApplicationSet deletes it)', async () => {
+    const r = reconciler();
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v1') })));
+    await syncTo(r, c1);
+    const { pid } = await version(r);
+    const port = r.route(HOST)?.port ?? 0;
+
+    const c2 = await fx.commit({ [APP_PATH]: null }, 'delete storefront');
+    await r.refresh(c2);
+    await r.settled(app);
+    expect(await r.status(app)).toMatchObject({ revision: c2, sync: 'Synced', health: 'Missing' });
+    expect(r.route(HOST)).toBeUndefined();
+    expect(await refused(port)).toBe(true);
+    await until('the app process to end', () => (alive(pid) ? undefined : true));
+  });
+
+  it('refuses to route a host that another project holds: Degraded, naming the host, nothing started', async () => {
+    const asked: string[] = [];
+    const r = reconciler({
+      hostOwner: async (host) => {
+        asked.push(host);
+        return { projectId: host === HOST ? 'p2' : 'p1' };
+      },
+    });
+    const status = await syncTo(
+      r,
+      await fx.commit(releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v1') }))),
+    );
+    expect(asked).toEqual([HOST]);
+    expect(status).toMatchObject({ sync: 'Synced', health: 'Degraded' });
+    expect(status.message).toContain(`host ${HOST} is claimed by another project`);
+    expect(r.route(HOST)).toBeUndefined();
+    expect(await processesIn(fx.artifactsDir)).toEqual([]);
+
+    const mine = reconciler({ hostOwner: async () => ({ projectId: 'p1' }) });
+    expect(
+      await syncTo(
+        mine,
+        await fx.commit(
+          releaseFiles(APP_PATH, manifests({ hex: await fx.artifact('v2') }), { releaseNumber: 2 }),
+        ),
+      ),
+    ).toMatchObject({ health: 'Healthy' });
+    expect(mine.route(HOST)).toEqual({ port: expect.any(Number) });
+  });
+
   it('resolves secret env through the ExternalSecret and the secret store, and never logs the value', async () => {
     const r = reconciler();
     const hex = await fx.artifact('v1');

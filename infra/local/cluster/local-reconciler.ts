@@ -30,6 +30,11 @@ export interface LocalReconcilerOptions {
    * killed platform left running (see ProcessRecords).
    */
   processDir?: string | undefined;
+  /**
+   * Which project holds a host (the table's host claims). When set, an app is routed only the hosts
+   * its project (release.json `projectId`) holds: a folder naming someone else's host is refused.
+   */
+  hostOwner?: ((host: string) => Promise<{ projectId: string } | undefined>) | undefined;
 }
 
 /** The status fields the local reconciler reports (a subset of what Argo CD does). */
@@ -110,6 +115,7 @@ export class LocalReconciler implements SyncService {
   private readonly workDir: string | undefined;
   /** Folders of this machine that status messages never name. */
   private readonly serverDirs: string[];
+  private readonly hostOwner: LocalReconcilerOptions['hostOwner'];
   private readonly apps = new Map<string, AppState>();
   /** Host → app name. */
   private readonly routes = new Map<string, string>();
@@ -132,6 +138,7 @@ export class LocalReconciler implements SyncService {
     this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir]
       .filter((dir): dir is string => !!dir)
       .sort((a, b) => b.length - a.length);
+    this.hostOwner = options.hostOwner;
   }
 
   /** A message for the status without the server's folders. */
@@ -218,6 +225,32 @@ export class LocalReconciler implements SyncService {
     for (const state of states) this.enqueue(state, head);
     await Promise.allSettled(states.map((state) => state.worker));
     return { apps, skipped };
+  }
+
+  /**
+   * What the ApplicationSet does when a commit removes an app's folder: the Application goes and what
+   * it ran is pruned. Each app that runs (or waits to restart) and whose folder is gone at `commit`
+   * (the head when not given) is reconciled there, which stops it. An app busy reconciling is looked
+   * at again, at the head, once that reconcile is done.
+   */
+  async refresh(commit?: string): Promise<void> {
+    if (this.stopping) return;
+    const at = commit ?? (await this.git.head());
+    if (!at) return;
+    await Promise.all([...this.apps.values()].map((state) => this.pruneIfGone(state, at)));
+  }
+
+  private async pruneIfGone(state: AppState, at: string): Promise<void> {
+    if (state.working) {
+      await state.worker;
+      const head = await this.git.head();
+      if (head) await this.pruneIfGone(state, head);
+      return;
+    }
+    if ((!state.current && !state.restartTimer) || this.stopping) return;
+    const gone = (await this.git.listFiles(at, state.app.path)).length === 0;
+    // Whatever was asked for while the folder was read is newer than `at`: that request decides.
+    if (gone && !state.working && !this.stopping) this.enqueue(state, at);
   }
 
   /** Stops every app process (SIGTERM, SIGKILL after 5 s) and every reconcile in flight. */
@@ -368,8 +401,11 @@ export class LocalReconciler implements SyncService {
       ),
     );
     if (releaseText === undefined) return rejected(`${app.path}/${RELEASE_FILE} is missing at ${at}.`);
+    let release: Record<string, unknown>;
     try {
-      if (!isRecord(JSON.parse(releaseText))) return rejected(`${RELEASE_FILE} is not a JSON object.`);
+      const parsed: unknown = JSON.parse(releaseText);
+      if (!isRecord(parsed)) return rejected(`${RELEASE_FILE} is not a JSON object.`);
+      release = parsed;
     } catch (error) {
       return rejected(`${RELEASE_FILE} is not valid JSON: ${(error as Error).message}`);
     }
@@ -398,7 +434,8 @@ export class LocalReconciler implements SyncService {
         message: `validated; not run locally (${decision.why})`,
       };
     }
-    return this.rollOut(state, commit, decision, checked.objects);
+    const projectId = typeof release.projectId === 'string' ? release.projectId : undefined;
+    return this.rollOut(state, commit, decision, checked.objects, projectId);
   }
 
   /** Starts the new version next to the old one, switches the hosts once it is ready, then stops the old one. */
@@ -407,6 +444,7 @@ export class LocalReconciler implements SyncService {
     commit: string,
     decision: Extract<Awaited<ReturnType<typeof decideRun>>, { run: true }>,
     objects: CheckedObject[],
+    projectId: string | undefined,
   ): Promise<LocalSyncStatus> {
     const { app } = state;
     const at = short(commit);
@@ -431,6 +469,8 @@ export class LocalReconciler implements SyncService {
       if (owner !== undefined && owner !== app.name)
         return degraded(`The host ${host} is already served by ${owner}.`);
     }
+    const refused = await this.unclaimedHost(decision.hosts, projectId);
+    if (refused) return degraded(refused);
 
     const key = launchKey(decision.hex, plan, resolved.env);
     const previous = state.current;
@@ -496,6 +536,23 @@ export class LocalReconciler implements SyncService {
       health: 'Healthy',
       message: `Running ${digest} (${plan.display}) on 127.0.0.1:${port}.${this.servingNote(decision.hosts)}`,
     };
+  }
+
+  /** Why one of the hosts may not be routed to the project's app, if one may not (see `hostOwner`). */
+  private async unclaimedHost(hosts: readonly string[], projectId: string | undefined) {
+    if (!this.hostOwner) return undefined;
+    for (const host of hosts) {
+      let owner: { projectId: string } | undefined;
+      try {
+        owner = await this.hostOwner(host);
+      } catch (error) {
+        return `Can't check who holds the host ${host}: ${(error as Error).message}.`;
+      }
+      if (owner && owner.projectId !== projectId) return `The host ${host} is claimed by another project.`;
+      if (!owner)
+        return `The host ${host} is not claimed by project ${projectId ?? '(none in release.json)'}.`;
+    }
+    return undefined;
   }
 
   private servingNote(hosts: readonly string[]): string {

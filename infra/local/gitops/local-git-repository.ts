@@ -16,6 +16,8 @@ export interface LocalGitRepositoryOptions {
   committer?: { name: string; email: string } | undefined;
   /** How often a commit is rebuilt when another writer moved the branch meanwhile. */
   maxAttempts?: number | undefined;
+  /** Told each commit this process makes that changed the branch (the local reconciler's refresh). */
+  onCommit?: ((commit: string) => void) | undefined;
 }
 
 const README = `# Wharf GitOps repository
@@ -42,6 +44,7 @@ export class LocalGitRepository implements GitOpsRepository {
   private readonly maxAttempts: number;
   private ready: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly onCommit: ((commit: string) => void) | undefined;
 
   constructor(options: LocalGitRepositoryOptions) {
     this.dir = options.dir;
@@ -49,6 +52,7 @@ export class LocalGitRepository implements GitOpsRepository {
     this.ref = `refs/heads/${this.branch}`;
     this.committer = options.committer ?? { name: 'Wharf', email: 'wharf@localhost' };
     this.maxAttempts = options.maxAttempts ?? 20;
+    this.onCommit = options.onCommit;
   }
 
   /** Creates the bare repository with a first commit (a README) if it is missing. Idempotent. */
@@ -64,7 +68,10 @@ export class LocalGitRepository implements GitOpsRepository {
     // Writers in this process take turns; other processes are handled by the compare-and-swap.
     const result = this.queue.then(() => this.commitNow(change));
     this.queue = result.catch(() => undefined);
-    return result;
+    return result.then((done) => {
+      if (done.changed) this.onCommit?.(done.commit);
+      return done;
+    });
   }
 
   async readFile(commit: string, path: string): Promise<string | undefined> {

@@ -159,7 +159,7 @@ describe('CommitDesiredState', () => {
   it('fails with ProjectGone when the project was deleted', async () => {
     const s = setup();
     const run = await s.pushed();
-    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z');
+    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z', []);
     expect(await failure(s.commitDesiredState(s.stateOf(run)))).toMatchObject({ name: 'ProjectGone' });
     expect(s.gitops.commits).toHaveLength(0);
   });

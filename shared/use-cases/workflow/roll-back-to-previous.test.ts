@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../deploy.ts';
 import { FakeGitOps, FakeSync } from '../../testing/in-memory-deploy.ts';
-import { failure, workflowRuns } from '../../testing/workflow-runs.ts';
+import { workflowRuns } from '../../testing/workflow-runs.ts';
 import type { SyncTracking } from './contract.ts';
 import { makeRollBackToPrevious } from './roll-back-to-previous.ts';
 

@@ -235,7 +235,7 @@ describe('StartRun', () => {
   it('fails with ProjectGone when the project was deleted, and RunNotFound for an unknown run', async () => {
     const s = setup();
     const run = await s.addRun();
-    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z');
+    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z', []);
     expect(await failure(s.startRun(s.stateOf(run)))).toMatchObject({ name: 'ProjectGone' });
     expect(await failure(s.startRun(s.stateOf({ ...run, id: 'r-missing' })))).toMatchObject({
       name: 'RunNotFound',

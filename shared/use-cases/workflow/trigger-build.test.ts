@@ -98,7 +98,7 @@ describe('TriggerBuild', () => {
   it('fails with ProjectGone when the project was deleted', async () => {
     const s = setup();
     const run = await s.addRun(s.monolith, { status: 'building' });
-    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z');
+    await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z', []);
     expect(await failure(s.triggerBuild(s.stateOf(run)))).toMatchObject({ name: 'ProjectGone' });
     expect(s.build.started).toEqual([]);
   });
