@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Release, Run } from '../../shared/deploy.ts';
-import { type ApiClient, signIn, waitForRun } from './testing/api-client.ts';
+import { type ApiClient, pristineCommit, signIn, waitForRun } from './testing/api-client.ts';
 import { getLive } from './testing/live-client.ts';
 
-const run = promisify(execFile);
 const stack = inject('wharf');
 let alice: ApiClient;
 
@@ -17,17 +13,6 @@ beforeAll(async () => {
   alice = await signIn(stack, 'alice');
   await alice.get('/api/me');
 });
-
-/** The sample's first commit: deploy.test.ts pushes changes (a bad one too) to the same sample. */
-async function pristineCommit(url: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'wharf-sample-'));
-  try {
-    await run('git', ['clone', '--quiet', url, dir]);
-    return (await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: dir })).stdout.trim();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** The loopback port the app's process serves on, from its log (`… ready on 127.0.0.1:<port>`). */
 async function servingPort(workspaceId: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, inject, it } from 'vitest';
 import type { Run } from '../../shared/deploy.ts';
-import { signIn, waitForRun } from './testing/api-client.ts';
+import { pristineCommit, signIn, waitForRun } from './testing/api-client.ts';
 
 const stack = inject('wharf');
 
@@ -39,7 +39,8 @@ describe('the local execution-status rule', () => {
 
     const ended = await waitForRun(alice, { workspaceId, projectId: project.id, id: run.id }, 10_000);
     expect(ended).toMatchObject({ status: 'cancelled', failureReason: expect.stringContaining('stopped') });
-    const next = (await alice.post<Run>(base, {})).body;
+    // The sample's first commit: other test files push to the shared sample, a failing change too.
+    const next = (await alice.post<Run>(base, { commit: await pristineCommit(sampleUrl) })).body;
     expect((await waitForRun(alice, { workspaceId, projectId: project.id, id: next.id })).status).toBe(
       'deployed',
     );

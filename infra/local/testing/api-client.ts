@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Run, TERMINAL_STATUSES } from '../../../shared/deploy.ts';
 import { devLogin } from '../dev-login.ts';
 
@@ -56,5 +61,21 @@ export async function waitForRun(
     if (TERMINAL_STATUSES.has(res.body.status)) return res.body;
     if (Date.now() > deadline) throw new Error(`run ${run.id} still ${res.body.status}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const run = promisify(execFile);
+
+/**
+ * The first commit of a sample repository: deploy.test.ts pushes changes (a failing one too) to the
+ * shared samples while other files run, so a test that needs a healthy app deploys this commit.
+ */
+export async function pristineCommit(url: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wharf-sample-'));
+  try {
+    await run('git', ['clone', '--quiet', url, dir]);
+    return (await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: dir })).stdout.trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
