@@ -1,10 +1,5 @@
-import { buildService } from '../../functions/lib/wiring/build.ts';
-import { gitopsRepository } from '../../functions/lib/wiring/gitops.ts';
-import { failureHints } from '../../functions/lib/wiring/hints.ts';
-import { journal } from '../../functions/lib/wiring/live.ts';
-import { syncService } from '../../functions/lib/wiring/sync.ts';
-import { clock } from '../../functions/lib/wiring/system.ts';
-import { deployTurns, releases, runs } from '../../functions/lib/wiring/table.ts';
+import { runEndingPorts } from '../../functions/lib/wiring/run-ending-ports.ts';
+import { runs } from '../../functions/lib/wiring/table.ts';
 import { workflowEngine } from '../../functions/lib/wiring/workflow.ts';
 import { makeEndOrphanedRun, PLATFORM_RESTARTED } from '../../shared/use-cases/workflow/end-orphaned-run.ts';
 
@@ -16,17 +11,7 @@ import { makeEndOrphanedRun, PLATFORM_RESTARTED } from '../../shared/use-cases/w
  * Call it once the table, the Step Functions endpoint and the settings are up, before the apps start.
  */
 export async function endRunsOfLostExecutions(): Promise<string[]> {
-  const endOrphanedRun = makeEndOrphanedRun({
-    runs: runs(),
-    turns: deployTurns(),
-    releases: releases(),
-    build: buildService(),
-    gitops: gitopsRepository(),
-    sync: syncService(),
-    journal: journal(),
-    clock: clock(),
-    hints: failureHints(),
-  });
+  const endOrphanedRun = makeEndOrphanedRun(runEndingPorts());
   const ended: string[] = [];
   for (const key of await runs().unfinished()) {
     try {
