@@ -1,7 +1,17 @@
 import type { LogLine, Release, Run } from './deploy.ts';
-import type { OutOfSync } from './deploy-ports.ts';
-import type { EnvVarView, MemberView, Page, Project, User, Workspace } from './domain.ts';
+import type { EnvironmentHold, OutOfSync, PendingApproval } from './deploy-ports.ts';
+import type {
+  Autoscaling,
+  EnvironmentTrigger,
+  EnvVarView,
+  MemberView,
+  Page,
+  Project,
+  User,
+  Workspace,
+} from './domain.ts';
 import type { DomainError } from './errors.ts';
+import type { Environment } from './naming.ts';
 import type { Role } from './schemas/workspace.ts';
 
 /**
@@ -17,8 +27,65 @@ import type { Role } from './schemas/workspace.ts';
  */
 export type ProjectView = ViewOf<Project>;
 type ViewOf<P> = P extends Project
-  ? Omit<P, 'env'> & { env: EnvVarView[]; namespaces: Record<string, string> }
+  ? Omit<P, 'env' | 'environmentSettings'> & {
+      env: EnvVarView[];
+      namespaces: Record<string, string>;
+      /** The environments in pipeline order, each with its effective settings and live state. */
+      pipeline: EnvironmentView[];
+    }
   : never;
+
+/**
+ * One environment of a project: `GET|PATCH …/projects/{p}/environments/{env}`, and each entry of a
+ * project's `pipeline`. Settings are the effective ones (defaults and the project's values filled in);
+ * `env` lists only this environment's overrides, secrets write-only.
+ */
+export interface EnvironmentView {
+  name: Environment;
+  namespace: string;
+  /** The generated host, or the custom domain when set. */
+  host: string;
+  liveUrl: string;
+  domain?: string | undefined;
+  replicas?: number | undefined;
+  autoscaling?: Autoscaling | undefined;
+  env: EnvVarView[];
+  trigger: EnvironmentTrigger;
+  tagPattern: string;
+  requiresApproval: boolean;
+  /** The release live in this environment now (absent before the first). */
+  currentRelease?: ReleaseSummary | undefined;
+  hold?: EnvironmentHold | undefined;
+  outOfSync?: OutOfSync | undefined;
+}
+
+/** What a pipeline shows of a release: enough to compare environments at a glance. */
+export type ReleaseSummary = Pick<
+  Release,
+  'id' | 'number' | 'kind' | 'image' | 'sourceCommit' | 'createdAt' | 'createdBy' | 'promotedFrom'
+>;
+
+/** `GET …/environments/{env}/promotions/preview?releaseId=`: what a promotion would change. */
+export interface PromotionPreview {
+  source: ReleaseSummary & { environment: Environment };
+  target: Environment;
+  /** The target's live release now, if any. */
+  current?: ReleaseSummary | undefined;
+  image: { from?: string | undefined; to: string };
+  /** values.yaml as it is live in the target now, and as the promotion would commit it. */
+  values: { from?: string | undefined; to: string };
+  envNames: { added: string[]; removed: string[]; kept: string[] };
+  requiresApproval: boolean;
+}
+
+/** `GET /workspaces/{ws}/approvals`: runs waiting for an owner, with whether the caller may decide. */
+export type ApprovalView = PendingApproval & {
+  /** False for the requester while the workspace has another owner, and for members. */
+  canDecide: boolean;
+};
+export interface ApprovalList {
+  items: ApprovalView[];
+}
 
 /** `GET /workspaces/{id}/projects`. */
 export type ProjectPage = Page<ProjectView>;

@@ -132,6 +132,20 @@ export interface EnvironmentState {
    * release clears it.
    */
   outOfSync?: OutOfSync | undefined;
+  /**
+   * Set when the environment was rolled back: auto-deploy (push and tag triggers) leaves it alone
+   * until a user resumes it (`DELETE …/environments/{env}/hold`). Manual deploys still go.
+   */
+  hold?: EnvironmentHold | undefined;
+}
+
+export interface EnvironmentHold {
+  /** Who rolled back (user id), when, by which run, to which release, and why. */
+  by: string;
+  at: string;
+  runId: string;
+  releaseId?: string | undefined;
+  reason?: string | undefined;
 }
 
 export interface OutOfSync {
@@ -184,6 +198,10 @@ export interface DeployTurnRepository {
   releaseTurn(projectId: string, environment: Environment, runId: string): Promise<void>;
   /** Flags the environment: its desired state in Git is not the recorded release (see `OutOfSync`). */
   markOutOfSync(projectId: string, environment: Environment, outOfSync: OutOfSync): Promise<void>;
+  /** Puts a hold on the environment's auto-deploy (a rollback); replaces an older hold. */
+  setHold(projectId: string, environment: Environment, hold: EnvironmentHold): Promise<void>;
+  /** Resumes auto-deploy; a no-op when there is no hold. */
+  clearHold(projectId: string, environment: Environment): Promise<void>;
 }
 
 /** Releases: immutable, numbered per project environment. */
@@ -215,16 +233,48 @@ export interface WorkflowInput {
   workspaceId: string;
   projectId: string;
   environment: Environment;
-  kind: 'deploy' | 'rollback';
+  kind: Run['kind'];
+  /** Rollbacks: the release to restore. Promotions: the source release. */
   releaseId?: string | undefined;
+  /** Whether the run waits for an owner's approval before taking its turn. */
+  requiresApproval?: boolean | undefined;
   commit?: string | undefined;
 }
 
 export interface WorkflowEngine {
   /** Starts the DeployProject execution named after the run; returns its ARN. Idempotent per run id. */
   start(input: WorkflowInput): Promise<{ executionArn: string }>;
+  /** Resumes a task waiting on `taskToken` (SendTaskSuccess): an approval. */
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
+  /** Fails a task waiting on `taskToken` (SendTaskFailure): a rejection. */
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** Whether an execution is still running (to recover a turn held by a run whose execution died). */
   isRunning(executionArn: string): Promise<boolean>;
+}
+
+/** A run waiting for an owner's approval, as the workspace's approval list shows it. */
+export interface PendingApproval {
+  workspaceId: string;
+  projectId: string;
+  projectName: string;
+  environment: Environment;
+  runId: string;
+  kind: Run['kind'];
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Promotions: the source release. */
+  promotedFrom?: Run['promotedFrom'];
+}
+
+/** Runs waiting for approval, per workspace, with the task token that resumes each (never shown). */
+export interface ApprovalRepository {
+  open(approval: PendingApproval, taskToken: string): Promise<void>;
+  get(workspaceId: string, runId: string): Promise<(PendingApproval & { taskToken: string }) | undefined>;
+  /** Removes the entry; true only for the one caller that removed it, so a run is decided once. */
+  close(workspaceId: string, runId: string): Promise<boolean>;
+  /** Oldest first; one query. */
+  list(workspaceId: string): Promise<PendingApproval[]>;
 }
 
 export interface Connection {

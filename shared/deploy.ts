@@ -7,11 +7,12 @@ import type { Environment } from './naming.ts';
  * A release is an immutable snapshot of what runs (image + digest, rendered config, env var names,
  * GitOps commit). A rollback re-commits an earlier release's manifests as a new release; it never builds.
  */
-export const RUN_KINDS = ['deploy', 'rollback'] as const;
+export const RUN_KINDS = ['deploy', 'rollback', 'promote'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 export const RUN_STATUSES = [
   'queued',
+  'awaiting_approval',
   'building',
   'pushing',
   'updating_gitops',
@@ -34,7 +35,9 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
 
 /** Which status may follow which. Status writes are conditional on the current one being a legal source. */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  queued: ['building', 'updating_gitops', 'superseded', 'cancelled', 'failed'],
+  queued: ['awaiting_approval', 'building', 'updating_gitops', 'superseded', 'cancelled', 'failed'],
+  // Approved: back in the queue for the environment's deploy turn. Rejected or expired: cancelled.
+  awaiting_approval: ['queued', 'cancelled', 'failed'],
   building: ['pushing', 'failed', 'cancelled'],
   pushing: ['updating_gitops', 'failed', 'cancelled'],
   updating_gitops: ['syncing', 'failed', 'cancelled'],
@@ -46,7 +49,7 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   cancelled: [],
 };
 
-export const STEP_NAMES = ['queue', 'build', 'push', 'gitops', 'sync', 'rollback'] as const;
+export const STEP_NAMES = ['queue', 'approval', 'build', 'push', 'gitops', 'sync', 'rollback'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 export interface RunStep {
@@ -70,6 +73,28 @@ export interface ImageRef {
  */
 export type RunTrigger = 'user' | 'webhook';
 
+/** A release of an earlier environment, promoted by its image digest (never rebuilt). */
+export interface PromotionSource {
+  releaseId: string;
+  environment: Environment;
+  number: number;
+}
+
+/**
+ * A run into an environment with `requiresApproval` waits for a workspace owner. The Step Functions
+ * task token that resumes it is stored apart from the run (never in an API answer).
+ */
+export interface RunApproval {
+  state: 'waiting' | 'approved' | 'rejected' | 'expired';
+  /** When the wait started and when it ends `cancelled` unless decided. */
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy?: string | undefined;
+  decidedAt?: string | undefined;
+  /** A rejection's reason (required), or an approval's note. */
+  reason?: string | undefined;
+}
+
 export interface Run {
   id: string;
   workspaceId: string;
@@ -82,8 +107,14 @@ export interface Run {
   requestedBy: string;
   /** Deploys: what to build. */
   source?: { repositoryUrl: string; branch: string; commit?: string | undefined } | undefined;
-  /** Rollbacks: the release whose manifests are committed again. */
+  /** Rollbacks: the release whose manifests are committed again. Promotions: the source release. */
   targetReleaseId?: string | undefined;
+  /** Promotions: the release of an earlier environment whose image this run deploys. */
+  promotedFrom?: PromotionSource | undefined;
+  /** Rollbacks: the reason given (recorded in the release and the GitOps commit message). */
+  reason?: string | undefined;
+  /** Set when the target environment requires approval. */
+  approval?: RunApproval | undefined;
   /** The release this run recorded (deploys and rollbacks that succeed). */
   releaseId?: string | undefined;
   executionArn?: string | undefined;
@@ -115,6 +146,10 @@ export interface Release {
   kind: RunKind;
   /** For a rollback: the release it restored. */
   rollbackOf?: string | undefined;
+  /** For a promotion: the release of the earlier environment whose image this is. */
+  promotedFrom?: PromotionSource | undefined;
+  /** For a rollback: the reason given. */
+  reason?: string | undefined;
   image: ImageRef;
   images?: Record<string, ImageRef> | undefined;
   sourceCommit?: string | undefined;
@@ -144,6 +179,8 @@ export interface PendingRelease {
   envNames: string[];
   liveUrl?: string | undefined;
   rollbackOf?: string | undefined;
+  promotedFrom?: PromotionSource | undefined;
+  reason?: string | undefined;
 }
 
 export type LogStream = 'build' | 'workflow';

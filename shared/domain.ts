@@ -60,12 +60,52 @@ export interface Service {
   entry: boolean;
 }
 
+/**
+ * What deploys an environment by itself (when the project's `autoDeploy` is on):
+ * - `push`: a push to the tracked branch (staging's default; production's when it is the only one),
+ * - `tag`: a pushed tag matching `tagPattern` (production's default when a staging comes before it),
+ * - `manual`: only a user's deploy or promotion.
+ */
+export const ENVIRONMENT_TRIGGERS = ['push', 'tag', 'manual'] as const;
+export type EnvironmentTrigger = (typeof ENVIRONMENT_TRIGGERS)[number];
+export const DEFAULT_TAG_PATTERN = 'v*.*.*';
+
+export interface Autoscaling {
+  minReplicas: number;
+  maxReplicas: number;
+  /** Average CPU utilisation (percent of requests) the HorizontalPodAutoscaler aims for. */
+  targetCpuPercent: number;
+}
+
+/**
+ * One environment's own settings, stored on the project. Anything left out takes the project's value
+ * or the environment's default (see shared/environments.ts `environmentConfig`, the only reader).
+ * Production's custom domain is the project's `domain` (as before environments existed); every other
+ * environment's lives here.
+ */
+export interface EnvironmentSettings {
+  domain?: string | undefined;
+  replicas?: number | undefined;
+  autoscaling?: Autoscaling | undefined;
+  /** Overrides of the project's variables by name (secret values per environment, write-only). */
+  env?: StoredEnvVar[] | undefined;
+  trigger?: EnvironmentTrigger | undefined;
+  tagPattern?: string | undefined;
+  requiresApproval?: boolean | undefined;
+}
+
 interface ProjectBase {
   id: string;
   workspaceId: string;
   name: string;
-  /** Environments the project deploys to; `production` from day one, `staging` admitted by the model. */
+  /**
+   * The project's environments in pipeline order (a release is promoted from one to the next). New
+   * projects get `staging` then `production`; projects created before environments existed have only
+   * `production`, and keep working as they did.
+   */
   environments: Environment[];
+  /** Per-environment settings; an environment without an entry uses its defaults. */
+  environmentSettings?: Partial<Record<Environment, EnvironmentSettings>> | undefined;
   env: StoredEnvVar[];
   createdBy: string;
   createdAt: string;

@@ -10,6 +10,7 @@ import type {
   BuildProgress,
   BuildRequest,
   BuildService,
+  EnvironmentHold,
   EnvironmentState,
   GitOpsChange,
   GitOpsRepository,
@@ -98,6 +99,12 @@ export class InMemoryRuns implements RunRepository {
   }
   async markOutOfSync(projectId: string, environment: Environment, outOfSync: OutOfSync) {
     this.env(projectId, environment).outOfSync = { ...outOfSync };
+  }
+  async setHold(projectId: string, environment: Environment, hold: EnvironmentHold) {
+    this.env(projectId, environment).hold = { ...hold };
+  }
+  async clearHold(projectId: string, environment: Environment) {
+    delete this.env(projectId, environment).hold;
   }
   async recordRelease(release: Release) {
     const existing = this.releases.get(release.id);
@@ -255,5 +262,14 @@ export class FakeWorkflow implements WorkflowEngine {
   }
   async isRunning(executionArn: string) {
     return this.running.has(executionArn.split(':').at(-1) ?? '');
+  }
+  readonly taskResults: Array<
+    { taskToken: string; output: unknown } | { taskToken: string; error: string; cause: string }
+  > = [];
+  async sendTaskSuccess(taskToken: string, output: unknown) {
+    this.taskResults.push({ taskToken, output });
+  }
+  async sendTaskFailure(taskToken: string, error: string, cause: string) {
+    this.taskResults.push({ taskToken, error, cause });
   }
 }

@@ -15,11 +15,24 @@ const storedEnvVarSchema = z.discriminatedUnion('secret', [
   z.object({ name: z.string(), secret: z.literal(true), secretRef: z.string() }),
 ]);
 
+const environmentSettingsSchema = z.object({
+  domain: z.string().optional(),
+  replicas: z.number().optional(),
+  autoscaling: z
+    .object({ minReplicas: z.number(), maxReplicas: z.number(), targetCpuPercent: z.number() })
+    .optional(),
+  env: z.array(storedEnvVarSchema).optional(),
+  trigger: z.enum(['push', 'tag', 'manual']).optional(),
+  tagPattern: z.string().optional(),
+  requiresApproval: z.boolean().optional(),
+});
+
 const projectBase = {
   id: z.string(),
   workspaceId: z.string(),
   name: z.string(),
   environments: z.array(z.enum(ENVIRONMENTS)),
+  environmentSettings: z.partialRecord(z.enum(ENVIRONMENTS), environmentSettingsSchema).optional(),
   env: z.array(storedEnvVarSchema),
   createdBy: z.string(),
   createdAt: z.string(),

@@ -1,6 +1,8 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -46,5 +48,13 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       if ((error as Error).name === 'ExecutionDoesNotExist') return false;
       throw error;
     }
+  }
+
+  async sendTaskSuccess(taskToken: string, output: unknown) {
+    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output ?? {}) }));
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string) {
+    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
   }
 }
