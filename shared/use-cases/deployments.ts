@@ -8,6 +8,7 @@ import type {
   WorkflowEngine,
 } from '../deploy-ports.ts';
 import type { Identity, Project } from '../domain.ts';
+import { environmentConfig } from '../environments.ts';
 import { conflict, invalid, notFound, unavailable } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 import type { Clock, IdGenerator, ProjectRepository, WorkspaceRepository } from '../ports.ts';
@@ -34,7 +35,7 @@ export type StartRunDeps = Pick<DeploymentDeps, 'runs' | 'journal' | 'workflow' 
 const runNotFound = (runId: string) => notFound('run.not_found', `No run ${runId} in this project.`);
 
 /** The caller's project, checked against their membership; deleted projects only for history reads. */
-async function projectFor(
+export async function projectFor(
   deps: Pick<DeploymentDeps, 'workspaces' | 'projects'>,
   identity: Identity,
   workspaceId: string,
@@ -47,8 +48,11 @@ async function projectFor(
   return project;
 }
 
-/** Creates the run and starts its workflow execution (named after the run). */
-async function startRun(deps: StartRunDeps, run: Run): Promise<Run> {
+/**
+ * Creates the run and starts its workflow execution (named after the run). A run into an environment
+ * that requires approval starts by waiting for an owner (the state machine's AwaitApproval).
+ */
+export async function startRun(deps: StartRunDeps, run: Run, project: Project): Promise<Run> {
   await deps.runs.create(run);
   await deps.journal.log(run, `Run ${run.id} queued: ${describe(run)}`);
   try {
@@ -60,6 +64,7 @@ async function startRun(deps: StartRunDeps, run: Run): Promise<Run> {
       kind: run.kind,
       releaseId: run.targetReleaseId,
       commit: run.source?.commit,
+      requiresApproval: environmentConfig(project, run.environment).requiresApproval,
     });
     return await deps.journal.change(run, { set: { executionArn } });
   } catch (error) {
@@ -83,7 +88,7 @@ function describe(run: Run): string {
   return `deploy ${run.projectName} (${run.environment})${at}`;
 }
 
-function newRun(
+export function newRun(
   deps: Pick<DeploymentDeps, 'ids' | 'clock'>,
   project: Project,
   environment: Environment,
@@ -142,6 +147,7 @@ export async function deployProject(
       trigger: by.trigger,
       source,
     }),
+    project,
   );
 }
 
@@ -172,6 +178,7 @@ export function makeRequestRollback(deps: DeploymentDeps) {
         trigger: 'user',
         targetReleaseId: release.id,
       }),
+      project,
     );
   };
 }
