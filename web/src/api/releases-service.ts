@@ -20,9 +20,16 @@ export function releasesService(api: ApiClient) {
         ...(signal ? { signal } : {}),
       }),
 
-    /** Commits the release's manifests again (no build); 202 with the rollback run. */
-    rollback: (workspaceId: string, projectId: string, releaseId: string) =>
-      api.request<Run>('POST', `${base(workspaceId, projectId)}/${seg(releaseId)}/rollback`),
+    /**
+     * Commits the release's manifests again (no build) and holds the environment's auto-deploy;
+     * 202 with the rollback run. The reason, when given, is recorded in the release and the commit.
+     */
+    rollback: (workspaceId: string, projectId: string, releaseId: string, reason?: string) =>
+      api.request<Run>(
+        'POST',
+        `${base(workspaceId, projectId)}/${seg(releaseId)}/rollback`,
+        reason ? { body: { reason } } : {},
+      ),
   };
 }
 

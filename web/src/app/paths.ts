@@ -9,6 +9,9 @@ export const paths = {
   project: (workspaceId: string, projectId: string) => `/w/${seg(workspaceId)}/projects/${seg(projectId)}`,
   editProject: (workspaceId: string, projectId: string) =>
     `/w/${seg(workspaceId)}/projects/${seg(projectId)}/edit`,
+  /** One environment's settings (overrides, domain, trigger, approval). */
+  environment: (workspaceId: string, projectId: string, environment: string) =>
+    `/w/${seg(workspaceId)}/projects/${seg(projectId)}/environments/${seg(environment)}`,
   run: (workspaceId: string, projectId: string, runId: string) =>
     `/w/${seg(workspaceId)}/projects/${seg(projectId)}/runs/${seg(runId)}`,
 };

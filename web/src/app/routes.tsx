@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router';
+import { EnvironmentSettingsPage } from '../pages/environments/environment-settings.tsx';
 import { ProjectCreatePage } from '../pages/projects/project-create.tsx';
 import { ProjectEditPage } from '../pages/projects/project-edit.tsx';
 import { WorkspaceHome } from '../pages/workspaces/workspace-home.tsx';
@@ -27,6 +28,10 @@ export function AppRoutes() {
           }
         />
         <Route path="w/:workspaceId/projects/:projectId/edit" element={<ProjectEditPage />} />
+        <Route
+          path="w/:workspaceId/projects/:projectId/environments/:environment"
+          element={<EnvironmentSettingsPage />}
+        />
         <Route
           path="w/:workspaceId/projects/:projectId/runs/:runId"
           element={

@@ -12,6 +12,8 @@ export interface ConfirmDialogProps {
   /** While the action runs: buttons disabled, the confirm button says so. */
   busy?: boolean;
   busyLabel?: string;
+  /** The action cannot be confirmed yet (what it would do is still loading, or could not be loaded). */
+  confirmDisabled?: boolean;
   /** Why the action failed, shown in the dialog. */
   error?: string | undefined;
   onConfirm(): void;
@@ -33,6 +35,7 @@ export function ConfirmDialog({
   tone = 'primary',
   busy = false,
   busyLabel,
+  confirmDisabled = false,
   error,
   onConfirm,
   onCancel,
@@ -109,7 +112,7 @@ export function ConfirmDialog({
             type="button"
             className={`btn ${tone === 'danger' ? 'btn-danger' : 'btn-primary'}`}
             onClick={onConfirm}
-            disabled={busy}
+            disabled={busy || confirmDisabled}
             aria-busy={busy}
           >
             {busy && <span className="spinner" aria-hidden="true" />}

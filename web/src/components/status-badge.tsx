@@ -5,6 +5,8 @@ import './status-badge.css';
 /** What each status reads as; the symbol and the words carry the meaning, colour only reinforces it. */
 const LABELS: Record<RunStatus | 'never', { label: string; icon: string; tone: string }> = {
   queued: { label: 'Queued', icon: '○', tone: '' },
+  // Its own colour: a run that waits for a person, not for the platform.
+  awaiting_approval: { label: 'Awaiting approval', icon: '⏸', tone: 'badge-approval' },
   building: { label: 'Building', icon: '◐', tone: 'badge-accent status-active' },
   pushing: { label: 'Pushing image', icon: '◐', tone: 'badge-accent status-active' },
   updating_gitops: { label: 'Updating GitOps', icon: '◐', tone: 'badge-accent status-active' },

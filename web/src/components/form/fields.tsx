@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
 import { fieldId, labelled } from './field-errors.ts';
 
 interface FieldProps {
@@ -56,6 +56,41 @@ export function TextField({ path, label, hint, error, value, onChange, ...input 
       <input
         type="text"
         {...input}
+        id={id}
+        name={path}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+      />
+      <FieldMessages id={id} label={label} hint={hint} error={error} />
+    </div>
+  );
+}
+
+type TextAreaFieldProps = FieldProps &
+  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'value' | 'onChange'> & {
+    value: string;
+    onChange: (value: string) => void;
+  };
+
+/** A labelled multi-line input (a reason, a note), wired like `TextField`. */
+export function TextAreaField({
+  path,
+  label,
+  hint,
+  error,
+  value,
+  onChange,
+  ...textarea
+}: TextAreaFieldProps) {
+  const id = fieldId(path);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        rows={2}
+        {...textarea}
         id={id}
         name={path}
         value={value}

@@ -6,16 +6,16 @@ import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
-import { StatusBadge } from '../../components/status-badge.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 import { imageName, shortSha } from './format.ts';
-import { CurrentRelease, GitopsCommit } from './release-details.tsx';
+import { GitopsCommit } from './release-details.tsx';
 import { RollbackDialog } from './rollback-dialog.tsx';
 
 /**
- * One environment: the live release and the release history, with Roll back on earlier releases.
- * `version` changes when a run of the project ends, so the list reloads.
+ * One environment's release history, the live one marked, with Roll back on earlier releases (the
+ * live release itself is shown in the pipeline). `version` changes when a run of the project ends, so
+ * the list reloads.
  */
 export function EnvironmentReleases({
   workspaceId,
@@ -37,17 +37,18 @@ export function EnvironmentReleases({
   const [target, setTarget] = useState<Release>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [reason, setReason] = useState('');
 
   const items = page.data?.items ?? [];
   const current = items.find((r) => r.id === page.data?.currentReleaseId);
-  const headingId = `env-${environment}`;
+  const headingId = `releases-${environment}`;
 
   const rollBack = async () => {
     if (!target) return;
     setBusy(true);
     setError(undefined);
     try {
-      const run = await releases.rollback(workspaceId, projectId, target.id);
+      const run = await releases.rollback(workspaceId, projectId, target.id, reason.trim() || undefined);
       navigate(paths.run(workspaceId, projectId, run.id));
     } catch (e) {
       setError(describeError(e));
@@ -57,42 +58,28 @@ export function EnvironmentReleases({
 
   return (
     <section className="card stack" aria-labelledby={headingId}>
-      <h2 id={headingId} className="env-title">
-        {environment}
-      </h2>
+      <h2 id={headingId}>Release history: {environment}</h2>
       {page.error ? (
         <ErrorMessage error={page.error} title="Releases could not be loaded" onRetry={page.reload} />
       ) : !page.data ? (
         <Loading label="Loading releases…" />
-      ) : current ? (
-        <CurrentRelease release={current} />
       ) : (
-        <p className="row">
-          <StatusBadge status="never" />
-          <span className="muted">Deploy to create the first release of {environment}.</span>
-        </p>
+        items.length === 0 && <p className="muted">No releases of {environment} yet.</p>
       )}
-      {page.data?.outOfSync && (
-        <div className="callout callout-error" role="alert">
-          <strong>Out of sync.</strong> {page.data.outOfSync.cause} Deploy again or roll back to put it right.
-        </div>
-      )}
-      {items.length > 0 && (
-        <>
-          <h3>Release history</h3>
-          <ReleaseTable items={items} currentId={current?.id} onRollback={setTarget} />
-        </>
-      )}
+      {items.length > 0 && <ReleaseTable items={items} currentId={current?.id} onRollback={setTarget} />}
       {target && (
         <RollbackDialog
           current={current}
           target={target}
           busy={busy}
           error={error}
+          reason={reason}
+          onReasonChange={setReason}
           onConfirm={rollBack}
           onCancel={() => {
             setTarget(undefined);
             setError(undefined);
+            setReason('');
           }}
         />
       )}
@@ -132,6 +119,18 @@ function ReleaseTable({
                 #{release.number}
                 {release.id === currentId && <span className="badge badge-success release-live">live</span>}
                 {release.kind === 'rollback' && <span className="muted small"> rollback</span>}
+                {release.promotedFrom && (
+                  <span className="muted small">
+                    {' '}
+                    from {release.promotedFrom.environment} #{release.promotedFrom.number}
+                  </span>
+                )}
+                {release.reason && (
+                  <span className="muted small release-reason" title={release.reason}>
+                    {' '}
+                    — {release.reason}
+                  </span>
+                )}
               </th>
               <td>
                 <code title={`${release.image.reference}\n${release.image.digest}`}>

@@ -1,6 +1,7 @@
 import { type RunStatus, TERMINAL_STATUSES } from '@shared/deploy.ts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { useApprovals } from '../../api/approvals-service.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
@@ -12,14 +13,19 @@ import { useLive } from '../../live/live-context.tsx';
 import { LiveStatus } from '../../live/live-status.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { EnvironmentReleases } from './environment-releases.tsx';
+import { Pipeline } from './pipeline.tsx';
 import { RecentRuns } from './recent-runs.tsx';
 import './project-page.css';
 
-/** A project: deploy it, see what runs in each environment, its releases and runs, roll back. */
+/**
+ * A project: its environments as a pipeline (promote, resume), deploy, each environment's releases
+ * (roll back), and its runs (approve or reject the ones waiting).
+ */
 export default function ProjectPage() {
   const { workspaceId = '', projectId = '' } = useParams();
   const projects = useProjects();
   const deployments = useDeployments();
+  const approvals = useApprovals();
   const { watchWorkspace } = useLive();
   const project = useResource(
     (signal) => projects.get(workspaceId, projectId, signal),
@@ -32,21 +38,35 @@ export default function ProjectPage() {
   const [liveStatus, setLiveStatus] = useState<Record<string, RunStatus>>({});
   const [releasesVersion, setReleasesVersion] = useState(0);
   usePageTitle(project.data?.name);
+  // Whether the caller may decide comes from the approvals list: asked for only while a run waits.
+  const waiting = (runs.data?.items ?? []).some(
+    (r) => (liveStatus[r.id] ?? r.status) === 'awaiting_approval',
+  );
+  const pending = useResource(
+    (signal) => (waiting ? approvals.list(workspaceId, signal) : Promise.resolve(undefined)),
+    [approvals, workspaceId, waiting],
+  );
 
   // Read through a ref, so a reloaded list doesn't re-send the watch.
   const knownRuns = useRef(runs.data?.items);
   knownRuns.current = runs.data?.items;
   const reloadRuns = runs.reload;
+  const reloadProject = project.reload;
   useEffect(
     () =>
       watchWorkspace(workspaceId, (event) => {
         if (event.projectId !== projectId) return;
         if (knownRuns.current?.some((r) => r.id === event.runId)) {
           setLiveStatus((current) => ({ ...current, [event.runId]: event.status }));
+          // A run that starts waiting: its deadline comes with a reload (status events don't carry it).
+          if (event.status === 'awaiting_approval') reloadRuns();
         } else reloadRuns(); // a run started elsewhere (another tab, a push webhook)
-        if (TERMINAL_STATUSES.has(event.status)) setReleasesVersion((v) => v + 1);
+        if (TERMINAL_STATUSES.has(event.status)) {
+          setReleasesVersion((v) => v + 1);
+          reloadProject(); // the pipeline's live releases
+        }
       }),
-    [watchWorkspace, workspaceId, projectId, reloadRuns],
+    [watchWorkspace, workspaceId, projectId, reloadRuns, reloadProject],
   );
 
   if (project.error)
@@ -82,6 +102,8 @@ export default function ProjectPage() {
         </div>
       </header>
 
+      <Pipeline project={p} onChanged={project.reload} />
+
       <DeployForm project={p} />
 
       {p.environments.map((environment) => (
@@ -99,7 +121,16 @@ export default function ProjectPage() {
         {runs.error ? (
           <ErrorMessage error={runs.error} title="Runs could not be loaded" onRetry={runs.reload} />
         ) : runs.data ? (
-          <RecentRuns runs={runs.data.items} live={liveStatus} />
+          <RecentRuns
+            runs={runs.data.items}
+            live={liveStatus}
+            approvals={pending.data?.items}
+            onDecided={(decided) => {
+              setLiveStatus((current) => ({ ...current, [decided.id]: decided.status }));
+              reloadRuns();
+              pending.reload();
+            }}
+          />
         ) : (
           <Loading label="Loading runs…" />
         )}

@@ -1,11 +1,17 @@
 import type { Release } from '@shared/deploy.ts';
+import type { OutOfSync } from '@shared/deploy-ports.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
-import { TimeAgo } from '../../components/time-ago.tsx';
 import { shortSha } from './format.ts';
 import { safeHref } from './links.ts';
 
 /** The live URL: the address itself, a real link that opens it in a new tab, and copy. */
-export function LiveUrl({ url }: { url: string }) {
+export function LiveUrl({
+  url,
+  of,
+}: {
+  url: string /** Whose URL, for the link's name when a page shows several. */;
+  of?: string;
+}) {
   const href = safeHref(url);
   return (
     <span className="row live-url">
@@ -13,10 +19,10 @@ export function LiveUrl({ url }: { url: string }) {
       {href && (
         <a className="btn btn-sm" href={href} target="_blank" rel="noopener noreferrer">
           Open live URL <span aria-hidden="true">↗</span>{' '}
-          <span className="visually-hidden">(opens in a new tab)</span>
+          <span className="visually-hidden">{of ? `of ${of} ` : ''}(opens in a new tab)</span>
         </a>
       )}
-      <CopyButton text={url} label="Copy URL" />
+      <CopyButton text={url} label={of ? `Copy URL of ${of}` : 'Copy URL'} />
     </span>
   );
 }
@@ -44,41 +50,11 @@ export function GitopsCommit({ release }: { release: Release }) {
   );
 }
 
-/** What the live release of an environment is. */
-export function CurrentRelease({ release }: { release: Release }) {
+/** Git names another release than the live one: the cause, and what puts it right. */
+export function OutOfSyncNotice({ outOfSync }: { outOfSync: OutOfSync }) {
   return (
-    <dl className="dl current-release">
-      <dt>Release</dt>
-      <dd>
-        #{release.number}
-        {release.kind === 'rollback' && <span className="muted"> (a rollback)</span>}
-      </dd>
-      <dt>Live URL</dt>
-      <dd>
-        {release.liveUrl ? <LiveUrl url={release.liveUrl} /> : <span className="muted">No public URL</span>}
-      </dd>
-      <dt>Image</dt>
-      <dd>
-        <code className="code" title={release.image.digest}>
-          {release.image.reference}
-        </code>
-      </dd>
-      {release.sourceCommit && (
-        <>
-          <dt>Source commit</dt>
-          <dd>
-            <code title={release.sourceCommit}>{shortSha(release.sourceCommit)}</code>
-          </dd>
-        </>
-      )}
-      <dt>GitOps commit</dt>
-      <dd>
-        <GitopsCommit release={release} />
-      </dd>
-      <dt>Released</dt>
-      <dd>
-        <TimeAgo date={release.createdAt} /> by {release.createdBy}
-      </dd>
-    </dl>
+    <div className="callout callout-error" role="alert">
+      <strong>Out of sync.</strong> {outOfSync.cause} Deploy again or roll back to put it right.
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Release } from '@shared/deploy.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
+import { TextAreaField } from '../../components/form/fields.tsx';
 import { type DiffLine, diffLines, nameChanges } from './line-diff.ts';
 
 /** Unchanged stretches longer than this are folded (the context around a change stays). */
@@ -7,13 +8,16 @@ const CONTEXT = 3;
 
 /**
  * Confirms a rollback, showing what it changes against the live release: the image, the values.yaml
- * diff and the env var names that appear or disappear.
+ * diff and the env var names that appear or disappear; an optional reason goes into the release, the
+ * run and the GitOps commit message.
  */
 export function RollbackDialog({
   current,
   target,
   busy,
   error,
+  reason,
+  onReasonChange,
   onConfirm,
   onCancel,
 }: {
@@ -21,6 +25,8 @@ export function RollbackDialog({
   target: Release;
   busy: boolean;
   error: string | undefined;
+  reason: string;
+  onReasonChange(reason: string): void;
   onConfirm(): void;
   onCancel(): void;
 }) {
@@ -37,66 +43,94 @@ export function RollbackDialog({
     >
       <p>
         Release {target.number}'s manifests are committed to GitOps again; nothing is rebuilt.
-        {current ? ` Release ${current.number} stops serving.` : ''}
+        {current ? ` Release ${current.number} stops serving.` : ''} Auto-deploy of {target.environment}{' '}
+        pauses until you resume it, so the next push does not undo the rollback.
       </p>
       <RollbackPreview current={current} target={target} />
+      <TextAreaField
+        path="reason"
+        label="Reason (optional)"
+        value={reason}
+        onChange={onReasonChange}
+        hint="Recorded in the release, the run and the GitOps commit message."
+      />
     </ConfirmDialog>
   );
 }
 
 export function RollbackPreview({ current, target }: { current: Release | undefined; target: Release }) {
-  const diff = diffLines(current?.values ?? '', target.values);
   const env = nameChanges(current?.envNames ?? [], target.envNames);
-  const imageChanges = current?.image.reference !== target.image.reference;
   return (
     <div className="rollback-preview stack">
-      <section>
-        <h3>Image</h3>
-        {current && !imageChanges ? (
-          <p>
-            <code>{target.image.reference}</code> <span className="muted">(unchanged)</span>
-          </p>
-        ) : (
-          <p className="rollback-image">
-            {current && (
-              <>
-                <code>{current.image.reference}</code>
-                <span aria-hidden="true"> → </span>
-                <span className="visually-hidden">becomes</span>{' '}
-              </>
-            )}
-            <code>{target.image.reference}</code>
-          </p>
-        )}
-      </section>
-      <section>
-        <h3>Configuration (values.yaml)</h3>
-        {diff.some((l) => l.kind !== 'same') ? (
-          <ValuesDiff diff={diff} />
-        ) : (
-          <p className="muted">No configuration changes.</p>
-        )}
-      </section>
-      <section>
-        <h3>Environment variables</h3>
-        {env.added.length === 0 && env.removed.length === 0 ? (
-          <p className="muted">No variables added or removed.</p>
-        ) : (
-          <ul className="rollback-env">
-            {env.added.map((name) => (
-              <li key={`+${name}`} className="diff-added">
-                Added: <code>{name}</code>
-              </li>
-            ))}
-            {env.removed.map((name) => (
-              <li key={`-${name}`} className="diff-removed">
-                Removed: <code>{name}</code>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <ImageChange from={current?.image.reference} to={target.image.reference} />
+      <ValuesChange from={current?.values ?? ''} to={target.values} />
+      <EnvNameChanges added={env.added} removed={env.removed} />
     </div>
+  );
+}
+
+/** The image a change deploys: `from → to`, or unchanged. */
+export function ImageChange({ from, to }: { from: string | undefined; to: string }) {
+  return (
+    <section>
+      <h3>Image</h3>
+      {from === to ? (
+        <p>
+          <code>{to}</code> <span className="muted">(unchanged)</span>
+        </p>
+      ) : (
+        <p className="rollback-image">
+          {from && (
+            <>
+              <code>{from}</code>
+              <span aria-hidden="true"> → </span>
+              <span className="visually-hidden">becomes</span>{' '}
+            </>
+          )}
+          <code>{to}</code>
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The values.yaml line diff, unchanged stretches folded. */
+export function ValuesChange({ from, to }: { from: string; to: string }) {
+  const diff = diffLines(from, to);
+  return (
+    <section>
+      <h3>Configuration (values.yaml)</h3>
+      {diff.some((l) => l.kind !== 'same') ? (
+        <ValuesDiff diff={diff} />
+      ) : (
+        <p className="muted">No configuration changes.</p>
+      )}
+    </section>
+  );
+}
+
+/** Environment variable names that appear or disappear (values are never shown). */
+export function EnvNameChanges({ added, removed }: { added: readonly string[]; removed: readonly string[] }) {
+  return (
+    <section>
+      <h3>Environment variables</h3>
+      {added.length === 0 && removed.length === 0 ? (
+        <p className="muted">No variables added or removed.</p>
+      ) : (
+        <ul className="rollback-env">
+          {added.map((name) => (
+            <li key={`+${name}`} className="diff-added">
+              Added: <code>{name}</code>
+            </li>
+          ))}
+          {removed.map((name) => (
+            <li key={`-${name}`} className="diff-removed">
+              Removed: <code>{name}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 

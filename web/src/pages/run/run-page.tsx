@@ -1,8 +1,10 @@
 import { type Run, TERMINAL_STATUSES } from '@shared/deploy.ts';
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { useApprovals } from '../../api/approvals-service.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { paths } from '../../app/paths.ts';
+import { ApprovalActions } from '../../components/approval-actions.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
 import { LogViewer } from '../../components/log-viewer/log-viewer.tsx';
@@ -13,6 +15,7 @@ import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 import type { RunStatusEvent } from '../../live/live-context.tsx';
 import { LiveStatus } from '../../live/live-status.tsx';
+import { RUN_KIND_LABELS } from '../project/recent-runs.tsx';
 import { ExecutionLink } from './execution-link.tsx';
 import { RunOutcome } from './run-outcome.tsx';
 import { StepTimeline } from './step-timeline.tsx';
@@ -45,6 +48,13 @@ export default function RunPage() {
   const log = useRunLog(workspaceId, projectId, runId, onStatus);
 
   const run = loaded.data && withEvent(loaded.data, event);
+  const waiting = run?.status === 'awaiting_approval';
+  const approvals = useApprovals();
+  // Whether the caller may decide: the workspace's approvals list says, asked for only while the run waits.
+  const pending = useResource(
+    (signal) => (waiting ? approvals.list(workspaceId, signal) : Promise.resolve(undefined)),
+    [approvals, workspaceId, waiting],
+  );
   usePageTitle(run ? `${run.projectName}: ${statusLabel(run.status)}` : undefined);
 
   if (loaded.error)
@@ -60,7 +70,7 @@ export default function RunPage() {
           </p>
           <h1 className="row">
             <span>
-              {run.kind === 'rollback' ? 'Rollback' : 'Deploy'} <code className="run-id">{run.id}</code>
+              {RUN_KIND_LABELS[run.kind]} <code className="run-id">{run.id}</code>
             </span>
             <StatusBadge status={run.status} />
           </h1>
@@ -79,6 +89,18 @@ export default function RunPage() {
       <p className="visually-hidden" aria-live="polite" aria-atomic="true">
         Run status: {statusLabel(run.status)}
       </p>
+
+      {waiting && (
+        <section className="callout callout-info stack-sm" aria-labelledby="approval-title">
+          <h2 id="approval-title">Approval</h2>
+          <ApprovalActions
+            run={{ ...run, expiresAt: run.approval?.expiresAt }}
+            approval={pending.data?.items.find((a) => a.runId === run.id)}
+            onDecided={(decided) => loaded.setData(decided)}
+          />
+        </section>
+      )}
+      {run.approval && run.approval.state !== 'waiting' && <ApprovalDecision approval={run.approval} />}
 
       <section className="card stack" aria-labelledby="steps-title">
         <h2 id="steps-title">Steps</h2>
@@ -112,8 +134,33 @@ function withEvent(run: Run, event: RunStatusEvent | undefined): Run {
   return progressOf(next) >= progressOf(run) ? next : run;
 }
 
+/** How the wait for an owner ended: by whom, and why when rejected. */
+function ApprovalDecision({ approval }: { approval: NonNullable<Run['approval']> }) {
+  const verb = { approved: 'Approved', rejected: 'Rejected', expired: 'Approval expired' }[
+    approval.state as 'approved' | 'rejected' | 'expired'
+  ];
+  return (
+    <p className="small">
+      <strong>{verb}</strong>
+      {approval.decidedBy && ` by ${approval.decidedBy}`}
+      {approval.decidedAt && (
+        <>
+          {' '}
+          <TimeAgo date={approval.decidedAt} />
+        </>
+      )}
+      {approval.reason && ` — ${approval.reason}`}
+    </p>
+  );
+}
+
 function describeRun(run: Run): string {
-  if (run.kind === 'rollback') return `to release ${run.targetReleaseId ?? ''}`;
+  if (run.kind === 'rollback')
+    return `to release ${run.targetReleaseId ?? ''}${run.reason ? ` — ${run.reason}` : ''}`;
+  if (run.kind === 'promote')
+    return run.promotedFrom
+      ? `from ${run.promotedFrom.environment} release ${run.promotedFrom.number}`
+      : 'promotion';
   if (!run.source) return 'database settings';
   const commit = run.sourceCommit ?? run.source.commit;
   return `${run.source.branch}${commit ? ` @ ${commit.slice(0, 7)}` : ''}`;

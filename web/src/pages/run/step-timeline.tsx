@@ -5,6 +5,7 @@ import { formatDuration } from '../project/format.ts';
 
 const STEP_LABELS: Record<StepName, string> = {
   queue: 'Queued',
+  approval: 'Waiting for approval',
   build: 'Building',
   push: 'Pushing image',
   gitops: 'Updating GitOps',
@@ -12,11 +13,20 @@ const STEP_LABELS: Record<StepName, string> = {
   rollback: 'Rolling back',
 };
 
-/** The steps a run goes through when all is well: a rollback re-commits, it does not build. */
+/**
+ * The steps a run goes through when all is well: a rollback re-commits and a promotion deploys an
+ * image already built, so neither builds. `approval` is planned only for runs that wait for one.
+ */
 const PLANNED: Record<Run['kind'], StepName[]> = {
   deploy: ['queue', 'build', 'push', 'gitops', 'sync'],
   rollback: ['queue', 'gitops', 'sync'],
+  promote: ['queue', 'gitops', 'sync'],
 };
+
+function plannedSteps(run: Pick<Run, 'kind' | 'approval'>): StepName[] {
+  const [first, ...rest] = PLANNED[run.kind];
+  return run.approval && first ? [first, 'approval', ...rest] : PLANNED[run.kind];
+}
 
 type StepState = RunStep['status'] | 'pending' | 'not_reached';
 
@@ -47,7 +57,7 @@ interface TimelineItem {
 }
 
 /** The steps the run took, then the ones still to come, then where it ends (deployed, or how it failed). */
-export function timelineOf(run: Pick<Run, 'kind' | 'status' | 'steps'>): TimelineItem[] {
+export function timelineOf(run: Pick<Run, 'kind' | 'status' | 'steps' | 'approval'>): TimelineItem[] {
   const terminal = TERMINAL_STATUSES.has(run.status);
   const items: TimelineItem[] = run.steps.map((step, i) => ({
     key: `${step.name}-${i}`,
@@ -58,7 +68,7 @@ export function timelineOf(run: Pick<Run, 'kind' | 'status' | 'steps'>): Timelin
     detail: step.detail,
   }));
   const taken = new Set(run.steps.map((s) => s.name));
-  for (const name of PLANNED[run.kind]) {
+  for (const name of plannedSteps(run)) {
     if (!taken.has(name)) {
       items.push({ key: name, label: STEP_LABELS[name], state: terminal ? 'not_reached' : 'pending' });
     }
@@ -91,7 +101,7 @@ function useNow(active: boolean): number {
   return now;
 }
 
-export function StepTimeline({ run }: { run: Pick<Run, 'kind' | 'status' | 'steps'> }) {
+export function StepTimeline({ run }: { run: Pick<Run, 'kind' | 'status' | 'steps' | 'approval'> }) {
   const items = timelineOf(run);
   const now = useNow(items.some((i) => i.state === 'running'));
   return (

@@ -11,6 +11,7 @@ import { useMe } from '../../components/me-context.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
 import { useLive } from '../../live/live-context.tsx';
+import { ApprovalsSection } from './approvals-section.tsx';
 import { ProjectRow } from './project-row.tsx';
 
 const PAGE_SIZE = 50;
@@ -68,6 +69,7 @@ export function WorkspaceHome() {
           </Link>
         )}
       </div>
+      <ApprovalsSection workspaceId={workspaceId} />
       {!first.data ? (
         first.error !== undefined ? (
           <ErrorMessage title="The projects could not be loaded" error={first.error} onRetry={first.reload} />
