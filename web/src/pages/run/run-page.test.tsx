@@ -1,5 +1,5 @@
 import type { LogLine, Run } from '@shared/deploy.ts';
-import { act, render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { type ApiClient, ApiError } from '../../api/client.ts';
@@ -207,6 +207,100 @@ describe('RunPage', () => {
   });
 });
 
+describe('RunPage: a run waiting for approval', () => {
+  const waiting: Run = {
+    ...building,
+    kind: 'promote',
+    status: 'awaiting_approval',
+    source: undefined,
+    promotedFrom: { releaseId: 'rel3', environment: 'staging', number: 3 },
+    approval: { state: 'waiting', requestedAt: '2025-01-01T00:00:00Z', expiresAt: '2025-01-02T00:00:00Z' },
+    steps: [
+      {
+        name: 'queue',
+        status: 'succeeded',
+        startedAt: '2025-01-01T00:00:00Z',
+        endedAt: '2025-01-01T00:00:01Z',
+      },
+      { name: 'approval', status: 'running', startedAt: '2025-01-01T00:00:01Z' },
+    ],
+  };
+  function apiFor(canDecide: boolean, onApprove: () => Run) {
+    const calls: string[] = [];
+    const api: ApiClient = {
+      async request<T>(method: string, path: string) {
+        calls.push(`${method} ${path}`);
+        if (method === 'GET' && path === base) return waiting as T;
+        if (method === 'GET' && path === `${base}/logs`)
+          return { runId: R, status: waiting.status, lines: [], nextAfter: 0, more: false } as T;
+        if (method === 'GET' && path === `/workspaces/${W}/approvals`)
+          return {
+            items: [
+              {
+                workspaceId: W,
+                projectId: P,
+                projectName: 'shop',
+                environment: 'production',
+                runId: R,
+                kind: 'promote',
+                requestedBy: 'alice',
+                requestedAt: waiting.approval?.requestedAt,
+                expiresAt: waiting.approval?.expiresAt,
+                canDecide,
+              },
+            ],
+          } as T;
+        if (method === 'POST' && path === `${base}/approve`) return onApprove() as T;
+        throw new ApiError(404, 'not_found', `${method} ${path}`);
+      },
+    };
+    return { api, calls };
+  }
+
+  it('says until when it waits, shows the approval step, and Approve resumes it', async () => {
+    const { api, calls } = apiFor(true, () => ({
+      ...waiting,
+      status: 'queued',
+      approval: {
+        ...(waiting.approval as NonNullable<Run['approval']>),
+        state: 'approved',
+        decidedBy: 'bob',
+      },
+    }));
+    renderRun(api);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent(`Promotion ${R}`);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Awaiting approval');
+    expect(screen.getByText(/from staging release 3/)).toBeInTheDocument();
+    const region = screen.getByRole('region', { name: 'Approval' });
+    expect(
+      within(region)
+        .getByText(/Waiting for approval/)
+        .closest('p')
+        ?.querySelector('time'),
+    ).toHaveAttribute('datetime', '2025-01-02T00:00:00Z');
+    expect(
+      within(screen.getByRole('list', { name: 'Steps' }))
+        .getByText('Waiting for approval')
+        .closest('li'),
+    ).toHaveAttribute('aria-current', 'step');
+    const approve = within(region).getByRole('button', { name: 'Approve' });
+    await waitFor(() => expect(calls).toContain(`GET /workspaces/${W}/approvals`));
+    await act(async () => approve.click());
+    expect(calls).toContain(`POST ${base}/approve`);
+    expect((await screen.findByText('Approved')).closest('p')).toHaveTextContent('Approved by bob');
+    expect(screen.queryByRole('region', { name: 'Approval' })).not.toBeInTheDocument();
+  });
+
+  it('disables the decision with the reason when the caller cannot decide', async () => {
+    const { api } = apiFor(false, () => waiting);
+    renderRun(api);
+    const region = await screen.findByRole('region', { name: 'Approval' });
+    await waitFor(() => expect(within(region).getByRole('button', { name: 'Approve' })).toBeDisabled());
+    expect(within(region).getByRole('button', { name: 'Reject' })).toBeDisabled();
+    expect(within(region).getByText(/You requested this run/)).toBeInTheDocument();
+  });
+});
+
 describe('timelineOf', () => {
   it('lists the steps taken, the ones to come, and the end', () => {
     expect(timelineOf(building).map((i) => [i.label, i.state])).toEqual([
@@ -233,5 +327,46 @@ describe('timelineOf', () => {
       'Syncing',
       'Deployed',
     ]);
+  });
+
+  it('plans no build for a promotion, and the approval step for a run that waits for one', () => {
+    const approval = {
+      state: 'waiting' as const,
+      requestedAt: '2025-01-01T00:00:00Z',
+      expiresAt: '2025-01-02T00:00:00Z',
+    };
+    expect(
+      timelineOf({
+        kind: 'promote',
+        status: 'awaiting_approval',
+        approval,
+        steps: [
+          {
+            name: 'queue',
+            status: 'succeeded',
+            startedAt: '2025-01-01T00:00:00Z',
+            endedAt: '2025-01-01T00:00:01Z',
+          },
+          { name: 'approval', status: 'running', startedAt: '2025-01-01T00:00:01Z' },
+        ],
+      }).map((i) => [i.label, i.state]),
+    ).toEqual([
+      ['Queued', 'succeeded'],
+      ['Waiting for approval', 'running'],
+      ['Updating GitOps', 'pending'],
+      ['Syncing', 'pending'],
+      ['Deployed', 'pending'],
+    ]);
+    expect(timelineOf({ kind: 'deploy', status: 'queued', approval, steps: [] }).map((i) => i.label)).toEqual(
+      [
+        'Queued',
+        'Waiting for approval',
+        'Building',
+        'Pushing image',
+        'Updating GitOps',
+        'Syncing',
+        'Deployed',
+      ],
+    );
   });
 });

@@ -1,6 +1,8 @@
 import type { RunStatus } from '@shared/deploy.ts';
 import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../api/client.ts';
 import { renderPage, testConfig } from '../../testing/harness.tsx';
 import { WorkspaceHome } from './workspace-home.tsx';
 
@@ -140,10 +142,94 @@ describe('WorkspaceHome', () => {
       [`GET ${P}/p1/releases`]: { items: [] },
     });
     expect(await screen.findByText('Building')).toBeInTheDocument();
-    expect(watchers.map((w) => w.workspaceId)).toEqual(['w1']);
+    expect(new Set(watchers.map((w) => w.workspaceId))).toEqual(new Set(['w1']));
 
     status = 'deployed';
-    act(() => watchers[0]?.onEvent({ type: 'run', runId: 'r1', projectId: 'p1', workspaceId: 'w1', status }));
+    act(() => {
+      for (const w of [...watchers])
+        w.onEvent({ type: 'run', runId: 'r1', projectId: 'p1', workspaceId: 'w1', status });
+    });
     await waitFor(() => expect(screen.getByText('Deployed')).toBeInTheDocument());
+  });
+});
+
+describe('WorkspaceHome: waiting for your approval', () => {
+  const approval = (runId: string, canDecide: boolean, fields: Record<string, unknown> = {}) => ({
+    workspaceId: 'w1',
+    projectId: 'p1',
+    projectName: 'storefront',
+    environment: 'production',
+    runId,
+    kind: 'deploy',
+    requestedBy: 'bob',
+    requestedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+    expiresAt: '2025-01-03T12:00:00Z',
+    canDecide,
+    ...fields,
+  });
+  const routes = (items: unknown[]) => ({
+    [`GET ${P}`]: { items: [] },
+    'GET /workspaces/w1/approvals': () => ({ items }),
+  });
+
+  it('is hidden when nothing waits', async () => {
+    const { calls } = open(routes([]));
+    await screen.findByRole('heading', { name: 'No projects yet' });
+    await waitFor(() => expect(calls.some((c) => c.path === '/workspaces/w1/approvals')).toBe(true));
+    expect(screen.queryByRole('region', { name: 'Waiting for your approval' })).toBeNull();
+  });
+
+  it('lists the runs the caller may decide first, each linking to its run, with Approve / Reject in place', async () => {
+    const user = userEvent.setup();
+    let items = [
+      approval('r1', false, { requestedBy: 'alice' }),
+      approval('r2', true, {
+        kind: 'promote',
+        promotedFrom: { releaseId: 'rel3', environment: 'staging', number: 3 },
+      }),
+    ];
+    const { calls } = open({
+      ...routes([]),
+      'GET /workspaces/w1/approvals': () => ({ items }),
+      [`POST ${P}/p1/deployments/r2/approve`]: () => {
+        items = items.filter((i) => i.runId !== 'r2');
+        return { id: 'r2', status: 'queued' };
+      },
+    });
+    const section = await screen.findByRole('region', { name: 'Waiting for your approval' });
+    const rows = within(section).getAllByRole('listitem');
+    expect(rows.map((r) => within(r).getAllByRole('link')[0]?.textContent)).toEqual([
+      'Promotion of storefront to production',
+      'Deploy of storefront to production',
+    ]);
+    const [first, second] = rows as [HTMLElement, HTMLElement];
+    expect(
+      within(first).getByRole('link', { name: 'Promotion of storefront to production' }),
+    ).toHaveAttribute('href', '/w/w1/projects/p1/runs/r2');
+    expect(within(first).getByText(/from staging #3/)).toBeInTheDocument();
+    expect(
+      within(second).getByRole('button', { name: 'Approve deploy of storefront to production' }),
+    ).toBeDisabled();
+    expect(within(second).getByText(/You requested this run/)).toBeInTheDocument();
+
+    await user.click(
+      within(first).getByRole('button', { name: 'Approve promotion of storefront to production' }),
+    );
+    await waitFor(() => expect(within(section).getAllByRole('listitem')).toHaveLength(1));
+    expect(calls).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: `${P}/p1/deployments/r2/approve`, body: {} }),
+    );
+  });
+
+  it('says when the list could not be loaded', async () => {
+    open({
+      [`GET ${P}`]: { items: [] },
+      'GET /workspaces/w1/approvals': () => {
+        throw new ApiError(503, 'unavailable', 'The service is unavailable.');
+      },
+    });
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Runs waiting for approval could not be loaded',
+    );
   });
 });
