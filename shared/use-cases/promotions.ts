@@ -64,7 +64,10 @@ function imageKeys(release: Pick<Release, 'image' | 'images'>): string {
 
 /** The target's live release when it runs exactly the source's images (a promotion would change nothing). */
 export async function liveWithSameImage(
-  deps: Pick<DeploymentDeps, 'releases' | 'turns'>,
+  deps: {
+    releases: Pick<DeploymentDeps['releases'], 'getRelease'>;
+    turns: Pick<DeploymentDeps['turns'], 'getEnvironment'>;
+  },
   project: Project,
   target: Environment,
   source: Release,
@@ -189,5 +192,16 @@ export function makePreviewPromotion(deps: PromotionPreviewDeps) {
       },
       requiresApproval: environmentConfig(project, target).requiresApproval,
     };
+  };
+}
+
+/**
+ * `DELETE …/environments/{environment}/hold` → 204: auto-deploy (push and tag triggers) resumes. Any
+ * member may resume, as any member may roll back; resuming without a hold is a no-op.
+ */
+export function makeResumeHold(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'turns'>) {
+  return async (identity: Identity, workspaceId: string, projectId: string, environment: string) => {
+    const project = await projectFor(deps, identity, workspaceId, projectId);
+    await deps.turns.clearHold(project.id, targetEnvironment(project, environment));
   };
 }
