@@ -137,6 +137,27 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'Roll back to a release (202 with the run)',
   },
   {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/promotions',
+    handler: 'http/promotions/create',
+    auth: 'jwt',
+    summary: 'Promote a release of an earlier environment, without a build (202 with the run)',
+  },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/promotions/preview',
+    handler: 'http/promotions/preview',
+    auth: 'jwt',
+    summary: 'What promoting ?releaseId= would change (image, values, env var names)',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/hold',
+    handler: 'http/environments/resume-hold',
+    auth: 'jwt',
+    summary: "Resume an environment's auto-deploy after a rollback (204)",
+  },
+  {
     method: 'GET',
     path: '/api/samples',
     handler: 'http/samples/list',

@@ -72,6 +72,11 @@ export interface ProjectRepository {
   delete(project: Project, deletedAt: string, hosts: readonly string[]): Promise<void>;
   /** Projects (in any workspace) whose repository and branch are these. */
   findByRepository(repositoryUrl: string, branch: string): Promise<Project[]>;
+  /**
+   * Projects (in any workspace, not deleted) whose repository is this one, whatever branch they
+   * track: a pushed tag names no branch.
+   */
+  findByRepositoryUrl(repositoryUrl: string): Promise<Project[]>;
   /** The project that holds a host (any spelling `hostKey` folds), if one does. */
   hostOwner(host: string): Promise<HostOwner | undefined>;
 }

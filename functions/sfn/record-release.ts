@@ -3,13 +3,14 @@ import { sfnTask } from '../lib/sfn-handler.ts';
 import { gitopsRepository } from '../lib/wiring/gitops.ts';
 import { journal } from '../lib/wiring/live.ts';
 import { clock } from '../lib/wiring/system.ts';
-import { releases, runs } from '../lib/wiring/table.ts';
+import { deployTurns, releases, runs } from '../lib/wiring/table.ts';
 
 export const handler = sfnTask(
   'RecordRelease',
   makeRecordRelease({
     runs: runs(),
     releases: releases(),
+    turns: deployTurns(),
     gitops: gitopsRepository(),
     journal: journal(),
     clock: clock(),

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { githubDelivery, githubWebhookEvent, loadEvent, withRequest } from '../../events/load.ts';
+import type { Project } from '../../shared/domain.ts';
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode: number; body?: string }>;
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -83,9 +84,21 @@ describe('GitHub webhook with the sample deliveries', () => {
 
     const delivery = pushTo(branch);
     const accepted = await invoke(webhook, delivery);
+    // A project with only production (as created today) deploys it on push.
     expect(accepted).toEqual({
       status: 202,
-      body: { deployments: [{ workspaceId, projectId: project.body.id, runId: expect.any(String) }] },
+      body: {
+        deployments: [
+          {
+            workspaceId,
+            projectId: project.body.id,
+            environment: expect.any(String),
+            runId: expect.any(String),
+            kind: 'deploy',
+          },
+        ],
+        skipped: [],
+      },
     });
     const started = sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input;
     expect(JSON.parse(started?.input ?? '{}')).toMatchObject({
@@ -99,14 +112,87 @@ describe('GitHub webhook with the sample deliveries', () => {
     });
   });
 
-  it('ignores tag pushes and other events', async () => {
-    const tag = githubWebhookEvent(
-      githubDelivery('push', stack.webhookSecret, (payload, headers) => {
-        payload.ref = 'refs/tags/v1.0.0';
-        headers['X-GitHub-Delivery'] = `tag-${Date.now()}`;
+  it('deploys the tag-triggered environment of a project tracking another branch of the tagged repository, building the tagged commit', async () => {
+    const caller = `tagger-${Date.now()}`;
+    const me = await invoke(getMe, withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    const workspaceId = me.body.workspaces[0].id as string;
+    // A repository of its own, so no other test's project is found by it.
+    const url = `https://github.com/acme/tagged-${Date.now()}.git`;
+    const project = await invoke(
+      createProject,
+      withRequest(loadEvent('apigw-http', 'create-project'), {
+        pathParameters: { workspaceId },
+        sub: caller,
+        body: {
+          name: 'tagged',
+          type: 'monolith',
+          repository: { url, branch: `develop-${Date.now()}` },
+          port: 3000,
+          autoDeploy: true,
+        },
       }),
     );
-    expect(await invoke(webhook, tag)).toEqual({ status: 202, body: { ignored: 'push of a tag' } });
+    expect(project.status, JSON.stringify(project.body)).toBe(201);
+    const sample = githubDelivery('push-tag', stack.webhookSecret).payload as {
+      after: string;
+      head_commit: { id: string };
+    };
+    const tag = (ref: string, id: string) =>
+      githubWebhookEvent(
+        githubDelivery('push-tag', stack.webhookSecret, (payload, headers) => {
+          payload.ref = ref;
+          (payload.repository as { clone_url: string }).clone_url = url;
+          headers['X-GitHub-Delivery'] = id;
+        }),
+      );
+    // The staging → production pipeline, production released by tag, stored as the environments API
+    // stores it (whatever new projects get by default).
+    const { projects } = await import('../lib/wiring/table.ts');
+    const stored = (await projects().get(workspaceId, project.body.id)) as Project;
+    await projects().update({
+      ...stored,
+      environments: ['staging', 'production'],
+      environmentSettings: { production: { trigger: 'tag' } },
+      revision: stored.revision + 1,
+    });
+    const accepted = await invoke(webhook, tag('refs/tags/v1.0.0', `tag-b-${Date.now()}`));
+    // Nothing in staging was built from the tagged commit: production builds it.
+    expect(accepted).toEqual({
+      status: 202,
+      body: {
+        deployments: [
+          {
+            workspaceId,
+            projectId: project.body.id,
+            environment: 'production',
+            runId: expect.any(String),
+            kind: 'deploy',
+          },
+        ],
+        skipped: [],
+      },
+    });
+    expect(await invoke(webhook, tag('refs/tags/nightly', `tag-c-${Date.now()}`))).toEqual({
+      status: 202,
+      body: { deployments: [], skipped: [] },
+    });
+    const started = sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input;
+    // The commit the annotated tag points to, not the tag object.
+    expect(JSON.parse(started?.input ?? '{}')).toMatchObject({ commit: sample.head_commit.id });
+    expect(sample.after).not.toBe(sample.head_commit.id);
+  });
+
+  it('ignores pushes of other refs and other events', async () => {
+    const note = githubWebhookEvent(
+      githubDelivery('push', stack.webhookSecret, (payload, headers) => {
+        payload.ref = 'refs/notes/commits';
+        headers['X-GitHub-Delivery'] = `note-${Date.now()}`;
+      }),
+    );
+    expect(await invoke(webhook, note)).toEqual({
+      status: 202,
+      body: { ignored: 'push of refs/notes/commits' },
+    });
     const issues = githubWebhookEvent(
       githubDelivery('ping', stack.webhookSecret, (_, headers) => {
         headers['X-GitHub-Event'] = 'issues';

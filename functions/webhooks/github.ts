@@ -6,12 +6,14 @@ import { httpHandler, json } from '../lib/handler.ts';
 import { journal } from '../lib/wiring/live.ts';
 import { webhookSecret } from '../lib/wiring/secrets.ts';
 import { clock, ids } from '../lib/wiring/system.ts';
-import { projects, runs, webhookDeliveries } from '../lib/wiring/table.ts';
+import { deployTurns, projects, releases, runs, webhookDeliveries } from '../lib/wiring/table.ts';
 import { workflowEngine } from '../lib/wiring/workflow.ts';
 
 const handleGithubEvent = makeHandleGithubEvent({
   projects: projects(),
   runs: runs(),
+  releases: releases(),
+  turns: deployTurns(),
   deliveries: webhookDeliveries(),
   workflow: workflowEngine(),
   journal: journal(),
@@ -28,7 +30,7 @@ function signatureMatches(body: Buffer, signature: string): boolean {
   return timingSafeEqual(Buffer.from(given, 'hex'), expected);
 }
 
-/** GitHub push webhook: HMAC-verified (X-Hub-Signature-256, constant time), then deduped by delivery id. */
+/** GitHub push webhook (branches and tags): HMAC-verified (X-Hub-Signature-256, constant time), then deduped by delivery id. */
 export const handler = httpHandler({ public: true, rawBody: true }, async ({ event }) => {
   // The exact bytes: API Gateway base64-encodes a body that is not UTF-8 text.
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
@@ -63,6 +65,6 @@ function answer(result: GithubEventResult) {
     case 'ignored':
       return json(202, { ignored: result.reason });
     case 'deployed':
-      return json(202, { deployments: result.deployments });
+      return json(202, { deployments: result.deployments, skipped: result.skipped });
   }
 }

@@ -83,6 +83,10 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/deployments/create': startsRuns,
   'http/releases/list': read,
   'http/releases/rollback': startsRuns,
+  'http/promotions/create': startsRuns,
+  // Renders the target's values.yaml as the promotion would commit it.
+  'http/promotions/preview': { ...read, platform: true },
+  'http/environments/resume-hold': write,
   // Deliveries are claimed (deduplicated) in the table before any run starts.
   'webhooks/github': { ...startsRuns, webhookSecret: true },
   [wsRoutes.authorizer]: { verifiesTokens: true },

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { branchSchema, commitShaSchema, environmentSchema } from './common.ts';
+import {
+  branchSchema,
+  CONTROL_RULE,
+  commitShaSchema,
+  environmentSchema,
+  hasControlCharacter,
+} from './common.ts';
 
 export const deployRequestSchema = z.strictObject({
   environment: environmentSchema.default('production'),
@@ -7,6 +13,38 @@ export const deployRequestSchema = z.strictObject({
   commit: commitShaSchema.optional(),
 });
 export type DeployRequest = z.infer<typeof deployRequestSchema>;
+
+/** A release id as the API hands it out; anything else can only be an unknown release. */
+const releaseIdSchema = z
+  .string()
+  .min(1, 'must be a release id')
+  .max(64, 'must be a release id')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a release id');
+
+/** `POST …/environments/{env}/promotions`: which release of an earlier environment to promote. */
+export const promotionRequestSchema = z.strictObject({ releaseId: releaseIdSchema });
+export type PromotionRequest = z.infer<typeof promotionRequestSchema>;
+
+/** `GET …/environments/{env}/promotions/preview?releaseId=`. */
+export const promotionPreviewQuerySchema = z.object({ releaseId: releaseIdSchema });
+
+export const ROLLBACK_REASON_MAX = 500;
+
+/**
+ * `POST …/releases/{releaseId}/rollback`: an optional reason, recorded in the run, the release and
+ * the GitOps commit message (one line: a newline there would forge trailers in the commit message).
+ */
+export const rollbackRequestSchema = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .max(ROLLBACK_REASON_MAX, `must be at most ${ROLLBACK_REASON_MAX} characters`)
+    .refine((r) => !hasControlCharacter(r), CONTROL_RULE)
+    // An empty reason (a form's blank field) is no reason.
+    .transform((r) => r || undefined)
+    .optional(),
+});
+export type RollbackRequest = z.infer<typeof rollbackRequestSchema>;
 
 export const logsQuerySchema = z.object({
   after: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),

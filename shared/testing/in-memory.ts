@@ -140,6 +140,12 @@ export class InMemoryProjects implements ProjectRepository {
     );
   }
 
+  async findByRepositoryUrl(url: string) {
+    return [...this.items.values()].filter(
+      (p) => !p.deletedAt && 'repository' in p && p.repository.url === url,
+    );
+  }
+
   async list(workspaceId: string, { limit, cursor }: ListOptions) {
     const all = [...this.items.values()]
       .filter((p) => p.workspaceId === workspaceId)

@@ -12,7 +12,7 @@ import { environmentConfig } from '../environments.ts';
 import { conflict, invalid, notFound, unavailable } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 import type { Clock, IdGenerator, ProjectRepository, WorkspaceRepository } from '../ports.ts';
-import type { DeployRequest } from '../schemas/deployment.ts';
+import type { DeployRequest, RollbackRequest } from '../schemas/deployment.ts';
 import { requireMember } from './access.ts';
 import type { RunJournal } from './run-journal.ts';
 
@@ -80,8 +80,16 @@ export async function startRun(deps: StartRunDeps, run: Run, project: Project): 
 }
 
 function describe(run: Run): string {
-  if (run.kind === 'rollback')
-    return `roll back ${run.projectName} (${run.environment}) to release ${run.targetReleaseId}`;
+  if (run.kind === 'rollback') {
+    const why = run.reason ? ` (reason: ${run.reason})` : '';
+    return `roll back ${run.projectName} (${run.environment}) to release ${run.targetReleaseId}${why}`;
+  }
+  if (run.kind === 'promote') {
+    const from = run.promotedFrom;
+    return from
+      ? `promote ${run.projectName} release ${from.number} from ${from.environment} to ${run.environment}, without a build`
+      : `promote ${run.projectName} release ${run.targetReleaseId} to ${run.environment}, without a build`;
+  }
   const at = run.source
     ? ` from ${run.source.branch}${run.source.commit ? `@${run.source.commit.slice(0, 12)}` : ''}`
     : '';
@@ -159,7 +167,13 @@ export function makeRequestDeploy(deps: StartRunDeps & Pick<DeploymentDeps, 'wor
 }
 
 export function makeRequestRollback(deps: DeploymentDeps) {
-  return async (identity: Identity, workspaceId: string, projectId: string, releaseId: string) => {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    releaseId: string,
+    request: RollbackRequest = {},
+  ) => {
     const project = await projectFor(deps, identity, workspaceId, projectId);
     const release = await deps.releases.getRelease(projectId, releaseId);
     if (!release) throw notFound('release.not_found', `No release ${releaseId} of this project.`);
@@ -177,6 +191,7 @@ export function makeRequestRollback(deps: DeploymentDeps) {
         requestedBy: identity.userId,
         trigger: 'user',
         targetReleaseId: release.id,
+        ...(request.reason ? { reason: request.reason } : {}),
       }),
       project,
     );

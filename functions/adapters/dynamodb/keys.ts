@@ -16,6 +16,7 @@
  * | a host is held by one project (all ws) | Put/Delete (txn) | pk=HOST#<host>, sk=HOST, cond (with the project write) |
  * | who holds a host (local reconciler)    | GetItem   | pk=HOST#<host>, sk=HOST                          |
  * | projects tracking a repo+branch (hook)  | Query gsi1| gsi1pk=REPO#<url>#<branch>                      |
+ * | projects of a repo, any branch (tag hook) | Query  | pk=REPOPROJECTS#<url> (entries written with the project), then GetItem each |
  * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
  * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
  * | a project's runs, newest first (paged) | Query     | pk=PROJECT#<projectId>, sk begins_with RUN#, desc|
@@ -62,6 +63,14 @@ export const keys = {
   projectRepoIndex: (repositoryUrl: string, branch: string, workspaceId: string, projectId: string) => ({
     gsi1pk: repoIndexKey(repositoryUrl, branch),
     gsi1sk: `PROJECT#${workspaceId}#${projectId}`,
+  }),
+  /**
+   * A project's entry under its repository, whatever branch it tracks (a pushed tag names no branch).
+   * Written with the project; an entry left by a changed URL is dropped when read.
+   */
+  repositoryProject: (repositoryUrl: string, workspaceId: string, projectId: string) => ({
+    pk: repositoryPartition(repositoryUrl),
+    sk: `PROJECT#${workspaceId}#${projectId}`,
   }),
   run: (projectId: string, runId: string) => ({
     pk: `PROJECT#${projectId}`,
@@ -115,6 +124,13 @@ function watch(watchPartition: string, connectionId: string) {
 }
 
 export const seqKey = (seq: number) => String(seq).padStart(12, '0');
+
+export const repositoryPartition = (repositoryUrl: string) =>
+  `REPOPROJECTS#${normalizeRepositoryUrl(repositoryUrl)}`;
+
+/** Whether two spellings name the same repository (what the repository keys fold). */
+export const sameRepository = (a: string, b: string) =>
+  normalizeRepositoryUrl(a) === normalizeRepositoryUrl(b);
 
 export const repoIndexKey = (repositoryUrl: string, branch: string) =>
   `REPO#${normalizeRepositoryUrl(repositoryUrl)}#${branch}`;

@@ -138,3 +138,29 @@ describe('DynamoProjects host claims on DynamoDB Local', () => {
     expect((await projects.hostOwner(old))?.projectId).toBe(theirs.id);
   });
 });
+
+describe('DynamoProjects by repository alone (tag pushes) on DynamoDB Local', () => {
+  it('finds the projects of a repository whatever their branch, in any workspace, following URL changes and deletes', async () => {
+    const url = `https://github.com/acme/tags-${Date.now()}.git`;
+    const a = await workspace(`tags-a-${Date.now()}`);
+    const b = await workspace(`tags-b-${Date.now()}`);
+    const main = { ...monolith(a, 'main-web'), repository: { url, branch: 'main' } };
+    const develop = { ...monolith(b, 'develop-web'), repository: { url, branch: 'develop' } };
+    await projects.create(main, []);
+    await projects.create(develop, []);
+    // Another spelling of the same repository (as a webhook may send it) finds them too.
+    const spelled = url.replace('.git', '').replace('github.com/acme', 'GitHub.com/ACME');
+    const ids = async (u = url) => (await projects.findByRepositoryUrl(u)).map((p) => p.id).sort();
+    expect(await ids()).toEqual([main.id, develop.id].sort());
+    expect(await ids(spelled)).toEqual([main.id, develop.id].sort());
+
+    // Moved to another repository: no longer found under the old one, found under the new one.
+    const moved = `${url.replace('.git', '')}-moved.git`;
+    await projects.update({ ...develop, repository: { url: moved, branch: 'develop' }, revision: 2 });
+    expect(await ids()).toEqual([main.id]);
+    expect(await ids(moved)).toEqual([develop.id]);
+
+    await projects.delete(main, now, []);
+    expect(await ids()).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { ENVIRONMENTS } from '../../../shared/naming.ts';
 import type { HostClaim, HostOwner, ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { conditionalWrite, queryPage, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
-import { keys, prefixes, repoIndexKey } from './keys.ts';
+import { keys, prefixes, repoIndexKey, repositoryPartition, sameRepository } from './keys.ts';
 import { GSI1 } from './table.ts';
 
 const storedEnvVarSchema = z.discriminatedUnion('secret', [
@@ -81,6 +81,19 @@ const hostClaimSchema = storedAs<HostOwner>()(
   z.object({ projectId: z.string(), workspaceId: z.string(), environment: z.enum(ENVIRONMENTS) }),
 );
 
+const repositoryProjectSchema = z.object({ workspaceId: z.string(), projectId: z.string() });
+
+/** The project's entry under its repository (tag pushes find projects by repository alone). */
+const repositoryProjectItem = (project: Project) =>
+  'repository' in project
+    ? {
+        ...keys.repositoryProject(project.repository.url, project.workspaceId, project.id),
+        entity: 'repositoryProject',
+        workspaceId: project.workspaceId,
+        projectId: project.id,
+      }
+    : undefined;
+
 const domainOf = (project: Project) =>
   'domain' in project && project.domain ? hostKey(project.domain) : undefined;
 
@@ -149,6 +162,11 @@ export class DynamoProjects implements ProjectRepository {
     }));
   }
 
+  private repositoryEntry(project: Project): TransactItem[] {
+    const Item = repositoryProjectItem(project);
+    return Item ? [{ Put: { TableName: this.table.tableName, Item } }] : [];
+  }
+
   async hostOwner(host: string): Promise<HostOwner | undefined> {
     const { Item } = await this.table.doc.send(
       new GetCommand({ TableName: this.table.tableName, Key: keys.hostClaim(hostKey(host)) }),
@@ -191,6 +209,8 @@ export class DynamoProjects implements ProjectRepository {
             },
           },
           ...claims.map((claim) => this.claimHost(project, claim)),
+          // Last, so the claims keep their indexes in the failure mapping below.
+          ...this.repositoryEntry(project),
         ],
       }),
       (failed) => {
@@ -239,6 +259,28 @@ export class DynamoProjects implements ProjectRepository {
     return items;
   }
 
+  async findByRepositoryUrl(repositoryUrl: string) {
+    const entries: Array<{ workspaceId: string; projectId: string }> = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': repositoryPartition(repositoryUrl) },
+          ExclusiveStartKey,
+        }),
+      );
+      entries.push(...(page.Items ?? []).map((i) => parseItem(repositoryProjectSchema, i)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const found = await Promise.all(entries.map((e) => this.get(e.workspaceId, e.projectId)));
+    // A deleted project is not found; one whose URL changed since left its old entry behind.
+    return found.filter(
+      (p): p is Project => !!p && 'repository' in p && sameRepository(p.repository.url, repositoryUrl),
+    );
+  }
+
   list(workspaceId: string, { limit, cursor }: ListOptions) {
     return queryPage(
       this.table,
@@ -261,6 +303,7 @@ export class DynamoProjects implements ProjectRepository {
     };
     if (!hosts || (hosts.claim.length === 0 && hosts.release.length === 0)) {
       await conditionalWrite(this.table, new PutCommand(put), modified);
+      await this.putRepositoryEntry(project);
       return;
     }
     // The old domain is freed and the new one claimed in the project's own write: never half-moved.
@@ -279,6 +322,16 @@ export class DynamoProjects implements ProjectRepository {
         return host ? hostTaken(host, host === domainOf(project) ? 'domain' : 'name') : modified();
       },
     );
+    await this.putRepositoryEntry(project);
+  }
+
+  /**
+   * After an update: the entry under the (maybe new) repository URL. Idempotent, so a failure here
+   * is mended by the next update; projects created before entries existed get theirs the same way.
+   */
+  private async putRepositoryEntry(project: Project) {
+    const Item = repositoryProjectItem(project);
+    if (Item) await this.table.doc.send(new PutCommand({ TableName: this.table.tableName, Item }));
   }
 
   async delete(project: Project, deletedAt: string, hosts: readonly string[]) {
@@ -309,6 +362,16 @@ export class DynamoProjects implements ProjectRepository {
             },
           },
           ...releases,
+          ...('repository' in project
+            ? [
+                {
+                  Delete: {
+                    TableName,
+                    Key: keys.repositoryProject(project.repository.url, project.workspaceId, project.id),
+                  },
+                },
+              ]
+            : []),
         ],
       }),
     );

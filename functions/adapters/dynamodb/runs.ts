@@ -356,7 +356,9 @@ export class DynamoDeployTurns implements DeployTurnRepository {
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: keys.environment(projectId, environment),
-        UpdateExpression: 'REMOVE hold',
+        // HOLD is a DynamoDB reserved word: named through an attribute name placeholder.
+        UpdateExpression: 'REMOVE #hold',
+        ExpressionAttributeNames: { '#hold': 'hold' },
       }),
     );
   }

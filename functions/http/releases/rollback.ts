@@ -1,3 +1,4 @@
+import { rollbackRequestSchema } from '../../../shared/schemas/deployment.ts';
 import { makeRequestRollback } from '../../../shared/use-cases/deployments.ts';
 import { httpHandler, json } from '../../lib/handler.ts';
 import { logger } from '../../lib/logger.ts';
@@ -19,12 +20,14 @@ const requestRollback = makeRequestRollback({
   clock: clock(),
 });
 
-export const handler = httpHandler({}, async ({ identity, path }) => {
+// No body and `{}` are the same request: the reason is optional.
+export const handler = httpHandler({ body: rollbackRequestSchema }, async ({ identity, path, body }) => {
   const run = await requestRollback(
     identity,
     path.workspaceId as string,
     path.projectId as string,
     path.releaseId as string,
+    body,
   );
   logger.appendKeys({ runId: run.id });
   return json(202, run);

@@ -164,7 +164,113 @@ describe('CommitDesiredState', () => {
     expect(s.gitops.commits).toHaveLength(0);
   });
 
+  describe('a promotion', () => {
+    /** The monolith with staging before production, and a staging release built from `commit`. */
+    async function staged(s: ReturnType<typeof setup>) {
+      const project = { ...s.monolith, environments: ['staging' as const, 'production' as const] };
+      s.projects.items.set(project.id, structuredClone(project));
+      const image = { reference: 'registry.test/storefront:staged', digest: `sha256:${'5'.repeat(64)}` };
+      const source = await s.runs.recordRelease({
+        ...(await s.addRelease(s.gitops, s.monolith, { image })),
+        id: 'l-staging-1',
+        environment: 'staging',
+        number: 1,
+        sourceCommit: '7'.repeat(40),
+      });
+      return { project, source, image };
+    }
+
+    it('renders the target’s files from the project and the source release’s image, in one commit, without a build', async () => {
+      const s = setup();
+      const { project, source, image } = await staged(s);
+      const commitsBefore = s.gitops.commits.length;
+      const run = await s.addRun(project, {
+        kind: 'promote',
+        status: 'updating_gitops',
+        targetReleaseId: source.id,
+        promotedFrom: { releaseId: source.id, environment: 'staging', number: 1 },
+      });
+      const id = releaseIdFor(run.id);
+      const result = await s.commitDesiredState(s.stateOf(run));
+      expect(s.gitops.commits).toHaveLength(commitsBefore + 1);
+      const commit = s.gitops.commits.at(-1);
+      // Production had one release (addRelease seeds it there too): this is its second.
+      expect(result).toEqual({ commit: commit?.id, releaseId: id, number: 2 });
+      const expected = renderRelease({
+        workspace: s.workspace,
+        project,
+        environment: 'production',
+        release: { id, number: 2, runId: run.id },
+        image,
+        platform,
+      });
+      expect(commit?.change.files.filter((f) => f.path.startsWith('apps/'))).toEqual(expected.files);
+      expect(commit?.change.message).toBe(
+        `Promote storefront release 1 from staging to production\n\nRelease 2 of production, image ${image.reference}@${image.digest} (not rebuilt), run ${run.id}, by alice.`,
+      );
+      const after = await s.reload(run);
+      expect(after).toMatchObject({
+        gitopsCommit: commit?.id,
+        image,
+        sourceCommit: '7'.repeat(40),
+        pendingRelease: {
+          id,
+          number: 2,
+          values: expected.values,
+          promotedFrom: { releaseId: source.id, environment: 'staging', number: 1 },
+        },
+      });
+      expect(s.log(run)[0]).toBe(
+        `Promoting release 1 of staging (${image.reference}) to production without a build`,
+      );
+    });
+
+    it('uses the source’s image even when the run carries another (a promotion never deploys a build)', async () => {
+      const s = setup();
+      const { project, source, image } = await staged(s);
+      const run = await s.addRun(project, {
+        kind: 'promote',
+        status: 'updating_gitops',
+        targetReleaseId: source.id,
+        image: built,
+      });
+      await s.commitDesiredState(s.stateOf(run));
+      expect((await s.reload(run)).image).toEqual(image);
+    });
+
+    it('fails with ReleaseNotFound when the source release is gone', async () => {
+      const s = setup();
+      const run = await s.addRun(s.monolith, {
+        kind: 'promote',
+        status: 'updating_gitops',
+        targetReleaseId: 'l-gone',
+      });
+      expect(await failure(s.commitDesiredState(s.stateOf(run)))).toEqual({
+        name: 'ReleaseNotFound',
+        message: 'Release l-gone no longer exists.',
+      });
+      expect(s.gitops.commits).toHaveLength(0);
+    });
+  });
+
   describe('a rollback', () => {
+    it('puts the reason given in the commit message and the pending release', async () => {
+      const s = setup();
+      const target = await s.addRelease(s.gitops);
+      await s.addRelease(s.gitops);
+      const run = await s.addRun(s.monolith, {
+        kind: 'rollback',
+        status: 'updating_gitops',
+        targetReleaseId: target.id,
+        reason: 'checkout fails for EU cards',
+      });
+      await s.commitDesiredState(s.stateOf(run));
+      expect(s.gitops.commits[2]?.change.message).toBe(
+        `Roll back storefront (production) to release 1\n\nReason: checkout fails for EU cards\n\nRelease 3, run ${run.id}, by alice.`,
+      );
+      expect((await s.reload(run)).pendingRelease?.reason).toBe('checkout fails for EU cards');
+    });
+
     it('re-commits the target release’s files as a new release, with release.json rewritten', async () => {
       const s = setup();
       const target = await s.addRelease(s.gitops);

@@ -1,4 +1,4 @@
-import type { ImageRef, PendingRelease, Run } from '../../deploy.ts';
+import type { ImageRef, PendingRelease, Release, Run } from '../../deploy.ts';
 import type {
   DeployTurnRepository,
   GitOpsFile,
@@ -41,7 +41,9 @@ interface Desired {
 
 /**
  * CommitDesiredState: one GitOps commit with the release's files. A deploy renders them from the
- * project and the built image; a rollback re-commits an earlier release's files as a new release.
+ * project and the built image; a promotion renders the target environment's files from the project
+ * and the source release's image (never rebuilt); a rollback re-commits an earlier release's files as
+ * a new release.
  * When the workspace's bootstrap file (its AppProject and namespaces) is not at the head, it goes in
  * the same commit: Argo CD can't create an app whose project does not exist.
  */
@@ -87,18 +89,24 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
         envNames: target.envNames,
         liveUrl: target.liveUrl,
         rollbackOf: target.id,
+        ...(run.reason ? { reason: run.reason } : {}),
       },
       // A rollback runs what the target release was built from.
       image: target.image,
       images: target.images,
       sourceCommit: target.sourceCommit,
-      message: `Roll back ${run.projectName} (${run.environment}) to release ${target.number}\n\nRelease ${identity.number}, run ${run.id}, by ${run.requestedBy}.`,
+      message: `Roll back ${run.projectName} (${run.environment}) to release ${target.number}\n\n${run.reason ? `Reason: ${run.reason}\n\n` : ''}Release ${identity.number}, run ${run.id}, by ${run.requestedBy}.`,
     };
   }
 
+  /**
+   * The environment's files rendered from the project's current configuration for it and `built`:
+   * a deploy's own build (or a database's engine image), or a promotion's source release.
+   */
   async function renderedFiles(
     run: Run,
     identity: { id: string; number: number; runId: string },
+    promoted?: Release,
   ): Promise<Desired> {
     const project = await projectOf(ports.projects, run);
     const workspace = await ports.workspaces.get(run.workspaceId);
@@ -107,7 +115,10 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
       project.type === 'database'
         ? { reference: `${project.engine}:${project.version}`, digest: '' }
         : undefined;
-    const image = run.image ?? dbImage;
+    const built = promoted
+      ? { image: promoted.image, images: promoted.images, sourceCommit: promoted.sourceCommit }
+      : { image: run.image ?? dbImage, images: run.images, sourceCommit: run.sourceCommit };
+    const { image, images } = built;
     if (!image) throw new WorkflowError(WORKFLOW_ERRORS.noImage, 'There is no image to deploy.');
     const rendered = renderRelease({
       workspace,
@@ -115,9 +126,15 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
       environment: run.environment,
       release: identity,
       image,
-      images: run.images,
+      images,
       platform: ports.platform,
     });
+    const imageText = `${image.reference}${image.digest ? `@${image.digest}` : ''}`;
+    const promotedFrom = promoted && {
+      releaseId: promoted.id,
+      environment: promoted.environment,
+      number: promoted.number,
+    };
     return {
       files: rendered.files,
       pending: {
@@ -129,12 +146,32 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
         values: rendered.values,
         envNames: rendered.envNames,
         liveUrl: rendered.liveUrl,
+        ...(promotedFrom ? { promotedFrom } : {}),
       },
       image,
-      images: run.images,
-      sourceCommit: run.sourceCommit,
-      message: `Deploy ${run.projectName} (${run.environment}) release ${identity.number}\n\nImage ${image.reference}${image.digest ? `@${image.digest}` : ''}, run ${run.id}, by ${run.requestedBy}.`,
+      images,
+      sourceCommit: built.sourceCommit,
+      message: promotedFrom
+        ? `Promote ${run.projectName} release ${promotedFrom.number} from ${promotedFrom.environment} to ${run.environment}\n\nRelease ${identity.number} of ${run.environment}, image ${imageText} (not rebuilt), run ${run.id}, by ${run.requestedBy}.`
+        : `Deploy ${run.projectName} (${run.environment}) release ${identity.number}\n\nImage ${imageText}, run ${run.id}, by ${run.requestedBy}.`,
     };
+  }
+
+  /** A promotion's source release: the image it runs comes from there, never from a build. */
+  async function promotionSource(run: Run): Promise<Release> {
+    const source = run.targetReleaseId
+      ? await releases.getRelease(run.projectId, run.targetReleaseId)
+      : undefined;
+    if (!source)
+      throw new WorkflowError(
+        WORKFLOW_ERRORS.releaseNotFound,
+        `Release ${run.targetReleaseId} no longer exists.`,
+      );
+    await journal.log(
+      run,
+      `Promoting release ${source.number} of ${source.environment} (${source.image.reference}) to ${run.environment} without a build`,
+    );
+    return source;
   }
 
   const commitDesiredState: DeployTaskFn<'CommitDesiredState'> = async (state) => {
@@ -152,7 +189,11 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
     const env = await turns.getEnvironment(run.projectId, run.environment);
     const identity = { id: releaseIdFor(run.id), number: env.releaseCount + 1, runId: run.id };
     const desired =
-      run.kind === 'rollback' ? await rollbackFiles(run, identity) : await renderedFiles(run, identity);
+      run.kind === 'rollback'
+        ? await rollbackFiles(run, identity)
+        : run.kind === 'promote'
+          ? await renderedFiles(run, identity, await promotionSource(run))
+          : await renderedFiles(run, identity);
     const { pending, image, images, sourceCommit } = desired;
     const workspace = await ports.workspaces.get(run.workspaceId);
     const bootstrap = workspace

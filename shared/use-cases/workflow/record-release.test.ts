@@ -14,6 +14,7 @@ function setup(links: GitOpsRepository['links'] = () => ({})) {
   const recordRelease = makeRecordRelease({
     runs: w.runs,
     releases: w.runs,
+    turns: w.runs,
     gitops: { links },
     journal: w.journal,
     clock: fixedClock(at),
@@ -89,6 +90,71 @@ describe('RecordRelease', () => {
       kind: 'rollback',
       rollbackOf: 'l-old',
     });
+  });
+
+  it('records a promotion with the release it came from', async () => {
+    const s = setup();
+    const promotedFrom = { releaseId: 'l-staging-4', environment: 'staging' as const, number: 4 };
+    const committed = await s.addCommittedRun(s.gitops, s.monolith, { kind: 'promote' });
+    const run: Run = {
+      ...committed,
+      promotedFrom,
+      pendingRelease: { ...(committed.pendingRelease as NonNullable<Run['pendingRelease']>), promotedFrom },
+    };
+    await s.runs.replace(run, committed);
+    const { releaseId } = await s.recordRelease(s.stateOf(run));
+    expect(await s.runs.getRelease(run.projectId, releaseId)).toMatchObject({
+      kind: 'promote',
+      promotedFrom,
+      image: run.image,
+    });
+    // Only a rollback holds auto-deploy.
+    expect((await s.env()).hold).toBeUndefined();
+  });
+
+  it('holds the environment after a user’s rollback, with who, when, the release restored and the reason', async () => {
+    const s = setup();
+    const committed = await s.addCommittedRun(s.gitops, s.monolith, {
+      kind: 'rollback',
+      reason: 'checkout fails for EU cards',
+    });
+    const run: Run = {
+      ...committed,
+      pendingRelease: {
+        ...(committed.pendingRelease as NonNullable<Run['pendingRelease']>),
+        rollbackOf: 'l-old',
+        reason: 'checkout fails for EU cards',
+      },
+    };
+    await s.runs.replace(run, committed);
+    const { releaseId } = await s.recordRelease(s.stateOf(run));
+    expect(await s.runs.getRelease(run.projectId, releaseId)).toMatchObject({
+      kind: 'rollback',
+      rollbackOf: 'l-old',
+      reason: 'checkout fails for EU cards',
+    });
+    const hold = {
+      by: 'alice',
+      at,
+      runId: run.id,
+      releaseId: 'l-old',
+      reason: 'checkout fails for EU cards',
+    };
+    expect((await s.env()).hold).toEqual(hold);
+    expect(s.log(run)).toEqual([
+      'Auto-deploy of production is on hold after this rollback: resume it to deploy pushes again.',
+    ]);
+    // A retry sets the same hold and says nothing twice.
+    await s.recordRelease(s.stateOf(run));
+    expect((await s.env()).hold).toEqual(hold);
+    expect(s.log(run)).toHaveLength(1);
+  });
+
+  it('puts no hold for a deploy', async () => {
+    const s = setup();
+    const run = await s.addCommittedRun(s.gitops);
+    await s.recordRelease(s.stateOf(run));
+    expect((await s.env()).hold).toBeUndefined();
   });
 
   it('is idempotent: a retry returns the same release and changes nothing', async () => {

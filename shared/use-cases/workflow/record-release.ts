@@ -1,4 +1,9 @@
-import type { GitOpsRepository, ReleaseRepository, RunRepository } from '../../deploy-ports.ts';
+import type {
+  DeployTurnRepository,
+  GitOpsRepository,
+  ReleaseRepository,
+  RunRepository,
+} from '../../deploy-ports.ts';
 import { WorkflowError } from '../../errors.ts';
 import type { Clock } from '../../ports.ts';
 import type { RunJournal } from '../run-journal.ts';
@@ -8,6 +13,8 @@ import { loadRun } from './run-context.ts';
 export interface RecordReleasePorts {
   runs: RunRepository;
   releases: Pick<ReleaseRepository, 'recordRelease'>;
+  /** A user's rollback holds its environment's auto-deploy. */
+  turns: Pick<DeployTurnRepository, 'setHold'>;
   gitops: Pick<GitOpsRepository, 'links'>;
   journal: RunJournal;
   clock: Clock;
@@ -19,8 +26,11 @@ const gitopsLinks = (links: { commitUrl?: string | undefined; diffUrl?: string |
   ...(links.diffUrl ? { gitopsDiffUrl: links.diffUrl } : {}),
 });
 
-/** RecordRelease: the immutable release, numbered, as the environment's current one. */
-export function makeRecordRelease({ runs, releases, gitops, journal, clock }: RecordReleasePorts) {
+/**
+ * RecordRelease: the immutable release, numbered, as the environment's current one. A rollback a
+ * user asked for also puts a hold on the environment, so the next push or tag does not undo it.
+ */
+export function makeRecordRelease({ runs, releases, turns, gitops, journal, clock }: RecordReleasePorts) {
   const recordRelease: DeployTaskFn<'RecordRelease'> = async (state) => {
     const run = await loadRun(runs, state);
     const pending = run.pendingRelease;
@@ -35,6 +45,8 @@ export function makeRecordRelease({ runs, releases, gitops, journal, clock }: Re
       runId: run.id,
       kind: run.kind,
       rollbackOf: pending.rollbackOf,
+      promotedFrom: pending.promotedFrom,
+      reason: pending.reason ?? run.reason,
       image: run.image,
       images: run.images,
       sourceCommit: run.sourceCommit,
@@ -48,6 +60,22 @@ export function makeRecordRelease({ runs, releases, gitops, journal, clock }: Re
       createdBy: run.requestedBy,
       createdAt: clock.now().toISOString(),
     });
+    if (run.kind === 'rollback' && run.trigger === 'user') {
+      // Set again on a retry: the same hold, so idempotent.
+      await turns.setHold(run.projectId, run.environment, {
+        by: run.requestedBy,
+        at: release.createdAt,
+        runId: run.id,
+        // The release the environment was rolled back to (the hold reads "rolled back to release N").
+        releaseId: release.rollbackOf ?? release.id,
+        ...(run.reason ? { reason: run.reason } : {}),
+      });
+      if (run.releaseId !== release.id)
+        await journal.log(
+          run,
+          `Auto-deploy of ${run.environment} is on hold after this rollback: resume it to deploy pushes again.`,
+        );
+    }
     if (run.releaseId !== release.id) await journal.change(run, { set: { releaseId: release.id } });
     return { releaseId: release.id, number: release.number };
   };

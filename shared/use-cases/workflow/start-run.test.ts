@@ -51,6 +51,17 @@ describe('StartRun', () => {
     expect(await s.reload(rollback)).toMatchObject({ status: 'updating_gitops' });
   });
 
+  it('goes straight to the GitOps commit for a promotion: the source release’s image is deployed, never rebuilt', async () => {
+    const s = setup();
+    const promote = await s.addRun(s.monolith, { kind: 'promote', targetReleaseId: 'l-staging-1' });
+    expect(await s.startRun(s.stateOf(promote))).toEqual({ result: 'go', waits: 1, needsBuild: false });
+    expect(await s.reload(promote)).toMatchObject({ status: 'updating_gitops' });
+    expect((await s.reload(promote)).steps.map((st) => `${st.name}:${st.status}`)).toEqual([
+      'queue:succeeded',
+      'gitops:running',
+    ]);
+  });
+
   it('goes again without another status change when retried after taking the turn', async () => {
     const s = setup();
     const run = await s.addRun();
