@@ -288,6 +288,11 @@ describe('environments', () => {
     ).toMatchObject({ code: 'project.host_taken', field: 'domain' });
 
     await patch(alice, 'staging', { domain: 'qa.web.example.com' });
+    await patch(alice, 'production', { domain: 'web.example.com' });
+    expect(await failure(patch(alice, 'staging', { domain: 'web.example.com' }))).toMatchObject({
+      code: 'project.host_taken',
+      field: 'domain',
+    });
     expect(await deps.projects.hostOwner('staging.web.example.com')).toBeUndefined();
     await patch(alice, 'production', { domain: 'web.example.com' });
     const view = await makeGetProject(deps)(alice, ws.id, project.id);

@@ -1,7 +1,8 @@
 import type { EnvironmentView } from '../api.ts';
 import type { EnvironmentSettings, Identity, Project } from '../domain.ts';
 import { environmentConfig } from '../environments.ts';
-import { forbidden, invalid, notFound } from '../errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { hostKey } from '../manifests/names.ts';
 import { ENVIRONMENTS, type Environment } from '../naming.ts';
 import type { UpdateEnvironmentInput } from '../schemas/environment.ts';
 import { requireMember } from './access.ts';
@@ -76,6 +77,19 @@ export function makeUpdateEnvironment(deps: ProjectDeps) {
       }
     }
     const config = environmentConfig(current, name);
+    if (input.domain) {
+      // Two environments at one host would be two apps behind one route: the second is refused.
+      const other = current.environments.find(
+        (e) =>
+          e !== name && hostKey(environmentConfig(current, e).domain ?? '') === hostKey(input.domain ?? ''),
+      );
+      if (other)
+        throw conflict(
+          'project.host_taken',
+          `domain ${input.domain} is already served by ${other}`,
+          'domain',
+        );
+    }
     if (
       input.requiresApproval !== undefined &&
       input.requiresApproval !== config.requiresApproval &&
