@@ -96,6 +96,20 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}',
+    handler: 'http/environments/get',
+    auth: 'jwt',
+    summary: 'A project environment: settings, namespace, host, live release and hold',
+  },
+  {
+    method: 'PATCH',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}',
+    handler: 'http/environments/update',
+    auth: 'jwt',
+    summary: "Change a project environment's settings",
+  },
+  {
+    method: 'GET',
     path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments',
     handler: 'http/deployments/list',
     auth: 'jwt',

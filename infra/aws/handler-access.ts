@@ -71,12 +71,16 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/workspaces/create': { ...write, adapters: ['gitops'] },
   'http/workspaces/members/add': write,
   'http/workspaces/members/remove': write,
-  'http/projects/list': read,
-  'http/projects/get': read,
+  // Each project's answer lists its environments with their hosts (the platform domain) and live state.
+  'http/projects/list': { ...read, platform: true },
+  'http/projects/get': { ...read, platform: true },
   'http/projects/create': { ...write, projectSecrets: true, platform: true },
   'http/projects/update': { ...write, projectSecrets: true, platform: true },
   // Removes the project's GitOps folders in one commit, then its secrets.
   'http/projects/delete': { ...write, projectSecrets: true, platform: true, adapters: ['gitops'] },
+  'http/environments/get': { ...read, platform: true },
+  // Override secrets go to the secret store; a domain change claims hosts in the project's write.
+  'http/environments/update': { ...write, projectSecrets: true, platform: true },
   'http/deployments/list': read,
   'http/deployments/get': read,
   'http/deployments/logs': read,

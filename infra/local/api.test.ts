@@ -164,8 +164,8 @@ describe('workspaces and projects, as a new user would use them', () => {
     expect(JSON.stringify(list.body)).not.toContain('sk_live_do_not_leak');
     const one = await alice.get(`/api/workspaces/${ws.id}/projects/${created[0].id}`);
     expect(one.body).toMatchObject({
-      environments: ['production'],
-      namespaces: { production: ws.namespace },
+      environments: ['staging', 'production'],
+      namespaces: { staging: `${ws.namespace}-staging`, production: ws.namespace },
     });
   });
 
@@ -377,6 +377,107 @@ describe('hosts are unique across all workspaces (B9)', () => {
     expect(deleted.status).toBe(204);
     const claimed = await bob.patch(`/api/workspaces/${theirs.id}/projects/${store.id}`, { domain });
     expect(claimed).toMatchObject({ status: 200, body: { domain } });
+  });
+});
+
+describe('environments', () => {
+  it('gives a new project staging and production, and reads and changes each environment', async () => {
+    const ws = await newWorkspace(alice, 'envs');
+    const rival = await newWorkspace(bob, 'envs-rival');
+    const created = await alice.post(`/api/workspaces/${ws.id}/projects`, monolith);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const project = created.body;
+    expect(project.pipeline.map((e: { name: string; namespace: string }) => [e.name, e.namespace])).toEqual([
+      ['staging', `${ws.namespace}-staging`],
+      ['production', ws.namespace],
+    ]);
+    const base = `/api/workspaces/${ws.id}/projects/${project.id}/environments`;
+
+    const staging = await alice.get(`${base}/staging`);
+    expect(staging).toMatchObject({
+      status: 200,
+      body: { name: 'staging', namespace: `${ws.namespace}-staging`, trigger: 'push', env: [] },
+    });
+    expect(staging.body.liveUrl).toContain(staging.body.host);
+
+    const patched = await alice.patch(`${base}/staging`, {
+      env: [
+        { name: 'NODE_ENV', value: 'staging' },
+        { name: 'STRIPE_KEY', value: 'sk_test_do_not_leak', secret: true },
+      ],
+      autoscaling: { minReplicas: 1, maxReplicas: 3, targetCpuPercent: 70 },
+      requiresApproval: true,
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({
+      requiresApproval: true,
+      autoscaling: { minReplicas: 1, maxReplicas: 3 },
+      env: [
+        { name: 'NODE_ENV', secret: false, value: 'staging' },
+        { name: 'STRIPE_KEY', secret: true, set: true },
+      ],
+    });
+    const again = await alice.get(`/api/workspaces/${ws.id}/projects/${project.id}`);
+    expect(JSON.stringify(again.body)).not.toContain('sk_test_do_not_leak');
+    expect(again.body.pipeline[0]).toMatchObject({ name: 'staging', requiresApproval: true });
+
+    // 400 naming the field, nothing written.
+    const bad = await alice.patch(`${base}/production`, {
+      autoscaling: { minReplicas: 4, maxReplicas: 2, targetCpuPercent: 70 },
+    });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { code: 'request.invalid', field: 'autoscaling.maxReplicas' } },
+    });
+    expect((await alice.patch(`${base}/production`, { tagPattern: '' })).body.error.field).toBe('tagPattern');
+
+    // A member changes settings but not the approval guard.
+    expect((await alice.post(`/api/workspaces/${ws.id}/members`, { userId: 'bob' })).status).toBe(201);
+    expect((await bob.patch(`${base}/production`, { trigger: 'manual' })).status).toBe(200);
+    const guard = await bob.patch(`${base}/staging`, { requiresApproval: false });
+    expect(guard).toMatchObject({
+      status: 403,
+      body: { error: { code: 'environment.owner_required', requestId: REQUEST_ID } },
+    });
+    expect((await alice.get(`${base}/staging`)).body.requiresApproval).toBe(true);
+    expect((await alice.delete(`/api/workspaces/${ws.id}/members/bob`)).status).toBe(204);
+
+    // Another tenant, and names that are not environments of the project: 404.
+    for (const res of [
+      await bob.get(`${base}/staging`),
+      await bob.patch(`${base}/staging`, { replicas: 2 }),
+    ]) {
+      expect(res.status).toBe(404);
+    }
+    const solo = (
+      await alice.post(`/api/workspaces/${ws.id}/projects`, {
+        ...monolith,
+        name: 'solo',
+        environments: ['production'],
+      })
+    ).body;
+    for (const path of [`${base}/qa`, `/api/workspaces/${ws.id}/projects/${solo.id}/environments/staging`]) {
+      expect(await alice.get(path)).toMatchObject({
+        status: 404,
+        body: { error: { code: 'environment.not_found' } },
+      });
+    }
+
+    // A domain another workspace serves: 409, nothing written.
+    const domain = `envs-${Date.now().toString(36)}.example.com`;
+    const theirs = await bob.post(`/api/workspaces/${rival.id}/projects`, { ...monolith, domain });
+    expect(theirs.status).toBe(201);
+    const taken = await alice.patch(`${base}/staging`, { domain });
+    expect(taken).toMatchObject({
+      status: 409,
+      body: { error: { code: 'project.host_taken', field: 'domain' } },
+    });
+    expect((await alice.get(`${base}/staging`)).body).not.toHaveProperty('domain');
+    const own = await alice.patch(`${base}/staging`, { domain: `staging.${domain}` });
+    expect(own).toMatchObject({
+      status: 200,
+      body: { domain: `staging.${domain}`, host: `staging.${domain}` },
+    });
   });
 });
 

@@ -1,3 +1,5 @@
+import type { Project } from '../domain.ts';
+import { environmentConfig } from '../environments.ts';
 import { invalid } from '../errors.ts';
 import { dnsLabel, ENVIRONMENTS, type Environment, slugify, stableHash } from '../naming.ts';
 
@@ -116,20 +118,48 @@ export function hostKey(host: string): string {
 }
 
 /**
- * Every host a project holds across all workspaces: the platform host of each environment (claimed
- * for life, since name and workspace are fixed) and its custom domain, which production serves.
+ * Where one environment of a project is served: its custom domain (production's is the project's
+ * `domain`), or the host derived under the platform domain.
+ */
+export function environmentHost(input: {
+  project: Project;
+  workspace: { id: string; name: string };
+  environment: Environment;
+  platformDomain: string;
+}): string {
+  return (
+    environmentConfig(input.project, input.environment).domain ??
+    liveHost({ ...input, project: { name: input.project.name } })
+  );
+}
+
+/**
+ * Every host a project holds across all workspaces: the platform host of every environment Wharf
+ * knows (claimed for life, since name and workspace are fixed, so adding an environment later never
+ * meets a taken host) and the custom domain of each of its environments. None for a database: it is
+ * not exposed.
  */
 export function projectHosts(input: {
-  project: { name: string; domain?: string | undefined };
+  project: Project;
   workspace: { id: string; name: string };
   platformDomain: string;
 }): Array<{ host: string; environment: Environment }> {
-  const platform = ENVIRONMENTS.map((environment) => ({
-    host: hostKey(liveHost({ ...input, project: { name: input.project.name }, environment })),
+  const { project } = input;
+  if (project.type === 'database') return [];
+  const claims = ENVIRONMENTS.map((environment) => ({
+    host: hostKey(liveHost({ ...input, project: { name: project.name }, environment })),
     environment,
   }));
-  const domain = input.project.domain && hostKey(input.project.domain);
-  return domain && !platform.some((claim) => claim.host === domain)
-    ? [...platform, { host: domain, environment: 'production' }]
-    : platform;
+  for (const { host, environment } of projectDomains(project)) {
+    if (!claims.some((claim) => claim.host === host)) claims.push({ host, environment });
+  }
+  return claims;
+}
+
+/** The custom domains of a project's environments, in pipeline order, as `hostKey` spells them. */
+export function projectDomains(project: Project): Array<{ host: string; environment: Environment }> {
+  return project.environments.flatMap((environment) => {
+    const domain = environmentConfig(project, environment).domain;
+    return domain ? [{ host: hostKey(domain), environment }] : [];
+  });
 }

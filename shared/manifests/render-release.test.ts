@@ -405,3 +405,134 @@ describe('renderRelease: input checks', () => {
     ).toThrow(/not a digest/);
   });
 });
+
+describe('renderRelease: each environment from its own settings', () => {
+  const twoEnvironments: Project = {
+    ...monolith,
+    environments: ['staging', 'production'],
+    domain: 'shop.acme.io',
+    environmentSettings: {
+      staging: {
+        env: [
+          { name: 'NODE_ENV', secret: false, value: 'staging' },
+          {
+            name: 'STRIPE_KEY',
+            secret: true,
+            secretRef: 'wharf/w0abc123def45/p0mono0000001/staging/STRIPE_KEY/t9',
+          },
+          { name: 'BROADCASTER', secret: false, value: 'log' },
+        ],
+        replicas: 1,
+      },
+      production: { autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuPercent: 60 } },
+    },
+  };
+  const renderIn = (environment: 'staging' | 'production', project: Project = twoEnvironments) => {
+    const rendered = renderRelease({ ...releaseInput(project), environment });
+    return { rendered, objects: parseManifests(rendered.files[2]?.content ?? '') };
+  };
+
+  it('renders staging and production of one project with their own variables, hosts and namespaces', () => {
+    const staging = renderIn('staging');
+    const production = renderIn('production');
+    const envOf = (objects: any[]) =>
+      Object.fromEntries(
+        find(objects, 'Deployment').spec.template.spec.containers[0].env.map((v: any) => [
+          v.name,
+          v.value ?? v.valueFrom.secretKeyRef.key,
+        ]),
+      );
+    expect(envOf(staging.objects)).toEqual({
+      NODE_ENV: 'staging',
+      FEATURE_FLAG: 'on',
+      UMASK: '0755',
+      STRIPE_KEY: 'STRIPE_KEY',
+      DB_PASSWORD: 'DB_PASSWORD',
+      BROADCASTER: 'log',
+    });
+    expect(envOf(production.objects)).toMatchObject({ NODE_ENV: 'node-env-value' });
+    expect(envOf(production.objects)).not.toHaveProperty('BROADCASTER');
+    // Secrets stay references: staging's override points at its own secret, production at the project's.
+    const remoteKeys = (objects: any[]) =>
+      find(objects, 'ExternalSecret').spec.data.map((d: any) => d.remoteRef.key);
+    expect(remoteKeys(staging.objects)).toContain('wharf/w0abc123def45/p0mono0000001/staging/STRIPE_KEY/t9');
+    expect(remoteKeys(production.objects)).toContain('wharf/w0abc123def45/p0mono0000001/STRIPE_KEY/tok1');
+    expect(staging.rendered.envNames).toEqual([
+      'NODE_ENV',
+      'FEATURE_FLAG',
+      'UMASK',
+      'STRIPE_KEY',
+      'DB_PASSWORD',
+      'BROADCASTER',
+    ]);
+
+    expect(find(staging.objects, 'Ingress').spec.rules[0].host).toBe(
+      'storefront-payments-staging-w0abc123def45.apps.example.com',
+    );
+    expect(find(production.objects, 'Ingress').spec.rules[0].host).toBe('shop.acme.io');
+    expect(staging.rendered.namespace).toBe(workspaceNamespace(workspace, 'staging'));
+    expect(production.rendered.namespace).toBe(namespace);
+    expect(staging.objects.every((o) => o.metadata.namespace === staging.rendered.namespace)).toBe(true);
+    expect(staging.rendered.path).toMatch(/\/staging$/);
+    expect(production.rendered.path).toMatch(/\/production$/);
+  });
+
+  it('serves a staging custom domain in its Ingress', () => {
+    const project: Project = {
+      ...twoEnvironments,
+      environmentSettings: { staging: { domain: 'staging.shop.acme.io' } },
+    };
+    const { rendered, objects } = renderIn('staging', project);
+    expect(find(objects, 'Ingress').spec.rules[0].host).toBe('staging.shop.acme.io');
+    expect(rendered.host).toBe('staging.shop.acme.io');
+  });
+
+  it('fixes the replicas per environment, and with autoscaling leaves the count to the HPA', () => {
+    const staging = renderIn('staging');
+    expect(find(staging.objects, 'Deployment').spec.replicas).toBe(1);
+    expect(find(staging.objects, 'HorizontalPodAutoscaler').spec).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 3,
+    });
+
+    const production = renderIn('production');
+    expect(find(production.objects, 'Deployment').spec).not.toHaveProperty('replicas');
+    const hpa = find(production.objects, 'HorizontalPodAutoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+    expect(hpa.spec.metrics[0].resource.target).toEqual({ type: 'Utilization', averageUtilization: 60 });
+    expect(parse(production.rendered.values)).toMatchObject({
+      autoscaling: { minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 60 },
+    });
+    expect(parse(production.rendered.values)).not.toHaveProperty('replicas');
+  });
+
+  it('scales each microservice by its environment: replicas, or an HPA per service', () => {
+    const project: Project = {
+      ...microservices,
+      environmentSettings: {
+        staging: { replicas: 2 },
+        production: { autoscaling: { minReplicas: 2, maxReplicas: 4, targetCpuPercent: 75 } },
+      },
+    };
+    const staging = renderIn('staging', project).objects;
+    const stagingDeployments = staging.filter((o) => o.kind === 'Deployment');
+    expect(stagingDeployments.length).toBeGreaterThan(1);
+    expect(stagingDeployments.every((d) => d.spec.replicas === 2)).toBe(true);
+    expect(staging.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    const production = renderIn('production', project).objects;
+    const deployments = production.filter((o) => o.kind === 'Deployment');
+    expect(deployments.every((d) => d.spec.replicas === undefined)).toBe(true);
+    expect(
+      production.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name),
+    ).toEqual(deployments.map((d) => d.metadata.name));
+    for (const o of production) expect(() => validateObject(o)).not.toThrow();
+  });
+
+  it("renders production of a new project (staging first, no settings) exactly as a production-only project's", () => {
+    const legacy: Project = { ...monolith, environments: ['production'] };
+    expect(legacy).not.toHaveProperty('environmentSettings');
+    const piped: Project = { ...monolith, environments: ['staging', 'production'], environmentSettings: {} };
+    expect(renderRelease(releaseInput(piped)).files).toEqual(renderRelease(releaseInput(legacy)).files);
+  });
+});

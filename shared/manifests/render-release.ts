@@ -1,7 +1,14 @@
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { ImageRef } from '../deploy.ts';
-import type { DatabaseProject, MicroservicesProject, MonolithProject, StoredEnvVar } from '../domain.ts';
+import type {
+  Autoscaling,
+  DatabaseProject,
+  MicroservicesProject,
+  MonolithProject,
+  StoredEnvVar,
+} from '../domain.ts';
+import { type EnvironmentConfig, effectiveEnv, environmentConfig } from '../environments.ts';
 import { invalid } from '../errors.ts';
 import { dnsLabel, workspaceNamespace } from '../naming.ts';
 import type { DatabaseEngine } from '../schemas/project.ts';
@@ -9,8 +16,8 @@ import {
   APPS_ROOT,
   appName,
   argoProjectName,
+  environmentHost,
   gitopsPath,
-  liveHost,
   MANIFESTS_FILE,
   RELEASE_FILE,
   VALUES_FILE,
@@ -150,6 +157,10 @@ export function describeImage(image: ImageRef) {
 
 interface Context extends ObjectContext {
   input: ReleaseRenderInput;
+  /** The environment's effective settings (shared/environments.ts). */
+  config: EnvironmentConfig;
+  /** The variables the environment runs with: the project's, overridden by the environment's. */
+  env: StoredEnvVar[];
   appName: string;
   /** Name-and-instance labels used as selectors: stable across releases (selectors are immutable). */
   selector: Labels;
@@ -182,8 +193,9 @@ const envNamesOf = (env: readonly StoredEnvVar[]) => ({
   secretEnv: env.filter((v) => v.secret).map((v) => v.name),
 });
 
+/** The environment's host: its custom domain (production's is the project's), or the generated one. */
 function hostOf(ctx: Context, project: MonolithProject | MicroservicesProject): string {
-  return liveHost({
+  return environmentHost({
     project,
     workspace: ctx.input.workspace,
     environment: ctx.input.environment,
@@ -191,21 +203,49 @@ function hostOf(ctx: Context, project: MonolithProject | MicroservicesProject): 
   });
 }
 
+/**
+ * How a workload scales in this environment. With the environment's autoscaling set, its
+ * HorizontalPodAutoscaler owns the count and the Deployment gets none. Without, the replicas are
+ * fixed on the Deployment, and a monolith keeps the autoscaler it always had (from its replicas to
+ * three times as many, at 70% CPU), so projects from before environments render as they did.
+ */
+function scalingOf(config: EnvironmentConfig, fallbackReplicas: number) {
+  const replicas = config.replicas ?? fallbackReplicas;
+  if (config.autoscaling) return { autoscaling: config.autoscaling, replicas: undefined };
+  return {
+    replicas,
+    autoscaling: undefined,
+    defaultAutoscaling: {
+      minReplicas: replicas,
+      maxReplicas: Math.max(3, replicas * 3),
+      targetCpuPercent: 70,
+    },
+  };
+}
+
+const autoscalingValues = (a: Autoscaling) => ({
+  minReplicas: a.minReplicas,
+  maxReplicas: a.maxReplicas,
+  targetCPUUtilizationPercentage: a.targetCpuPercent,
+});
+
 function renderMonolith(ctx: Context, project: MonolithProject): Rendered {
   const name = dnsLabel([project.name]);
   const host = hostOf(ctx, project);
   const image = pinnedImage(ctx.input.image);
   const secretName = dnsLabel([name, 'env']);
+  const scaling = scalingOf(ctx.config, project.replicas);
+  const hpa = scaling.autoscaling ?? scaling.defaultAutoscaling;
   const objects: KubeObject[] = [
-    ...envSecret(ctx, secretName, project.env),
+    ...envSecret(ctx, secretName, ctx.env),
     appDeployment(ctx, {
       name,
       selector: ctx.selector,
       podLabels: ctx.selector,
       image,
       port: project.port,
-      replicas: project.replicas,
-      env: envVars(project.env, secretName),
+      replicas: scaling.replicas,
+      env: envVars(ctx.env, secretName),
       ...httpProbes(project.healthCheckPath, project.port),
     }),
     appService(ctx, { name, selector: ctx.selector }),
@@ -217,7 +257,7 @@ function renderMonolith(ctx: Context, project: MonolithProject): Rendered {
       clusterIssuer: ctx.input.platform.clusterIssuer,
       ingressClassName: ctx.input.platform.ingressClassName,
     }),
-    appAutoscaler(ctx, { name, labels: ctx.selector, deployment: name, replicas: project.replicas }),
+    appAutoscaler(ctx, { name, labels: ctx.selector, deployment: name, ...hpa }),
   ];
   return {
     objects,
@@ -227,14 +267,10 @@ function renderMonolith(ctx: Context, project: MonolithProject): Rendered {
       image: describeImage(ctx.input.image),
       host,
       port: project.port,
-      replicas: project.replicas,
-      autoscaling: {
-        minReplicas: project.replicas,
-        maxReplicas: Math.max(3, project.replicas * 3),
-        targetCPUUtilizationPercentage: 70,
-      },
+      ...(scaling.replicas === undefined ? {} : { replicas: scaling.replicas }),
+      autoscaling: autoscalingValues(hpa),
       healthCheckPath: project.healthCheckPath,
-      ...envNamesOf(project.env),
+      ...envNamesOf(ctx.env),
     },
   };
 }
@@ -245,8 +281,9 @@ function renderMicroservices(ctx: Context, project: MicroservicesProject): Rende
     throw invalid('release.no_entry_service', 'The project has no entry service to route traffic to.');
   const host = hostOf(ctx, project);
   const secretName = dnsLabel([project.name, 'env']);
-  const env = envVars(project.env, secretName);
-  const objects: KubeObject[] = [...envSecret(ctx, secretName, project.env)];
+  const env = envVars(ctx.env, secretName);
+  const scaling = scalingOf(ctx.config, 1);
+  const objects: KubeObject[] = [...envSecret(ctx, secretName, ctx.env)];
   const images: Record<string, string> = {};
   const services: Array<Record<string, unknown>> = [];
   let entryServiceName = '';
@@ -264,11 +301,15 @@ function renderMicroservices(ctx: Context, project: MicroservicesProject): Rende
         podLabels: selector,
         image,
         port: service.port,
-        replicas: 1,
+        replicas: scaling.replicas,
         env,
         ...tcpProbes(service.port),
       }),
       appService(ctx, { name, selector }),
+      // Each service scales on its own load, within the environment's bounds.
+      ...(scaling.autoscaling
+        ? [appAutoscaler(ctx, { name, labels: selector, deployment: name, ...scaling.autoscaling })]
+        : []),
     );
     services.push({
       name: service.name,
@@ -293,7 +334,14 @@ function renderMicroservices(ctx: Context, project: MicroservicesProject): Rende
     objects,
     host,
     images,
-    values: { host, entry: entry.name, services, ...envNamesOf(project.env) },
+    values: {
+      host,
+      entry: entry.name,
+      ...(scaling.autoscaling ? { autoscaling: autoscalingValues(scaling.autoscaling) } : {}),
+      ...(ctx.config.replicas === undefined ? {} : { replicas: ctx.config.replicas }),
+      services,
+      ...envNamesOf(ctx.env),
+    },
   };
 }
 
@@ -312,7 +360,7 @@ function renderDatabase(ctx: Context, project: DatabaseProject): Rendered {
   ];
   const reserved = new Set(engineEnv.map((v) => v.name));
   // The project's own variables come after the engine's and can't replace them (the password above all).
-  const userEnv = project.env.filter((v) => !reserved.has(v.name));
+  const userEnv = ctx.env.filter((v) => !reserved.has(v.name));
   const portName = project.engine === 'mongodb' ? 'mongodb' : project.engine;
   const objects: KubeObject[] = [
     externalSecret(ctx, {
@@ -384,8 +432,11 @@ export function renderRelease(input: ReleaseRenderInput): RenderedRelease {
     projectName: project.name,
     environment,
   });
+  const env = effectiveEnv(project, environment);
   const ctx: Context = {
     input,
+    config: environmentConfig(project, environment),
+    env,
     appName: name,
     namespace,
     selector: { 'app.kubernetes.io/name': dnsLabel([project.name]), 'app.kubernetes.io/instance': name },
@@ -449,7 +500,7 @@ export function renderRelease(input: ReleaseRenderInput): RenderedRelease {
     host,
     liveUrl: host ? (input.platform.liveUrl?.(host) ?? `https://${host}`) : undefined,
     values,
-    envNames: project.env.map((v) => v.name),
+    envNames: env.map((v) => v.name),
     images: rendered.images,
     identity,
     files: [

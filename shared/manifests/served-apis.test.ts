@@ -31,6 +31,34 @@ const projects: Array<[string, Project]> = [
   ],
   ['microservices with secrets and a custom domain', microservices],
   ['microservices without env or domain', { ...microservices, env: [], domain: undefined }],
+  // Autoscaling set per environment: an autoscaling/v2 HorizontalPodAutoscaler per workload.
+  [
+    'monolith and microservices autoscaled in both environments',
+    {
+      ...microservices,
+      environments: ['staging', 'production'],
+      environmentSettings: {
+        staging: {
+          autoscaling: { minReplicas: 1, maxReplicas: 3, targetCpuPercent: 80 },
+          domain: 'staging.shop.acme.io',
+        },
+        production: { autoscaling: { minReplicas: 2, maxReplicas: 8, targetCpuPercent: 60 } },
+      },
+    },
+  ],
+  [
+    'monolith autoscaled with overrides',
+    {
+      ...monolith,
+      environments: ['staging', 'production'],
+      environmentSettings: {
+        staging: {
+          env: [{ name: 'APP_TOKEN', secret: true, secretRef: 'wharf/w/p/staging/APP_TOKEN/t' }],
+          autoscaling: { minReplicas: 2, maxReplicas: 4, targetCpuPercent: 50 },
+        },
+      },
+    },
+  ],
 ];
 
 const releaseObjects = (project: Project, environment: 'staging' | 'production') =>

@@ -66,7 +66,7 @@ export interface RenderedRelease {
   liveUrl?: string | undefined;
   /** The values.yaml text: the human-readable desired state. */
   values: string;
-  /** Every env var name the app gets from the project (plain and secret), in project order. */
+  /** Every env var name the app gets (the project's with the environment's overrides; plain and secret), in order. */
   envNames: string[];
   /** The images the release runs, pinned by digest where one is known. */
   images: Record<string, string>;

@@ -7,7 +7,7 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IService } from 'kubernetes-models/v1/Service';
-import type { StoredEnvVar } from '../domain.ts';
+import type { Autoscaling, StoredEnvVar } from '../domain.ts';
 import type { ExternalSecretsApiVersion } from './types.ts';
 
 /**
@@ -118,7 +118,8 @@ export function appDeployment(
     podLabels: Labels;
     image: string;
     port: number;
-    replicas: number;
+    /** Left out when a HorizontalPodAutoscaler owns the count (a fixed one would fight it). */
+    replicas?: number | undefined;
     env: IEnvVar[];
     readiness: IProbe;
     liveness: IProbe;
@@ -143,7 +144,7 @@ export function appDeployment(
     kind: 'Deployment',
     metadata: metadata(ctx, input.name, input.selector),
     spec: {
-      replicas: input.replicas,
+      ...(input.replicas === undefined ? {} : { replicas: input.replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: input.selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -237,7 +238,7 @@ export function appIngress(
 
 export function appAutoscaler(
   ctx: ObjectContext,
-  input: { name: string; labels: Labels; deployment: string; replicas: number },
+  input: { name: string; labels: Labels; deployment: string } & Autoscaling,
 ): IHorizontalPodAutoscaler {
   return {
     apiVersion: 'autoscaling/v2',
@@ -245,12 +246,15 @@ export function appAutoscaler(
     metadata: metadata(ctx, input.name, input.labels),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: input.deployment },
-      minReplicas: input.replicas,
-      maxReplicas: Math.max(3, input.replicas * 3),
+      minReplicas: input.minReplicas,
+      maxReplicas: input.maxReplicas,
       metrics: [
         {
           type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: input.targetCpuPercent },
+          },
         },
       ],
     },

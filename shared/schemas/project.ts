@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ENVIRONMENTS } from '../naming.ts';
 import {
   CONTROL_RULE,
   dnsName,
@@ -48,7 +49,7 @@ const envVarInputSchema = z
   });
 export type EnvVarInput = z.infer<typeof envVarInputSchema>;
 
-const envListSchema = z
+export const envListSchema = z
   .array(envVarInputSchema)
   .max(200, 'must have at most 200 variables')
   .superRefine((list, ctx) => {
@@ -107,7 +108,7 @@ const servicesSchema = z
     }
   });
 
-const replicasSchema = z
+export const replicasSchema = z
   .number()
   .int('must be an integer from 1 to 20')
   .min(1, 'must be an integer from 1 to 20')
@@ -126,12 +127,32 @@ const versionSchema = z
   .string()
   .regex(/^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$/, 'must be a version number such as 16 or 8.0');
 
+/**
+ * The environments a new project gets, in pipeline order: a subsequence of staging → production that
+ * ends with production (the environment that serves the project's domain). Left out: staging and
+ * production.
+ */
+const environmentsSchema = z
+  .array(z.enum(ENVIRONMENTS))
+  .min(1, 'must list at least "production"')
+  .superRefine((list, ctx) => {
+    const order = ['staging', 'production'];
+    if (new Set(list).size !== list.length) {
+      ctx.addIssue({ code: 'custom', message: 'must not list an environment twice' });
+    } else if (list.some((e, i) => i > 0 && order.indexOf(e) < order.indexOf(list[i - 1] as string))) {
+      ctx.addIssue({ code: 'custom', message: 'must be in pipeline order: "staging" before "production"' });
+    } else if (!list.includes('production')) {
+      ctx.addIssue({ code: 'custom', message: 'must include "production"' });
+    }
+  });
+
 /** Builds the project schemas for a mode: repository rules differ between local and cloud. */
 export function projectSchemas(mode: Mode) {
   const repository = repositorySchema(mode);
   const base = {
     name: dnsName(PROJECT_NAME_MAX),
     env: envListSchema.default([]),
+    environments: environmentsSchema.optional(),
   };
   const monolithFields = {
     repository,

@@ -1,6 +1,6 @@
 import type { Membership, Project, User, Workspace } from '../domain.ts';
 import { conflict, hostTaken } from '../errors.ts';
-import { hostKey } from '../manifests/names.ts';
+import { hostKey, projectDomains } from '../manifests/names.ts';
 import type {
   Clock,
   HostClaim,
@@ -112,10 +112,11 @@ export class InMemoryProjects implements ProjectRepository {
 
   /** Claims all of `hosts` or none (a host this project holds already is kept). */
   private claim(project: Project, hosts: readonly HostClaim[]) {
-    const domain = 'domain' in project && project.domain ? hostKey(project.domain) : undefined;
+    const domains = new Set(projectDomains(project).map((d) => d.host));
     for (const { host } of hosts) {
       const owner = this.hosts.get(hostKey(host));
-      if (owner && owner.projectId !== project.id) throw hostTaken(host, host === domain ? 'domain' : 'name');
+      if (owner && owner.projectId !== project.id)
+        throw hostTaken(host, domains.has(hostKey(host)) ? 'domain' : 'name');
     }
     for (const { host, environment } of hosts) {
       this.hosts.set(hostKey(host), { projectId: project.id, workspaceId: project.workspaceId, environment });

@@ -9,8 +9,14 @@ import { makeCreateWorkspace } from './workspaces.ts';
 
 const schemas = projectSchemas('local');
 
+/** The in-memory ports, with the run store answering the environments' live state. */
+const projectDeps = () => {
+  const runs = new InMemoryRuns();
+  return { ...inMemoryDeps(), runs, turns: runs, releases: runs };
+};
+
 const setup = async () => {
-  const deps = inMemoryDeps();
+  const deps = projectDeps();
   await makeGetMe(deps)(alice);
   await makeGetMe(deps)(bob);
   const ws = await makeCreateWorkspace(deps)(alice, { name: 'shop' });
@@ -50,7 +56,7 @@ describe('projects', () => {
     ]);
     expect(JSON.stringify(project)).not.toContain('s3cret');
     expect([...deps.secrets.values.values()]).toEqual(['s3cret']);
-    expect(project.namespaces).toEqual({ production: ws.namespace });
+    expect(project.namespaces).toEqual({ staging: `${ws.namespace}-staging`, production: ws.namespace });
   });
 
   it('rejects a second project with the same name and leaves no secret behind', async () => {
@@ -125,7 +131,10 @@ describe('projects', () => {
     });
     await del(alice, ws.id, created.id, 'web');
     expect(deps.secrets.values.size).toBe(0);
-    expect(gitops.commits[0]?.change.deletePaths).toEqual([`apps/${ws.id}/alice/web/production`]);
+    expect(gitops.commits[0]?.change.deletePaths).toEqual([
+      `apps/${ws.id}/alice/web/staging`,
+      `apps/${ws.id}/alice/web/production`,
+    ]);
     expect(await failure(makeGetProject(deps)(alice, ws.id, created.id))).toEqual({
       code: 'project.not_found',
       field: undefined,
@@ -211,7 +220,7 @@ describe('projects', () => {
     const cloudSetup = async () => {
       const asked: string[] = [];
       const deps = {
-        ...inMemoryDeps(),
+        ...projectDeps(),
         mode: 'cloud' as const,
         resolveHost: async (host: string) => {
           asked.push(host);

@@ -1,14 +1,16 @@
 import type { ProjectPage, ProjectView } from '../api.ts';
-import type { DeployTurnRepository, GitOpsRepository } from '../deploy-ports.ts';
-import type { EnvVarView, Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
+import type { DeployTurnRepository, GitOpsRepository, ReleaseRepository } from '../deploy-ports.ts';
+import type { Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
+import { NEW_PROJECT_ENVIRONMENTS } from '../environments.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
-import { gitopsPath, hostKey, projectHosts } from '../manifests/names.ts';
-import { workspaceNamespace } from '../naming.ts';
+import { gitopsPath, projectHosts } from '../manifests/names.ts';
+import type { Environment } from '../naming.ts';
 import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
 import { formatIssue, type Mode } from '../schemas/common.ts';
 import { type CreateProjectInput, type EnvVarInput, projectSchemas } from '../schemas/project.ts';
 import { requireMember } from './access.ts';
+import { projectView, type ViewDeps } from './environment-views.ts';
 
 export interface ProjectDeps {
   workspaces: WorkspaceRepository;
@@ -19,6 +21,11 @@ export interface ProjectDeps {
   mode: Mode;
   /** The domain apps are served under (WHARF_PLATFORM_DOMAIN): the projects' platform hosts derive from it. */
   platformDomain: string;
+  /** The URL a host is reached at (WHARF_LIVE_URL_TEMPLATE); `https://<host>` when not set. */
+  liveUrl?: ((host: string) => string) | undefined;
+  /** The live state each environment of a project's answer shows. */
+  turns: Pick<DeployTurnRepository, 'getEnvironment'>;
+  releases: Pick<ReleaseRepository, 'getRelease'>;
   /**
    * Resolves a repository host (node:dns/promises `lookup(host, { all: true })` in production) so a
    * public-looking name that resolves to a private or metadata address is refused. Cloud mode only;
@@ -37,43 +44,29 @@ async function checkRepositoryHost(deps: Pick<ProjectDeps, 'mode' | 'resolveHost
   await assertPublicHost(new URL(url).hostname, deps.resolveHost, { field: 'repository.url' });
 }
 
-function toProjectView(project: Project, workspace: Workspace): ProjectView {
-  const env: EnvVarView[] = project.env.map((v) =>
-    v.secret ? { name: v.name, secret: true, set: true } : { name: v.name, secret: false, value: v.value },
-  );
-  const namespaces = Object.fromEntries(
-    project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
-  );
-  return { ...project, env, namespaces } as ProjectView;
-}
-
-/** The hosts a project holds: none for a database (not exposed). */
-function hostsOf(deps: Pick<ProjectDeps, 'platformDomain'>, project: Project, workspace: Workspace) {
-  if (project.type === 'database') return [];
+/** The hosts a project holds (see `projectHosts`): none for a database. */
+export function hostsOf(deps: Pick<ProjectDeps, 'platformDomain'>, project: Project, workspace: Workspace) {
   return projectHosts({ project, workspace, platformDomain: deps.platformDomain });
 }
 
 /**
- * What a domain change claims and frees: only the custom domain changes (the platform hosts stay with
- * the project for life, and a domain that spells one of them is not claimed or freed on its own).
+ * What a change of a project claims and frees: the hosts `next` holds that `current` did not, and the
+ * other way round. Only custom domains ever move (the platform hosts stay with the project for life),
+ * so this is the domain change of any environment, production's included.
  */
-function domainChange(
+export function hostChange(
   deps: Pick<ProjectDeps, 'platformDomain'>,
   current: Project,
   next: Project,
   workspace: Workspace,
 ) {
-  const platform = new Set(
-    hostsOf(deps, { ...current, domain: undefined } as Project, workspace).map((c) => c.host),
-  );
-  const domainOf = (p: Project) => ('domain' in p && p.domain ? hostKey(p.domain) : undefined);
-  const before = domainOf(current);
-  const after = domainOf(next);
-  if (before === after || current.type === 'database') return undefined;
-  return {
-    claim: after && !platform.has(after) ? [{ host: after, environment: 'production' as const }] : [],
-    release: before && !platform.has(before) ? [before] : [],
-  };
+  const before = hostsOf(deps, current, workspace);
+  const after = hostsOf(deps, next, workspace);
+  const had = new Set(before.map((c) => c.host));
+  const has = new Set(after.map((c) => c.host));
+  const claim = after.filter((c) => !had.has(c.host));
+  const release = before.filter((c) => !has.has(c.host)).map((c) => c.host);
+  return claim.length > 0 || release.length > 0 ? { claim, release } : undefined;
 }
 
 const projectNotFound = (projectId: string) =>
@@ -83,9 +76,10 @@ const projectNotFound = (projectId: string) =>
  * Writes secret values to the secret store under fresh references and returns the stored list. The
  * caller deletes `written` if the project write then fails, so nothing half-written stays behind.
  */
-async function storeEnv(
+export async function storeEnv(
   deps: Pick<ProjectDeps, 'secrets' | 'ids'>,
-  project: { workspaceId: string; id: string },
+  /** An environment's overrides are stored under refs naming it, apart from the project's own. */
+  project: { workspaceId: string; id: string; environment?: Environment | undefined },
   input: EnvVarInput[],
   previous: StoredEnvVar[] = [],
 ): Promise<{ env: StoredEnvVar[]; written: string[] }> {
@@ -109,7 +103,8 @@ async function storeEnv(
         env.push(kept);
         continue;
       }
-      const secretRef = `wharf/${project.workspaceId}/${project.id}/${v.name}/${deps.ids.token()}`;
+      const scope = [project.workspaceId, project.id, project.environment].filter(Boolean).join('/');
+      const secretRef = `wharf/${scope}/${v.name}/${deps.ids.token()}`;
       await deps.secrets.put(secretRef, v.value);
       written.push(secretRef);
       env.push({ name: v.name, secret: true, secretRef });
@@ -121,25 +116,41 @@ async function storeEnv(
   return { env, written };
 }
 
-async function deleteSecrets(secrets: SecretStore, refs: string[]) {
+export async function deleteSecrets(secrets: SecretStore, refs: string[]) {
   await Promise.allSettled(refs.map((ref) => secrets.delete(ref)));
 }
 
-const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret ? [v.secretRef] : []));
+export const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret ? [v.secretRef] : []));
 
-export function makeCreateProject(deps: ProjectDeps) {
+/** Every secret a project holds: its own variables' and each environment's overrides'. */
+const allSecretRefs = (project: Project) => [
+  ...secretRefs(project.env),
+  ...Object.values(project.environmentSettings ?? {}).flatMap((settings) => secretRefs(settings?.env ?? [])),
+];
+
+/** The live state of a project just created, without reading it: nothing deployed, no hold. */
+const nothingDeployed: Pick<ViewDeps, 'turns' | 'releases'> = {
+  turns: { getEnvironment: async (projectId, environment) => ({ projectId, environment, releaseCount: 0 }) },
+  releases: { getRelease: async () => undefined },
+};
+
+/**
+ * New projects get staging and production unless the body lists their environments; databases too,
+ * so every project type has the same pipeline shape (a staging database for the staging app).
+ */
+export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>) {
   return async (identity: Identity, workspaceId: string, input: CreateProjectInput): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     await checkRepositoryHost(deps, 'repository' in input ? input.repository.url : undefined);
     const now = deps.clock.now().toISOString();
     const id = deps.ids.projectId();
     const { env, written } = await storeEnv(deps, { workspaceId, id }, input.env);
-    const { env: _input, ...fields } = input;
+    const { env: _input, environments, ...fields } = input;
     const project = {
       ...fields,
       id,
       workspaceId,
-      environments: ['production'],
+      environments: environments ?? [...NEW_PROJECT_ENVIRONMENTS],
       env,
       createdBy: identity.userId,
       createdAt: now,
@@ -152,20 +163,29 @@ export function makeCreateProject(deps: ProjectDeps) {
       await deleteSecrets(deps.secrets, written);
       throw error;
     }
-    return toProjectView(project, workspace);
+    return projectView({ ...deps, ...nothingDeployed }, project, workspace);
   };
 }
 
-export function makeGetProject(deps: Pick<ProjectDeps, 'workspaces' | 'projects'>) {
+export function makeGetProject(
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'>,
+) {
   return async (identity: Identity, workspaceId: string, projectId: string): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const project = await deps.projects.get(workspaceId, projectId);
     if (!project) throw projectNotFound(projectId);
-    return toProjectView(project, workspace);
+    return projectView(deps, project, workspace);
   };
 }
 
-export function makeListProjects(deps: Pick<ProjectDeps, 'workspaces' | 'projects'>) {
+/**
+ * Each project with its pipeline: hold and out-of-sync of every environment (read in parallel), but
+ * not the current release, which would be a second round of reads per environment; the project's own
+ * answer (GET) has it.
+ */
+export function makeListProjects(
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'>,
+) {
   return async (
     identity: Identity,
     workspaceId: string,
@@ -173,7 +193,10 @@ export function makeListProjects(deps: Pick<ProjectDeps, 'workspaces' | 'project
   ): Promise<ProjectPage> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const result = await deps.projects.list(workspaceId, page);
-    return { items: result.items.map((p) => toProjectView(p, workspace)), nextCursor: result.nextCursor };
+    const items = await Promise.all(
+      result.items.map((p) => projectView(deps, p, workspace, 'without-releases')),
+    );
+    return { items, nextCursor: result.nextCursor };
   };
 }
 
@@ -219,7 +242,7 @@ export function makeUpdateProject(deps: ProjectDeps) {
       revision: current.revision + 1,
     } as Project;
     try {
-      await deps.projects.update(next, domainChange(deps, current, next, workspace));
+      await deps.projects.update(next, hostChange(deps, current, next, workspace));
     } catch (error) {
       if (stored) await deleteSecrets(deps.secrets, stored.written);
       throw error;
@@ -229,7 +252,7 @@ export function makeUpdateProject(deps: ProjectDeps) {
       deps.secrets,
       secretRefs(current.env).filter((ref) => !stillUsed.has(ref)),
     );
-    return toProjectView(next, workspace);
+    return projectView(deps, next, workspace);
   };
 }
 
@@ -282,6 +305,6 @@ export function makeDeleteProject(
       deps.clock.now().toISOString(),
       hostsOf(deps, project, workspace).map((claim) => claim.host),
     );
-    await deleteSecrets(deps.secrets, secretRefs(project.env));
+    await deleteSecrets(deps.secrets, allSecretRefs(project));
   };
 }

@@ -137,6 +137,41 @@ describe('DynamoProjects host claims on DynamoDB Local', () => {
     expect(await projects.hostOwner(next)).toBeUndefined();
     expect((await projects.hostOwner(old))?.projectId).toBe(theirs.id);
   });
+
+  it('round-trips environment settings, and names the domain field for a staging domain that is taken', async () => {
+    const [a, b] = [await workspace('alice'), await workspace('bob')];
+    const domain = `staging-${randomIds.token().toLowerCase()}.example.com`;
+    const mine: MonolithProject = {
+      ...monolith(a, 'web'),
+      environments: ['staging', 'production'],
+      environmentSettings: {
+        staging: {
+          domain,
+          env: [{ name: 'TOKEN', secret: true, secretRef: 'wharf/w/p/staging/TOKEN/t' }],
+          autoscaling: { minReplicas: 1, maxReplicas: 3, targetCpuPercent: 70 },
+          trigger: 'push',
+        },
+        production: { requiresApproval: true, tagPattern: 'v*' },
+      },
+    };
+    await projects.create(mine, [{ host: domain, environment: 'staging' }]);
+    expect(await projects.get(a.id, mine.id)).toEqual(mine);
+    expect((await projects.hostOwner(domain))?.environment).toBe('staging');
+
+    const theirs = monolith(b, 'store');
+    await projects.create(theirs, []);
+    const next: MonolithProject = {
+      ...theirs,
+      environments: ['staging', 'production'],
+      environmentSettings: { staging: { domain } },
+      revision: 2,
+    };
+    expect(
+      await failure(
+        projects.update(next, { claim: [{ host: domain, environment: 'staging' }], release: [] }),
+      ),
+    ).toMatchObject({ code: 'project.host_taken', field: 'domain' });
+  });
 });
 
 describe('DynamoProjects by repository alone (tag pushes) on DynamoDB Local', () => {

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import * as z from 'zod';
 import type { Project } from '../../../shared/domain.ts';
 import { conflict, hostTaken } from '../../../shared/errors.ts';
-import { hostKey } from '../../../shared/manifests/names.ts';
+import { hostKey, projectDomains } from '../../../shared/manifests/names.ts';
 import { ENVIRONMENTS } from '../../../shared/naming.ts';
 import type { HostClaim, HostOwner, ListOptions, ProjectRepository } from '../../../shared/ports.ts';
 import { conditionalWrite, queryPage, type TableRef } from './client.ts';
@@ -94,8 +94,9 @@ const repositoryProjectItem = (project: Project) =>
       }
     : undefined;
 
-const domainOf = (project: Project) =>
-  'domain' in project && project.domain ? hostKey(project.domain) : undefined;
+/** Whether a host the project claims is one of its custom domains (else a platform host, from its name). */
+const isDomainOf = (project: Project, host: string) =>
+  projectDomains(project).some((domain) => domain.host === hostKey(host));
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -221,7 +222,7 @@ export class DynamoProjects implements ProjectRepository {
             'name',
           );
         const host = claims[(failed.find((i) => i >= 3) ?? -1) - 3]?.host;
-        if (host) return hostTaken(host, host === domainOf(project) ? 'domain' : 'name');
+        if (host) return hostTaken(host, isDomainOf(project, host) ? 'domain' : 'name');
         return conflict('project.create_conflict', 'The project could not be created; retry.');
       },
     );
@@ -319,7 +320,7 @@ export class DynamoProjects implements ProjectRepository {
       }),
       (failed) => {
         const host = claims[(failed.find((i) => i >= 1 && i <= claims.length) ?? 0) - 1]?.host;
-        return host ? hostTaken(host, host === domainOf(project) ? 'domain' : 'name') : modified();
+        return host ? hostTaken(host, isDomainOf(project, host) ? 'domain' : 'name') : modified();
       },
     );
     await this.putRepositoryEntry(project);

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncApp } from '../../../shared/deploy-ports.ts';
+import type { MonolithProject } from '../../../shared/domain.ts';
+import { renderRelease } from '../../../shared/manifests/render-release.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
 import { tenantUser } from '../tenant-sandbox.ts';
 import { LocalReconciler, type LocalReconcilerOptions } from './local-reconciler.ts';
@@ -633,6 +635,61 @@ describe('LocalReconciler', () => {
       ),
     ).toMatchObject({ health: 'Healthy' });
     expect(mine.route(HOST)).toEqual({ port: expect.any(Number) });
+  });
+
+  it('serves each environment of one project at its own host, with its own variables (rendered by Wharf)', async () => {
+    const hex = await fx.artifact('v1');
+    const project: MonolithProject = {
+      id: 'p1',
+      workspaceId: 'ws1',
+      name: 'storefront',
+      type: 'monolith',
+      environments: ['staging', 'production'],
+      environmentSettings: {
+        staging: {
+          env: [{ name: 'GREETING', secret: false, value: 'hello from staging' }],
+          // An HPA-owned Deployment (no fixed replicas) still runs.
+          autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 70 },
+        },
+      },
+      env: [{ name: 'GREETING', secret: false, value: 'hello' }],
+      repository: { url: 'https://github.com/acme/storefront.git', branch: 'main' },
+      port: 3000,
+      autoDeploy: true,
+      replicas: 1,
+      healthCheckPath: '/healthz',
+      createdBy: 'dev-user',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      revision: 1,
+    };
+    const rendered = (['staging', 'production'] as const).map((environment) =>
+      renderRelease({
+        workspace: { id: 'ws1', name: 'payments' },
+        project,
+        environment,
+        release: { id: `r-${environment}`, number: 1, runId: `run-${environment}` },
+        image: { reference: 'registry.localhost/ws1/storefront:r1', digest: `sha256:${hex}` },
+        platform: { domain: 'localhost', clusterIssuer: 'local', secretStore: 'wharf-secrets' },
+      }),
+    );
+    const r = reconciler({ hostOwner: async () => ({ projectId: 'p1' }) });
+    const commit = await fx.commit(
+      Object.fromEntries(rendered.flatMap((release) => release.files.map((f) => [f.path, f.content]))),
+    );
+    for (const release of rendered) {
+      const target: SyncApp = { name: release.appName, path: release.path, namespace: release.namespace };
+      await r.requestSync(target, commit);
+      await r.settled(target);
+      expect(await r.status(target), release.appName).toMatchObject({ sync: 'Synced', health: 'Healthy' });
+    }
+    const [staging, production] = rendered.map((release) => release.host as string);
+    expect(staging).not.toBe(production);
+    expect(r.route(staging as string)?.port).not.toBe(r.route(production as string)?.port);
+    const greeting = async (host: string) =>
+      (JSON.parse((await viaGateway(r, host, '/env')).body) as Record<string, string>).GREETING;
+    expect(await greeting(staging as string)).toBe('hello from staging');
+    expect(await greeting(production as string)).toBe('hello');
   });
 
   it('resolves secret env through the ExternalSecret and the secret store, and never logs the value', async () => {

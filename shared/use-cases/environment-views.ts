@@ -1,0 +1,104 @@
+import type { EnvironmentView, ProjectView, ReleaseSummary } from '../api.ts';
+import type { Release } from '../deploy.ts';
+import type { DeployTurnRepository, EnvironmentState, ReleaseRepository } from '../deploy-ports.ts';
+import type { EnvVarView, Project, StoredEnvVar, Workspace } from '../domain.ts';
+import { environmentConfig } from '../environments.ts';
+import { environmentHost } from '../manifests/names.ts';
+import { databaseAddress } from '../manifests/render-release.ts';
+import { type Environment, workspaceNamespace } from '../naming.ts';
+
+/** What a project's or an environment's answer needs besides the project: names, and the live state. */
+export interface ViewDeps {
+  platformDomain: string;
+  /** The URL a host is reached at (the local stack maps hosts to its gateway); `https://<host>` otherwise. */
+  liveUrl?: ((host: string) => string) | undefined;
+  turns: Pick<DeployTurnRepository, 'getEnvironment'>;
+  releases: Pick<ReleaseRepository, 'getRelease'>;
+}
+
+/** How much live state a view reads: all of it, or all but the current release (project lists). */
+export type LiveState = 'full' | 'without-releases';
+
+export const envVarViews = (env: readonly StoredEnvVar[]): EnvVarView[] =>
+  env.map((v) =>
+    v.secret ? { name: v.name, secret: true, set: true } : { name: v.name, secret: false, value: v.value },
+  );
+
+export function releaseSummary(release: Release): ReleaseSummary {
+  const { id, number, kind, image, sourceCommit, createdAt, createdBy, promotedFrom } = release;
+  return { id, number, kind, image, sourceCommit, createdAt, createdBy, promotedFrom };
+}
+
+/** Where the environment is reached: its host and URL; a database's in-cluster address (not exposed). */
+function reachedAt(
+  deps: Pick<ViewDeps, 'platformDomain' | 'liveUrl'>,
+  project: Project,
+  workspace: Workspace,
+  environment: Environment,
+): { host: string; liveUrl: string } {
+  if (project.type === 'database') {
+    const address = databaseAddress(project, workspaceNamespace(workspace, environment));
+    return { host: address.host, liveUrl: `${project.engine}://${address.host}:${address.port}` };
+  }
+  const host = environmentHost({ project, workspace, environment, platformDomain: deps.platformDomain });
+  return { host, liveUrl: deps.liveUrl?.(host) ?? `https://${host}` };
+}
+
+async function liveStateOf(
+  deps: Pick<ViewDeps, 'turns' | 'releases'>,
+  project: Project,
+  environment: Environment,
+  live: LiveState,
+): Promise<Pick<EnvironmentView, 'currentRelease' | 'hold' | 'outOfSync'>> {
+  const state: EnvironmentState = await deps.turns.getEnvironment(project.id, environment);
+  const release =
+    live === 'full' && state.currentReleaseId
+      ? await deps.releases.getRelease(project.id, state.currentReleaseId)
+      : undefined;
+  return {
+    ...(release ? { currentRelease: releaseSummary(release) } : {}),
+    ...(state.hold ? { hold: state.hold } : {}),
+    ...(state.outOfSync ? { outOfSync: state.outOfSync } : {}),
+  };
+}
+
+/** One environment as the API shows it: effective settings, its own overrides (secrets write-only), live state. */
+export async function environmentView(
+  deps: ViewDeps,
+  project: Project,
+  workspace: Workspace,
+  environment: Environment,
+  live: LiveState = 'full',
+): Promise<EnvironmentView> {
+  const config = environmentConfig(project, environment);
+  return {
+    name: environment,
+    namespace: workspaceNamespace(workspace, environment),
+    ...reachedAt(deps, project, workspace, environment),
+    ...(config.domain ? { domain: config.domain } : {}),
+    ...(config.replicas !== undefined ? { replicas: config.replicas } : {}),
+    ...(config.autoscaling ? { autoscaling: config.autoscaling } : {}),
+    env: envVarViews(config.env),
+    trigger: config.trigger,
+    tagPattern: config.tagPattern,
+    requiresApproval: config.requiresApproval,
+    ...(await liveStateOf(deps, project, environment, live)),
+  };
+}
+
+/** A project as the API shows it: secrets write-only, stored settings folded into `pipeline`. */
+export async function projectView(
+  deps: ViewDeps,
+  project: Project,
+  workspace: Workspace,
+  live: LiveState = 'full',
+): Promise<ProjectView> {
+  const { environmentSettings: _settings, ...fields } = project;
+  const namespaces = Object.fromEntries(
+    project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
+  );
+  const pipeline = await Promise.all(
+    project.environments.map((e) => environmentView(deps, project, workspace, e, live)),
+  );
+  return { ...fields, env: envVarViews(project.env), namespaces, pipeline } as ProjectView;
+}
