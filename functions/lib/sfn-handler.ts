@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { RUN_KINDS } from '../../shared/deploy.ts';
 import { ENVIRONMENTS } from '../../shared/naming.ts';
 import {
   type DeployState,
@@ -17,7 +18,7 @@ const stateSchema = z
     workspaceId: z.string().min(1),
     projectId: z.string().min(1),
     environment: z.enum(ENVIRONMENTS),
-    kind: z.enum(['deploy', 'rollback']),
+    kind: z.enum(RUN_KINDS),
   })
   .passthrough();
 

@@ -153,6 +153,27 @@ describe('Wharf in the browser', () => {
     await current.getByText('live').waitFor();
     expect(await current.textContent()).toContain(releaseOneImage);
     await screenshot(page, 'project-after-rollback');
+
+    // Promote staging's live release to production: a preview first, then a run with no build step.
+    await page.getByRole('button', { name: 'Promote #3 to production' }).click();
+    const promote = page.getByRole('dialog');
+    await promote.getByRole('heading', { name: 'Image' }).waitFor();
+    expect(await promote.textContent()).toContain(releaseOneImage);
+    await screenshot(page, 'promote-confirm');
+    await promote.getByRole('button', { name: 'Promote' }).click();
+    await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
+    await runStatus(page, 'deployed');
+    await page.getByRole('heading', { name: 'Release #1 is live' }).waitFor();
+    await screenshot(page, 'promotion-deployed');
+    await page.goto(projectUrl);
+    const stage = (name: string) => page.getByRole('listitem', { name, exact: true });
+    await stage('production')
+      .getByText(/promoted from staging #3/)
+      .waitFor();
+    // The same image digest in both environments: promoted, not rebuilt.
+    const digest = (name: string) => stage(name).locator('code[title*="sha256:"]').textContent();
+    expect(await digest('production')).toBe(await digest('staging'));
+    await screenshot(page, 'project-pipeline');
     await alice.close();
 
     // bob: his own (empty) workspace, and alice's project is not found for him.
@@ -172,7 +193,7 @@ describe('Wharf in the browser', () => {
       .filter({ hasText: /not a member/ })
       .first()
       .waitFor({ timeout: 10_000 });
-    expect(await bob.getByRole('button', { name: /^Deploy to production/ }).count()).toBe(0);
+    expect(await bob.getByRole('button', { name: /^Deploy to / }).count()).toBe(0);
     await bobContext.close();
 
     expect(accessibility, JSON.stringify(accessibility, null, 2)).toEqual([]);

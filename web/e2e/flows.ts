@@ -36,10 +36,13 @@ export async function runStatus(page: Page, status: string, timeout = 120_000) {
     .waitFor({ timeout });
 }
 
-/** On a project page: Deploy, then the run page's first log line; how long that took from the click. */
+/**
+ * On a project page: Deploy (to the first environment, staging for a new project), then the run page's
+ * first log line; how long that took from the click.
+ */
 export async function deployFromProjectPage(page: Page): Promise<{ runUrl: string; firstLineMs: number }> {
   const clicked = performance.now();
-  await page.getByRole('button', { name: /^Deploy to production/ }).click();
+  await page.getByRole('button', { name: /^Deploy to staging/ }).click();
   await page.waitForURL(/\/runs\/r[0-9a-z]+$/);
   await page.locator('.log-line').first().waitFor({ timeout: 60_000 });
   return { runUrl: page.url(), firstLineMs: performance.now() - clicked };
