@@ -7,7 +7,8 @@ import { conditionalWrite, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes } from './keys.ts';
 
-const approvalSchema = storedAs<PendingApproval>()(
+/** The entry without `expiresAt`: that name is the table's TTL attribute, so the wait's end is `waitEndsAt`. */
+const approvalSchema = storedAs<Omit<PendingApproval, 'expiresAt'>>()(
   z.object({
     workspaceId: z.string(),
     projectId: z.string(),
@@ -17,13 +18,19 @@ const approvalSchema = storedAs<PendingApproval>()(
     kind: z.enum(RUN_KINDS),
     requestedBy: z.string(),
     requestedAt: z.string(),
-    expiresAt: z.string(),
     promotedFrom: z
       .object({ releaseId: z.string(), environment: z.enum(ENVIRONMENTS), number: z.number() })
       .optional(),
   }),
 );
-const tokenSchema = z.object({ taskToken: z.string() });
+const storedSchema = z.object({ waitEndsAt: z.string(), taskToken: z.string() });
+/** An entry its execution never closed (the platform lost it) disappears a day after the wait's end. */
+const TTL_AFTER_EXPIRY_SECONDS = 86_400;
+
+function fromItem(item: Record<string, unknown>): PendingApproval & { taskToken: string } {
+  const { waitEndsAt, taskToken } = parseItem(storedSchema, item);
+  return { ...parseItem(approvalSchema, item), expiresAt: waitEndsAt, taskToken };
+}
 
 /**
  * Runs waiting for an owner's approval: one item per run in its workspace's partition, keyed by run
@@ -38,7 +45,14 @@ export class DynamoApprovals implements ApprovalRepository {
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.tableName,
-        Item: { ...keys.approval(approval.workspaceId, approval.runId), entity: 'approval', ...approval, taskToken },
+        Item: {
+          ...keys.approval(approval.workspaceId, approval.runId),
+          entity: 'approval',
+          ...approval,
+          waitEndsAt: approval.expiresAt,
+          expiresAt: Math.floor(Date.parse(approval.expiresAt) / 1000) + TTL_AFTER_EXPIRY_SECONDS,
+          taskToken,
+        },
       }),
     );
   }
@@ -51,7 +65,7 @@ export class DynamoApprovals implements ApprovalRepository {
         ConsistentRead: true,
       }),
     );
-    return Item ? { ...parseItem(approvalSchema, Item), ...parseItem(tokenSchema, Item) } : undefined;
+    return Item ? fromItem(Item) : undefined;
   }
 
   async close(workspaceId: string, runId: string) {
@@ -78,7 +92,10 @@ export class DynamoApprovals implements ApprovalRepository {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) items.push(parseItem(approvalSchema, item));
+      for (const item of page.Items ?? []) {
+        const { taskToken: _token, ...approval } = fromItem(item);
+        items.push(approval);
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
