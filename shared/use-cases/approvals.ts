@@ -50,7 +50,8 @@ async function claimDecision(
 ): Promise<{ run: Run; taskToken: string }> {
   await requireOwner(deps.workspaces, workspaceId, identity.userId);
   const run = await deps.runs.get(projectId, runId);
-  if (!run || run.workspaceId !== workspaceId) throw notFound('run.not_found', `No run ${runId} in this project.`);
+  if (!run || run.workspaceId !== workspaceId || run.projectId !== projectId)
+    throw notFound('run.not_found', `No run ${runId} in this project.`);
   if (run.status !== 'awaiting_approval') throw notWaiting(run);
   if (run.requestedBy === identity.userId) {
     const others = (await ownersOf(deps.workspaces, workspaceId)).filter((o) => o.userId !== identity.userId);
@@ -90,8 +91,15 @@ export function makeApproveRun(deps: ApprovalDeps) {
       decidedAt,
       ...(body.reason ? { reason: body.reason } : {}),
     };
-    const approved = await deps.journal.change(run, { status: 'queued', endStep: 'succeeded', set: { approval } });
-    await deps.journal.log(run, `✔ Approved by ${decider(identity)}${body.reason ? `: ${body.reason}` : ''}.`);
+    const approved = await deps.journal.change(run, {
+      status: 'queued',
+      endStep: 'succeeded',
+      set: { approval },
+    });
+    await deps.journal.log(
+      run,
+      `✔ Approved by ${decider(identity)}${body.reason ? `: ${body.reason}` : ''}.`,
+    );
     try {
       await deps.workflow.sendTaskSuccess(taskToken, {
         decidedBy: identity.userId,
@@ -145,7 +153,8 @@ export function makeRejectRun(deps: ApprovalDeps) {
       await deps.workflow.sendTaskFailure(taskToken, WORKFLOW_ERRORS.approvalRejected, reason);
     } catch (error) {
       // Already gone (expired or stopped): the run is cancelled either way.
-      if (!isTaskGone(error)) throw unavailable('workflow.unavailable', 'The deploy workflow could not be told.', error);
+      if (!isTaskGone(error))
+        throw unavailable('workflow.unavailable', 'The deploy workflow could not be told.', error);
     }
     return rejected;
   };
@@ -162,7 +171,10 @@ export function makeListApprovals(deps: Pick<ApprovalDeps, 'workspaces' | 'appro
         ? await ownersOf(deps.workspaces, workspaceId)
         : [];
     const items = pending.map(
-      (p): ApprovalView => ({ ...p, canDecide: isOwner && mayDecide(identity.userId, p.requestedBy, owners) }),
+      (p): ApprovalView => ({
+        ...p,
+        canDecide: isOwner && mayDecide(identity.userId, p.requestedBy, owners),
+      }),
     );
     return { items };
   };
