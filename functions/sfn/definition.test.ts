@@ -63,7 +63,11 @@ describe('the DeployProject definition', () => {
       if (name === 'AwaitApproval') {
         // A rejection or an expiry cancels the run; anything else fails it.
         expect(state.Catch, name).toEqual([
-          { ErrorEquals: ['ApprovalRejected', 'States.Timeout'], ResultPath: '$.error', Next: 'EndUnapprovedRun' },
+          {
+            ErrorEquals: ['ApprovalRejected', 'States.Timeout'],
+            ResultPath: '$.error',
+            Next: 'EndUnapprovedRun',
+          },
           { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' },
         ]);
       } else if (name !== 'FailRun')

@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
 import { eventRoutes, httpRoutes, routeKey, wsRoutes } from '../../functions/routes.ts';
 import {
-  type DeployProjectTask,
   CALLBACK_TIMEOUT_SECONDS,
+  type DeployProjectTask,
   deployProjectDefinition,
   deployProjectTasks,
   functionArnVariable,

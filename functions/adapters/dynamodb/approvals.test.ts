@@ -16,7 +16,11 @@ beforeAll(() => {
   });
 });
 
-const pending = (workspaceId: string, runId: string, extra: Partial<PendingApproval> = {}): PendingApproval => ({
+const pending = (
+  workspaceId: string,
+  runId: string,
+  extra: Partial<PendingApproval> = {},
+): PendingApproval => ({
   workspaceId,
   projectId: 'p1',
   projectName: 'shop',
@@ -59,7 +63,10 @@ describe('DynamoApprovals on DynamoDB Local', () => {
     const ws = `w${randomIds.token()}`;
     await approvals.open(pending(ws, 'r1'), 'old');
     await approvals.open(pending(ws, 'r1', { expiresAt: '2026-11-24T00:00:00.000Z' }), 'new');
-    expect(await approvals.get(ws, 'r1')).toMatchObject({ taskToken: 'new', expiresAt: '2026-11-24T00:00:00.000Z' });
+    expect(await approvals.get(ws, 'r1')).toMatchObject({
+      taskToken: 'new',
+      expiresAt: '2026-11-24T00:00:00.000Z',
+    });
     expect(await approvals.list(ws)).toHaveLength(1);
   });
 

@@ -11,9 +11,9 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { EXECUTION_ENDED_STATUSES, eventRoutes } from '../../../functions/routes.ts';
 import {
+  CALLBACK_TIMEOUT_SECONDS,
   DEPLOY_PROJECT,
   type DeployProjectTask,
-  CALLBACK_TIMEOUT_SECONDS,
   deployProjectDefinitionFor,
   deployProjectTasks,
   functionArnVariable,
@@ -64,7 +64,9 @@ export class WorkflowStack extends Stack {
       stateMachine: { arn: stateMachineArn(this, config), name },
       connections,
     };
-    const definition = deployProjectDefinitionFor({ approvalTimeoutSeconds: config.approvalTimeoutHours * 3600 });
+    const definition = deployProjectDefinitionFor({
+      approvalTimeoutSeconds: config.approvalTimeoutHours * 3600,
+    });
     const states = (JSON.parse(definition) as { States: Record<string, TaskState> }).States;
 
     for (const [task, handler] of Object.entries(deployProjectTasks) as [DeployProjectTask, string][]) {

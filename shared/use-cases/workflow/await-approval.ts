@@ -31,7 +31,10 @@ export function makeAwaitApproval({ runs, workspaces, approvals, journal, clock 
   return async ({ state, taskToken, timeoutSeconds }: ApprovalRequest): Promise<void> => {
     let run = await loadRun(runs, state);
     if (TERMINAL_STATUSES.has(run.status)) {
-      throw new WorkflowError(WORKFLOW_ERRORS.runEnded, `Run ${run.id} ended (${run.status}) before approval.`);
+      throw new WorkflowError(
+        WORKFLOW_ERRORS.runEnded,
+        `Run ${run.id} ended (${run.status}) before approval.`,
+      );
     }
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + timeoutSeconds * 1000).toISOString();
