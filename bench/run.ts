@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { benchApiLoad } from './api-load.ts';
+import { benchApproval } from './approval.ts';
 import { benchDeploys } from './deploy.ts';
 import { benchGitopsThroughput } from './gitops-throughput.ts';
 import { benchHandlerImport } from './handler-import.ts';
@@ -21,6 +22,7 @@ async function main() {
   console.log(await benchApiLoad());
   console.log(await benchHandlerImport());
   console.log(await benchDeploys());
+  console.log(await benchApproval());
   console.log(await benchGitopsThroughput());
   console.log(await benchWebApp());
   console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -12,7 +12,7 @@ export interface StackThreadData {
 }
 
 export type StackThreadMessage =
-  | { type: 'ready'; url: string; issuer: string }
+  | { type: 'ready'; url: string; issuer: string; dynamodbEndpoint: string }
   | { type: 'failed'; message: string }
   | { type: 'stopped' };
 
@@ -25,7 +25,7 @@ if (parentPort) {
   try {
     const stack = await startLocalStack({ port: 0, dataDir, inMemory: true });
     try {
-      post({ type: 'ready', url: stack.url, issuer: stack.issuer });
+      post({ type: 'ready', url: stack.url, issuer: stack.issuer, dynamodbEndpoint: stack.dynamodbEndpoint });
       await new Promise((resolve) => port.once('message', resolve));
     } finally {
       await stack.stop();

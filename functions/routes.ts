@@ -46,6 +46,13 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'A workspace with its namespace and members',
   },
   {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/approvals',
+    handler: 'http/approvals/list',
+    auth: 'jwt',
+    summary: 'Runs waiting for an owner’s approval, oldest first',
+  },
+  {
     method: 'POST',
     path: '/api/workspaces/{workspaceId}/members',
     handler: 'http/workspaces/members/add',
@@ -135,6 +142,20 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/deployments/logs',
     auth: 'jwt',
     summary: "A run's log lines after ?after=N",
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/approve',
+    handler: 'http/approvals/approve',
+    auth: 'jwt',
+    summary: 'Approve a run waiting for approval (owner; not your own while another owner exists)',
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/reject',
+    handler: 'http/approvals/reject',
+    auth: 'jwt',
+    summary: 'Reject a run waiting for approval, with a reason (owner): it ends cancelled',
   },
   {
     method: 'GET',

@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { RUN_KINDS } from '../../shared/deploy.ts';
 import { ENVIRONMENTS } from '../../shared/naming.ts';
 import {
+  type ApprovalRequest,
+  type CallbackTask,
   type DeployState,
   type DeployTask,
   type DeployTaskFn,
@@ -44,6 +46,38 @@ export function sfnTask<T extends DeployTask>(task: T, run: DeployTaskFn<T>) {
       return key === null ? state : { ...state, [key]: result };
     } catch (error) {
       logger.warn('task failed', { runId: state.runId, task, error });
+      throw error;
+    }
+  });
+}
+
+/** What a `.waitForTaskToken` task's function receives (contract.ts `ApprovalRequest`). */
+const callbackSchema = z.object({
+  state: stateSchema,
+  taskToken: z.string().min(1),
+  timeoutSeconds: z.number().int().positive(),
+});
+
+/**
+ * A task that waits for a callback (`lambda:invoke.waitForTaskToken`): its function records the task
+ * token somewhere a person can act on and returns; Step Functions ignores the answer and waits for
+ * SendTaskSuccess/SendTaskFailure with that token, or the state's timeout.
+ */
+export function sfnCallbackTask(task: CallbackTask, run: (request: ApprovalRequest) => Promise<void>) {
+  return middy<unknown, null, Error, Context>().handler(async (event) => {
+    const parsed = callbackSchema.safeParse(event);
+    if (!parsed.success) {
+      const error = new Error(`Invalid callback request: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+      error.name = 'InvalidState';
+      throw error;
+    }
+    const request = parsed.data as ApprovalRequest;
+    try {
+      await run(request);
+      logger.debug('task', { runId: request.state.runId, task });
+      return null;
+    } catch (error) {
+      logger.warn('task failed', { runId: request.state.runId, task, error });
       throw error;
     }
   });

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   deployProjectDefinition,
+  deployProjectDefinitionFor,
   deployProjectTasks,
   deployProjectWaits,
   functionArnVariable,
@@ -58,7 +60,17 @@ describe('the DeployProject definition', () => {
   it('retries transient errors on every task and routes every failure to FailRun', () => {
     for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
       expect(state.Retry, name).toBeDefined();
-      if (name !== 'FailRun')
+      if (name === 'AwaitApproval') {
+        // A rejection or an expiry cancels the run; anything else fails it.
+        expect(state.Catch, name).toEqual([
+          {
+            ErrorEquals: ['ApprovalRejected', 'States.Timeout'],
+            ResultPath: '$.error',
+            Next: 'EndUnapprovedRun',
+          },
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' },
+        ]);
+      } else if (name !== 'FailRun')
         expect(state.Catch, name).toEqual([
           { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' },
         ]);
@@ -70,5 +82,40 @@ describe('the DeployProject definition', () => {
     const waits = states.filter(([, s]) => s.Type === 'Wait').map(([n]) => n);
     expect(waits.sort()).toEqual([...deployProjectWaits].sort());
     expect((definition as unknown as { TimeoutSeconds: number }).TimeoutSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe('the approval wait', () => {
+  type Approval = {
+    TimeoutSeconds: number;
+    States: Record<string, { TimeoutSeconds?: number; Parameters?: { Payload?: Record<string, unknown> } }>;
+  };
+  const parsed = (text: string) => JSON.parse(text) as Approval;
+
+  it('waits 24 h by default, and the execution outlasts the wait', () => {
+    const d = parsed(deployProjectDefinitionFor({}));
+    expect(d.States.AwaitApproval?.TimeoutSeconds).toBe(DEFAULT_APPROVAL_TIMEOUT_SECONDS);
+    expect(d.States.AwaitApproval?.Parameters?.Payload?.timeoutSeconds).toBe(86_400);
+    expect(d.TimeoutSeconds).toBeGreaterThan(86_400);
+    expect(deployProjectDefinitionFor({})).toBe(deployProjectDefinition);
+  });
+
+  it('takes the stage’s timeout in the state, its payload and the execution bound', () => {
+    const d = parsed(deployProjectDefinitionFor({ approvalTimeoutSeconds: 30 }));
+    expect(d.States.AwaitApproval?.TimeoutSeconds).toBe(30);
+    expect(d.States.AwaitApproval?.Parameters?.Payload?.timeoutSeconds).toBe(30);
+    expect(d.TimeoutSeconds).toBe(14_400 + 30);
+    expect(aslValidator(d).errors).toEqual([]);
+    expect(() => deployProjectDefinitionFor({ approvalTimeoutSeconds: 0 })).toThrow(/approval timeout/);
+  });
+
+  it('passes the execution state, the task token and the timeout to AwaitApproval', () => {
+    expect(definition.States.AwaitApproval).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token' } },
+      ResultPath: '$.approval',
+      Next: 'StartRun',
+    });
+    expect(definition.States.AwaitApproval).not.toHaveProperty('OutputPath');
   });
 });

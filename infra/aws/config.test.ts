@@ -33,6 +33,7 @@ describe('stage configuration', () => {
       clusterIssuer: 'letsencrypt',
       secretStore: 'wharf-secrets',
       logRetentionDays: 90,
+      approvalTimeoutHours: 24,
       throttle: { rateLimit: 100, burstLimit: 200 },
       manageApiGatewayAccountRole: true,
       jenkins: { url: 'https://ci.example.com', user: 'wharf', job: 'platform/wharf-build' },
@@ -58,6 +59,8 @@ describe('stage configuration', () => {
     expect(() => parseStage('dev', { ...dev, oidcIssuer: 'http://login.example.com' })).toThrow(
       /Setting oidcIssuer for stage "dev" must be an https URL/,
     );
+    expect(parseStage('dev', { ...dev, approvalTimeoutHours: 4 }).approvalTimeoutHours).toBe(4);
+    expect(() => parseStage('dev', { ...dev, approvalTimeoutHours: 200 })).toThrow(/approvalTimeoutHours/);
     expect(() => parseStage('dev', { ...dev, logRetentionDays: 42 })).toThrow(
       /logRetentionDays .* must be one of 1, 3, 5/,
     );

@@ -53,6 +53,8 @@ export interface StageConfig {
   alarmEmail?: string | undefined;
   /** CloudWatch Logs retention of function, API and workflow logs, in days. */
   logRetentionDays: number;
+  /** How long a run waits for an owner's approval before it is cancelled (AwaitApproval's timeout). */
+  approvalTimeoutHours: number;
   /** Steady-state requests per second and burst, on each API stage. */
   throttle: { rateLimit: number; burstLimit: number };
   /**
@@ -137,6 +139,8 @@ const stageSchema = z.object({
       message: `must be one of ${RETENTION_DAYS.join(', ')}`,
     })
     .default(90),
+  // Step Functions waits at most a year for a task token; a week is already generous for a review.
+  approvalTimeoutHours: wholeNumber.max(168, 'must be at most 168 (a week)').default(24),
   throttleRateLimit: wholeNumber.default(100),
   throttleBurstLimit: wholeNumber.default(200),
   manageApiGatewayAccountRole: flag.default(true),
@@ -269,6 +273,7 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
     webAclArn: s.webAclArn,
     alarmEmail: s.alarmEmail,
     logRetentionDays: s.logRetentionDays,
+    approvalTimeoutHours: s.approvalTimeoutHours,
     throttle: { rateLimit: s.throttleRateLimit, burstLimit: s.throttleBurstLimit },
     manageApiGatewayAccountRole: s.manageApiGatewayAccountRole,
   };

@@ -21,6 +21,7 @@ const TABLE_PORTS: PortName[] = [
   'runLogs',
   'connections',
   'webhookDeliveries',
+  'approvals',
   // The GitHub GitOps repository queues commits in the table (GitOpsCommitQueue).
   'gitopsRepository',
 ];
@@ -54,7 +55,7 @@ function grantsOf(access: HandlerAccess) {
     table: Boolean(access.table),
     projectSecrets: Boolean(access.projectSecrets),
     webhookSecret: Boolean(access.webhookSecret),
-    workflow: Boolean(access.startsWorkflow || access.inspectsWorkflow),
+    workflow: Boolean(access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow),
     pushesToConnections: Boolean(access.pushesToConnections),
     adapters: [...(access.adapters ?? [])].sort(),
     platform: Boolean(access.platform),

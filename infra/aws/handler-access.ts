@@ -21,6 +21,8 @@ export interface HandlerAccess {
   startsWorkflow?: boolean;
   /** states:DescribeExecution on DeployProject's executions (is the active run's execution alive?). */
   inspectsWorkflow?: boolean;
+  /** states:SendTaskSuccess / SendTaskFailure on DeployProject: an owner's approval or rejection. */
+  resumesWorkflow?: boolean;
   /** postToConnection on the WebSocket API (WHARF_WS_ENDPOINT): run events, log lines, replies. */
   pushesToConnections?: boolean;
   /** The delivery adapters' settings (WHARF_BUILD_SERVICE, WHARF_GITOPS, WHARF_SYNC). */
@@ -45,6 +47,10 @@ const workflowTask = (adapters: readonly DeliveryPort[], more: HandlerAccess = {
 
 /** Each task's delivery systems and settings: exactly what its handler module wires. */
 const workflowTasks: Record<DeployProjectTask, HandlerAccess> = {
+  // Moves the run to awaiting_approval and stores the task token in the approval list.
+  AwaitApproval: workflowTask([]),
+  // Cancels a rejected or expired run; it never held a turn or wrote to Git.
+  EndUnapprovedRun: workflowTask([]),
   // Asks Step Functions whether the environment's active run is still executing.
   StartRun: workflowTask([], { inspectsWorkflow: true }),
   TriggerBuild: workflowTask(['build'], { platform: true }),
@@ -85,6 +91,10 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/deployments/get': read,
   'http/deployments/logs': read,
   'http/deployments/create': startsRuns,
+  // The decision is written to the run (journal, pushed to watchers), then sent to the waiting task.
+  'http/approvals/approve': { ...write, pushesToConnections: true, resumesWorkflow: true },
+  'http/approvals/reject': { ...write, pushesToConnections: true, resumesWorkflow: true },
+  'http/approvals/list': read,
   'http/releases/list': read,
   'http/releases/rollback': startsRuns,
   'http/promotions/create': startsRuns,

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition, tableKeySchemas } from '../../functions/adapters/dynamodb/table.ts';
 import { eventRoutes, httpRoutes, routeKey, wsRoutes } from '../../functions/routes.ts';
 import {
+  CALLBACK_TIMEOUT_SECONDS,
   type DeployProjectTask,
   deployProjectDefinition,
   deployProjectTasks,
@@ -378,6 +379,10 @@ describe('permissions', () => {
         );
       }
       if (access.startsWorkflow) expected.set('states:StartExecution', [smArn]);
+      if (access.resumesWorkflow) {
+        expected.set('states:SendTaskSuccess', [smArn]);
+        expected.set('states:SendTaskFailure', [smArn]);
+      }
       if (access.inspectsWorkflow) {
         expected.set('states:DescribeExecution', [
           `arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:wharf-test-DeployProject:*`,
@@ -400,7 +405,7 @@ describe('permissions', () => {
       const env = json[part].Resources[id]?.Properties.Environment.Variables as Record<string, unknown>;
       expect('WHARF_TABLE_NAME' in env, handler).toBe(Boolean(access.table));
       expect('WHARF_STATE_MACHINE_ARN' in env, handler).toBe(
-        Boolean(access.startsWorkflow || access.inspectsWorkflow),
+        Boolean(access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow),
       );
       if ('WHARF_STATE_MACHINE_ARN' in env)
         expect(flattenCfnReference(env.WHARF_STATE_MACHINE_ARN)).toBe(smArn);
@@ -437,7 +442,7 @@ describe('permissions', () => {
     }
   });
 
-  it('let the state machine invoke its ten task functions and nothing else', () => {
+  it('let the state machine invoke its task functions and nothing else', () => {
     const fns = functionsByHandler();
     const sm = resources('workflow', 'AWS::StepFunctions::StateMachine')[0]?.[1] as Resource;
     const roleId = sm.Properties.RoleArn['Fn::GetAtt'][0];
@@ -463,6 +468,7 @@ describe('the DeployProject state machine', () => {
   it('is functions/sfn/definition.ts with each task function substituted', () => {
     const fns = functionsByHandler();
     const { DefinitionString, DefinitionSubstitutions } = stateMachine().Properties;
+    // The test stage keeps the default approval timeout (24 h).
     expect(JSON.parse(DefinitionString)).toEqual(JSON.parse(deployProjectDefinition));
 
     const tasks = Object.keys(deployProjectTasks) as DeployProjectTask[];
@@ -492,7 +498,9 @@ describe('the DeployProject state machine', () => {
     const fns = functionsByHandler();
     const states = JSON.parse(deployProjectDefinition).States;
     for (const [task, handler] of Object.entries(deployProjectTasks)) {
-      expect(fns.get(handler)?.fn.Properties.Timeout).toBeLessThan(states[task].TimeoutSeconds);
+      expect(fns.get(handler)?.fn.Properties.Timeout).toBeLessThan(
+        task === 'AwaitApproval' ? CALLBACK_TIMEOUT_SECONDS + 1 : states[task].TimeoutSeconds,
+      );
     }
   });
 });

@@ -497,6 +497,7 @@ describe('tenancy', () => {
       'POST /api/workspaces/{workspaceId}/projects': { ...database, name: 'intruder' },
       'PATCH /api/workspaces/{workspaceId}/projects/{projectId}': { port: 1 },
       'POST /api/workspaces/{workspaceId}/projects/{projectId}/deployments': {},
+      'POST /api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/reject': { reason: 'x' },
     };
     const scoped = httpRoutes.filter((r) => r.path.includes('{'));
     // Routes without ids act only on the caller's own data; every route with ids is walked.

@@ -15,7 +15,7 @@ import { makeTokenVerifier } from '../../functions/lib/token-verifier.ts';
 import { EXECUTION_ENDED_STATUSES, eventRoutes, httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import {
   DEPLOY_PROJECT,
-  deployProjectDefinition,
+  deployProjectDefinitionFor,
   deployProjectTasks,
 } from '../../functions/sfn/definition.ts';
 import { renderBootstrap } from '../../shared/manifests/index.ts';
@@ -66,6 +66,8 @@ export interface LocalStackOptions {
   writeStackFile?: boolean;
   /** How long a new app version has to pass its readiness check before the rollout counts as failed. */
   readinessTimeoutMs?: number;
+  /** How long a run waits for an owner's approval before it is cancelled. Default 24 h, as in AWS. */
+  approvalTimeoutSeconds?: number;
   /**
    * Real Jenkins / GitHub / Argo CD settings (handler setting names). Default: read from
    * `<dataDir>/config.json` and the environment (see integrations.ts).
@@ -304,7 +306,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     sfn.registerStateMachine({
       name: DEPLOY_PROJECT,
-      definition: deployProjectDefinition,
+      definition: deployProjectDefinitionFor({ approvalTimeoutSeconds: options.approvalTimeoutSeconds }),
       taskHandlers,
       waitTimeOverrides: LOCAL_WAITS,
       retryIntervalOverrides: Object.fromEntries(Object.keys(deployProjectTasks).map((t) => [t, 200])),

@@ -1,4 +1,5 @@
 import type {
+  ApprovalRepository,
   BuildService,
   DeployTurnRepository,
   GitOpsRepository,
@@ -11,9 +12,11 @@ import type { BootstrapTarget } from '../manifests/index.ts';
 import type { PlatformConfig } from '../manifests/types.ts';
 import type { Clock, ProjectRepository, UserRepository, WorkspaceRepository } from '../ports.ts';
 import type { RunJournal } from '../use-cases/run-journal.ts';
+import { makeAwaitApproval } from '../use-cases/workflow/await-approval.ts';
 import { makeCheckSync } from '../use-cases/workflow/check-sync.ts';
 import { makeCommitDesiredState } from '../use-cases/workflow/commit-desired-state.ts';
 import type { DeployTask, WorkflowLimits } from '../use-cases/workflow/contract.ts';
+import { makeEndUnapprovedRun } from '../use-cases/workflow/end-unapproved-run.ts';
 import { type FailureHints, makeFailRun, WORKFLOW_HINTS } from '../use-cases/workflow/fail-run.ts';
 import { makeFinishRun } from '../use-cases/workflow/finish-run.ts';
 import { makePollBuild } from '../use-cases/workflow/poll-build.ts';
@@ -22,6 +25,7 @@ import { makeRequestSync } from '../use-cases/workflow/request-sync.ts';
 import { makeRollBackToPrevious } from '../use-cases/workflow/roll-back-to-previous.ts';
 import { makeStartRun } from '../use-cases/workflow/start-run.ts';
 import { makeTriggerBuild } from '../use-cases/workflow/trigger-build.ts';
+import { InMemoryApprovals } from './in-memory-approvals.ts';
 
 /** Every port some workflow task takes; the in-memory runs stand in for the turns and releases too. */
 export interface WorkflowTestPorts {
@@ -39,6 +43,7 @@ export interface WorkflowTestPorts {
   limits: WorkflowLimits;
   hints?: FailureHints;
   bootstrap?: BootstrapTarget;
+  approvals?: ApprovalRepository;
 }
 
 export const TEST_BOOTSTRAP: BootstrapTarget = {
@@ -47,7 +52,7 @@ export const TEST_BOOTSTRAP: BootstrapTarget = {
   argoNamespace: 'argocd',
 };
 
-/** All ten tasks over one set of ports, keyed by their state names in camelCase (`CheckSync` → `checkSync`). */
+/** All the tasks over one set of ports, keyed by their state names in camelCase (`CheckSync` → `checkSync`). */
 export function makeDeployTasks(ports: WorkflowTestPorts) {
   const p = {
     ...ports,
@@ -55,8 +60,11 @@ export function makeDeployTasks(ports: WorkflowTestPorts) {
     releases: ports.runs,
     hints: ports.hints ?? WORKFLOW_HINTS,
     bootstrap: ports.bootstrap ?? TEST_BOOTSTRAP,
+    approvals: ports.approvals ?? new InMemoryApprovals(),
   };
   return {
+    awaitApproval: makeAwaitApproval(p),
+    endUnapprovedRun: makeEndUnapprovedRun(p),
     startRun: makeStartRun(p),
     triggerBuild: makeTriggerBuild(p),
     pollBuild: makePollBuild(p),

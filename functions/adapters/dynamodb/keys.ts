@@ -33,6 +33,9 @@
  * | queue a GitOps change / its result     | Put / Get | pk=GITOPS#<repo>, sk=CHANGE#<time><id> (TTL)     |
  * | the GitOps changes waiting, oldest first | Query   | pk=GITOPS#<repo>, sk begins_with CHANGE#        |
  * | the GitOps committer's lease           | Put cond  | pk=GITOPS#<repo>, sk=LEASE                       |
+ * | a run waiting for approval (+ token)   | Put / Get | pk=WS#<workspaceId>#APPROVALS, sk=<runId>        |
+ * | decide an approval once                | Delete cond | same key, attribute_exists(pk)                 |
+ * | a workspace's waiting runs, oldest first | Query   | pk=WS#<workspaceId>#APPROVALS (run ids sort by time) |
  *
  * No request path scans. Items read back are parsed by the schemas in `items.ts`, never cast.
  */
@@ -107,7 +110,13 @@ export const keys = {
     sk: `CHANGE#${changeId}`,
   }),
   gitopsLease: (repository: string) => ({ pk: `GITOPS#${repository}`, sk: 'LEASE' }),
+  /** A run waiting for an owner's approval, in its workspace's approval list. */
+  approval: (workspaceId: string, runId: string) => ({ pk: approvalsPartition(workspaceId), sk: runId }),
 } as const;
+
+function approvalsPartition(workspaceId: string) {
+  return `WS#${workspaceId}#APPROVALS`;
+}
 
 const UNFINISHED_RUNS = 'UNFINISHED#RUN';
 
@@ -160,4 +169,5 @@ export const prefixes = {
   workspaceWatchers: (workspaceId: string) => `WATCH#WS#${workspaceId}`,
   gitopsPartition: (repository: string) => `GITOPS#${repository}`,
   gitopsChange: 'CHANGE#',
+  approvalsPartition,
 } as const;

@@ -19,6 +19,7 @@ export type PortName =
   | 'runLogs'
   | 'connections'
   | 'webhookDeliveries'
+  | 'approvals'
   | 'secretStore'
   | 'webhookSecret'
   | 'messenger'

@@ -222,6 +222,21 @@ export class ControlPlaneFunction extends Construct {
     return this;
   }
 
+  /**
+   * Answers DeployProject's waiting tasks (SendTaskSuccess / SendTaskFailure). IAM authorizes these
+   * on the state machine ARN (the token names the execution), so that is the only resource.
+   */
+  sendTaskResults(stateMachineArn: string): this {
+    this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [stateMachineArn],
+      }),
+    );
+    return this;
+  }
+
   /** Describes DeployProject executions: each run's execution, named at start, so only a name pattern fits. */
   describeExecutions(stateMachineArn: string, stateMachineName: string): this {
     this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);

@@ -101,6 +101,7 @@ export function handlerFunction(
   }
   if (access.startsWorkflow) fn.startExecutions(bindings.stateMachine.arn);
   if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);
+  if (access.resumesWorkflow) fn.sendTaskResults(bindings.stateMachine.arn);
   if (access.pushesToConnections) fn.pushToConnections(bindings.connections);
   return fn;
 }

@@ -11,12 +11,14 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { EXECUTION_ENDED_STATUSES, eventRoutes } from '../../../functions/routes.ts';
 import {
+  CALLBACK_TIMEOUT_SECONDS,
   DEPLOY_PROJECT,
   type DeployProjectTask,
-  deployProjectDefinition,
+  deployProjectDefinitionFor,
   deployProjectTasks,
   functionArnVariable,
 } from '../../../functions/sfn/definition.ts';
+import { CALLBACK_TASKS } from '../../../shared/use-cases/workflow/contract.ts';
 import type { StageConfig } from '../config.ts';
 import type { ControlPlaneFunction } from '../constructs/control-plane-function.ts';
 import { type HandlerBindings, handlerFunction } from '../constructs/handler-functions.ts';
@@ -29,6 +31,8 @@ export interface WorkflowStackProps extends StackProps {
   /** Jenkins, GitHub and Argo CD credentials (the Stateful stack's secrets). */
   deliverySecrets: NonNullable<HandlerBindings['deliverySecrets']>;
 }
+
+const callbackTasks: ReadonlySet<string> = new Set(CALLBACK_TASKS);
 
 interface TaskState {
   Type: string;
@@ -60,13 +64,18 @@ export class WorkflowStack extends Stack {
       stateMachine: { arn: stateMachineArn(this, config), name },
       connections,
     };
-    const states = (JSON.parse(deployProjectDefinition) as { States: Record<string, TaskState> }).States;
+    const definition = deployProjectDefinitionFor({
+      approvalTimeoutSeconds: config.approvalTimeoutHours * 3600,
+    });
+    const states = (JSON.parse(definition) as { States: Record<string, TaskState> }).States;
 
     for (const [task, handler] of Object.entries(deployProjectTasks) as [DeployProjectTask, string][]) {
       const state = states[task];
       if (state?.Type !== 'Task') throw new Error(`DeployProject has no task state ${task}`);
-      // The function gives up before the state's own timeout, so the state sees its error, not States.Timeout.
-      const stateTimeout = state.TimeoutSeconds ?? 120;
+      // The function gives up before the state's own timeout, so the state sees its error, not
+      // States.Timeout. A callback task's timeout is the wait for its token; its function only
+      // records the token.
+      const stateTimeout = callbackTasks.has(task) ? CALLBACK_TIMEOUT_SECONDS : (state.TimeoutSeconds ?? 120);
       this.tasks.set(
         task,
         handlerFunction(this, handler, `${DEPLOY_PROJECT} ${task}: ${state.Comment ?? handler}`, bindings, {
@@ -97,7 +106,7 @@ export class WorkflowStack extends Stack {
     this.stateMachine = new StateMachine(this, 'DeployProject', {
       stateMachineName: name,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(deployProjectDefinition),
+      definitionBody: DefinitionBody.fromString(definition),
       definitionSubstitutions: Object.fromEntries(
         [...this.tasks].map(([task, fn]) => [functionArnVariable(task), fn.functionArn]),
       ),

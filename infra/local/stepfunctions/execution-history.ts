@@ -30,8 +30,12 @@ export interface ExecutionOutcome {
 
 /** A Task attempt between TaskScheduled and its TaskSucceeded / TaskFailed / TaskTimedOut. */
 export interface TaskAttempt {
+  /** The callback pattern: the service took the task (TaskSubmitted); the result comes by token. */
+  submitted(output: unknown): void;
   succeeded(result: unknown): void;
   failed(error: string, cause: string): void;
+  /** Neither succeeded, failed nor timed out yet, and the execution has not ended. */
+  readonly open: boolean;
 }
 
 /** States whose interruption Step Functions records as `<Type>StateAborted`. */
@@ -235,6 +239,7 @@ export class HistoryRecorder {
     }
 
     let settled = false;
+    const isEnded = () => this.#outcome !== undefined;
     const running = this.#runningAttempts.get(stateName) ?? [];
     this.#runningAttempts.set(stateName, running);
     const entry = {
@@ -264,7 +269,22 @@ export class HistoryRecorder {
     };
     running.push(entry);
 
+    const resource = integration.kind === 'lambda-function' ? undefined : integration;
     return {
+      get open() {
+        return !settled && !isEnded();
+      },
+      submitted: (output) => {
+        if (settled || isEnded() || !resource) return;
+        this.#append('TaskSubmitted', Date.now(), {
+          taskSubmittedEventDetails: {
+            resourceType: resource.resourceType,
+            resource: resource.resource,
+            output: json(output),
+            outputDetails: { truncated: false },
+          },
+        });
+      },
       succeeded: (result) => {
         if (!entry.settle()) return;
         const output = { output: json(result), outputDetails: { truncated: false } };

@@ -11,13 +11,18 @@ import {
   InvalidArn,
   InvalidExecutionInput,
   InvalidName,
+  InvalidOutput,
   InvalidToken,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
   StateMachineDoesNotExist,
   StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStepFunctions, STOPPED_CAUSE, STOPPED_ERROR } from './local-step-functions.ts';
@@ -762,5 +767,165 @@ describe('LocalStepFunctions execution status changes (the EventBridge events of
       await sfn.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('LocalStepFunctions: .waitForTaskToken tasks', () => {
+  /** Approve (waits for a token, 2 s at most) → Done; ApprovalRejected and States.Timeout → NotApproved. */
+  const callbackDefinition = JSON.stringify({
+    StartAt: 'Approve',
+    States: {
+      Approve: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: {
+          FunctionName: cdkSubstitution('ApproveFunctionArn'),
+          Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token' },
+        },
+        ResultPath: '$.approval',
+        TimeoutSeconds: 2,
+        Catch: [
+          { ErrorEquals: ['ApprovalRejected', 'States.Timeout'], ResultPath: '$.error', Next: 'NotApproved' },
+        ],
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+      NotApproved: { Type: 'Succeed' },
+    },
+  });
+
+  let dataDir: string;
+  let sfn: LocalStepFunctions;
+  let server: Awaited<ReturnType<typeof serveStepFunctions>>;
+  let client: SFNClient;
+  let arn: string;
+  /** The tokens handed to the handler, by execution name, resolved when the handler is called. */
+  const tokens = new Map<string, PromiseWithResolvers<string>>();
+  const tokenOf = (name: string) => {
+    let entry = tokens.get(name);
+    if (!entry) {
+      entry = Promise.withResolvers<string>();
+      tokens.set(name, entry);
+    }
+    return entry;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wharf-sfn-callback-'));
+    sfn = new LocalStepFunctions({ dataDir });
+    ({ stateMachineArn: arn } = sfn.registerStateMachine({
+      name: 'wharf-test-callback',
+      definition: callbackDefinition,
+      taskHandlers: {
+        Approve: async (payload, context) => {
+          const { taskToken } = payload as { taskToken: string };
+          tokenOf(context.executionName).resolve(taskToken);
+          return { stored: true };
+        },
+      },
+    }));
+    server = await serveStepFunctions(sfn);
+    client = sfnClient(server.endpoint);
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await server?.close();
+    await sfn?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives each attempt a fresh unguessable token and resumes with the SendTaskSuccess output', async () => {
+    const a = await start(client, arn, 'cb-ok', { runId: 'r1' });
+    const b = await start(client, arn, 'cb-other', { runId: 'r2' });
+    const token = await tokenOf('cb-ok').promise;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(await tokenOf('cb-other').promise).not.toBe(token);
+    // Waiting: nothing resumes it but the token.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await client.send(new DescribeExecutionCommand({ executionArn: a }))).status).toBe('RUNNING');
+
+    await client.send(
+      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ decidedBy: 'bob' }) }),
+    );
+    const done = await waitForExecution(client, a);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual({ runId: 'r1', approval: { decidedBy: 'bob' } });
+    expect(steps(await history(client, a))).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered Approve',
+      'TaskScheduled (Approve)',
+      'TaskStarted (Approve)',
+      'TaskSubmitted (Approve)',
+      'TaskSucceeded (Approve)',
+      'TaskStateExited Approve',
+      'SucceedStateEntered Done',
+      'SucceedStateExited Done',
+      'ExecutionSucceeded',
+    ]);
+    const submitted = (await history(client, a)).find((e) => e.type === 'TaskSubmitted');
+    expect(submitted?.taskSubmittedEventDetails).toMatchObject({
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+    });
+    // Answered once: the token is spent.
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    await client.send(new StopExecutionCommand({ executionArn: b }));
+  });
+
+  it('fails the task with the SendTaskFailure error and cause, which Catch matches', async () => {
+    const executionArn = await start(client, arn, 'cb-reject', { runId: 'r3' });
+    const taskToken = await tokenOf('cb-reject').promise;
+    await client.send(
+      new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: 'Rejected by bob: not now' }),
+    );
+    const done = await waitForExecution(client, executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual({
+      runId: 'r3',
+      error: { Error: 'ApprovalRejected', Cause: 'Rejected by bob: not now' },
+    });
+    const failed = (await history(client, executionArn)).find((e) => e.type === 'TaskFailed');
+    expect(failed?.taskFailedEventDetails).toMatchObject({
+      error: 'ApprovalRejected',
+      cause: 'Rejected by bob: not now',
+    });
+  });
+
+  it('times out with States.Timeout when nobody answers, and the token then answers TaskTimedOut', async () => {
+    const executionArn = await start(client, arn, 'cb-timeout', { runId: 'r4' });
+    const taskToken = await tokenOf('cb-timeout').promise;
+    const done = await waitForExecution(client, executionArn, undefined, 5_000);
+    expect(JSON.parse(done.output ?? '')).toMatchObject({ error: { Error: 'States.Timeout' } });
+    expect(steps(await history(client, executionArn))).toContain('TaskTimedOut (Approve)');
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken, output: '{}' }))).rejects.toBeInstanceOf(
+      TaskTimedOut,
+    );
+  });
+
+  it('stops waiting when the execution is stopped', async () => {
+    const executionArn = await start(client, arn, 'cb-stop', { runId: 'r5' });
+    const taskToken = await tokenOf('cb-stop').promise;
+    await client.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'by a test' }));
+    expect((await waitForExecution(client, executionArn)).status).toBe('ABORTED');
+    await expect(
+      client.send(new SendTaskFailureCommand({ taskToken, error: 'x', cause: 'y' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it('refuses tokens it never issued and malformed ones, as AWS does', async () => {
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'A'.repeat(64), output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskDoesNotExist);
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'not a token', output: '{}' })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+    const executionArn = await start(client, arn, 'cb-bad-output', { runId: 'r6' });
+    const taskToken = await tokenOf('cb-bad-output').promise;
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken, output: '{not json' })),
+    ).rejects.toBeInstanceOf(InvalidOutput);
+    await client.send(new StopExecutionCommand({ executionArn }));
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -8,7 +8,12 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { type HistoryEvent, HistoryRecorder, type StateDefinition } from './execution-history.ts';
+import {
+  type HistoryEvent,
+  HistoryRecorder,
+  type StateDefinition,
+  type TaskAttempt,
+} from './execution-history.ts';
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from './execution-store.ts';
 import {
   decodeToken,
@@ -28,6 +33,7 @@ import {
 import {
   handlerPayload,
   jsonRoundTrip,
+  replaceString,
   type TaskContext,
   type TaskHandler,
   taskIntegration,
@@ -132,6 +138,24 @@ const STATUSES: ReadonlySet<string> = new Set<ExecutionStatus>([
   'TIMED_OUT',
   'ABORTED',
 ]);
+/**
+ * What `$$.Task.Token` reads while Parameters are evaluated: the library's context object is one per
+ * execution, so the real token (one per task attempt) replaces this in the task input before the
+ * handler sees it. Random per process, so no state input can hold it by chance.
+ */
+const TASK_TOKEN_PLACEHOLDER = `wharf-task-token-${randomUUID()}`;
+/** Local task tokens: unguessable (384 random bits), base64url. AWS allows 1–2048 characters. */
+const TASK_TOKEN = /^[A-Za-z0-9_-]{64}$/;
+/** Tokens of closed tasks remembered, to answer TaskTimedOut rather than TaskDoesNotExist. */
+const MAX_CLOSED_TOKENS = 10_000;
+
+/** A `.waitForTaskToken` task attempt waiting for SendTaskSuccess / SendTaskFailure. */
+interface WaitingTask {
+  executionArn: string;
+  attempt: TaskAttempt | undefined;
+  settle(outcome: { output: unknown } | { error: string; cause: string }): void;
+}
+
 const STATE_MACHINE_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
@@ -148,6 +172,8 @@ export class LocalStepFunctions {
   readonly #machines = new Map<string, RegisteredStateMachine>();
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #live = new Map<string, LiveExecution>();
+  readonly #waiting = new Map<string, WaitingTask>();
+  readonly #closedTokens = new Set<string>();
   readonly #store: ExecutionStore;
   readonly #onStatusChange: LocalStepFunctionsOptions['onStatusChange'];
   #executionSeq = 0;
@@ -162,6 +188,8 @@ export class LocalStepFunctions {
     ListExecutions: (body) => this.#listExecutions(body),
     DescribeStateMachine: (body) => this.#describeStateMachine(body),
     ListStateMachines: (body) => this.#listStateMachines(body),
+    SendTaskSuccess: (body) => this.#sendTaskSuccess(body),
+    SendTaskFailure: (body) => this.#sendTaskFailure(body),
   };
 
   constructor(options: LocalStepFunctionsOptions) {
@@ -449,6 +477,74 @@ export class LocalStepFunctions {
     };
   }
 
+  /** SendTaskSuccess: the waiting task succeeds with `output` (a JSON text) as its result. */
+  #sendTaskSuccess(body: Record<string, unknown>) {
+    const token = requiredString(body, 'taskToken');
+    const text = requiredString(body, 'output');
+    let output: unknown;
+    try {
+      output = JSON.parse(text);
+    } catch {
+      throw new SfnServiceError('InvalidOutput', 'Invalid Output: the output is not valid JSON.');
+    }
+    this.#claimTask(token).settle({ output });
+    return {};
+  }
+
+  /** SendTaskFailure: the waiting task fails with `error` and `cause`, which Retry/Catch match. */
+  #sendTaskFailure(body: Record<string, unknown>) {
+    const token = requiredString(body, 'taskToken');
+    const error = optionalString(body, 'error') ?? '';
+    const cause = optionalString(body, 'cause') ?? '';
+    if (error.length > 256 || cause.length > 32_768) {
+      throw new SfnServiceError(
+        'ValidationException',
+        'error is limited to 256 and cause to 32768 characters.',
+      );
+    }
+    this.#claimTask(token).settle({ error, cause });
+    return {};
+  }
+
+  /**
+   * The task a token names, taken off the waiting list. As in AWS: a token that is not one →
+   * InvalidToken; one this endpoint never issued (or forgot, across a restart) → TaskDoesNotExist;
+   * one whose task already closed (answered, timed out, its execution ended) → TaskTimedOut.
+   */
+  #claimTask(token: string): WaitingTask {
+    if (token.length > 2048 || !TASK_TOKEN.test(token)) {
+      throw new SfnServiceError('InvalidToken', "Invalid Token: 'Provided task token is malformed'");
+    }
+    const task = this.#waiting.get(token);
+    if (!task || !(task.attempt?.open ?? true)) {
+      if (task) this.#closeToken(token);
+      if (task || this.#closedTokens.has(token)) {
+        throw new SfnServiceError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
+      }
+      throw new SfnServiceError('TaskDoesNotExist', 'Task Does Not Exist: no task waits for this token.');
+    }
+    this.#closeToken(token);
+    return task;
+  }
+
+  #closeToken(token: string): void {
+    this.#waiting.delete(token);
+    this.#closedTokens.add(token);
+    if (this.#closedTokens.size > MAX_CLOSED_TOKENS) {
+      const oldest = this.#closedTokens.values().next().value;
+      if (oldest !== undefined) this.#closedTokens.delete(oldest);
+    }
+  }
+
+  /** The execution ended (or stopped): its waiting tasks stop waiting, their tokens answer TaskTimedOut. */
+  #releaseWaitingTasks(executionArn: string): void {
+    for (const [token, task] of this.#waiting) {
+      if (task.executionArn !== executionArn) continue;
+      this.#closeToken(token);
+      task.settle({ error: STOPPED_ERROR, cause: 'The execution ended while the task waited.' });
+    }
+  }
+
   // Executions
 
   #run(machine: RegisteredStateMachine, record: ExecutionRecord, input: JSONValue): void {
@@ -486,6 +582,7 @@ export class LocalStepFunctions {
             RedriveCount: 0,
           },
           StateMachine: { Id: machine.arn, Name: machine.name },
+          Task: { Token: TASK_TOKEN_PLACEHOLDER },
         },
       });
     } catch (error) {
@@ -525,6 +622,11 @@ export class LocalStepFunctions {
         executionName: record.name,
         stateName,
       };
+      if (integration.waitForTaskToken) {
+        overrides[stateName] = (taskInput) =>
+          this.#waitForTaskToken(record, recorder, live, { stateName, state, handler, context }, taskInput);
+        continue;
+      }
       overrides[stateName] = async (taskInput) => {
         const attempt = await recorder.beginTask(stateName, integration, taskInput, state.TimeoutSeconds);
         if (!attempt || live.aborted) throw new Error('The execution has ended.');
@@ -544,8 +646,54 @@ export class LocalStepFunctions {
     return overrides;
   }
 
+  /**
+   * A `.waitForTaskToken` attempt: a fresh token in place of `$$.Task.Token`, the handler called as
+   * the integration calls its service (TaskSubmitted), then a wait on a promise that SendTaskSuccess,
+   * SendTaskFailure or the end of the execution settles — nothing polls. The library's own race
+   * against the state's TimeoutSeconds fails it with States.Timeout; the token then answers TaskTimedOut.
+   */
+  async #waitForTaskToken(
+    record: ExecutionRecord,
+    recorder: HistoryRecorder,
+    live: LiveExecution,
+    task: { stateName: string; state: TaskState; handler: TaskHandler; context: TaskContext },
+    taskInput: JSONValue,
+  ): Promise<JSONValue> {
+    const { stateName, state, handler, context } = task;
+    const integration = taskIntegration(state.Resource);
+    const token = randomBytes(48).toString('base64url');
+    const input = replaceString(taskInput, TASK_TOKEN_PLACEHOLDER, token);
+    const attempt = await recorder.beginTask(stateName, integration, input, state.TimeoutSeconds);
+    if (!attempt || live.aborted) throw new Error('The execution has ended.');
+    // Registered before the handler runs: an answer may arrive before the handler returns.
+    const answered = new Promise<{ output: unknown } | { error: string; cause: string }>((settle) => {
+      this.#waiting.set(token, { executionArn: record.executionArn, attempt, settle });
+    });
+    try {
+      const payload = jsonRoundTrip(handlerPayload(integration, input));
+      attempt.submitted(taskResult(integration, await handler(payload, context)));
+    } catch (thrown) {
+      this.#closeToken(token);
+      const error = toLambdaFunctionError(thrown);
+      attempt.failed(error.errorType, error.message);
+      throw error;
+    }
+    const outcome = await answered;
+    if ('output' in outcome) {
+      const result = jsonRoundTrip(outcome.output);
+      attempt.succeeded(result);
+      return result as JSONValue;
+    }
+    attempt.failed(outcome.error, outcome.cause);
+    // Catch and Retry match the error name; the cause is the Catch output's Cause, as in AWS.
+    const error = new Error(outcome.cause);
+    error.name = outcome.error;
+    throw error;
+  }
+
   /** Sets the final status once the run has returned and its event log is read to the end. */
   #close(record: ExecutionRecord, recorder: HistoryRecorder, outcome: PromiseSettledResult<unknown>): void {
+    this.#releaseWaitingTasks(record.executionArn);
     if (record.status === 'RUNNING') {
       if (outcome.status === 'fulfilled') {
         record.status = 'SUCCEEDED';

@@ -14,6 +14,8 @@ export interface TaskContext {
 export type TaskHandler = (payload: unknown, context: TaskContext) => Promise<unknown>;
 
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
+/** The callback pattern: the suffix that makes a service integration wait for SendTask* with its token. */
+export const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
 
 /**
  * - `lambda:invoke`: the optimized integration. The handler gets `Parameters.Payload`, the state gets
@@ -24,16 +26,53 @@ export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
  *   the task result as is.
  */
 export type TaskIntegration =
-  | { kind: 'lambda:invoke'; resourceType: 'lambda'; resource: 'invoke' }
-  | { kind: 'lambda-function'; resource: string }
-  | { kind: 'service'; resourceType: string; resource: string };
+  | {
+      kind: 'lambda:invoke';
+      resourceType: 'lambda';
+      resource: 'invoke' | 'invoke.waitForTaskToken';
+      waitForTaskToken: boolean;
+    }
+  | { kind: 'lambda-function'; resource: string; waitForTaskToken: false }
+  | { kind: 'service'; resourceType: string; resource: string; waitForTaskToken: boolean };
 
+/**
+ * `.waitForTaskToken` (the callback pattern): the handler is called as the integration would call
+ * its service, then the task waits until SendTaskSuccess/SendTaskFailure with the token from
+ * `$$.Task.Token` (or its timeout); the task's result is the callback's output, not the handler's.
+ */
 export function taskIntegration(resource: string): TaskIntegration {
   if (resource === LAMBDA_INVOKE_RESOURCE)
-    return { kind: 'lambda:invoke', resourceType: 'lambda', resource: 'invoke' };
+    return { kind: 'lambda:invoke', resourceType: 'lambda', resource: 'invoke', waitForTaskToken: false };
+  if (resource === `${LAMBDA_INVOKE_RESOURCE}${WAIT_FOR_TASK_TOKEN}`) {
+    return {
+      kind: 'lambda:invoke',
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      waitForTaskToken: true,
+    };
+  }
   const service = /^arn:aws:states:::([^:]+):(.+)$/.exec(resource);
-  if (service?.[1] && service[2]) return { kind: 'service', resourceType: service[1], resource: service[2] };
-  return { kind: 'lambda-function', resource };
+  if (service?.[1] && service[2]) {
+    return {
+      kind: 'service',
+      resourceType: service[1],
+      resource: service[2],
+      waitForTaskToken: service[2].endsWith(WAIT_FOR_TASK_TOKEN),
+    };
+  }
+  return { kind: 'lambda-function', resource, waitForTaskToken: false };
+}
+
+/** A copy of `value` in which every string equal to `placeholder` is `replacement`. */
+export function replaceString(value: unknown, placeholder: string, replacement: string): unknown {
+  if (value === placeholder) return replacement;
+  if (Array.isArray(value)) return value.map((item) => replaceString(item, placeholder, replacement));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceString(item, placeholder, replacement)]),
+    );
+  }
+  return value;
 }
 
 /** The task input the handler receives: Lambda gets `Payload` (or `{}` when the state sends none). */

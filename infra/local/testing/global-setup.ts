@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalStack } from '../stack.ts';
 
+/** How long a run waits for approval on the test stack. */
+export const APPROVAL_TIMEOUT_SECONDS = 12;
+
 export interface ProvidedStack {
   url: string;
   issuer: string;
@@ -25,7 +28,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'wharf-test-'));
   process.env.LOG_LEVEL ??= 'error';
-  const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, readinessTimeoutMs: 5000 });
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    inMemory: true,
+    readinessTimeoutMs: 5000,
+    // Short, so approvals.test.ts sees an unanswered approval expire; tests that approve do so at once.
+    approvalTimeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
+  });
   project.provide('wharf', {
     url: stack.url,
     issuer: stack.issuer,

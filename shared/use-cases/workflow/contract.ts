@@ -48,6 +48,28 @@ export interface ReleaseResult {
   number: number;
 }
 
+/**
+ * AwaitApproval: what the owner's approval sends back (SendTaskSuccess output), stored at
+ * `$.approval`. A rejection fails the task instead (ApprovalRejected), and so does the expiry
+ * (States.Timeout).
+ */
+export interface ApprovalResult {
+  decidedBy: string;
+  decidedAt: string;
+  reason?: string | undefined;
+}
+
+/**
+ * What AwaitApproval's function receives (`Parameters.Payload`): the execution state, the task token
+ * that resumes it, and how long Step Functions waits for it (the state's TimeoutSeconds, set per
+ * stage in definition.ts), so the run can say until when it waits.
+ */
+export interface ApprovalRequest {
+  state: DeployState;
+  taskToken: string;
+  timeoutSeconds: number;
+}
+
 export interface RollbackResult {
   result: (typeof ROLLBACK_RESULTS)[number];
 }
@@ -66,11 +88,14 @@ export interface DeployState extends WorkflowInput {
   sync?: SyncTracking;
   release?: ReleaseResult;
   rollback?: RollbackResult;
+  approval?: ApprovalResult;
   error?: CaughtError;
 }
 
 /** Each task state and the key of the state its result is stored under (none: the state passes on). */
 export const TASK_RESULT_KEYS = {
+  AwaitApproval: 'approval',
+  EndUnapprovedRun: null,
   StartRun: 'turn',
   TriggerBuild: 'build',
   PollBuild: 'build',
@@ -85,6 +110,16 @@ export const TASK_RESULT_KEYS = {
 
 export type DeployTask = keyof typeof TASK_RESULT_KEYS;
 export const DEPLOY_TASKS = Object.keys(TASK_RESULT_KEYS) as DeployTask[];
+
+/**
+ * Tasks that wait for a callback (`lambda:invoke.waitForTaskToken`): their function gets an
+ * `ApprovalRequest` and its answer is ignored; the task's result is what SendTaskSuccess sends.
+ */
+export const CALLBACK_TASKS = ['AwaitApproval'] as const satisfies readonly DeployTask[];
+export type CallbackTask = (typeof CALLBACK_TASKS)[number];
+
+/** Keys of the execution input that Choice states read (the tasks never write them). */
+export const INPUT_CHOICE_KEYS = ['requiresApproval'] as const satisfies readonly (keyof DeployState)[];
 
 /** What a task returns: the value stored under its key, or nothing. */
 export type TaskOutput<T extends DeployTask> = (typeof TASK_RESULT_KEYS)[T] extends keyof DeployState
@@ -103,6 +138,7 @@ export const CHOICE_VALUES: Record<string, readonly (string | boolean)[]> = {
   '$.build.state': BUILD_STATES,
   '$.sync.state': SYNC_STATES,
   '$.rollback.result': ROLLBACK_RESULTS,
+  '$.requiresApproval': [true, false],
 };
 
 /** Error names the tasks raise on purpose (WorkflowError names); each reaches FailRun with its message. */
@@ -120,6 +156,10 @@ export const WORKFLOW_ERRORS = {
   noCommit: 'NoCommit',
   releaseNotFound: 'ReleaseNotFound',
   releaseUnreadable: 'ReleaseUnreadable',
+  /** An owner rejected the run (SendTaskFailure); its cause says who and why. */
+  approvalRejected: 'ApprovalRejected',
+  /** The run ended (cancelled, superseded) before its approval wait began. */
+  runEnded: 'RunEnded',
 } as const;
 
 /** The errors every task state retries: Lambda's own transient failures and ours. */
