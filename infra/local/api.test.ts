@@ -491,6 +491,8 @@ describe('tenancy', () => {
       userId: 'alice',
       runId: 'r0000000000000000000',
       releaseId: 'l0000000000000000000',
+      // A real environment name, so the answer is about the workspace, not a bad name.
+      environment: 'production',
     };
     const bodies: Record<string, unknown> = {
       'POST /api/workspaces/{workspaceId}/members': { userId: 'bob', role: 'owner' },
@@ -498,6 +500,12 @@ describe('tenancy', () => {
       'PATCH /api/workspaces/{workspaceId}/projects/{projectId}': { port: 1 },
       'POST /api/workspaces/{workspaceId}/projects/{projectId}/deployments': {},
       'POST /api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/reject': { reason: 'x' },
+      'PATCH /api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}': {
+        requiresApproval: false,
+      },
+      'POST /api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/promotions': {
+        releaseId: 'l0000000000000000000',
+      },
     };
     const scoped = httpRoutes.filter((r) => r.path.includes('{'));
     // Routes without ids act only on the caller's own data; every route with ids is walked.
@@ -512,7 +520,12 @@ describe('tenancy', () => {
     for (const route of scoped) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x');
       const key = `${route.method} ${route.path}`;
-      const suffix = route.method === 'DELETE' ? `?confirm=${project.name}` : '';
+      const suffix =
+        route.method === 'DELETE'
+          ? `?confirm=${project.name}`
+          : route.path.endsWith('/preview')
+            ? `?releaseId=${ids.releaseId}`
+            : '';
       const res = await bob.raw(route.method, path + suffix, bodies[key]);
       expect([403, 404], `${key} answered ${res.status}`).toContain(res.status);
     }
