@@ -180,4 +180,15 @@ describe('the approval list', () => {
       code: 'workspace.not_found',
     });
   });
+
+  it('leaves out a run that ended without a decision (its execution was stopped or failed)', async () => {
+    const s = await setup();
+    const stopped = await s.waiting();
+    const still = await s.waiting();
+    const run = (await s.runs.get(stopped.projectId, stopped.id)) as NonNullable<
+      Awaited<ReturnType<typeof s.runs.get>>
+    >;
+    await s.journal.change(run, { status: 'failed', set: { failureReason: 'Its execution was stopped.' } });
+    expect((await s.list(bob, s.ws)).items.map((i) => i.runId)).toEqual([still.id]);
+  });
 });

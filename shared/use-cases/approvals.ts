@@ -161,10 +161,17 @@ export function makeRejectRun(deps: ApprovalDeps) {
 }
 
 /** `GET /workspaces/{ws}/approvals`: the runs waiting for an owner, oldest first, for any member. */
-export function makeListApprovals(deps: Pick<ApprovalDeps, 'workspaces' | 'approvals'>) {
+/**
+ * A run whose execution ended while it waited (stopped, failed, swept after a restart) keeps its
+ * entry until the entry's TTL: the list shows only runs that still wait, so nobody is asked to decide
+ * something that can no longer go anywhere.
+ */
+export function makeListApprovals(deps: Pick<ApprovalDeps, 'workspaces' | 'approvals' | 'runs'>) {
   return async (identity: Identity, workspaceId: string): Promise<ApprovalList> => {
     const { membership } = await requireMember(deps.workspaces, workspaceId, identity.userId);
-    const pending = await deps.approvals.list(workspaceId);
+    const entries = await deps.approvals.list(workspaceId);
+    const runs = await Promise.all(entries.map((p) => deps.runs.get(p.projectId, p.runId)));
+    const pending = entries.filter((_, i) => runs[i]?.status === 'awaiting_approval');
     const isOwner = membership.role === 'owner';
     const owners =
       isOwner && pending.some((p) => p.requestedBy === identity.userId)
