@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { makeDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import { DynamoProjects } from '../functions/adapters/dynamodb/projects.ts';
 import { type ApiClient, pristineCommit, signIn, waitForRun } from '../infra/local/testing/api-client.ts';
 import type { Run } from '../shared/deploy.ts';
 import type { Project } from '../shared/domain.ts';
+import { startStackThread } from './deploy.ts';
 import { fixed, heading, median, table, verdict } from './report.ts';
-import type { StackThreadData, StackThreadMessage } from './stack-worker.ts';
 
 /**
  * The approval wait's overhead: from the approve click (POST …/approve sent) until the run's next
@@ -20,25 +19,6 @@ export const APPROVAL_TARGET_MS = 500;
 const SAMPLES = 5;
 const POLL_MS = 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startStack(dataDir: string) {
-  const worker = new Worker(new URL('./stack-worker.ts', import.meta.url), {
-    workerData: { dataDir } satisfies StackThreadData,
-  });
-  const ready = await new Promise<Extract<StackThreadMessage, { type: 'ready' }>>((resolve, reject) => {
-    worker.once('message', (message: StackThreadMessage) =>
-      message.type === 'ready' ? resolve(message) : reject(new Error(`the local stack did not start`)),
-    );
-    worker.once('error', reject);
-  });
-  const stop = async () => {
-    const stopped = new Promise((resolve) => worker.once('message', resolve));
-    worker.postMessage('stop');
-    await Promise.race([stopped, sleep(20_000)]);
-    await worker.terminate();
-  };
-  return { ...ready, stop };
-}
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, limitMs = 30_000): Promise<T> {
   const deadline = Date.now() + limitMs;
@@ -52,7 +32,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, lim
 
 export async function benchApproval(): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wharf-bench-approval-'));
-  const stack = await startStack(dataDir);
+  const stack = await startStackThread(dataDir);
   try {
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

@@ -37,16 +37,17 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const iso = (value: string | undefined) => (value ? Date.parse(value) : Number.NaN);
 
-interface StackThread {
+export interface StackThread {
   url: string;
   issuer: string;
+  dynamodbEndpoint: string;
   /** The stack thread's event loop utilization, since `since` when given (as performance.eventLoopUtilization). */
   eventLoopUtilization(since?: EventLoopUtilization): EventLoopUtilization;
   stop(): Promise<void>;
 }
 
 /** Starts the local platform in bench/stack-worker.ts; `stop` ends it (and the thread) whatever state it is in. */
-async function startStackThread(dataDir: string): Promise<StackThread> {
+export async function startStackThread(dataDir: string): Promise<StackThread> {
   const worker = new Worker(new URL('./stack-worker.ts', import.meta.url), {
     workerData: { dataDir } satisfies StackThreadData,
   });
@@ -62,7 +63,7 @@ async function startStackThread(dataDir: string): Promise<StackThread> {
     await worker.terminate();
   };
   try {
-    const ready = await new Promise<{ url: string; issuer: string }>((resolve, reject) => {
+    const ready = await new Promise<Extract<StackThreadMessage, { type: 'ready' }>>((resolve, reject) => {
       worker.once('message', (message: StackThreadMessage) => {
         if (message.type === 'ready') resolve(message);
         else

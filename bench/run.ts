@@ -4,6 +4,7 @@ import { benchApproval } from './approval.ts';
 import { benchDeploys } from './deploy.ts';
 import { benchGitopsThroughput } from './gitops-throughput.ts';
 import { benchHandlerImport } from './handler-import.ts';
+import { benchPromotion } from './promotion.ts';
 import { benchWebApp } from './web-app.ts';
 
 /**
@@ -22,6 +23,7 @@ async function main() {
   console.log(await benchApiLoad());
   console.log(await benchHandlerImport());
   console.log(await benchDeploys());
+  console.log(await benchPromotion());
   console.log(await benchApproval());
   console.log(await benchGitopsThroughput());
   console.log(await benchWebApp());
