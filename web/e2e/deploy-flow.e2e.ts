@@ -121,7 +121,10 @@ describe('Wharf in the browser', () => {
     await screenshot(page, 'project-deployed');
     const list = await alice.newPage();
     await list.goto(projectUrl.replace(/\/projects\/.*$/, ''));
-    const row = list.getByRole('listitem').filter({ hasText: 'node-web' });
+    const row = list
+      .getByRole('listitem')
+      .filter({ hasText: 'node-web' })
+      .locator('p', { hasText: 'staging' });
     await row.locator('.status-badge[data-status="deployed"]').waitFor();
     const second = await deployFromProjectPage(page);
     expect(second.runUrl).not.toBe(first.runUrl);

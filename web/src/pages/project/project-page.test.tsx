@@ -224,6 +224,9 @@ describe('ProjectPage', () => {
     const confirm = within(dialog).getByRole('button', { name: 'Roll back' });
     await user.tab();
     expect(confirm).toHaveFocus();
+    // The values diff scrolls, so the keyboard reaches it too.
+    await user.tab();
+    expect(dialog.querySelector('pre.values-diff')).toHaveFocus();
     await user.tab();
     expect(within(dialog).getByRole('textbox', { name: 'Reason (optional)' })).toHaveFocus();
     await user.tab();

@@ -161,7 +161,9 @@ function ValuesDiff({ diff }: { diff: DiffLine[] }) {
       <figcaption className="visually-hidden">
         Changes to values.yaml: lines starting with - are removed, lines starting with + are added
       </figcaption>
-      <pre className="values-diff">
+      {/* Focusable: a long diff scrolls, and keyboard users must be able to scroll it too. */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs keyboard access (WCAG 2.1.1) */}
+      <pre className="values-diff" tabIndex={0}>
         {foldUnchanged(diff).map((line, i) =>
           line.kind === 'fold' ? (
             // biome-ignore lint/suspicious/noArrayIndexKey: a fixed rendering of one diff

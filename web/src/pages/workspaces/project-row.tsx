@@ -8,6 +8,9 @@ import { StatusBadge } from '../../components/status-badge.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 
+/** Enough recent runs that each environment's newest is among them (runs are listed newest first). */
+const RUNS_READ = 20;
+
 const TYPE_LABELS = { monolith: 'Monolith', database: 'Database', microservices: 'Microservices' } as const;
 
 /** Where the project comes from: `repository@branch`, or the database engine. */
@@ -17,7 +20,7 @@ export function projectSource(project: ProjectView): string {
 }
 
 /**
- * One project of the list, with its newest run (status per environment, who deployed and when) and
+ * One project of the list, with each environment's newest run status, who deployed last and when, and
  * its newest production release (the live URL). `refreshKey` changes when a live run event for this
  * project arrives, which reloads both.
  */
@@ -35,17 +38,18 @@ export function ProjectRow({
   const summary = useResource(
     async (signal) => {
       const [runs, production] = await Promise.all([
-        deployments.list(workspaceId, project.id, { limit: 1 }, signal),
+        deployments.list(workspaceId, project.id, { limit: RUNS_READ }, signal),
         releases.list(workspaceId, project.id, { environment: 'production', limit: 1 }, signal),
       ]);
-      return { run: runs.items[0], release: production.items[0] };
+      return { runs: runs.items, run: runs.items[0], release: production.items[0] };
     },
     [deployments, releases, workspaceId, project.id, refreshKey],
   );
   const run = summary.data?.run;
   const liveUrl = summary.data?.release?.liveUrl;
+  // Each environment shows its own newest run: a staging deploy must not hide production's state.
   const statusFor = (environment: Environment) =>
-    run && run.environment === environment ? run.status : 'never';
+    summary.data?.runs.find((r) => r.environment === environment)?.status ?? 'never';
 
   return (
     <li className="card project-row">

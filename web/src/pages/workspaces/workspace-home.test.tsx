@@ -120,14 +120,32 @@ describe('WorkspaceHome', () => {
     expect(within(second).getByText('Never deployed')).toBeInTheDocument();
   });
 
-  it('asks for one run and one production release per row', async () => {
+  it("shows each environment's own newest run: a staging deploy does not hide production's", async () => {
+    open({
+      [`GET ${P}`]: { items: [{ ...storefront, environments: ['staging', 'production'] }] },
+      [`GET ${P}/p1/deployments`]: {
+        items: [
+          { ...run('building'), id: 'r3', environment: 'staging' },
+          { ...run('deployed'), id: 'r2', environment: 'production' },
+          { ...run('failed'), id: 'r1', environment: 'staging' },
+        ],
+      },
+      [`GET ${P}/p1/releases`]: { items: [] },
+    });
+    const staging = (await screen.findByText('staging')).closest('p') as HTMLElement;
+    const production = screen.getByText('production').closest('p') as HTMLElement;
+    expect(within(staging).getByText('Building')).toBeInTheDocument();
+    expect(within(production).getByText('Deployed')).toBeInTheDocument();
+  });
+
+  it('asks for recent runs and one production release per row', async () => {
     const { calls } = open({
       [`GET ${P}`]: { items: [storefront] },
       [`GET ${P}/p1/deployments`]: { items: [] },
       [`GET ${P}/p1/releases`]: { items: [] },
     });
     await screen.findByText('Never deployed');
-    expect(calls.find((c) => c.path === `${P}/p1/deployments`)?.query).toMatchObject({ limit: 1 });
+    expect(calls.find((c) => c.path === `${P}/p1/deployments`)?.query).toMatchObject({ limit: 20 });
     expect(calls.find((c) => c.path === `${P}/p1/releases`)?.query).toMatchObject({
       environment: 'production',
       limit: 1,
