@@ -8,6 +8,10 @@ export const shortDigest = (digest: string) => {
 
 /** How an environment gets new releases on its own, in words. */
 export function describeTrigger(project: ProjectView, environment: EnvironmentView): string {
+  // The trigger only acts while the project's auto-deploy (the webhook switch) is on.
+  if (environment.trigger !== 'manual' && !('autoDeploy' in project && project.autoDeploy)) {
+    return `Deploys only when started by hand (${environment.trigger === 'tag' ? `tags matching ${environment.tagPattern}` : 'pushes'} once auto-deploy is on)`;
+  }
   switch (environment.trigger) {
     case 'push':
       return 'repository' in project

@@ -401,7 +401,10 @@ describe('ProjectPage: pipeline, promotion and approvals', () => {
         .getByText(/3 minutes ago/)
         .closest('dd'),
     ).toHaveTextContent('by bob');
-    expect(within(first).getByText('Auto-deploys on push to main')).toBeInTheDocument();
+    // The project's auto-deploy is off: the trigger waits for it, and the page says so.
+    expect(
+      within(first).getByText('Deploys only when started by hand (pushes once auto-deploy is on)'),
+    ).toBeInTheDocument();
     expect(within(first).getByRole('link', { name: 'Settings of staging' })).toHaveAttribute(
       'href',
       `/w/${W}/projects/${P}/environments/staging`,
