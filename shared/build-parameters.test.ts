@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +15,18 @@ import {
 import type { BuildRequest } from './deploy-ports.ts';
 
 const jenkinsfile = readFileSync(resolve(import.meta.dirname, '../infra/jenkins/Jenkinsfile'), 'utf8');
+const BUILD_SCRIPT = 'infra/build/build-image.sh';
+const buildScriptPath = resolve(import.meta.dirname, '..', BUILD_SCRIPT);
+
+/** The pod template's containers: name → image. */
+function podImages(source: string): Map<string, string> {
+  const images = new Map<string, string>();
+  for (const m of source.matchAll(/^ {4}- name: ([\w-]+)\n((?: {6}.*\n)*)/gm)) {
+    const image = m[2]?.match(/^ {6}image: (\S+)$/m)?.[1];
+    if (m[1] && image) images.set(m[1], image);
+  }
+  return images;
+}
 
 /** The `parameters { … }` block's `string(key: 'value', …)` entries, read the way Groovy would. */
 function declaredParameters(source: string): Array<Record<string, string | boolean>> {
@@ -102,8 +114,43 @@ describe('the Jenkinsfile agrees with the build parameters', () => {
     expect(jenkinsfile).toContain(`['${TRIVY_THRESHOLDS.join("', '")}']`);
   });
 
+  it('builds with the upstream buildah image, pinned to a release, and no Kaniko left', () => {
+    const images = podImages(jenkinsfile);
+    expect(images.get('buildah')).toMatch(/^quay\.io\/buildah\/stable:v1\.\d+\.\d+$/);
+    // Every image of the pod names a fixed tag: no `latest`, no untagged name.
+    expect([...images.values()].length).toBeGreaterThanOrEqual(3);
+    for (const image of images.values()) {
+      expect(image).toMatch(/:[\w.-]+$/);
+      expect(image).not.toMatch(/:latest$/);
+    }
+    expect(jenkinsfile).not.toMatch(/kaniko/i);
+  });
+
+  it('calls the one shared build script, with the CLI the local runner uses', () => {
+    expect(existsSync(buildScriptPath)).toBe(true);
+    const call = jenkinsfile.match(/bash "\$WORKSPACE\/wharf\/([\w/.-]+)"([^|]*)\|/);
+    expect(call?.[1]).toBe(BUILD_SCRIPT);
+    const flags = [...(call?.[2] ?? '').matchAll(/--([a-z-]+)/g)].map((m) => m[1]);
+    expect(flags).toEqual(['context', 'file', 'image', 'digest-file']);
+    // The script comes from the same checkout as this Jenkinsfile.
+    expect(jenkinsfile).toMatch(/dir\('wharf'\)\s*\{\s*checkout scm\s*\}/);
+  });
+
+  it("marks the push phase at the shared script's push line", () => {
+    const script = readFileSync(buildScriptPath, 'utf8');
+    const pushLine = script.match(/^echo "(Pushing )\$image"$/m)?.[1];
+    expect(pushLine).toBe('Pushing ');
+    expect(jenkinsfile).toContain(`"${pushLine}"*) echo '${BUILD_LOG_MARKERS.push}' ;;`);
+  });
+
+  it('scans the pushed image by the digest it records', () => {
+    expect(jenkinsfile).toContain(`def pinned = "\${unit.repository}@\${IMAGES[unit.name].digest}"`);
+    expect(jenkinsfile).toMatch(/trivy image --image-src remote [^\n]*\\\n[^\n]*"\$UNIT_PINNED"/);
+  });
+
   it('never splices a parameter into a shell script with Groovy interpolation', () => {
-    const doubleQuotedShell = [...jenkinsfile.matchAll(/\bsh\s*\(?\s*(?:script:\s*)?"/g)];
+    // `sh` as a step, not the end of a file name such as build-image.sh".
+    const doubleQuotedShell = [...jenkinsfile.matchAll(/(?<![\w.-])sh\s*\(?\s*(?:script:\s*)?"/g)];
     expect(doubleQuotedShell).toEqual([]);
     expect(jenkinsfile).not.toMatch(/sh[^\n]*"""/);
   });
