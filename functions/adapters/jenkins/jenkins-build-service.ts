@@ -236,7 +236,8 @@ class LogReader {
  *   invalid artifact fails the build: there is nothing to deploy);
  * - FAILURE → failed, naming the stage the pipeline was in and its last `ERROR:` line;
  * - UNSTABLE → failed: the pipeline marks a build unstable when the Trivy scan finds vulnerabilities at
- *   or above `TRIVY_FAIL_ON`, and then skips the push — there is no image to deploy;
+ *   or above `TRIVY_FAIL_ON` in the pushed image, and then records no `wharf-build.json` — there is
+ *   nothing to deploy (the image stays in Harbor under its run tag, where Harbor's policy can block it);
  * - ABORTED → cancelled, naming who stopped it (someone in Jenkins, from its "Aborted by" line, or
  *   Wharf), or failed when the pipeline's timeout fired; a queue item cancelled in Jenkins → cancelled;
  * - NOT_BUILT or anything else → failed.
