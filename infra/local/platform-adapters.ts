@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { makeDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoProjects } from '../../functions/adapters/dynamodb/projects.ts';
 import { ConfigError, optionalSetting, positiveInt, setting } from '../../functions/lib/config.ts';
-import { LocalBuildRunner } from './build/local-runner.ts';
+import { LocalBuildRunner, type RunnerContainers } from './build/local-runner.ts';
 import { LocalReconciler } from './cluster/local-reconciler.ts';
+import { BaseImages } from './containers/base-images.ts';
+import { containerVariables } from './containers/environment.ts';
 import { LocalGitRepository } from './gitops/local-git-repository.ts';
 import { FileSecretStore } from './secrets/file-secret-store.ts';
 
@@ -19,6 +21,30 @@ export interface LocalPlatform {
   gitops: LocalGitRepository;
   sync: LocalReconciler;
   secrets: FileSecretStore;
+  /** Container mode only: the stack's container environment, its registry and the base image resolver. */
+  containers?: LocalContainers | undefined;
+}
+
+/** What the builder and the reconciler share in container mode. */
+export interface LocalContainers extends RunnerContainers {
+  /** The local registry's `host:port` (the stand-in for Harbor). */
+  registry: string;
+  /** Variables every buildah / podman / skopeo command of the stack runs with. */
+  env: Record<string, string>;
+  /** Docker Hub name → an image this machine can pull (seeds a local base image at first need). */
+  resolveImage(reference: string, log?: (line: string) => void): Promise<string>;
+}
+
+/**
+ * Container mode when the stack chose it (WHARF_LOCAL_RUNTIME=containers, set with the registry it
+ * started and after writing the container settings into the data folder).
+ */
+function localContainers(env: NodeJS.ProcessEnv, dataDir: string): LocalContainers | undefined {
+  if (optionalSetting(env, 'WHARF_LOCAL_RUNTIME') !== 'containers') return undefined;
+  const registry = setting(env, 'WHARF_LOCAL_REGISTRY', 'the local registry host:port (set by npm start)');
+  const variables = containerVariables(dataDir);
+  const bases = new BaseImages({ dataDir, registry, env: variables });
+  return { env: variables, registry, resolveImage: bases.resolveBaseImage };
 }
 
 const platforms = new Map<string, LocalPlatform>();
@@ -40,7 +66,9 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
     }),
     tableName: setting(env, 'WHARF_TABLE_NAME', 'the DynamoDB table name'),
   });
+  const containers = localContainers(env, dataDir);
   const sync = new LocalReconciler({
+    // TODO(merge #14 reconciler): pass `containers` here once LocalReconcilerOptions has `containers?`.
     repoDir: join(dataDir, 'gitops.git'),
     artifactsDir: join(dataDir, 'artifacts'),
     secrets,
@@ -54,10 +82,12 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
   return {
     dataDir,
     secrets,
+    containers,
     build: new LocalBuildRunner({
       workDir: join(dataDir, 'builds'),
       artifactsDir: join(dataDir, 'artifacts'),
       registry: optionalSetting(env, 'WHARF_LOCAL_REGISTRY'),
+      containers,
     }),
     // As Argo CD's ApplicationSet drops the Application of a folder a commit removed, the reconciler
     // stops an app whose folder is gone (a deleted project) without waiting for a sync request.

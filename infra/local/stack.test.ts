@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { missingContainerTools } from './containers/environment.ts';
 import { freePort } from './net.ts';
 import { repoRoot } from './stack.ts';
 import { apiClient, signIn } from './testing/api-client.ts';
@@ -52,7 +53,8 @@ describe('npm start', () => {
   it('prints the URLs and accounts, keeps data across a restart, and Ctrl-C stops every child', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'wharf-restart-'));
     const port = await freePort();
-    const env = { PORT: String(port), WHARF_DATA_DIR: dataDir };
+    // The process mode, whatever tools this machine has (the container mode has its own test below).
+    const env = { PORT: String(port), WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'processes' };
     // Left by an older version with loose modes: start-up closes them to their owner.
     await chmod(dataDir, 0o755);
     await writeFile(join(dataDir, 'webhook-secret'), 'preset-webhook-secret\n', { mode: 0o644 });
@@ -60,6 +62,8 @@ describe('npm start', () => {
     try {
       let run = start(env);
       const banner = await run.ready;
+      expect(banner).toMatch(/^Runtime: processes/m);
+      expect(banner).not.toContain('Registry');
       expect(banner).toContain(`http://localhost:${port}/api`);
       expect(banner).toContain('alice, bob, carol');
       expect(banner.split('\n').filter((l) => l.includes('code you trust'))).toEqual([
@@ -118,3 +122,48 @@ describe('npm start', () => {
     }
   }, 30_000);
 });
+
+const missingTools = await missingContainerTools();
+const registryPid = async (dataDir: string) => {
+  const { execFile } = await import('node:child_process');
+  return new Promise<string>((resolve) =>
+    execFile('pgrep', ['-f', `docker-registry serve ${dataDir}/containers/registry.yml`], (_e, out) =>
+      resolve(out.trim()),
+    ),
+  );
+};
+
+describe.skipIf(missingTools.length > 0)(
+  `npm start with the container tools${missingTools.length ? ` (skipped: ${missingTools.join(', ')} not installed)` : ''}`,
+  () => {
+    it('names the registry and the container runtime, stops the registry on Ctrl-C, and keeps its port', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'wharf-containers-start-'));
+      const env = { PORT: String(await freePort()), WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: '' };
+      try {
+        let run = start(env);
+        const banner = await run.ready;
+        expect(banner).toMatch(/^Runtime: containers \(buildah \+ podman\)$/m);
+        const registry = /Registry \(local stand-in for Harbor\): (http:\/\/127\.0\.0\.1:\d+)$/m.exec(
+          banner,
+        )?.[1];
+        expect(registry).toBeDefined();
+        expect((await fetch(`${registry}/v2/`)).status).toBe(200);
+        expect(await registryPid(dataDir)).not.toBe('');
+        expect(await stop(run)).toBe(0);
+        expect(await registryPid(dataDir)).toBe('');
+
+        // A restart uses the same registry address: the releases' image references name it.
+        run = start(env);
+        expect(await run.ready).toContain(`Registry (local stand-in for Harbor): ${registry}`);
+        expect(await stop(run)).toBe(0);
+        // --fresh: the stack's store is emptied through the tools, then the folder goes.
+        run = start(env, ['--fresh']);
+        expect(await run.ready).toMatch(/^Runtime: containers/m);
+        expect(await stop(run)).toBe(0);
+        expect(await registryPid(dataDir)).toBe('');
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    }, 90_000);
+  },
+);

@@ -20,6 +20,9 @@ import {
 } from '../../functions/sfn/definition.ts';
 import { renderBootstrap } from '../../shared/manifests/index.ts';
 import { lambdaContext } from './apigw-event.ts';
+import { removeStackContainers } from './containers/cleanup.ts';
+import { containerEnvironment } from './containers/environment.ts';
+import { type LocalRegistry, startRegistry } from './containers/registry.ts';
 import { ensureTable, LOCAL_REGION, localCredentials, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadRoutes, makeApiGateway, sendGatewayError, serveWeb } from './gateway.ts';
 import { createGitHttpHandler, listSamples, prepareSampleRepos } from './git-http.ts';
@@ -73,6 +76,12 @@ export interface LocalStackOptions {
    * `<dataDir>/config.json` and the environment (see integrations.ts).
    */
   integrations?: Record<string, string>;
+  /**
+   * `containers`: builds with buildah into a local registry and runs images with podman (start.ts picks
+   * it when the tools are installed). `processes` (default, and the shared test stack): builds and
+   * apps run as processes on this machine.
+   */
+  runtime?: 'containers' | 'processes';
 }
 
 export interface LocalStack {
@@ -87,6 +96,9 @@ export interface LocalStack {
   webhookSecret: string;
   /** The real systems in use (descriptions, never credentials). */
   integrations: string[];
+  runtime: 'containers' | 'processes';
+  /** Container mode: the local registry, `http://127.0.0.1:<port>`. */
+  registryUrl?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -146,7 +158,13 @@ async function emptyDataDir(dataDir: string) {
  * and the SPA at /.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  if (options.fresh) await emptyDataDir(options.dataDir);
+  if (options.fresh) {
+    // The stack's containers, pods, volumes and images live in its own store: removed with the tools
+    // first (they hold mounts), then with the folder.
+    await removeStackContainers(options.dataDir);
+    await emptyDataDir(options.dataDir);
+  }
+  const runtime = options.runtime ?? 'processes';
   await mkdir(options.dataDir, { recursive: true });
   await protectDataDir(options.dataDir);
   const integrations =
@@ -210,6 +228,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const stepFunctionsEndpoint = `http://127.0.0.1:${sfnPort}`;
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:${DEPLOY_PROJECT}`;
 
+    let registry: LocalRegistry | undefined;
+    if (runtime === 'containers') {
+      registry = await startRegistry({ dataDir: options.dataDir });
+      stops.push(() => registry?.stop());
+      await containerEnvironment(options.dataDir, { registry: registry.host });
+    }
     const issuer = await createLocalIssuer({ origin: url, dataDir: options.dataDir });
     const webhookSecret = await persistentSecret(join(options.dataDir, 'webhook-secret'));
     const samplesFile = join(options.dataDir, 'samples.json');
@@ -226,7 +250,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WHARF_STATE_MACHINE_ARN: stateMachineArn,
       WHARF_WS_ENDPOINT: `${url}${MANAGEMENT_PATH}`,
       WHARF_PLATFORM_DOMAIN: 'localhost',
-      WHARF_IMAGE_REGISTRY: 'registry.localhost/wharf',
+      // Container mode: images are named by the local registry that holds them.
+      WHARF_IMAGE_REGISTRY: registry ? `${registry.host}/wharf` : 'registry.localhost/wharf',
+      WHARF_LOCAL_RUNTIME: runtime,
+      ...(registry ? { WHARF_LOCAL_REGISTRY: registry.host } : {}),
       WHARF_LIVE_URL_TEMPLATE: `http://{host}:${port}`,
       WHARF_LOCAL_READINESS_TIMEOUT_MS: String(options.readinessTimeoutMs ?? 20_000),
       WHARF_GITHUB_WEBHOOK_SECRET: webhookSecret,
@@ -450,6 +477,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env,
       webhookSecret,
       integrations: describeIntegrations({ ...process.env, ...env }),
+      runtime,
+      registryUrl: registry?.url,
       stop: stopAll,
     };
   } catch (error) {

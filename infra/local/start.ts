@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CONTAINER_INSTALL_COMMAND, missingContainerTools } from './containers/environment.ts';
 import { devAccounts } from './dev-accounts.ts';
 import { listenHost, PortInUseError } from './net.ts';
 import { defaultDataDir, startLocalStack } from './stack.ts';
@@ -8,7 +9,8 @@ const USAGE = `Usage: npm start [-- --fresh]
 Starts the whole Wharf platform on this machine.
   --fresh   delete local data (.wharf/) first and start empty
 Environment: PORT (default 8080), WHARF_DATA_DIR (default .wharf/),
-  WHARF_HOST (default 127.0.0.1; 0.0.0.0 accepts connections from other machines)`;
+  WHARF_HOST (default 127.0.0.1; 0.0.0.0 accepts connections from other machines),
+  WHARF_RUNTIME=processes (run builds and apps as processes even where the container tools are installed)`;
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -39,6 +41,17 @@ const dataDir = process.env.WHARF_DATA_DIR ?? defaultDataDir;
 
 console.log(`Starting Wharf${args.fresh ? ' with fresh data' : ''}…`);
 const started = Date.now();
+// Containers where buildah, podman and the registry are installed; else the process mode, said once.
+const missing = await missingContainerTools();
+const runtime =
+  missing.length === 0 && process.env.WHARF_RUNTIME !== 'processes' ? 'containers' : 'processes';
+const runtimeLine =
+  runtime === 'containers'
+    ? 'Runtime: containers (buildah + podman)'
+    : missing.length > 0
+      ? `Runtime: processes — container tools missing (${missing.join(', ')}); install with: ${CONTAINER_INSTALL_COMMAND}`
+      : 'Runtime: processes (WHARF_RUNTIME=processes)';
+if (missing.length > 0) console.log(runtimeLine);
 try {
   const stack = await startLocalStack({
     port,
@@ -46,6 +59,7 @@ try {
     dataDir,
     fresh: args.fresh ?? false,
     writeStackFile: true,
+    runtime,
   });
   const pad = (s: string) => s.padEnd(14);
   console.log(`
@@ -56,8 +70,14 @@ Wharf is up in ${((Date.now() - started) / 1000).toFixed(1)} s
   ${pad('OIDC issuer')}${stack.issuer}
   ${pad('DynamoDB')}${stack.dynamodbEndpoint}   table "${stack.tableName}"
   ${pad('Data')}${dataDir}   (npm start -- --fresh starts empty)
+${stack.registryUrl ? `  Registry (local stand-in for Harbor): ${stack.registryUrl}\n` : ''}
+${runtimeLine}
 ${stack.integrations.length > 0 ? `\nReal systems (from ${dataDir}/config.json or the environment):\n${stack.integrations.map((l) => `  ${l}`).join('\n')}\n` : ''}
-Process mode: builds and apps run as local processes on this machine, not in containers; deploy only code you trust.
+${
+  runtime === 'containers'
+    ? 'Base images come from Debian packages, seeded into the registry at first need (Docker Hub is used where it answers).'
+    : 'Process mode: builds and apps run as local processes on this machine, not in containers; deploy only code you trust.'
+}
 
 Dev accounts (one click on the sign-in page): ${devAccounts.map((a) => a.username).join(', ')}
 Token for curl:  TOKEN=$(npm run --silent token -- alice)

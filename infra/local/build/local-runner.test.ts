@@ -8,10 +8,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { BuildProgress, BuildRequest } from '../../../shared/deploy-ports.ts';
+import { BaseImages } from '../containers/base-images.ts';
+import { containerEnvironment, missingContainerTools } from '../containers/environment.ts';
+import { catalog, type LocalRegistry, manifestDigest, startRegistry } from '../containers/registry.ts';
 import { createGitHttpHandler, prepareSampleRepos } from '../git-http.ts';
 import { tenantUser } from '../tenant-sandbox.ts';
 import { writeRecord } from './build-state.ts';
-import { IMAGE_SKIPPED_LINE, LocalBuildRunner, RUNNER_GONE_REASON } from './local-runner.ts';
+import { IMAGE_SKIPPED_LINE, LocalBuildRunner, RUNNER_GONE_REASON, rewriteFrom } from './local-runner.ts';
 
 const run = promisify(execFile);
 const samplesDir = resolve(import.meta.dirname, '../../../samples');
@@ -207,7 +210,13 @@ describe('LocalBuildRunner', () => {
     );
     expect(lines).toContain('No dependencies in package.json: nothing to install');
     expect(lines).toContain('  EXPOSE 3000');
-    expect(lines).toContain(IMAGE_SKIPPED_LINE);
+    // Process mode: without buildah the one line says so; with buildah but no reachable base image, its own line.
+    const skipped = lines.filter((l) => l.startsWith('Image step skipped'));
+    expect(skipped).toEqual([
+      (await missingContainerTools()).includes('buildah')
+        ? IMAGE_SKIPPED_LINE
+        : 'Image step skipped: the base image node:24-alpine is not in the local image store and nothing is pulled during a build; running the built files as a process (process mode).',
+    ]);
     // The build script's own output, as printed, in order.
     const progress = lines.filter((l) => /^\[\d\/4\]/.test(l));
     expect(progress).toEqual([
@@ -596,3 +605,103 @@ describe('LocalBuildRunner', () => {
     expect((await stat(join(artifactsDir, hex, 'server.js'))).isFile()).toBe(true);
   }, 30_000);
 });
+
+describe('rewriteFrom', () => {
+  it('points each FROM at its resolved image, keeping flags, stages and other lines', () => {
+    const dockerfile =
+      'FROM --platform=linux/amd64 node:24-alpine AS build\nRUN echo FROM node:24-alpine\nFROM build\nfrom nginx\n';
+    const images = new Map([
+      ['node:24-alpine', 'r:1/wharf/base/node:18'],
+      ['nginx', 'r:1/wharf/base/nginx:1.22'],
+    ]);
+    expect(rewriteFrom(dockerfile, images)).toBe(
+      'FROM --platform=linux/amd64 r:1/wharf/base/node:18 AS build\nRUN echo FROM node:24-alpine\nFROM build\nfrom r:1/wharf/base/nginx:1.22\n',
+    );
+  });
+});
+
+const missingTools = await missingContainerTools();
+
+describe.skipIf(missingTools.length > 0)(
+  `LocalBuildRunner in container mode${missingTools.length ? ` (skipped: ${missingTools.join(', ')} not installed)` : ''}`,
+  () => {
+    let containerDir: string;
+    let registry: LocalRegistry | undefined;
+    let env: Record<string, string> | undefined;
+    beforeAll(async () => {
+      containerDir = await mkdtemp(join(tmpdir(), 'wharf-runner-containers-'));
+      registry = await startRegistry({ dataDir: containerDir });
+      ({ env } = await containerEnvironment(containerDir, { registry: registry.host }));
+    });
+    afterAll(async () => {
+      await registry?.stop();
+      if (env)
+        await run('buildah', ['rmi', '-a', '-f'], { env: { ...process.env, ...env } }).catch(() => undefined);
+      await rm(containerDir, { recursive: true, force: true });
+    });
+
+    it('builds the node-web sample with buildah, pushes it, and records the registry’s digest', async () => {
+      const host = (registry as LocalRegistry).host;
+      const containerEnv = env as Record<string, string>;
+      const bases = new BaseImages({
+        dataDir: containerDir,
+        registry: host,
+        env: containerEnv,
+        dockerHub: () => Promise.resolve(false),
+      });
+      const { runner, artifactsDir } = newRunner({
+        containers: { env: containerEnv, registry: host, resolveImage: bases.resolveBaseImage },
+      });
+      const req = request('node-web', { repository: { url: `${gitBase}/node-web.git`, branch: 'main' } });
+      const started = Date.now();
+      await runner.start(req);
+      const { last, lines } = await pollToEnd(runner, req.runId, 250);
+      console.log(`container build with first seeding: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(last.state, `${last.reason}\n${lines.slice(-15).join('\n')}`).toBe('succeeded');
+      const reference = `${host}/wharf/w1/node-web:${req.runId}`;
+      expect(last.image?.reference).toBe(reference);
+      // Seeded at first need, named in the log, then used for the generated Dockerfile's FROM lines.
+      expect(lines).toContain('Seeding base image node from Debian packages (first time only, ~1 min)');
+      expect(lines).toContain(
+        `Using the local base image ${host}/wharf/base/node:18 for node:24-alpine (Docker Hub is not reachable from here)`,
+      );
+      // Every build step of the Dockerfile, then the push, then the digest.
+      // Multi-stage: buildah prefixes each stage's steps with `[stage/stages]`.
+      const steps = lines.filter((l) => /^(\[\d+\/\d+\] )?STEP \d+\/\d+: /.test(l));
+      expect(
+        steps.some((l) => l.endsWith('RUN npm run build')),
+        steps.join('\n'),
+      ).toBe(true);
+      expect(
+        steps.some((l) => l.endsWith(`FROM ${host}/wharf/base/node:18 AS build`)),
+        steps.join('\n'),
+      ).toBe(true);
+      expect(lines).toContain(`Pushing ${reference}`);
+      const digest = await manifestDigest((registry as LocalRegistry).url, 'wharf/w1/node-web', req.runId);
+      expect(last.image?.digest).toBe(digest);
+      expect(lines).toContain(`Pushed ${reference}@${digest}`);
+      expect(lines).toContain(`Image ${reference} digest ${digest} (the registry's manifest digest)`);
+      expect(await catalog((registry as LocalRegistry).url)).toContain('wharf/w1/node-web');
+      // Nothing was built on this machine: the Dockerfile's RUN steps built it in the image.
+      expect(lines).not.toContain('▶ Build: npm run build');
+      await expect(stat(artifactsDir)).rejects.toThrow();
+
+      const byDigest = `docker://${host}/wharf/w1/node-web@${digest}`;
+      const { stdout } = await run(
+        'skopeo',
+        ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', byDigest],
+        {
+          env: { ...process.env, ...containerEnv },
+        },
+      );
+      expect(stdout.trim()).toBe(digest);
+      // The image holds what the build step made.
+      const { stdout: version } = await run(
+        'podman',
+        ['run', '--rm', `${host}/wharf/w1/node-web@${digest}`, 'cat', '/app/dist/version.txt'],
+        { env: { ...process.env, ...containerEnv } },
+      );
+      expect(version).toMatch(/^1\.0\.0 built /);
+    }, 175_000);
+  },
+);

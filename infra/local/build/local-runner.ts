@@ -7,6 +7,8 @@ import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
 import type { ImageRef } from '../../../shared/deploy.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
+import { BUILD_IMAGE_SCRIPT, splitReference } from '../containers/base-images.ts';
+import { manifestDigest } from '../containers/registry.ts';
 import { asTenant, giveToTenant, tenantPath, tenantRoot } from '../tenant-sandbox.ts';
 import { BuildLogWriter, readLogLines } from './build-log.ts';
 import { type BuildRecord, isTerminal, logFile, readRecord, writeRecord } from './build-state.ts';
@@ -31,6 +33,21 @@ export interface LocalBuildRunnerOptions {
    * must not see. Default: a new folder under the system's temporary folder.
    */
   treeDir?: string | undefined;
+  /**
+   * Container mode: build the Dockerfile with buildah (infra/build/build-image.sh, as Jenkins does)
+   * and push it to the local registry. Without it (the tools are missing), process mode: the app is
+   * built on this machine and a content digest of the built files names it.
+   */
+  containers?: RunnerContainers | undefined;
+}
+
+export interface RunnerContainers {
+  /** The stack's container environment (containerEnvironment(...).env). */
+  env: Record<string, string>;
+  /** The local registry's `host:port`. */
+  registry: string;
+  /** The image a Dockerfile's `FROM` should use (a local base image where Docker Hub is out of reach). */
+  resolveImage(reference: string, log?: (line: string) => void): Promise<string>;
 }
 
 export const RUNNER_GONE_REASON = 'the local runner stopped during the build; deploy again';
@@ -168,6 +185,8 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 const PULL_FAILED =
   /pinging container registry|initializing source docker:|no such host|dial tcp|Trying to pull/;
 
+const LOCAL_BASES = 'node, nginx, postgres, mariadb/mysql, redis, eclipse-temurin, debian';
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -208,6 +227,30 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The repository in the local registry: `<registry>/wharf/<workspace>/<project>` whatever registry host
+ * the request named (the control plane names Harbor's).
+ */
+function inRegistry(repository: string, registry: string): string {
+  if (repository.startsWith(`${registry}/`)) return repository;
+  const [first = '', ...rest] = repository.split('/');
+  const path = /[.:]/.test(first) || first === 'localhost' ? rest.join('/') : repository;
+  return `${registry}/${path}`;
+}
+
+/** The Dockerfile with each `FROM <image>` replaced by the image it resolves to (stages and flags kept). */
+export function rewriteFrom(dockerfile: string, images: ReadonlyMap<string, string>): string {
+  return dockerfile
+    .split('\n')
+    .map((line) =>
+      line.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/i, (whole, head: string, image: string) => {
+        const to = images.get(image);
+        return to ? `${head}${to}` : whole;
+      }),
+    )
+    .join('\n');
 }
 
 /** Hides credentials in a URL before it is logged. */
@@ -289,6 +332,7 @@ export class LocalBuildRunner implements BuildService {
   private readonly timeoutMs: number;
   private readonly extraEnv: Record<string, string>;
   private readonly treeDir: string;
+  private readonly containers: RunnerContainers | undefined;
   private treeRoot: Promise<string> | undefined;
 
   constructor(options: LocalBuildRunnerOptions) {
@@ -298,6 +342,7 @@ export class LocalBuildRunner implements BuildService {
     this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.extraEnv = options.env ?? {};
     this.treeDir = resolve(options.treeDir ?? tmpdir());
+    this.containers = options.containers;
   }
 
   /** This runner's folder of working trees and caches (made once, only its owner can list it). */
@@ -765,6 +810,12 @@ export class LocalBuildRunner implements BuildService {
       }
     }
 
+    if (this.containers) {
+      // The Dockerfile's own steps install and build, inside the image; nothing runs on this machine.
+      build.log.line(`▶ Build${unit.label}`);
+      build.log.line('Container mode: the Dockerfile builds the app, in the image step below');
+      return;
+    }
     await this.buildApp(build, unit, detection);
   }
 
@@ -842,6 +893,7 @@ export class LocalBuildRunner implements BuildService {
     build.throwIfCancelled();
     const tag = build.record.buildId;
     const reference = `${unit.imageRepository}:${tag}`;
+    if (this.containers) return this.containerImage(build, unit, this.containers);
     build.log.line(`▶ Image${unit.label}: ${reference}`);
     let digest: string | undefined;
     let pushed = reference;
@@ -859,6 +911,83 @@ export class LocalBuildRunner implements BuildService {
     build.log.line('Kept the built files for the local platform');
     build.log.line(`Image ${pushed} digest ${digest}`);
     return { reference: pushed, digest };
+  }
+
+  /**
+   * Container mode: the Dockerfile (its `FROM` lines pointed at images this machine can reach) built by
+   * infra/build/build-image.sh and pushed to the local registry; the release records the digest the
+   * registry reports for it, which must be the one buildah pushed.
+   */
+  private async containerImage(
+    build: ActiveBuild,
+    unit: BuildUnit,
+    containers: RunnerContainers,
+  ): Promise<ImageRef> {
+    const tree = build.tree as string;
+    const repository = inRegistry(unit.imageRepository, containers.registry);
+    const reference = `${repository}:${build.record.buildId}`;
+    build.log.line(`▶ Image${unit.label}: ${reference}`);
+    const original = await readFile(join(unit.dir, 'Dockerfile'), 'utf8').catch(() => {
+      throw new BuildFailure(
+        `there is no Dockerfile in ${unit.label ? `the folder ${unit.path}` : 'the repository'}`,
+      );
+    });
+    const resolved = new Map<string, string>();
+    for (const base of baseImages(original)) {
+      build.throwIfCancelled();
+      if (base.includes('$')) {
+        build.log.line(`The base image ${base} is set by a build argument: buildah pulls it as it is`);
+        continue;
+      }
+      try {
+        resolved.set(base, await containers.resolveImage(base, (line) => build.log.line(line)));
+      } catch (error) {
+        throw new BuildFailure(
+          `the local base image for ${base} could not be made (${errorMessage(error)}) — see the log above; deploy again to retry`,
+        );
+      }
+    }
+    // Written beside the checkout, not into it: the build context stays what the repository holds.
+    const dockerfile = join(tree, `Dockerfile.${unit.name}`);
+    await writeFile(dockerfile, rewriteFrom(original, resolved));
+    const digestFile = join(tree, `${unit.name}.digest`);
+    const seen: string[] = [];
+    await this.exec(build, {
+      seen,
+      display: 'build-image.sh',
+      command: BUILD_IMAGE_SCRIPT,
+      args: [
+        '--context',
+        unit.dir,
+        '--file',
+        dockerfile,
+        '--image',
+        reference,
+        '--digest-file',
+        digestFile,
+        '--tls-verify',
+        'false',
+      ],
+      cwd: unit.dir,
+      env: containers.env,
+    }).catch((error: unknown) => {
+      if (error instanceof BuildFailure && seen.some((line) => PULL_FAILED.test(line))) {
+        throw new BuildFailure(
+          `buildah could not pull a base image (see the log above): from here only the local base images are reachable (${LOCAL_BASES}); use one of them in the Dockerfile's FROM`,
+        );
+      }
+      throw error;
+    });
+    const pushedDigest = (await readFile(digestFile, 'utf8')).trim();
+    const [name, tag] = splitReference(reference);
+    const digest = await manifestDigest(`http://${containers.registry}`, name, tag);
+    if (!digest || digest !== pushedDigest) {
+      throw new BuildFailure(
+        `the registry reports ${digest ?? 'no image'} for ${reference}, not the ${pushedDigest} buildah pushed; deploy again`,
+      );
+    }
+    build.log.line(`Image ${reference} digest ${digest} (the registry's manifest digest)`);
+    return { reference, digest };
   }
 
   private async buildahImage(

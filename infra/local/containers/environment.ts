@@ -106,13 +106,19 @@ export async function containerEnvironment(
   for (const [name, content] of Object.entries(files)) {
     await writeFile(join(dir, name), content, { mode: 0o600 });
   }
+  return { dir, env: containerVariables(dataDir) };
+}
+
+/**
+ * The variables that point the tools at the files containerEnvironment wrote for this data folder
+ * (for modules that run after the stack wrote them and can't wait for the writing again).
+ */
+export function containerVariables(dataDir: string): Record<string, string> {
+  const dir = join(dataDir, 'containers');
   return {
-    dir,
-    env: {
-      CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf'),
-      CONTAINERS_CONF: join(dir, 'containers.conf'),
-      CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf'),
-    },
+    CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf'),
+    CONTAINERS_CONF: join(dir, 'containers.conf'),
+    CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf'),
   };
 }
 
