@@ -50,9 +50,13 @@ export class PodmanCli {
     };
   }
 
-  run(args: readonly string[], input?: string): Promise<PodmanResult> {
+  /** `extraEnv` reaches this one command only (a secret's value, never on its command line). */
+  run(args: readonly string[], input?: string, extraEnv?: Record<string, string>): Promise<PodmanResult> {
     return new Promise((resolve) => {
-      const child = spawn('podman', args, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('podman', args, {
+        env: extraEnv ? { ...this.env, ...extraEnv } : this.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -62,15 +66,25 @@ export class PodmanCli {
         if (stderr.length < 64_000) stderr += chunk;
       });
       child.once('error', (error) => resolve({ code: null, stdout, stderr: `Error: ${error.message}` }));
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
+      const t0 = Date.now();
+      child.once('close', (code) => {
+        if (process.env.WHARF_PODMAN_DEBUG)
+          console.error(`podman ${args.slice(0, 3).join(' ')} ${Date.now() - t0} ms`);
+        resolve({ code, stdout, stderr });
+      });
       child.stdin.on('error', () => undefined);
       child.stdin.end(input ?? '');
     });
   }
 
   /** Runs podman and returns its stdout; throws a PodmanError saying `what` failed and why. */
-  async ok(what: string, args: readonly string[], input?: string): Promise<string> {
-    const result = await this.run(args, input);
+  async ok(
+    what: string,
+    args: readonly string[],
+    input?: string,
+    extraEnv?: Record<string, string>,
+  ): Promise<string> {
+    const result = await this.run(args, input, extraEnv);
     if (result.code !== 0) {
       const why = podmanProblem(result.stderr) || `podman exited with code ${result.code}`;
       throw new PodmanError(`${what} failed: ${why}`, result);
