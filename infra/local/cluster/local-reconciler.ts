@@ -270,8 +270,9 @@ export class LocalReconciler implements SyncService {
     const states = apps.map((app) => this.stateOf(app));
     for (const state of states) this.enqueue(state, head);
     await Promise.allSettled(states.map((state) => state.worker));
-    // Pods and volumes of apps whose folder went while the platform was down.
-    await this.cluster?.removeOrphans(new Set(apps.map((a) => a.name)));
+    // Pods and volumes of apps whose folder went while the platform was down; a folder that could not
+    // be read may still be an app with data, so then only pods go.
+    await this.cluster?.removeOrphans(new Set(apps.map((a) => a.name)), { volumes: skipped.length === 0 });
     return { apps, skipped };
   }
 

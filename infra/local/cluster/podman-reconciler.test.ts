@@ -270,7 +270,12 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
       await podman.run(['system', 'reset', '--force']);
     }
     registryProcess?.kill('SIGKILL');
-    if (root) await rm(root, { recursive: true, force: true });
+    if (!root) return;
+    // The store's short run folder (tmp_dir) lives outside the data folder: it goes too.
+    const conf = await readFile(join(root, 'data', 'containers', 'containers.conf'), 'utf8').catch(() => '');
+    const tmpDir = /tmp_dir = "([^"]+)"/.exec(conf)?.[1];
+    if (tmpDir?.startsWith('/run/wharf/')) await rm(tmpDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }, 60_000);
 
   // ---- a monolith's life: release, rollout, broken release, rollback, restart ---------------------
@@ -357,6 +362,9 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(await exec(container as string, 'echo "$GREETING|$THEME|$API_KEY"')).toBe(
       `hello from the manifest|dark-from-configmap|${API_KEY}`,
     );
+    // The containers' own output reaches the app's log, as a process's does in process mode.
+    for (let i = 0; i < 50 && !r1.output(app).some((l) => l.includes('response:200')); i++) await sleep(100);
+    expect(r1.output(app).join('\n')).toMatch(/\[storefront-[01]\] .*response:200/);
     expect(r1.output(app).join('\n')).not.toContain(API_KEY);
     expect(r1.route('other.localhost')).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { freePort } from '../../../../functions/lib/net.ts';
 import { maskSecrets } from '../app-output.ts';
@@ -51,6 +52,8 @@ interface Release {
   problem?: string | undefined;
   cronTimers: NodeJS.Timeout[];
   cronRunning: Set<string>;
+  /** `podman logs --follow` of each serving container, into the app's output. */
+  followers: ChildProcess[];
 }
 
 interface ContainerState {
@@ -223,6 +226,7 @@ export class PodmanCluster {
       probeFailures: 0,
       cronTimers: [],
       cronRunning: new Set(),
+      followers: [],
     };
     try {
       await this.prepare(request, release, secretData, at);
@@ -258,7 +262,10 @@ export class PodmanCluster {
     this.releases.set(request.app, release);
     await this.baseline(release);
     this.schedule(request.app, release);
+    this.follow(request.app, release);
     if (current) this.track(this.retire(current, DRAIN_MS));
+    // Pods an earlier platform left for this app (not adoptable: another spec) go once this one serves.
+    else this.track(sleep(DRAIN_MS).then(() => this.removeOthers(request.app, generation)));
     this.watch();
     const volumes = release.units.flatMap((u) => u.volumes.map((v) => v.name));
     return {
@@ -481,6 +488,7 @@ export class PodmanCluster {
       probeFailures: 0,
       cronTimers: [],
       cronRunning: new Set(),
+      followers: [],
     };
     const problem = await this.waitReady(release, { ...request, readinessTimeoutMs: 2_000 });
     if (problem) return undefined;
@@ -488,6 +496,7 @@ export class PodmanCluster {
     this.releases.set(request.app, release);
     await this.baseline(release);
     this.schedule(request.app, release);
+    this.follow(request.app, release);
     this.watch();
     return release;
   }
@@ -518,8 +527,29 @@ export class PodmanCluster {
     if (names.length) await this.podman.run(['secret', 'rm', ...names]);
   }
 
+  /** The serving containers' output, as the process mode gives the app's: masked, one line each. */
+  private follow(app: string, release: Release): void {
+    for (const unit of release.units) {
+      for (const container of unit.containers) {
+        const tag = `[${unit.workload}-${unit.replica}${unit.containers.length > 1 ? `/${container.name}` : ''}]`;
+        release.followers.push(
+          this.podman.follow(['logs', '--follow', container.podmanName], (line) => {
+            if (/systemd connection|syslog/.test(line)) return;
+            this.onLine(app, `${tag} ${maskSecrets(line, release.secretValues)}`);
+          }),
+        );
+      }
+    }
+  }
+
+  private unfollow(release: Release): void {
+    for (const follower of release.followers) follower.kill();
+    release.followers = [];
+  }
+
   /** Removes a rollout that did not become ready (or was replaced). */
   private async discard(release: Release): Promise<void> {
+    this.unfollow(release);
     for (const timer of release.cronTimers) clearTimeout(timer);
     await this.removePods(release.units.map((u) => u.pod));
     await this.removeSecrets(release.secrets);
@@ -568,11 +598,14 @@ export class PodmanCluster {
     if (names.length) await this.podman.run(['volume', 'rm', '--force', ...names]);
   }
 
-  /** Pods and volumes of apps that are no longer in the GitOps repository (deleted while the stack was down). */
-  async removeOrphans(apps: ReadonlySet<string>): Promise<void> {
+  /**
+   * Pods of apps that are no longer in the GitOps repository (deleted while the stack was down), and
+   * with `volumes` their data too. The caller leaves volumes alone when it could not read every folder.
+   */
+  async removeOrphans(apps: ReadonlySet<string>, options: { volumes: boolean }): Promise<void> {
     const pods = await this.pods([]);
     await this.removePods(pods.filter((p) => !apps.has(p.Labels?.[LABEL.app] ?? '')).map((p) => p.Name));
-    await this.removeVolumes((labels) => !apps.has(labels[LABEL.app] ?? ''));
+    if (options.volumes) await this.removeVolumes((labels) => !apps.has(labels[LABEL.app] ?? ''));
   }
 
   /**
@@ -582,7 +615,10 @@ export class PodmanCluster {
   detach(): void {
     clearInterval(this.watcher);
     this.watcher = undefined;
-    for (const release of this.releases.values()) for (const timer of release.cronTimers) clearTimeout(timer);
+    for (const release of this.releases.values()) {
+      this.unfollow(release);
+      for (const timer of release.cronTimers) clearTimeout(timer);
+    }
     this.releases.clear();
   }
 
@@ -590,7 +626,10 @@ export class PodmanCluster {
   async stopAll(): Promise<void> {
     clearInterval(this.watcher);
     this.watcher = undefined;
-    for (const release of this.releases.values()) for (const timer of release.cronTimers) clearTimeout(timer);
+    for (const release of this.releases.values()) {
+      this.unfollow(release);
+      for (const timer of release.cronTimers) clearTimeout(timer);
+    }
     this.releases.clear();
     await Promise.all([...this.pending]);
     const pods = await this.pods([]);

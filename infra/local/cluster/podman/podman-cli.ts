@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export interface PodmanResult {
   code: number | null;
@@ -66,12 +67,7 @@ export class PodmanCli {
         if (stderr.length < 64_000) stderr += chunk;
       });
       child.once('error', (error) => resolve({ code: null, stdout, stderr: `Error: ${error.message}` }));
-      const t0 = Date.now();
-      child.once('close', (code) => {
-        if (process.env.WHARF_PODMAN_DEBUG)
-          console.error(`podman ${args.slice(0, 3).join(' ')} ${Date.now() - t0} ms`);
-        resolve({ code, stdout, stderr });
-      });
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
       child.stdin.on('error', () => undefined);
       child.stdin.end(input ?? '');
     });
@@ -90,6 +86,16 @@ export class PodmanCli {
       throw new PodmanError(`${what} failed: ${why}`, result);
     }
     return result.stdout;
+  }
+
+  /** A long-running podman command (`logs --follow`) whose stdout and stderr lines go to `onLine`. */
+  follow(args: readonly string[], onLine: (line: string) => void): ChildProcess {
+    const child = spawn('podman', args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);
+    }
+    child.once('error', () => undefined);
+    return child;
   }
 
   /** Runs podman and parses its JSON output (`--format json`). */
