@@ -148,13 +148,13 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     return { repository: `${remote}:1`, digest: (await readFile(digestFile, 'utf8')).trim() };
   }
 
-  const reconciler = () => {
+  const reconciler = (options: { readinessTimeoutMs?: number } = {}) => {
     const r = new LocalReconciler({
       repoDir,
       artifactsDir: join(root, 'artifacts'),
       secrets: { get: async (ref) => secretValues[ref] },
       liveUrl: (host) => `http://${host}:8080`,
-      readinessTimeoutMs: 15_000,
+      readinessTimeoutMs: options.readinessTimeoutMs ?? 15_000,
       containers: {
         env,
         registry,
@@ -453,6 +453,36 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(await r3.status(app)).toMatchObject({ revision: head, health: 'Healthy' });
     expect(await page(r3)).toBe('<h1>v1</h1>');
     await r3.stop();
+  });
+
+  it("reports Degraded when the manifest's readiness probe never passes, naming the probe", async () => {
+    const project: MonolithProject = {
+      ...monolith,
+      id: 'p4',
+      name: 'probed',
+      replicas: 1,
+      healthCheckPath: '/healthz',
+    };
+    const [repository = '', digest] = (images.v1 as string).split('@');
+    const release = renderRelease({
+      workspace: WORKSPACE,
+      project,
+      environment: 'production',
+      release: { id: 'q1', number: 1, runId: 'qrun1' },
+      image: { reference: repository, digest },
+      platform: PLATFORM,
+    } as ReleaseRenderInput);
+    const probed: SyncApp = { name: release.appName, path: release.path, namespace: release.namespace };
+    const q1 = await commit(filesOf(release));
+    const r = reconciler({ readinessTimeoutMs: 2_000 });
+    await r.requestSync(probed, q1);
+    await r.settled(probed);
+    const status = await r.status(probed);
+    expect(status).toMatchObject({ revision: q1, health: 'Degraded' });
+    expect(status.message).toMatch(/probed-0-pod-0-app was not ready within 2 s \(GET \/healthz: HTTP 404\)/);
+    expect(r.route(release.host as string)).toBeUndefined();
+    expect(await podNames(`wharf.local/app=${probed.name}`)).toEqual([]);
+    await r.stop();
   });
 
   // ---- a database: StatefulSet as a Deployment + named volume ---------------------------------------

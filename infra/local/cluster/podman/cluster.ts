@@ -5,7 +5,7 @@ import { maskSecrets } from '../app-output.ts';
 import type { CheckedObject } from '../manifest-check.ts';
 import { parseCron } from './cron.ts';
 import { type AppObjects, podImages, readAppObjects } from './plan.ts';
-import { PodmanCli } from './podman-cli.ts';
+import { PodmanCli, podmanProblem } from './podman-cli.ts';
 import { cronPod, LABEL, type PlayUnit, type PodContext, playUnit } from './pods.ts';
 import { describeCheck, probeOnce } from './probe.ts';
 
@@ -128,7 +128,14 @@ export class PodmanCluster {
     for (const note of notes) request.log(`[wharf] ${at}: ${note}`);
     const fail = (message: string): ApplyResult => ({ ok: false, message, notes });
     if (objects.workloads.length === 0 && objects.cronJobs.length === 0) {
-      return fail('The folder has no Deployment, StatefulSet or CronJob: nothing to run.');
+      // Validated and applied, as Argo CD would: nothing of it runs in a pod, and what ran before goes.
+      await this.remove(request.app, { volumes: false });
+      return {
+        ok: true,
+        message: 'validated; no Deployment, StatefulSet or CronJob to run.',
+        hosts: [],
+        notes,
+      };
     }
 
     // Images: the local registry's by digest as they are; any other name through the stack's resolver.
@@ -291,13 +298,17 @@ export class PodmanCluster {
   ): Promise<void> {
     const network = this.network(request.namespace);
     if ((await this.podman.run(['network', 'exists', network])).code !== 0) {
-      await this.podman.ok(`Creating the network ${network}`, [
+      const created = await this.podman.run([
         'network',
         'create',
         '--label',
         `${LABEL.stack}=${this.stack}`,
         network,
       ]);
+      // Another app of the namespace may have made it meanwhile.
+      if (created.code !== 0 && (await this.podman.run(['network', 'exists', network])).code !== 0) {
+        throw new Error(`Creating the network ${network} failed: ${podmanProblem(created.stderr)}`);
+      }
     }
     for (const image of new Set(release.context.images.values())) {
       if ((await this.podman.run(['image', 'exists', image])).code === 0) continue;
@@ -411,9 +422,9 @@ export class PodmanCluster {
       });
       if (results.every((problem) => problem === undefined)) return undefined;
       if (Date.now() >= deadline) {
-        const [name, why] = [...last].find(
-          ([n]) => results[containers.findIndex((c) => c.podmanName === n)],
-        ) ?? ['', ''];
+        const waiting = containers.find((_, i) => results[i] !== undefined);
+        const name = waiting?.podmanName ?? '';
+        const why = last.get(name) ?? 'no answer yet';
         return `${name} was not ready within ${Math.round(request.readinessTimeoutMs / 100) / 10} s (${why}).${await this.lastOutput(name, release.secretValues)}`;
       }
       await sleep(POLL_MS);
