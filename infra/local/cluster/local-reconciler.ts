@@ -146,7 +146,9 @@ export class LocalReconciler implements SyncService {
     this.readinessTimeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
     this.logDir = options.logDir;
     this.workDir = options.workDir;
-    this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir]
+    // podman's errors may name its storage: the folder of the stack's container settings is not shown either.
+    const containersDir = options.containers?.env.CONTAINERS_CONF?.replace(/\/[^/]*$/, '');
+    this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir, containersDir]
       .filter((dir): dir is string => !!dir)
       .sort((a, b) => b.length - a.length);
     this.hostOwner = options.hostOwner;
