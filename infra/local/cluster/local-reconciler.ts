@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../../functions/lib/net.ts';
@@ -8,7 +9,8 @@ import { AppInstance, describeExit } from './app-instance.ts';
 import { AppOutput } from './app-output.ts';
 import { GitTree, isRevision, isSafeRepoPath } from './git-tree.ts';
 import { type CheckedObject, checkManifests } from './manifest-check.ts';
-import { decideRun, launchKey, launchPlan, resolveEnv } from './run-plan.ts';
+import { type ContainerModeOptions, PodmanCluster } from './podman/cluster.ts';
+import { decideRun, ingressHosts, launchKey, launchPlan, resolveEnv } from './run-plan.ts';
 
 export interface LocalReconcilerOptions {
   /** The bare GitOps repository. */
@@ -35,6 +37,12 @@ export interface LocalReconcilerOptions {
    * its project (release.json `projectId`) holds: a folder naming someone else's host is refused.
    */
   hostOwner?: ((host: string) => Promise<{ projectId: string } | undefined>) | undefined;
+  /**
+   * Container mode: run every app folder's objects with podman (the stack's own settings in `env`),
+   * pulling images by digest from `registry` and any other reference through `resolveImage`. Without
+   * it, monoliths run as processes from `artifactsDir` (process mode).
+   */
+  containers?: ContainerModeOptions | undefined;
 }
 
 /** The status fields the local reconciler reports (a subset of what Argo CD does). */
@@ -79,6 +87,8 @@ interface AppState {
   output: AppOutput;
   crashes: number;
   restartTimer?: NodeJS.Timeout | undefined;
+  /** Container mode: the status of the serving release while it is healthy, restored when it recovers. */
+  healthy?: LocalSyncStatus | undefined;
 }
 
 const short = (commit: string) => commit.slice(0, 12);
@@ -125,6 +135,7 @@ export class LocalReconciler implements SyncService {
   private stopping = false;
   private logDirReady: Promise<void> | undefined;
   private readonly processes: ProcessRecords | undefined;
+  private readonly cluster: PodmanCluster | undefined;
 
   constructor(options: LocalReconcilerOptions) {
     this.processes = options.processDir ? new ProcessRecords(options.processDir) : undefined;
@@ -135,12 +146,41 @@ export class LocalReconciler implements SyncService {
     this.readinessTimeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
     this.logDir = options.logDir;
     this.workDir = options.workDir;
-    this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir]
+    // podman's errors may name its storage: the folder of the stack's container settings is not shown either.
+    const containersDir = options.containers?.env.CONTAINERS_CONF?.replace(/\/[^/]*$/, '');
+    this.serverDirs = [options.repoDir, options.artifactsDir, options.logDir, options.workDir, containersDir]
       .filter((dir): dir is string => !!dir)
       .sort((a, b) => b.length - a.length);
     this.hostOwner = options.hostOwner;
+    if (options.containers) {
+      // Everything this stack creates in podman starts with one prefix of its GitOps repository.
+      const stack = `wf${createHash('sha256').update(options.repoDir).digest('hex').slice(0, 6)}`;
+      this.cluster = new PodmanCluster(
+        options.containers,
+        stack,
+        (name, problem) => this.healthChanged(name, problem),
+        (name, line) => this.apps.get(name)?.output.line(line),
+      );
+    }
   }
 
+  /** Container mode: the podman side (for tests and the stack's own checks). */
+  get containerCluster(): PodmanCluster | undefined {
+    return this.cluster;
+  }
+
+  /** The serving release's containers or probe went bad (`problem`), or recovered (undefined). */
+  private healthChanged(name: string, problem: string | undefined): void {
+    const state = this.apps.get(name);
+    if (!state || state.working || !state.healthy) return;
+    if (problem) {
+      state.output.line(`[wharf] ${name} is Degraded: ${problem.split('\n')[0]}`);
+      state.status = { ...state.healthy, health: 'Degraded', message: this.withoutPaths(problem) };
+    } else {
+      state.output.line(`[wharf] ${name} is Healthy again`);
+      state.status = { ...state.healthy };
+    }
+  }
   /** A message for the status without the server's folders. */
   private withoutPaths(message: string): string {
     return this.serverDirs.reduce((text, dir) => text.split(dir).join('…'), message);
@@ -180,6 +220,10 @@ export class LocalReconciler implements SyncService {
   /** Where the gateway sends a request for `host` (case-insensitive, any :port ignored), if anything serves it. */
   route(host: string): { port: number } | undefined {
     const name = this.routes.get(normalizeHost(host));
+    if (this.cluster) {
+      const port = name === undefined ? undefined : this.cluster.route(name, normalizeHost(host));
+      return port === undefined ? undefined : { port };
+    }
     const current = name === undefined ? undefined : this.apps.get(name)?.current;
     return current?.running ? { port: current.port } : undefined;
   }
@@ -196,7 +240,11 @@ export class LocalReconciler implements SyncService {
       const busy = [...this.apps.values()].filter(
         (s) => s.working && (name === undefined || s.app.name === name),
       );
-      if (busy.length === 0) return;
+      if (busy.length === 0) {
+        // Container mode: the pods a rollout replaced are gone too.
+        await this.cluster?.idle();
+        return;
+      }
       await Promise.allSettled(busy.map((s) => s.worker));
     }
   }
@@ -224,6 +272,9 @@ export class LocalReconciler implements SyncService {
     const states = apps.map((app) => this.stateOf(app));
     for (const state of states) this.enqueue(state, head);
     await Promise.allSettled(states.map((state) => state.worker));
+    // Pods and volumes of apps whose folder went while the platform was down; a folder that could not
+    // be read may still be an app with data, so then only pods go.
+    await this.cluster?.removeOrphans(new Set(apps.map((a) => a.name)), { volumes: skipped.length === 0 });
     return { apps, skipped };
   }
 
@@ -247,7 +298,8 @@ export class LocalReconciler implements SyncService {
       if (head) await this.pruneIfGone(state, head);
       return;
     }
-    if ((!state.current && !state.restartTimer) || this.stopping) return;
+    const running = this.cluster ? this.cluster.runningRevision(state.app.name) !== undefined : state.current;
+    if ((!running && !state.restartTimer) || this.stopping) return;
     const gone = (await this.git.listFiles(at, state.app.path)).length === 0;
     // Whatever was asked for while the folder was read is newer than `at`: that request decides.
     if (gone && !state.working && !this.stopping) this.enqueue(state, at);
@@ -264,6 +316,7 @@ export class LocalReconciler implements SyncService {
     }
     await Promise.allSettled([...this.apps.values()].map((state) => state.worker));
     await Promise.all([...this.instances].map((instance) => instance.stop(STOP_GRACE_MS)));
+    await this.cluster?.stopAll();
     this.routes.clear();
     for (const state of this.apps.values()) {
       state.current = undefined;
@@ -423,6 +476,8 @@ export class LocalReconciler implements SyncService {
       state.output.line(`[wharf] ${at}: rejected: ${checked.message}`);
       return rejected(checked.message);
     }
+    const projectId = typeof release.projectId === 'string' ? release.projectId : undefined;
+    if (this.cluster) return this.applyContainers(state, commit, checked.objects, projectId);
 
     const decision = await decideRun(checked.objects, values, this.artifactsDir);
     if (!decision.run) {
@@ -434,7 +489,6 @@ export class LocalReconciler implements SyncService {
         message: `validated; not run locally (${decision.why})`,
       };
     }
-    const projectId = typeof release.projectId === 'string' ? release.projectId : undefined;
     return this.rollOut(state, commit, decision, checked.objects, projectId);
   }
 
@@ -538,6 +592,58 @@ export class LocalReconciler implements SyncService {
     };
   }
 
+  /** Container mode: podman runs the objects; the hosts move once the new pods are ready. */
+  private async applyContainers(
+    state: AppState,
+    commit: string,
+    objects: CheckedObject[],
+    projectId: string | undefined,
+  ): Promise<LocalSyncStatus> {
+    const cluster = this.cluster as PodmanCluster;
+    const { app } = state;
+    const serving = cluster.runningRevision(app.name) !== undefined;
+    const degraded = (message: string): LocalSyncStatus => ({
+      revision: commit,
+      sync: 'Synced',
+      health: 'Degraded',
+      message: this.withoutPaths(
+        serving ? message.replace(/(\.?)(\n|$)/, '$1 The previous version keeps serving.$2') : message,
+      ),
+    });
+    const hosts = ingressHosts(objects);
+    for (const host of hosts) {
+      const owner = this.routes.get(host);
+      if (owner !== undefined && owner !== app.name)
+        return degraded(`The host ${host} is already served by ${owner}.`);
+    }
+    const refused = await this.unclaimedHost(hosts, projectId);
+    if (refused) return degraded(refused);
+    if (this.stopping) return degraded('The local reconciler is stopping.');
+    const result = await cluster.apply({
+      app: app.name,
+      namespace: app.namespace,
+      commit,
+      objects,
+      secrets: this.secrets,
+      log: (line) => state.output.line(line),
+      signal: this.abort.signal,
+      readinessTimeoutMs: this.readinessTimeoutMs,
+    });
+    const notes = result.notes.length ? `\nNot run as on a cluster:\n${result.notes.join('\n')}` : '';
+    if (!result.ok) {
+      state.output.line(`[wharf] ${result.message.split('\n')[0]}`);
+      return degraded(`${result.message}${notes}`);
+    }
+    this.setRoutes(state, result.hosts);
+    state.healthy = {
+      revision: commit,
+      sync: 'Synced',
+      health: 'Healthy',
+      message: this.withoutPaths(`${result.message}${this.servingNote(result.hosts)}${notes}`),
+    };
+    return { ...state.healthy };
+  }
+
   /** Why one of the hosts may not be routed to the project's app, if one may not (see `hostOwner`). */
   private async unclaimedHost(hosts: readonly string[], projectId: string | undefined) {
     if (!this.hostOwner) return undefined;
@@ -576,6 +682,12 @@ export class LocalReconciler implements SyncService {
     clearTimeout(state.restartTimer);
     state.restartTimer = undefined;
     this.clearRoutes(state);
+    if (this.cluster) {
+      // Only a pruned folder retires an app in container mode: its data goes with it, as Argo CD's prune.
+      state.output.line(`[wharf] ${why}: removing its pods and volumes`);
+      state.healthy = undefined;
+      await this.cluster.remove(state.app.name, { volumes: true });
+    }
     const current = state.current;
     state.current = undefined;
     if (current) {
