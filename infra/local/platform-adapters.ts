@@ -68,7 +68,8 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
   });
   const containers = localContainers(env, dataDir);
   const sync = new LocalReconciler({
-    // TODO(merge #14 reconciler): pass `containers` here once LocalReconcilerOptions has `containers?`.
+    // Container mode: the committed objects run in podman, pulled from the local registry.
+    containers,
     repoDir: join(dataDir, 'gitops.git'),
     artifactsDir: join(dataDir, 'artifacts'),
     secrets,
