@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DomainError } from '../errors.ts';
+import { databasePasswordRef } from '../manifests/index.ts';
 import { projectSchemas } from '../schemas/project.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
 import { FakeGitOps, InMemoryRuns } from '../testing/in-memory-deploy.ts';
@@ -47,6 +48,26 @@ const failure = async (p: Promise<unknown>) => {
 };
 
 describe('projects', () => {
+  it('gives a database a generated password in the secret store before its first deploy', async () => {
+    const { deps, ws, create } = await setup();
+    const db = await create(
+      alice,
+      ws.id,
+      schemas.create.parse({
+        name: 'orders-db',
+        type: 'database',
+        engine: 'postgres',
+        version: '16',
+        storage: '1Gi',
+      }),
+    );
+    const password = deps.secrets.values.get(databasePasswordRef(ws.id, db.id));
+    expect(password).toMatch(/^[0-9a-z]{30,}$/);
+    expect(JSON.stringify(db)).not.toContain(password);
+    await makeDeleteProject({ ...deps, gitops: new FakeGitOps() })(alice, ws.id, db.id, 'orders-db');
+    expect(deps.secrets.values.has(databasePasswordRef(ws.id, db.id))).toBe(false);
+  });
+
   it('stores secret values in the secret store and never returns them', async () => {
     const { deps, ws, create } = await setup();
     const project = await create(alice, ws.id, monolith());

@@ -4,6 +4,7 @@ import type { Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { NEW_PROJECT_ENVIRONMENTS } from '../environments.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath, projectHosts } from '../manifests/names.ts';
+import { databasePasswordRef } from '../manifests/render-release.ts';
 import type { Environment } from '../naming.ts';
 import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
@@ -126,6 +127,7 @@ export const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret 
 const allSecretRefs = (project: Project) => [
   ...secretRefs(project.env),
   ...Object.values(project.environmentSettings ?? {}).flatMap((settings) => secretRefs(settings?.env ?? [])),
+  ...(project.type === 'database' ? [databasePasswordRef(project.workspaceId, project.id)] : []),
 ];
 
 /** The live state of a project just created, without reading it: nothing deployed, no hold. */
@@ -145,6 +147,18 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
     const now = deps.clock.now().toISOString();
     const id = deps.ids.projectId();
     const { env, written } = await storeEnv(deps, { workspaceId, id }, input.env);
+    if (input.type === 'database') {
+      // Its manifests reference the password (ExternalSecret); it exists before the first deploy and
+      // never leaves the secret store. 30 base32 characters: 150 random bits.
+      const ref = databasePasswordRef(workspaceId, id);
+      try {
+        await deps.secrets.put(ref, `${deps.ids.token()}${deps.ids.token()}${deps.ids.token()}`);
+      } catch (error) {
+        await deleteSecrets(deps.secrets, written);
+        throw error;
+      }
+      written.push(ref);
+    }
     const { env: _input, environments, ...fields } = input;
     const project = {
       ...fields,
