@@ -54,6 +54,12 @@ const LOCAL_LIMITS = {
   WHARF_LIMIT_BUILD_POLLS: '9000',
   WHARF_LIMIT_SYNC_CHECKS: '300',
 };
+/**
+ * In container mode the first sync of a database may seed its engine's base image from Debian
+ * packages (a minute or more on a fresh machine) before anything can report: the bound is minutes,
+ * as Argo CD's is in AWS. A rollout that starts and fails is still reported at once by the reconciler.
+ */
+const CONTAINER_SYNC_CHECKS = '3000';
 
 export interface LocalStackOptions {
   /** 0 picks a free port. */
@@ -262,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WHARF_JWKS_URI: issuer.jwksUri,
       WHARF_SAMPLES_FILE: samplesFile,
       ...LOCAL_LIMITS,
+      ...(runtime === 'containers' ? { WHARF_LIMIT_SYNC_CHECKS: CONTAINER_SYNC_CHECKS } : {}),
       ...integrations,
     };
     Object.assign(process.env, env);

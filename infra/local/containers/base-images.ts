@@ -37,25 +37,33 @@ const APT_INSTALL = (packages: string, then = '') =>
     ...(then ? [then] : []),
   ].join('\n');
 
-/** As LOCAL-CONTAINERS.md: initdb with POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, as the official image. */
+/**
+ * initdb from POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, as the official image does, and for the
+ * same two ways of starting: as root (podman run with no user: it drops to postgres), or as uid 999,
+ * which is how the rendered manifests run every engine (runAsNonRoot, fsGroup 999 on the volume).
+ */
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
 set -eu
 PGBIN=/usr/lib/postgresql/15/bin
 PGDATA=\${PGDATA:-/var/lib/postgresql/data}
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /run/postgresql && chown postgres:postgres "$PGDATA" /run/postgresql
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
-  printf '%s\\n' "\${POSTGRES_PASSWORD:?POSTGRES_PASSWORD required}" > /tmp/pwfile && chown postgres /tmp/pwfile
-  runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U "\${POSTGRES_USER:-postgres}" --pwfile=/tmp/pwfile --auth-local=trust --auth-host=scram-sha-256 >/dev/null
-  rm -f /tmp/pwfile
+  mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  pwfile=$(mktemp)
+  printf '%s\\n' "\${POSTGRES_PASSWORD:?POSTGRES_PASSWORD required}" > "$pwfile"
+  "$PGBIN/initdb" -D "$PGDATA" -U "\${POSTGRES_USER:-postgres}" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pwfile"
   echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
   if [ -n "\${POSTGRES_DB:-}" ]; then
-    runuser -u postgres -- "$PGBIN/postgres" --single -D "$PGDATA" postgres <<SQL >/dev/null
+    "$PGBIN/postgres" --single -D "$PGDATA" postgres <<SQL >/dev/null
 CREATE DATABASE "$POSTGRES_DB" OWNER "\${POSTGRES_USER:-postgres}";
 SQL
   fi
 fi
-mkdir -p /run/postgresql && chown postgres:postgres /run/postgresql
-exec setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$PGDATA" -c listen_addresses='*' -c port="\${PGPORT:-5432}"
+exec "$PGBIN/postgres" -D "$PGDATA" -c listen_addresses='*' -c port="\${PGPORT:-5432}"
 `;
 
 /** The official image's variables (MARIADB_* or MYSQL_*): root password, a database and its user. */
@@ -147,10 +155,15 @@ const RECIPES = {
     takes: '~20 s',
     containerfile: [
       'FROM {debian}',
-      // Debian's package would create a cluster of its own; the entrypoint makes one from the variables.
-      'RUN mkdir -p /etc/postgresql-common/createcluster.d \\',
+      // The official image's uid and gid (999), which the rendered manifests run as; Debian's package
+      // keeps a postgres user that already exists. Its own cluster is left out: the entrypoint makes one.
+      'RUN groupadd -r -g 999 postgres && useradd -r -g postgres -u 999 -d /var/lib/postgresql -s /bin/sh postgres \\',
+      ' && mkdir -p /etc/postgresql-common/createcluster.d \\',
       " && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main.conf",
-      APT_INSTALL('postgresql-15'),
+      APT_INSTALL(
+        'postgresql-15',
+        ' && install -d -o postgres -g postgres -m 2775 /run/postgresql /var/lib/postgresql',
+      ),
       'COPY entrypoint.sh /usr/local/bin/pg-entrypoint',
       'ENV PGDATA=/var/lib/postgresql/data',
       'EXPOSE 5432',
