@@ -24,7 +24,15 @@ export async function startPlatform(): Promise<RunningPlatform> {
     [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repoRoot, 'infra', 'local', 'start.ts')],
     {
       cwd: repoRoot,
-      env: { ...process.env, PORT: '0', WHARF_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      // Process mode: the browser flow is about the web app; container mode has its own acceptance
+      // test (infra/local/containers/acceptance.test.ts), and seeding base images would eat the timeouts.
+      env: {
+        ...process.env,
+        PORT: '0',
+        WHARF_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        WHARF_RUNTIME: 'processes',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
