@@ -26,7 +26,8 @@ const SUBSCRIBERS = 200;
  */
 const SINGLE_RUNS = 3;
 const POLL_MS = 50;
-const RUN_LIMIT_MS = 90_000;
+/** Bounds a hung run; a first container-mode deploy seeds its base image (a minute or two). */
+const RUN_LIMIT_MS = 300_000;
 const STOP_LIMIT_MS = 20_000;
 /** The local stack's Wait states (infra/local/stack.ts LOCAL_WAITS), named in the report. */
 const LOCAL_WAITS = 'WaitForTurn 200 ms, WaitForBuild 100 ms, WaitForSync 100 ms';
@@ -47,9 +48,12 @@ export interface StackThread {
 }
 
 /** Starts the local platform in bench/stack-worker.ts; `stop` ends it (and the thread) whatever state it is in. */
-export async function startStackThread(dataDir: string): Promise<StackThread> {
+export async function startStackThread(
+  dataDir: string,
+  runtime: StackThreadData['runtime'] = 'processes',
+): Promise<StackThread> {
   const worker = new Worker(new URL('./stack-worker.ts', import.meta.url), {
-    workerData: { dataDir } satisfies StackThreadData,
+    workerData: { dataDir, runtime } satisfies StackThreadData,
   });
   const stop = async () => {
     const stopped = new Promise((resolve) => {
@@ -158,6 +162,36 @@ async function createBenchRepo(dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * A new commit on a repository of the stack (`<dataDir>/git/<name>.git`) that changes one file: a
+ * container build of an unchanged commit is served from buildah's layer cache (same image, same digest,
+ * no build output), so each measured deploy builds a commit of its own, in both runtimes alike.
+ */
+let bumps = 0;
+async function bumpRepo(dataDir: string, name: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'wharf-bench-bump-'));
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: work,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'Wharf Bench',
+    GIT_AUTHOR_EMAIL: 'bench@wharf.local',
+    GIT_COMMITTER_NAME: 'Wharf Bench',
+    GIT_COMMITTER_EMAIL: 'bench@wharf.local',
+  };
+  try {
+    await run('git', ['clone', '--quiet', join(dataDir, 'git', `${name}.git`), work], { env });
+    bumps += 1;
+    await writeFile(join(work, 'BENCH_NONCE'), `${bumps} ${Date.now()}\n`);
+    await run('git', ['add', 'BENCH_NONCE'], { cwd: work, env });
+    await run('git', ['commit', '--quiet', '-m', `Bench build ${bumps}`], { cwd: work, env });
+    await run('git', ['push', '--quiet', 'origin', 'HEAD'], { cwd: work, env });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The API side.
 
@@ -255,7 +289,9 @@ async function measureDeploys(api: ApiClient, project: Project, dataDir: string)
   /** What the live URL serves for each release: how a rollback is seen to have landed. */
   const served = new Map<string, string>();
   const releaseIds: string[] = [];
+  let firstMs = Number.NaN;
   for (let i = 0; i < DEPLOYS; i++) {
+    await bumpRepo(dataDir, 'node-web');
     const started = await startDeploy(api, project);
     const deployed = await waitForRun(api, project, started.id);
     project.liveUrl ??= (await releases(api, project))[0]?.liveUrl;
@@ -266,7 +302,10 @@ async function measureDeploys(api: ApiClient, project: Project, dataDir: string)
       throw new Error(`the live URL answered ${live.status} after deploy ${deployed.id}`);
     served.set(deployed.releaseId, live.body);
     releaseIds.push(deployed.releaseId);
-    if (i === 0) continue;
+    if (i === 0) {
+      firstMs = iso(deployed.finishedAt) - iso(deployed.createdAt);
+      continue;
+    }
     const totalMs = iso(deployed.finishedAt) - iso(deployed.createdAt);
     const buildMs = stepMs(deployed, 'build') + stepMs(deployed, 'push');
     const steps = Object.fromEntries(deployed.steps.map((s) => [s.name, stepMs(deployed, s.name)]));
@@ -279,7 +318,7 @@ async function measureDeploys(api: ApiClient, project: Project, dataDir: string)
       runnerMs: await runnerMs(dataDir, deployed.id),
     });
   }
-  return { samples, served, releaseIds };
+  return { samples, served, releaseIds, firstMs };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -443,7 +482,9 @@ async function measureLogs(
   stack: StackThread,
   token: string,
   subscribers: number,
+  dataDir: string,
 ): Promise<LogRun> {
+  await bumpRepo(dataDir, BENCH_REPO);
   const started = await startDeploy(api, project);
   const acceptedAt = Date.now();
   const stackLoop = stack.eventLoopUtilization();
@@ -481,12 +522,16 @@ async function measureLogs(
 // ---------------------------------------------------------------------------------------------------
 
 /** Section 3: deploys, rollbacks and live logs on the local platform. */
-export async function benchDeploys(): Promise<string> {
+/**
+ * `runtime`: processes (builds and apps as processes) or containers (buildah builds pushed to the
+ * local registry, podman runs them); the same measurements in both, so the two can be compared.
+ */
+export async function benchDeploys(runtime: 'processes' | 'containers' = 'processes'): Promise<string> {
   const loadBefore = loadavg()[0] ?? Number.NaN;
   const dataDir = await mkdtemp(join(tmpdir(), 'wharf-bench-deploy-'));
   let stack: StackThread | undefined;
   try {
-    stack = await startStackThread(dataDir);
+    stack = await startStackThread(dataDir, runtime);
     const alice = await signIn(stack, 'alice');
     const token = alice.token ?? '';
     const workspace = await alice.post<{ id: string }>('/api/workspaces', { name: 'bench-deploys' });
@@ -507,10 +552,11 @@ export async function benchDeploys(): Promise<string> {
       `${stack.url}/git/${BENCH_REPO}.git`,
     );
     const single: LogRun[] = [];
-    for (let i = 0; i < SINGLE_RUNS; i++) single.push(await measureLogs(alice, logs, stack, token, 1));
-    const fanOut = await measureLogs(alice, logs, stack, token, SUBSCRIBERS);
+    for (let i = 0; i < SINGLE_RUNS; i++)
+      single.push(await measureLogs(alice, logs, stack, token, 1, dataDir));
+    const fanOut = await measureLogs(alice, logs, stack, token, SUBSCRIBERS, dataDir);
     const load = [loadBefore, loadavg()[0] ?? Number.NaN];
-    return render(deploys.samples, rollbacks, single, fanOut, load);
+    return render(runtime, deploys, rollbacks, single, fanOut, load);
   } finally {
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -520,14 +566,18 @@ export async function benchDeploys(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------
 
 function render(
-  deploys: DeploySample[],
+  runtime: 'processes' | 'containers',
+  { samples: deploys, firstMs }: { samples: DeploySample[]; firstMs: number },
   rollbacks: RollbackSample[],
   single: LogRun[],
   fanOut: LogRun,
   load: number[],
 ): string {
   return [
-    heading('3. Deploys and live logs (local platform)'),
+    heading(`3. Deploys and live logs (local platform, ${runtime})`),
+    runtime === 'containers'
+      ? `first deploy  ${fixed(firstMs / 1000)} s, seeding the node base image from Debian packages on a fresh data folder (not counted below)`
+      : `first deploy  ${fixed(firstMs / 1000)} s (not counted below)`,
     'platform      startLocalStack in its own worker thread (in-memory DynamoDB Local, local build runner and',
     '              reconciler); the bench clients (REST polls, WebSocket subscribers) on the main thread',
     `workflow      local Wait states ${LOCAL_WAITS} (infra/local/stack.ts LOCAL_WAITS)`,

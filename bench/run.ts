@@ -1,4 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
+import { CONTAINER_INSTALL_COMMAND, missingContainerTools } from '../infra/local/containers/environment.ts';
 import { benchApiLoad } from './api-load.ts';
 import { benchApproval } from './approval.ts';
 import { benchDeploys } from './deploy.ts';
@@ -22,7 +23,14 @@ async function main() {
   );
   console.log(await benchApiLoad());
   console.log(await benchHandlerImport());
-  console.log(await benchDeploys());
+  console.log(await benchDeploys('processes'));
+  // Container mode where the tools are installed (buildah, podman, docker-registry, …), in the same run.
+  const missing = await missingContainerTools();
+  if (missing.length === 0) console.log(await benchDeploys('containers'));
+  else
+    console.log(
+      `\n(container mode not measured: ${missing.join(', ')} missing; ${CONTAINER_INSTALL_COMMAND})`,
+    );
   console.log(await benchPromotion());
   console.log(await benchApproval());
   console.log(await benchGitopsThroughput());

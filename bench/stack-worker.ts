@@ -9,6 +9,8 @@ import { startLocalStack } from '../infra/local/stack.ts';
  */
 export interface StackThreadData {
   dataDir: string;
+  /** The local platform's runtime (default processes): the deploy section runs in both. */
+  runtime?: 'containers' | 'processes' | undefined;
 }
 
 export type StackThreadMessage =
@@ -18,12 +20,12 @@ export type StackThreadMessage =
 
 if (parentPort) {
   const port = parentPort;
-  const { dataDir } = workerData as StackThreadData;
+  const { dataDir, runtime } = workerData as StackThreadData;
   const post = (message: StackThreadMessage) => port.postMessage(message);
   // This thread's copy of the environment: errors from the handlers and the workflow still show.
   process.env.LOG_LEVEL = 'error';
   try {
-    const stack = await startLocalStack({ port: 0, dataDir, inMemory: true });
+    const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, runtime });
     try {
       post({ type: 'ready', url: stack.url, issuer: stack.issuer, dynamodbEndpoint: stack.dynamodbEndpoint });
       await new Promise((resolve) => port.once('message', resolve));
