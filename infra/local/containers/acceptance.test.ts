@@ -167,26 +167,24 @@ describe.skipIf(missing.length > 0)(`container mode (skipped: ${missing.join(', 
       >;
       const password = secrets[databasePasswordRef(workspaceId, db.id)] as string;
       expect(password).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-      const port = await podman('ps', '--format', '{{.Ports}}');
-      const hostPort = /127\.0\.0\.1:(\d+)->5432/.exec(port)?.[1];
-      expect(hostPort, port).toBeDefined();
-      const { stdout } = await exec(
-        'psql',
-        [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          hostPort as string,
-          '-U',
-          'postgres',
-          '-d',
-          'postgres',
-          '-Atc',
-          'select 1+1',
-        ],
-        { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' } },
-      );
-      expect(stdout.trim()).toBe('2');
+      const psql = async (sql: string) => {
+        const ports = await podman('ps', '--format', '{{.Ports}}');
+        const hostPort = /127\.0\.0\.1:(\d+)->5432/.exec(ports)?.[1];
+        expect(hostPort, ports).toBeDefined();
+        const args = ['-h', '127.0.0.1', '-p', hostPort as string, '-U', 'postgres', '-d', 'postgres'];
+        const { stdout } = await exec('psql', [...args, '-Atc', sql], {
+          env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' },
+        });
+        return stdout.trim();
+      };
+      expect(await psql('select 1+1')).toBe('2');
+
+      // Its data survives a rollout: a second release replaces the pod, the volume stays.
+      await psql('create table orders (id int); insert into orders values (42)');
+      const again = await alice.post<Run>(`${base}/deployments`, {});
+      const redeployed = await waitForRun(alice, again.body, FIRST_DEPLOY_MS);
+      expect(redeployed.status, redeployed.failureReason).toBe('deployed');
+      expect(await psql('select id from orders')).toBe('42');
     },
     FIRST_DEPLOY_MS,
   );
