@@ -87,7 +87,9 @@ async function stopGracefully(p: { child: ChildProcess; exited: Promise<void> })
 describe('npm start after the platform was killed (kill -9) during a deploy', () => {
   it('ends the run failed with "platform restarted" within 10 s and leaves no app process of the old platform', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'wharf-killed-'));
-    const env = { PORT: String(await freePort()), WHARF_DATA_DIR: dataDir };
+    // Process mode: this is about the platform's own records of the apps it started (a container-mode
+    // platform killed with -9 also leaves its storage mounted, which the next start re-uses).
+    const env = { PORT: String(await freePort()), WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'processes' };
     let platform = start(env);
     try {
       await platform.ready;
