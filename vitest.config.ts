@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -19,7 +21,9 @@ export default defineConfig({
           ],
           // One in-memory local stack (DynamoDB Local, issuer, gateway) for every platform test file.
           globalSetup: ['infra/local/testing/global-setup.ts'],
-          env: { LOG_LEVEL: 'silent' },
+          // Container-mode test files share seeded base images through this machine's cache: the first
+          // seeds from Debian packages (about a minute), the others load it in a second.
+          env: { LOG_LEVEL: 'silent', WHARF_BASE_IMAGE_CACHE: join(tmpdir(), 'wharf-base-image-cache') },
         },
       },
       {

@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTAINER_INSTALL_COMMAND, missingContainerTools } from './containers/environment.ts';
 import { devAccounts } from './dev-accounts.ts';
 import { listenHost, PortInUseError } from './net.ts';
-import { defaultDataDir, startLocalStack } from './stack.ts';
+import { defaultDataDir, repoRoot, startLocalStack } from './stack.ts';
 
 const USAGE = `Usage: npm start [-- --fresh]
 
@@ -45,6 +46,9 @@ const started = Date.now();
 const missing = await missingContainerTools();
 const runtime =
   missing.length === 0 && process.env.WHARF_RUNTIME !== 'processes' ? 'containers' : 'processes';
+// Seeded base images are kept as OCI archives beside the dependencies (npm ci clears them), so a
+// `--fresh` start or a second data folder loads them in a second instead of seeding them again.
+process.env.WHARF_BASE_IMAGE_CACHE ??= join(repoRoot, 'node_modules', '.cache', 'wharf', 'base-images');
 const runtimeLine =
   runtime === 'containers'
     ? 'Runtime: containers (buildah + podman)'

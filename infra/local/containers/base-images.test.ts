@@ -36,8 +36,10 @@ describe.skipIf(missing.length > 0)(
     let dataDir: string;
     let registry: LocalRegistry;
     let env: Record<string, string>;
+    let archiveDir: string;
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'wharf-base-'));
+      archiveDir = await mkdtemp(join(tmpdir(), 'wharf-base-archive-'));
       registry = await startRegistry({ dataDir });
       ({ env } = await containerEnvironment(dataDir, { registry: registry.host }));
     });
@@ -48,12 +50,19 @@ describe.skipIf(missing.length > 0)(
           () => undefined,
         );
       await rm(dataDir, { recursive: true, force: true });
+      await rm(archiveDir, { recursive: true, force: true });
     });
 
     it('seeds node (and the Debian base under it) once, then re-uses it across restarts', async () => {
       const lines: string[] = [];
       const offline = () => Promise.resolve(false);
-      const images = new BaseImages({ dataDir, registry: registry.host, env, dockerHub: offline });
+      const images = new BaseImages({
+        dataDir,
+        registry: registry.host,
+        env,
+        dockerHub: offline,
+        archiveDir,
+      });
       const started = Date.now();
       const node = await images.resolveBaseImage('node:24-alpine', (l) => lines.push(l));
       const firstSeconds = (Date.now() - started) / 1000;
@@ -94,6 +103,36 @@ describe.skipIf(missing.length > 0)(
       expect(warmMs).toBeLessThan(1_000);
       expect(again.filter((l) => l.startsWith('Seeding'))).toEqual([]);
     }, 170_000);
+
+    it("loads node into a fresh data folder from this machine's base image cache, without seeding", async () => {
+      const otherDir = await mkdtemp(join(tmpdir(), 'wharf-base-other-'));
+      const other = await startRegistry({ dataDir: otherDir });
+      try {
+        const { env: otherEnv } = await containerEnvironment(otherDir, { registry: other.host });
+        const images = new BaseImages({
+          dataDir: otherDir,
+          registry: other.host,
+          env: otherEnv,
+          dockerHub: () => Promise.resolve(false),
+          archiveDir,
+        });
+        const lines: string[] = [];
+        const started = Date.now();
+        expect(await images.resolveBaseImage('node', (l) => lines.push(l))).toBe(
+          `${other.host}/wharf/base/node:18`,
+        );
+        console.log(`load from the machine's cache: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        expect(lines.filter((l) => l.startsWith('Seeding'))).toEqual([]);
+        expect(lines[0]).toMatch(/^Loaded base image node from this machine's base image cache in [\d.]+ s$/);
+        // The same image as the one seeded: the same manifest digest.
+        expect(await manifestDigest(other.url, 'wharf/base/node', '18')).toBe(
+          await manifestDigest(registry.url, 'wharf/base/node', '18'),
+        );
+      } finally {
+        await other.stop();
+        await rm(otherDir, { recursive: true, force: true });
+      }
+    }, 120_000);
 
     it('uses the Dockerfile’s own image where Docker Hub answers', async () => {
       const online = new BaseImages({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../build/run-command.ts';
 import { manifestDigest } from './registry.ts';
@@ -274,6 +274,12 @@ export interface BaseImagesOptions {
   dockerHub?: () => Promise<boolean>;
   /** Upper bound of one seeding command; default 15 minutes. */
   timeoutMs?: number;
+  /**
+   * A folder of seeded images as OCI archives, shared by data folders on this machine: a fresh data
+   * folder loads a base image from it in seconds instead of seeding it again. Default: the
+   * WHARF_BASE_IMAGE_CACHE variable, else none (each data folder seeds its own).
+   */
+  archiveDir?: string | undefined;
 }
 
 /** Variables of the machine the seeding commands need (the rest of the platform's stays out). */
@@ -356,6 +362,7 @@ export class BaseImages {
       const digest = await manifestDigest(this.registryUrl, repository, tag);
       if (digest === marker.digest) return reference;
     }
+    if (await this.loadArchive(name, reference, recipe, log)) return reference;
     const recipeOf: Recipe = RECIPES[name];
     const debian = recipeOf.containerfile ? await this.seed('debian', log) : undefined;
     const started = Date.now();
@@ -394,10 +401,66 @@ export class BaseImages {
       const seeded: Marker = { name, reference, digest, recipe, seededAt: new Date().toISOString(), seconds };
       await writeFile(join(this.dir, `${name}.json`), `${JSON.stringify(seeded, null, 2)}\n`);
       log(`Seeded base image ${name} in ${seconds.toFixed(1)} s: ${reference}@${digest}`);
+      await this.saveArchive(name, reference, recipe, log);
       return reference;
     } finally {
       // The registry holds the image; the rootfs and build folder are not needed again.
       await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private archivePath(name: BaseImageName, recipe: string): string | undefined {
+    // An explicit `archiveDir` (even undefined) wins over the variable.
+    const dir = 'archiveDir' in this.options ? this.options.archiveDir : process.env.WHARF_BASE_IMAGE_CACHE;
+    return dir ? join(dir, `${name}-${RECIPES[name].tag}-${recipe}.oci.tar`) : undefined;
+  }
+
+  /** Pushes a cached archive of the same recipe to the registry; false when there is none (or it fails). */
+  private async loadArchive(name: BaseImageName, reference: string, recipe: string, log: Log) {
+    const archive = this.archivePath(name, recipe);
+    if (!archive || !(await stat(archive).catch(() => undefined))) return false;
+    const started = Date.now();
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.run(log, 'skopeo copy', 'skopeo', [
+        'copy',
+        '--quiet',
+        '--dest-tls-verify=false',
+        `oci-archive:${archive}`,
+        `docker://${reference}`,
+      ]);
+      const [repository, tag] = splitReference(reference);
+      const digest = await manifestDigest(this.registryUrl, repository, tag);
+      if (!digest) return false;
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      const marker: Marker = { name, reference, digest, recipe, seededAt: new Date().toISOString(), seconds };
+      await writeFile(join(this.dir, `${name}.json`), `${JSON.stringify(marker, null, 2)}\n`);
+      log(`Loaded base image ${name} from this machine's base image cache in ${seconds.toFixed(1)} s`);
+      return true;
+    } catch {
+      // A damaged cache entry: seed from Debian packages as if there were none.
+      return false;
+    }
+  }
+
+  /** Keeps a seeded image for other data folders; written aside, then renamed, so readers never see half. */
+  private async saveArchive(name: BaseImageName, reference: string, recipe: string, log: Log) {
+    const archive = this.archivePath(name, recipe);
+    if (!archive) return;
+    await mkdir(dirname(archive), { recursive: true, mode: 0o700 });
+    const partial = `${archive}.${process.pid}.${Date.now()}.partial`;
+    try {
+      await this.run(log, 'skopeo copy', 'skopeo', [
+        'copy',
+        '--quiet',
+        '--src-tls-verify=false',
+        `docker://${reference}`,
+        `oci-archive:${partial}`,
+      ]);
+      await rename(partial, archive);
+    } catch {
+      // Only a cache: the registry holds the image either way.
+      await rm(partial, { force: true });
     }
   }
 
