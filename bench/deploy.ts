@@ -6,6 +6,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { type ApiClient, signIn } from '../infra/local/testing/api-client.ts';
+import { isolatedGitEnv } from '../infra/local/testing/git-env.ts';
 import { getLive, type Watch, watchRun } from '../infra/local/testing/live-client.ts';
 import { type Release, type Run, TERMINAL_STATUSES } from '../shared/deploy.ts';
 import { fixed, heading, median, percentile, table, verdict } from './report.ts';
@@ -32,6 +33,7 @@ const STOP_LIMIT_MS = 20_000;
 /** The local stack's Wait states (infra/local/stack.ts LOCAL_WAITS), named in the report. */
 const LOCAL_WAITS = 'WaitForTurn 200 ms, WaitForBuild 100 ms, WaitForSync 100 ms';
 const BENCH_REPO = 'bench-logs';
+const BENCH_AUTHOR = { name: 'Wharf Bench', email: 'bench@wharf.local' };
 const BENCH_LINE = /^bench-line (\d+) (\d+)$/;
 
 const run = promisify(execFile);
@@ -129,17 +131,7 @@ createServer((req, res) => {
 async function createBenchRepo(dataDir: string): Promise<void> {
   const bare = join(dataDir, 'git', `${BENCH_REPO}.git`);
   const work = await mkdtemp(join(tmpdir(), 'wharf-bench-repo-'));
-  // No user or system git configuration: the machine's settings must not change what is committed.
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: work,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_AUTHOR_NAME: 'Wharf Bench',
-    GIT_AUTHOR_EMAIL: 'bench@wharf.local',
-    GIT_COMMITTER_NAME: 'Wharf Bench',
-    GIT_COMMITTER_EMAIL: 'bench@wharf.local',
-  };
+  const env = isolatedGitEnv(work, BENCH_AUTHOR);
   const git = (...args: string[]) => run('git', args, { env, cwd: work });
   try {
     for (const [name, content] of Object.entries(benchFiles)) await writeFile(join(work, name), content);
@@ -170,16 +162,7 @@ async function createBenchRepo(dataDir: string): Promise<void> {
 let bumps = 0;
 async function bumpRepo(dataDir: string, name: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'wharf-bench-bump-'));
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: work,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_AUTHOR_NAME: 'Wharf Bench',
-    GIT_AUTHOR_EMAIL: 'bench@wharf.local',
-    GIT_COMMITTER_NAME: 'Wharf Bench',
-    GIT_COMMITTER_EMAIL: 'bench@wharf.local',
-  };
+  const env = isolatedGitEnv(work, BENCH_AUTHOR);
   try {
     await run('git', ['clone', '--quiet', join(dataDir, 'git', `${name}.git`), work], { env });
     bumps += 1;

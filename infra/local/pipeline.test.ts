@@ -9,6 +9,7 @@ import { githubDelivery } from '../../events/load.ts';
 import type { EnvironmentView, ProjectView } from '../../shared/api.ts';
 import type { Release, Run } from '../../shared/deploy.ts';
 import { type ApiClient, signIn, waitForRun } from './testing/api-client.ts';
+import { isolatedGitEnv } from './testing/git-env.ts';
 import { getLive } from './testing/live-client.ts';
 
 /**
@@ -32,15 +33,7 @@ let repoUrl: string;
 let workDir: string;
 let deliveries = 0;
 
-const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Alice',
-  GIT_AUTHOR_EMAIL: 'alice@example.com',
-  GIT_COMMITTER_NAME: 'Alice',
-  GIT_COMMITTER_EMAIL: 'alice@example.com',
-};
+const gitEnv = isolatedGitEnv(tmpdir());
 const git = async (...args: string[]) =>
   (await exec('git', args, { cwd: workDir, env: { ...gitEnv, HOME: workDir } })).stdout.trim();
 const gitops = async (...args: string[]) =>

@@ -9,6 +9,7 @@ import type { LogLine, Release, Run } from '../../../shared/deploy.ts';
 import { databasePasswordRef } from '../../../shared/manifests/index.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
 import { type ApiClient, signIn, waitForRun } from '../testing/api-client.ts';
+import { isolatedGitEnv } from '../testing/git-env.ts';
 import { getLive } from '../testing/live-client.ts';
 import { containerVariables, missingContainerTools } from './environment.ts';
 import { catalog, manifestDigest } from './registry.ts';
@@ -32,15 +33,7 @@ let alice: ApiClient;
 let workspaceId: string;
 const podman = async (...args: string[]) =>
   (await exec('podman', args, { env: { ...process.env, ...containerVariables(dataDir) } })).stdout.trim();
-const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Alice',
-  GIT_AUTHOR_EMAIL: 'alice@example.com',
-  GIT_COMMITTER_NAME: 'Alice',
-  GIT_COMMITTER_EMAIL: 'alice@example.com',
-};
+const gitEnv = isolatedGitEnv(tmpdir());
 const git = (...args: string[]) => exec('git', args, { cwd: cloneDir, env: { ...gitEnv, HOME: cloneDir } });
 
 describe.skipIf(missing.length > 0)(`container mode (skipped: ${missing.join(', ')} missing)`, () => {
