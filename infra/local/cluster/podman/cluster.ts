@@ -216,6 +216,22 @@ export class PodmanCluster {
       }
     }
 
+    // A volume a StatefulSet claims is used by one pod at a time (a database locks its data folder), so
+    // its rollout replaces the pod as Kubernetes' StatefulSet controller does: the old one stops first.
+    const stateful = objects.workloads.some(
+      (w) => w.claims.length > 0 || (w.podSpec.volumes ?? []).some((v) => v.persistentVolumeClaim),
+    );
+    let replaced = current;
+    if (stateful) {
+      request.log(`[wharf] ${at}: stopping the running pods first: their volumes take one pod at a time`);
+      if (current) {
+        this.releases.delete(request.app);
+        await this.retire(current, 0);
+        replaced = undefined;
+      }
+      await this.removeOthers(request.app, '');
+    }
+
     const generation = randomBytes(3).toString('hex');
     const ctx = context(generation);
     const release: Release = {
@@ -270,9 +286,9 @@ export class PodmanCluster {
     await this.baseline(release);
     this.schedule(request.app, release);
     this.follow(request.app, release);
-    if (current) this.track(this.retire(current, DRAIN_MS));
+    if (replaced) this.track(this.retire(replaced, DRAIN_MS));
     // Pods an earlier platform left for this app (not adoptable: another spec) go once this one serves.
-    else this.track(sleep(DRAIN_MS).then(() => this.removeOthers(request.app, generation)));
+    else if (!stateful) this.track(sleep(DRAIN_MS).then(() => this.removeOthers(request.app, generation)));
     this.watch();
     const volumes = release.units.flatMap((u) => u.volumes.map((v) => v.name));
     return {
