@@ -16,8 +16,11 @@ export interface ViewDeps {
   releases: Pick<ReleaseRepository, 'getRelease'>;
 }
 
-/** How much live state a view reads: all of it, or all but the current release (project lists). */
-export type LiveState = 'full' | 'without-releases';
+/**
+ * How much live state a view reads: all of it, or none (project lists: a page of 200 projects would
+ * otherwise read 400 environment items per request; the project's own answer has it all).
+ */
+export type LiveState = 'full' | 'none';
 
 export const envVarViews = (env: readonly StoredEnvVar[]): EnvVarView[] =>
   env.map((v) =>
@@ -50,11 +53,11 @@ async function liveStateOf(
   environment: Environment,
   live: LiveState,
 ): Promise<Pick<EnvironmentView, 'currentRelease' | 'hold' | 'outOfSync'>> {
+  if (live === 'none') return {};
   const state: EnvironmentState = await deps.turns.getEnvironment(project.id, environment);
-  const release =
-    live === 'full' && state.currentReleaseId
-      ? await deps.releases.getRelease(project.id, state.currentReleaseId)
-      : undefined;
+  const release = state.currentReleaseId
+    ? await deps.releases.getRelease(project.id, state.currentReleaseId)
+    : undefined;
   return {
     ...(release ? { currentRelease: releaseSummary(release) } : {}),
     ...(state.hold ? { hold: state.hold } : {}),

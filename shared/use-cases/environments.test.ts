@@ -163,9 +163,10 @@ describe('environments', () => {
     expect(staging).not.toHaveProperty('hold');
     const full = await makeGetProject(deps)(alice, ws.id, project.id);
     expect(full.pipeline[1]?.currentRelease?.id).toBe('l1');
-    // The list reads holds but leaves the current release to the project's own answer.
+    // The list gives settings only (no read per environment): the live state is the project's answer.
     const list = await makeListProjects(deps)(alice, ws.id, { limit: 10 });
-    expect(list.items[0]?.pipeline[1]).toMatchObject({ hold: { runId: 'r2' } });
+    expect(list.items[0]?.pipeline[1]).toMatchObject({ name: 'production', trigger: expect.any(String) });
+    expect(list.items[0]?.pipeline[1]).not.toHaveProperty('hold');
     expect(list.items[0]?.pipeline[1]).not.toHaveProperty('currentRelease');
   });
 

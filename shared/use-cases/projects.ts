@@ -207,9 +207,7 @@ export function makeListProjects(
   ): Promise<ProjectPage> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const result = await deps.projects.list(workspaceId, page);
-    const items = await Promise.all(
-      result.items.map((p) => projectView(deps, p, workspace, 'without-releases')),
-    );
+    const items = await Promise.all(result.items.map((p) => projectView(deps, p, workspace, 'none')));
     return { items, nextCursor: result.nextCursor };
   };
 }
