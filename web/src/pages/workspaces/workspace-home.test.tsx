@@ -134,8 +134,8 @@ describe('WorkspaceHome', () => {
     });
     const staging = (await screen.findByText('staging')).closest('p') as HTMLElement;
     const production = screen.getByText('production').closest('p') as HTMLElement;
-    expect(within(staging).getByText('Building')).toBeInTheDocument();
-    expect(within(production).getByText('Deployed')).toBeInTheDocument();
+    expect(await within(staging).findByText('Building')).toBeInTheDocument();
+    expect(await within(production).findByText('Deployed')).toBeInTheDocument();
   });
 
   it('asks for recent runs and one production release per row', async () => {
