@@ -1,5 +1,5 @@
 import type { LogLine, Release, Run } from './deploy.ts';
-import type { EnvironmentHold, OutOfSync, PendingApproval } from './deploy-ports.ts';
+import type { EnvironmentHold, HealthStatus, OutOfSync, PendingApproval } from './deploy-ports.ts';
 import type {
   Autoscaling,
   EnvironmentTrigger,
@@ -12,6 +12,7 @@ import type {
 } from './domain.ts';
 import type { DomainError } from './errors.ts';
 import type { Environment } from './naming.ts';
+import type { DatabaseEngine } from './schemas/project.ts';
 import type { Role } from './schemas/workspace.ts';
 
 /**
@@ -27,7 +28,7 @@ import type { Role } from './schemas/workspace.ts';
  */
 export type ProjectView = ViewOf<Project>;
 type ViewOf<P> = P extends Project
-  ? Omit<P, 'env' | 'environmentSettings'> & {
+  ? Omit<P, 'env' | 'environmentSettings' | 'credentials'> & {
       env: EnvVarView[];
       namespaces: Record<string, string>;
       /** The environments in pipeline order, each with its effective settings and live state. */
@@ -57,6 +58,85 @@ export interface EnvironmentView {
   currentRelease?: ReleaseSummary | undefined;
   hold?: EnvironmentHold | undefined;
   outOfSync?: OutOfSync | undefined;
+  /** Database projects: how to reach this environment's database (never the password). */
+  connection?: ConnectionView | undefined;
+}
+
+/**
+ * A database environment's address and user, for the project page and the API: in-cluster DNS name,
+ * and on the local platform the loopback port it is published on while it runs.
+ */
+export interface ConnectionView {
+  engine: DatabaseEngine;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** The secret store ref holding the password (the value is never in an answer but `…/credentials`). */
+  secretRef: string;
+  /** The engine's client command without the password (`psql "host=… user=…"`). */
+  command: string;
+  /** Local platform, while the database runs: reachable from this machine here. */
+  local?: { host: string; port: number; command: string } | undefined;
+}
+
+/**
+ * `GET …/projects/{p}/credentials?environment=`: members only, audited, never cached or logged.
+ * `url` uses the in-cluster host; `localUrl` the loopback address on the local platform.
+ */
+export interface CredentialsView {
+  environment: Environment;
+  engine: DatabaseEngine;
+  user: string;
+  database: string;
+  password: string;
+  url: string;
+  localUrl?: string | undefined;
+  version: number;
+  rotatedAt?: string | undefined;
+}
+
+/** `POST …/projects/{p}/credentials/rotate`: the new version, and the run that rolls the database. */
+export interface RotationView {
+  environment: Environment;
+  version: number;
+  rotatedAt: string;
+  /** The deploy run restarting the StatefulSet with the new password (absent before the first deploy). */
+  runId?: string | undefined;
+}
+
+/** One read of a database's credentials, as `GET …/projects/{p}/credentials/reads` lists them. */
+export interface CredentialReadView {
+  environment: Environment;
+  userId: string;
+  username?: string | undefined;
+  at: string;
+}
+
+/**
+ * `GET …/projects/{p}/environments/{env}/services`: each microservice (or the monolith's or database's
+ * one workload) as it runs now.
+ */
+export interface ServiceStatusView {
+  name: string;
+  entry: boolean;
+  /** In-cluster URL siblings use (`http://<svc>.<ns>.svc.cluster.local`), as its `<SERVICE>_URL`. */
+  url: string;
+  images: string[];
+  replicas: number;
+  readyReplicas: number;
+  restarts: number;
+  health: HealthStatus;
+}
+
+/** One backup of a database's production environment, newest first in `GET …/projects/{p}/backups`. */
+export interface BackupView {
+  id: string;
+  environment: Environment;
+  createdAt: string;
+  sizeBytes: number;
+  /** Where it is: `s3://bucket/key` in AWS, the path below `.wharf/backups/` locally. */
+  location: string;
 }
 
 /** What a pipeline shows of a release: enough to compare environments at a glance. */

@@ -110,10 +110,35 @@ export interface SyncStatus {
   operationFailed?: boolean | undefined;
 }
 
+/** One Deployment or StatefulSet of an app, as it runs now. */
+export interface WorkloadStatus {
+  kind: 'Deployment' | 'StatefulSet';
+  name: string;
+  /** Its `app.kubernetes.io/component` label: the microservice's name, when it is one. */
+  component?: string | undefined;
+  replicas: number;
+  readyReplicas: number;
+  restarts: number;
+  images: string[];
+  health: HealthStatus;
+  /** Local platform only: the loopback ports its containers' ports are published on now. */
+  local?: Array<{ containerPort: number; host: string; port: number }> | undefined;
+}
+
 export interface SyncService {
   /** Asks for the app to be synced to `revision` (refresh; sync when automated sync is off). */
   requestSync(app: SyncApp, revision: string): Promise<void>;
   status(app: SyncApp): Promise<SyncStatus>;
+  /**
+   * The app's workloads as they run (Argo CD's resource tree; the local reconciler's pods); empty
+   * when the app runs nothing yet.
+   */
+  workloads?(app: SyncApp): Promise<WorkloadStatus[]>;
+  /**
+   * Starts a Job from one of the app's CronJobs now (Argo CD's `create-job` resource action; the local
+   * reconciler runs it), e.g. a database backup. Resolves when the Job is created, not finished.
+   */
+  runCronJob?(app: SyncApp, cronJob: string): Promise<void>;
 }
 
 // ---- Control-plane storage and plumbing for runs ----------------------------------------------

@@ -58,6 +58,44 @@ export interface Service {
   path: string;
   port: number;
   entry: boolean;
+  /**
+   * HTTP readiness and liveness paths. New services get Spring Boot's actuator paths
+   * (`/actuator/health/readiness`, `/actuator/health/liveness`); services stored before they existed
+   * have neither and keep their TCP probes.
+   */
+  readinessPath?: string | undefined;
+  livenessPath?: string | undefined;
+}
+
+/**
+ * A database of the same workspace an app is bound to: each environment of the app gets `env` (e.g.
+ * `DATABASE_URL`) from the database's connection secret of the same environment, through an
+ * ExternalSecret; the value is never in Git.
+ */
+export interface DatabaseBinding {
+  projectId: string;
+  env: string;
+}
+
+/**
+ * A database environment's credentials. The password and the ready connection URL (in-cluster host)
+ * live in the secret store under these refs, written before anything references them; rotating writes
+ * a new version of both and bumps `version`, which the StatefulSet's pod template carries so the
+ * rollout restarts the pods.
+ */
+export interface DatabaseCredentials {
+  user: string;
+  database: string;
+  passwordRef: string;
+  urlRef: string;
+  version: number;
+  rotatedAt: string;
+}
+
+/** A production database's backup CronJob: a cron schedule (UTC) and how many backups to keep. */
+export interface BackupSettings {
+  schedule: string;
+  retain: number;
 }
 
 /**
@@ -124,6 +162,7 @@ export interface MonolithProject extends ProjectBase {
   autoDeploy: boolean;
   replicas: number;
   healthCheckPath: string;
+  databases?: DatabaseBinding[] | undefined;
 }
 
 export interface DatabaseProject extends ProjectBase {
@@ -131,6 +170,13 @@ export interface DatabaseProject extends ProjectBase {
   engine: DatabaseEngine;
   version: string;
   storage: string;
+  /**
+   * Per environment. Databases created before credentials existed have none: their one password is
+   * at `legacyDatabasePasswordRef` (shared/databases.ts) for every environment.
+   */
+  credentials?: Partial<Record<Environment, DatabaseCredentials>> | undefined;
+  /** Production's backups; `DEFAULT_BACKUP` (shared/databases.ts) when left out. */
+  backup?: BackupSettings | undefined;
 }
 
 export interface MicroservicesProject extends ProjectBase {
@@ -139,6 +185,7 @@ export interface MicroservicesProject extends ProjectBase {
   services: Service[];
   domain?: string | undefined;
   autoDeploy: boolean;
+  databases?: DatabaseBinding[] | undefined;
 }
 
 export type Project = MonolithProject | DatabaseProject | MicroservicesProject;

@@ -83,8 +83,42 @@ export interface ProjectRepository {
 
 /** Secret values live in the secret store; projects keep only a reference. */
 export interface SecretStore {
+  /** Writes the value as the ref's newest version (creating the secret when it is new). */
   put(ref: string, value: string): Promise<void>;
+  /** The newest version's value, or undefined when there is no such secret. */
+  get(ref: string): Promise<string | undefined>;
   delete(ref: string): Promise<void>;
+}
+
+/** Who read a database's credentials, and when: every `GET …/credentials` writes one. */
+export interface CredentialRead {
+  workspaceId: string;
+  projectId: string;
+  environment: Environment;
+  userId: string;
+  at: string;
+}
+
+export interface CredentialAuditRepository {
+  record(read: CredentialRead): Promise<void>;
+  /** Newest first. */
+  list(workspaceId: string, projectId: string, options: ListOptions): Promise<Page<CredentialRead>>;
+}
+
+/** A stored backup file of a database environment. */
+export interface StoredBackup {
+  /** Its key below the store's root: `<workspaceId>/<projectId>/<environment>/<timestamp>.<ext>`. */
+  key: string;
+  createdAt: string;
+  sizeBytes: number;
+}
+
+/** The platform's backup bucket (S3 in AWS; `.wharf/backups/` locally). */
+export interface BackupStore {
+  /** Newest first. */
+  list(workspaceId: string, projectId: string, environment: Environment): Promise<StoredBackup[]>;
+  /** How a key is shown to users (`s3://bucket/key`, or the local path below `.wharf/backups/`). */
+  location(key: string): string;
 }
 
 export interface Clock {

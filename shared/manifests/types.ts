@@ -1,6 +1,6 @@
 import type { ImageRef } from '../deploy.ts';
 import type { GitOpsFile } from '../deploy-ports.ts';
-import type { Project } from '../domain.ts';
+import type { DatabaseBinding, DatabaseProject, Project } from '../domain.ts';
 import type { Environment } from '../naming.ts';
 
 /** How the platform serves apps: set once per installation, the same for every release. */
@@ -14,6 +14,15 @@ export interface PlatformConfig {
   /** The External Secrets ClusterSecretStore that holds workspace secrets. */
   secretStore: string;
   ingressClassName?: string | undefined;
+  /**
+   * Where production databases' backup CronJobs put their dumps: the platform's S3 bucket (written
+   * with the pod's service account), or on the local platform a folder of this machine mounted into
+   * the Job. Without it no backup CronJob is rendered.
+   */
+  backups?:
+    | { kind: 's3'; bucket: string; serviceAccount: string; region?: string | undefined }
+    | { kind: 'hostPath'; path: string }
+    | undefined;
 }
 
 /**
@@ -31,6 +40,12 @@ export interface ReleaseRenderInput {
   image: ImageRef;
   /** Microservices: each service's image, by service name; a missing one falls back to `image`. */
   images?: Record<string, ImageRef> | undefined;
+  /**
+   * The databases the project is bound to (its `databases`), each with the database project the
+   * caller loaded from the same workspace; the renderer points `env` at that database's connection
+   * URL secret of the same environment.
+   */
+  databases?: Array<{ binding: DatabaseBinding; project: DatabaseProject }> | undefined;
   platform: PlatformConfig;
 }
 

@@ -180,6 +180,9 @@ export class InMemorySecrets implements SecretStore {
   async put(ref: string, value: string) {
     this.values.set(ref, value);
   }
+  async get(ref: string) {
+    return this.values.get(ref);
+  }
   async delete(ref: string) {
     this.values.delete(ref);
   }

@@ -42,6 +42,15 @@ const projectBase = {
 };
 
 const repositorySchema = z.object({ url: z.string(), branch: z.string() });
+const bindingsSchema = z.array(z.object({ projectId: z.string(), env: z.string() })).optional();
+const credentialsSchema = z.object({
+  user: z.string(),
+  database: z.string(),
+  passwordRef: z.string(),
+  urlRef: z.string(),
+  version: z.number(),
+  rotatedAt: z.string(),
+});
 
 /** A project as stored, live or deleted (the deleted one has `deletedAt`). */
 const projectSchema = storedAs<Project>()(
@@ -55,6 +64,7 @@ const projectSchema = storedAs<Project>()(
       autoDeploy: z.boolean(),
       replicas: z.number(),
       healthCheckPath: z.string(),
+      databases: bindingsSchema,
     }),
     z.object({
       ...projectBase,
@@ -63,16 +73,26 @@ const projectSchema = storedAs<Project>()(
       engine: z.enum(['postgres', 'mysql', 'redis', 'mongodb']),
       version: z.string(),
       storage: z.string(),
+      credentials: z.partialRecord(z.enum(ENVIRONMENTS), credentialsSchema).optional(),
+      backup: z.object({ schedule: z.string(), retain: z.number() }).optional(),
     }),
     z.object({
       ...projectBase,
       type: z.literal('microservices'),
       repository: repositorySchema,
       services: z.array(
-        z.object({ name: z.string(), path: z.string(), port: z.number(), entry: z.boolean() }),
+        z.object({
+          name: z.string(),
+          path: z.string(),
+          port: z.number(),
+          entry: z.boolean(),
+          readinessPath: z.string().optional(),
+          livenessPath: z.string().optional(),
+        }),
       ),
       domain: z.string().optional(),
       autoDeploy: z.boolean(),
+      databases: bindingsSchema,
     }),
   ]),
 );

@@ -1,6 +1,7 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -30,6 +31,16 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if ((error as Error).name !== 'ResourceExistsException') throw error;
       await this.client.send(new PutSecretValueCommand({ SecretId: ref, SecretString: value }));
+    }
+  }
+
+  async get(ref: string) {
+    try {
+      const answer = await this.client.send(new GetSecretValueCommand({ SecretId: ref }));
+      return answer.SecretString;
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
     }
   }
 
