@@ -3,12 +3,27 @@ import WebSocket from 'ws';
 import type { LogLine, RunStatus } from '../../../shared/deploy.ts';
 import { TERMINAL_STATUSES } from '../../../shared/deploy.ts';
 
-/** GET a `*.localhost` live URL through the gateway with the right Host header (no DNS needed). */
-export function getLive(liveUrl: string): Promise<{ status: number; body: string }> {
+/**
+ * GET (or with `init`, any method with a JSON body) a `*.localhost` live URL through the gateway with
+ * the right Host header (no DNS needed).
+ */
+export function getLive(
+  liveUrl: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; body: string }> {
   const url = new URL(liveUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: url.port, path: url.pathname, headers: { host: url.host } },
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        path: url.pathname,
+        method: init.method ?? 'GET',
+        headers: {
+          host: url.host,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
       (res) => {
         let body = '';
         res.on('data', (d) => {
@@ -18,7 +33,7 @@ export function getLive(liveUrl: string): Promise<{ status: number; body: string
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(init.body);
   });
 }
 
