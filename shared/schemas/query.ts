@@ -19,5 +19,10 @@ export const deleteQuerySchema = z.object({
     .transform((v) => v === 'true'),
 });
 
-/** `GET …/credentials?environment=`: which environment's credentials (required: each has its own). */
-export const credentialsQuerySchema = z.object({ environment: z.string().min(1, 'is required').max(64) });
+/**
+ * `GET …/credentials?environment=`: which environment's credentials. Required, but checked by the use
+ * case after membership, so an outsider gets the same 404 with or without it.
+ */
+export const credentialsQuerySchema = z.object({
+  environment: z.string().max(64, 'must be at most 64 characters').optional(),
+});

@@ -144,11 +144,11 @@ async function databaseProject(
 }
 
 /** The environment asked for, when it is one of the project's. */
-function environmentOf(project: DatabaseProject, requested: string): Environment {
-  if (!(project.environments as string[]).includes(requested)) {
+function environmentOf(project: DatabaseProject, requested: string | undefined): Environment {
+  if (requested === undefined || !(project.environments as string[]).includes(requested)) {
     throw invalid(
-      'credentials.unknown_environment',
-      `environment must be one of the project's environments (${project.environments.join(', ')})`,
+      requested === undefined ? 'request.invalid' : 'credentials.unknown_environment',
+      `environment ${requested === undefined ? 'is required and ' : ''}must be one of the project's environments (${project.environments.join(', ')})`,
       'environment',
     );
   }
@@ -172,7 +172,7 @@ export function makeRevealCredentials(deps: CredentialDeps) {
     identity: Identity,
     workspaceId: string,
     projectId: string,
-    requested: string,
+    requested: string | undefined,
   ): Promise<CredentialsView> => {
     const { workspace, project } = await databaseProject(deps, identity, workspaceId, projectId);
     const environment = environmentOf(project, requested);
@@ -246,7 +246,7 @@ export function makeRotateCredentials(deps: RotateDeps) {
     identity: Identity,
     workspaceId: string,
     projectId: string,
-    request: { environment: string },
+    request: { environment?: string | undefined },
   ): Promise<RotationView> => {
     const { workspace, project } = await databaseProject(deps, identity, workspaceId, projectId);
     const environment = environmentOf(project, request.environment);

@@ -316,7 +316,8 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
 }
 
 export function makeGetProject(
-  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'>,
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'> &
+    Pick<ViewDeps, 'workloads'>,
 ) {
   return async (identity: Identity, workspaceId: string, projectId: string): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
