@@ -87,7 +87,7 @@ export const SPRING_READINESS_PATH = '/actuator/health/readiness';
 export const SPRING_LIVENESS_PATH = '/actuator/health/liveness';
 
 // No defaults for the probe paths here: a PATCH must tell "left out" (keep what the service had) from
-// a path, so the create schema adds Spring's defaults after parsing (`withSpringProbes`).
+// a path, and a client's body stays what it sent: the use case gives new services Spring's paths.
 const serviceSchema = z.strictObject({
   name: dnsName(30),
   path: servicePathSchema,
@@ -213,18 +213,6 @@ export const databaseBindingsSchema = z
     });
   });
 
-/** New services get Spring Boot's actuator probes unless they name their own paths. */
-const withSpringProbes = <
-  S extends { readinessPath?: string | undefined; livenessPath?: string | undefined },
->(
-  services: S[],
-) =>
-  services.map((s) => ({
-    ...s,
-    readinessPath: s.readinessPath ?? SPRING_READINESS_PATH,
-    livenessPath: s.livenessPath ?? SPRING_LIVENESS_PATH,
-  }));
-
 const versionSchema = z
   .string()
   .regex(/^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$/, 'must be a version number such as 16 or 8.0');
@@ -284,12 +272,7 @@ export function projectSchemas(mode: Mode) {
     [
       z.strictObject({ ...base, type: z.literal('monolith'), ...monolithFields }),
       z.strictObject({ ...base, type: z.literal('database'), ...databaseFields }),
-      z.strictObject({
-        ...base,
-        type: z.literal('microservices'),
-        ...microservicesFields,
-        services: servicesSchema.transform(withSpringProbes),
-      }),
+      z.strictObject({ ...base, type: z.literal('microservices'), ...microservicesFields }),
     ],
     { error: `must be one of ${PROJECT_TYPES.map((t) => JSON.stringify(t)).join(', ')}` },
   );

@@ -41,7 +41,7 @@ const PASSWORD_LENGTH = 32;
  * rejected (248 = 4 × 62) so every character is equally likely.
  */
 export function generatePassword(
-  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
+  random: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array = (b) => crypto.getRandomValues(b),
 ) {
   let password = '';
   while (password.length < PASSWORD_LENGTH) {

@@ -233,6 +233,41 @@ describe('projects', () => {
     });
   });
 
+  it("gives new services Spring Boot's actuator probes unless they name their own", async () => {
+    const { ws, create } = await setup();
+    const shop = (await create(
+      alice,
+      ws.id,
+      schemas.create.parse({
+        name: 'shop',
+        type: 'microservices',
+        repository: { url: 'https://github.com/acme/shop.git' },
+        services: [
+          { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+          { name: 'orders', path: 'orders', port: 8080, readinessPath: '/ready', livenessPath: '/alive' },
+        ],
+      }),
+    )) as unknown as MicroservicesProject;
+    expect(shop.services).toEqual([
+      {
+        name: 'gateway',
+        path: 'gateway',
+        port: 8080,
+        entry: true,
+        readinessPath: '/actuator/health/readiness',
+        livenessPath: '/actuator/health/liveness',
+      },
+      {
+        name: 'orders',
+        path: 'orders',
+        port: 8080,
+        entry: false,
+        readinessPath: '/ready',
+        livenessPath: '/alive',
+      },
+    ]);
+  });
+
   it('keeps each service probe paths on update; new services get Spring ones, old stored ones keep TCP', async () => {
     const { deps, ws, create } = await setup();
     const shop = await create(

@@ -203,7 +203,7 @@ async function checkBindings(
  * a service stored before probe paths existed: it keeps its TCP probes), and a new one gets Spring's.
  */
 function withProbePaths(
-  current: MicroservicesProject,
+  current: Pick<MicroservicesProject, 'services'>,
   services: MicroservicesProject['services'],
 ): MicroservicesProject['services'] {
   return services.map((service) => {
@@ -295,6 +295,10 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
     }
     const project = {
       ...fields,
+      // A new project's services are all new: each gets Spring's probes unless it names its own.
+      ...(input.type === 'microservices'
+        ? { services: withProbePaths({ services: [] }, input.services) }
+        : {}),
       id,
       workspaceId,
       environments: pipeline,
