@@ -106,6 +106,17 @@ describe('projects', () => {
     expect(deps.secrets.values.size).toBe(before);
   });
 
+  it("stores a database's backup settings on create and changes them on update", async () => {
+    const { deps, ws, create } = await setup();
+    const db = await create(alice, ws.id, database({ backup: { schedule: '0 4 * * *', retain: 3 } }));
+    expect(db).toMatchObject({ backup: { schedule: '0 4 * * *', retain: 3 } });
+    await makeUpdateProject(deps)(alice, ws.id, db.id, { backup: { schedule: '30 1 * * 0', retain: 14 } });
+    expect((deps.projects.items.get(db.id) as DatabaseProject).backup).toEqual({
+      schedule: '30 1 * * 0',
+      retain: 14,
+    });
+  });
+
   it('deletes the legacy password of a database created before per-environment credentials', async () => {
     const { deps, ws, create } = await setup();
     const db = await create(alice, ws.id, database());
