@@ -101,6 +101,28 @@ export const httpRoutes: readonly HttpRoute[] = [
     auth: 'jwt',
     summary: 'Delete a project (?confirm=<name>)',
   },
+  // Database credentials (issue 15): reveal (audited), the audit, rotation.
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/credentials',
+    handler: 'http/databases/credentials',
+    auth: 'jwt',
+    summary: "A database environment's password and connection URL (?environment=; members; audited)",
+  },
+  {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/credentials/reads',
+    handler: 'http/databases/credential-reads',
+    auth: 'jwt',
+    summary: "Who read a database's credentials, newest first (paged)",
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/credentials/rotate',
+    handler: 'http/databases/rotate',
+    auth: 'jwt',
+    summary: "Rotate a database environment's password (202; restarts it when deployed)",
+  },
   {
     method: 'GET',
     path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}',

@@ -22,6 +22,7 @@ const TABLE_PORTS: PortName[] = [
   'connections',
   'webhookDeliveries',
   'approvals',
+  'credentialReads',
   // The GitHub GitOps repository queues commits in the table (GitOpsCommitQueue).
   'gitopsRepository',
 ];

@@ -1,6 +1,13 @@
 import { eventRoutes, httpRoutes, wsRoutes } from '../../functions/routes.ts';
 import { type DeployProjectTask, deployProjectTasks } from '../../functions/sfn/definition.ts';
 
+/**
+ * Project secrets under `wharf/`: `true` = write them (create, put, delete); `read` = GetSecretValue
+ * only (revealing database credentials); `readWrite` = both (a rotation keeps the old values to put
+ * back if its project write fails).
+ */
+export type ProjectSecretsAccess = 'read' | 'readWrite';
+
 /** The delivery systems a function may reach: Jenkins, the GitOps repository, Argo CD. */
 export type DeliveryPort = 'build' | 'gitops' | 'sync';
 
@@ -14,7 +21,7 @@ export interface HandlerAccess {
   /** The single table (and gsi1): `read` = Get/BatchGet/Query; `readWrite` adds Put/Update/Delete/ConditionCheck. */
   table?: 'read' | 'readWrite';
   /** Project env secrets in Secrets Manager under `wharf/` (create, put, delete). */
-  projectSecrets?: boolean;
+  projectSecrets?: boolean | ProjectSecretsAccess;
   /** GetSecretValue on the GitHub webhook secret (WHARF_GITHUB_WEBHOOK_SECRET_ARN). */
   webhookSecret?: boolean;
   /** states:StartExecution on DeployProject (WHARF_STATE_MACHINE_ARN). */
@@ -84,6 +91,11 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/projects/update': { ...write, projectSecrets: true, platform: true },
   // Removes the project's GitOps folders in one commit, then its secrets.
   'http/projects/delete': { ...write, projectSecrets: true, platform: true, adapters: ['gitops'] },
+  // Reads the password (GetSecretValue on wharf/*) and records the read before answering.
+  'http/databases/credentials': { ...write, projectSecrets: 'read' },
+  'http/databases/credential-reads': read,
+  // New secret versions, the project's version, then a deploy run that restarts the database.
+  'http/databases/rotate': { ...startsRuns, projectSecrets: 'readWrite' },
   'http/environments/get': { ...read, platform: true },
   // Override secrets go to the secret store; a domain change claims hosts in the project's write.
   'http/environments/update': { ...write, projectSecrets: true, platform: true },

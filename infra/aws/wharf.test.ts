@@ -357,25 +357,28 @@ describe('permissions', () => {
           ...tableDefinition.globalSecondaryIndexes.map((g) => `${table}/index/${g.indexName}`),
         ]);
       }
-      if (access.projectSecrets) {
+      const projectSecretsArn = `arn:<AWS::Partition>:secretsmanager:${config.region}:${config.account}:secret:wharf/*`;
+      if (access.projectSecrets && access.projectSecrets !== 'read') {
         for (const a of ['CreateSecret', 'PutSecretValue', 'DeleteSecret', 'TagResource'])
-          expected.set(`secretsmanager:${a}`, [
-            `arn:<AWS::Partition>:secretsmanager:${config.region}:${config.account}:secret:wharf/*`,
-          ]);
+          expected.set(`secretsmanager:${a}`, [projectSecretsArn]);
       }
+      const readsProjectSecrets = access.projectSecrets === 'read' || access.projectSecrets === 'readWrite';
       const secretsRead = [
         ...(access.webhookSecret ? [/ExportsOutputRefGithubWebhookSecret/] : []),
         ...(access.adapters?.includes('build') ? [/ExportsOutputRefJenkinsToken/] : []),
         ...(access.adapters?.includes('gitops') ? [/ExportsOutputRefGithubCredentials/] : []),
         ...(access.adapters?.includes('sync') ? [/ExportsOutputRefArgoCdToken/] : []),
       ];
-      if (secretsRead.length > 0) {
+      if (secretsRead.length > 0 || readsProjectSecrets) {
         expected.set(
           'secretsmanager:GetSecretValue',
           // In the order the received ARNs sort in (the export names share their prefix).
-          secretsRead
-            .sort((a, b) => a.source.localeCompare(b.source))
-            .map((pattern) => expect.stringMatching(pattern) as any),
+          [
+            ...secretsRead
+              .sort((a, b) => a.source.localeCompare(b.source))
+              .map((pattern) => expect.stringMatching(pattern) as any),
+            ...(readsProjectSecrets ? [projectSecretsArn] : []),
+          ],
         );
       }
       if (access.startsWorkflow) expected.set('states:StartExecution', [smArn]);

@@ -187,3 +187,96 @@ describe('project schemas', () => {
     }
   });
 });
+
+describe('database, binding and service fields (issue 15)', () => {
+  const database = (over: Record<string, unknown> = {}) => ({
+    name: 'db',
+    type: 'database',
+    engine: 'postgres',
+    version: '16',
+    storage: '1Gi',
+    ...over,
+  });
+  const shop = (services: unknown[]) => ({
+    name: 'shop',
+    type: 'microservices',
+    repository: { url: 'https://github.com/acme/shop.git' },
+    services,
+  });
+
+  it('accepts a backup schedule and retention on create and update', () => {
+    const backup = { schedule: '30 2 * * 1-5', retain: 14 };
+    expect(local.create.parse(database({ backup }))).toMatchObject({ backup });
+    expect(
+      local.update.database.parse({ backup: { schedule: '*/15 0,12 1 1-12/2 0', retain: 90 } }),
+    ).toMatchObject({
+      backup: { retain: 90 },
+    });
+  });
+
+  it.each([
+    [{ schedule: '0 3 * *', retain: 7 }, 'backup.schedule', '5 fields'],
+    [{ schedule: '60 3 * * *', retain: 7 }, 'backup.schedule', 'minute field "60"'],
+    [{ schedule: '0 3 * 13 *', retain: 7 }, 'backup.schedule', 'month field'],
+    [{ schedule: '0 5-3 * * *', retain: 7 }, 'backup.schedule', 'hour field'],
+    [{ schedule: '*/0 3 * * *', retain: 7 }, 'backup.schedule', 'minute field'],
+    [{ schedule: '0 3 * * MON; rm -rf /', retain: 7 }, 'backup.schedule', 'cron schedule'],
+    [{ schedule: '0 3 * * *', retain: 0 }, 'backup.retain', 'from 1 to 90'],
+    [{ schedule: '0 3 * * *', retain: 91 }, 'backup.retain', 'from 1 to 90'],
+  ])('rejects the backup %j naming %s', (backup, field, rule) => {
+    const error = firstError(local.create, database({ backup }));
+    expect(error?.field).toBe(field);
+    expect(error?.message).toContain(rule);
+  });
+
+  it('accepts database bindings on apps, and null to detach on update', () => {
+    const databases = [{ projectId: 'p123', env: 'DATABASE_URL' }];
+    expect(local.create.parse(monolith({ databases }))).toMatchObject({ databases });
+    expect(local.update.monolith.parse({ databases: null })).toEqual({ databases: null });
+    expect(local.update.microservices.parse({ databases: [] })).toEqual({ databases: [] });
+    expect(local.update.database.safeParse({ databases }).success).toBe(false);
+  });
+
+  it.each([
+    [[{ projectId: 'p1', env: '1URL' }], 'databases.0.env', 'POSIX'],
+    [[{ projectId: 'p 1', env: 'URL' }], 'databases.0.projectId', 'project id'],
+    [
+      [
+        { projectId: 'p1', env: 'URL' },
+        { projectId: 'p2', env: 'URL' },
+      ],
+      'databases.1.env',
+      'unique',
+    ],
+    [[{ projectId: 'p1' }], 'databases.0.env', 'is required'],
+  ])('rejects the bindings %j naming %s', (databases, field, rule) => {
+    const error = firstError(local.create, monolith({ databases }));
+    expect(error?.field).toBe(field);
+    expect(error?.message).toContain(rule);
+  });
+
+  it('accepts probe paths on services, leaves them out when not given, and checks them', () => {
+    const created = local.create.parse(
+      shop([
+        { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+        { name: 'orders', path: 'orders', port: 8080, readinessPath: '/ready', livenessPath: '/alive' },
+      ]),
+    );
+    // Spring's defaults are the use case's: the body stays what the client sent.
+    expect(created.type === 'microservices' && created.services).toEqual([
+      { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+      {
+        name: 'orders',
+        path: 'orders',
+        port: 8080,
+        entry: false,
+        readinessPath: '/ready',
+        livenessPath: '/alive',
+      },
+    ]);
+    expect(
+      firstError(local.create, shop([{ name: 'a', path: 'a', port: 1, entry: true, livenessPath: 'health' }]))
+        ?.field,
+    ).toBe('services.0.livenessPath');
+  });
+});

@@ -77,11 +77,24 @@ const servicePathSchema = z
     },
   );
 
+const healthPathSchema = z
+  .string()
+  .max(255, 'must be at most 255 characters')
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$/, 'must be a URL path starting with "/"');
+
+/** Spring Boot's probe groups (actuator health): what a new service is probed on when it names none. */
+export const SPRING_READINESS_PATH = '/actuator/health/readiness';
+export const SPRING_LIVENESS_PATH = '/actuator/health/liveness';
+
+// No defaults for the probe paths here: a PATCH must tell "left out" (keep what the service had) from
+// a path, and a client's body stays what it sent: the use case gives new services Spring's paths.
 const serviceSchema = z.strictObject({
   name: dnsName(30),
   path: servicePathSchema,
   port: portSchema,
   entry: z.boolean().default(false),
+  readinessPath: healthPathSchema.optional(),
+  livenessPath: healthPathSchema.optional(),
 });
 
 const servicesSchema = z
@@ -113,16 +126,93 @@ export const replicasSchema = z
   .int('must be an integer from 1 to 20')
   .min(1, 'must be an integer from 1 to 20')
   .max(20, 'must be an integer from 1 to 20');
-const healthPathSchema = z
-  .string()
-  .max(255, 'must be at most 255 characters')
-  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*$/, 'must be a URL path starting with "/"');
 const storageSchema = z
   .string()
   .regex(
     /^[1-9][0-9]{0,5}(Mi|Gi|Ti)$/,
     'must be a size such as 10Gi (a whole number followed by Mi, Gi or Ti)',
   );
+/**
+ * One field of a 5-field cron expression (what a Kubernetes CronJob's `schedule` takes): `*`, a number,
+ * a range, a list of those, each with an optional `/step`, all within the field's bounds.
+ */
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+] as const;
+const CRON_PART = /^(\*|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/;
+
+function cronProblem(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    return `must be a cron schedule of 5 fields (minute hour day-of-month month day-of-week), such as "0 3 * * *"; got ${fields.length}`;
+  }
+  for (const [i, field] of fields.entries()) {
+    const bounds = CRON_FIELDS[i] as (typeof CRON_FIELDS)[number];
+    for (const part of (field as string).split(',')) {
+      const m = CRON_PART.exec(part);
+      const numbers = m ? [m[2], m[3]].filter((n) => n !== undefined).map(Number) : [];
+      const step = m?.[4] === undefined ? undefined : Number(m[4]);
+      const outOfRange = numbers.some((n) => n < bounds.min || n > bounds.max);
+      const backwards = numbers.length === 2 && (numbers[0] as number) > (numbers[1] as number);
+      if (!m || outOfRange || backwards || step === 0) {
+        return `must be a cron schedule: its ${bounds.name} field "${field}" must be *, a number from ${bounds.min} to ${bounds.max}, a range, a list, or any of them with /step`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export const backupSchema = z.strictObject({
+  schedule: z
+    .string()
+    .max(100, 'must be at most 100 characters')
+    .superRefine((schedule, ctx) => {
+      const problem = cronProblem(schedule);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  retain: z
+    .number()
+    .int('must be an integer from 1 to 90')
+    .min(1, 'must be an integer from 1 to 90')
+    .max(90, 'must be an integer from 1 to 90'),
+});
+
+/**
+ * The databases an app is bound to: each a database project id of the same workspace (checked by the
+ * use case, which can read them) and the variable its connection URL is given as, once each.
+ */
+export const databaseBindingsSchema = z
+  .array(
+    z.strictObject({
+      projectId: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(64, 'must be at most 64 characters')
+        .regex(/^[A-Za-z0-9_-]+$/, 'must be a project id (letters, digits, "-" and "_")'),
+      env: z
+        .string()
+        .max(128, 'must be at most 128 characters')
+        .regex(
+          ENV_NAME_PATTERN,
+          'must be a POSIX environment variable name (letters, digits and _, not starting with a digit)',
+        ),
+    }),
+  )
+  .max(20, 'must have at most 20 databases')
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((b, i) => {
+      if (seen.has(b.env)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'env'], message: `must be unique; ${b.env} appears twice` });
+      }
+      seen.add(b.env);
+    });
+  });
+
 const versionSchema = z
   .string()
   .regex(/^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$/, 'must be a version number such as 16 or 8.0');
@@ -161,17 +251,20 @@ export function projectSchemas(mode: Mode) {
     autoDeploy: z.boolean().default(false),
     replicas: replicasSchema.default(1),
     healthCheckPath: healthPathSchema.default('/'),
+    databases: databaseBindingsSchema.optional(),
   };
   const databaseFields = {
     engine: z.enum(DATABASE_ENGINES),
     version: versionSchema,
     storage: storageSchema,
+    backup: backupSchema.optional(),
   };
   const microservicesFields = {
     repository,
     services: servicesSchema,
     domain: hostnameSchema.optional(),
     autoDeploy: z.boolean().default(false),
+    databases: databaseBindingsSchema.optional(),
   };
 
   const create = z.discriminatedUnion(
@@ -191,21 +284,26 @@ export function projectSchemas(mode: Mode) {
     };
   // A custom domain can be removed: `null` clears it (leaving the field out keeps it).
   const clearableDomain = { domain: hostnameSchema.nullable().optional() };
+  // `null` (or `[]`) detaches every database.
+  const clearableDatabases = { databases: databaseBindingsSchema.nullable().optional() };
   const update = {
     monolith: z.strictObject({
       env: envListSchema.optional(),
       ...optional(monolithFields),
       ...clearableDomain,
+      ...clearableDatabases,
     }),
     database: z.strictObject({
       env: envListSchema.optional(),
       version: versionSchema.optional(),
       storage: storageSchema.optional(),
+      backup: backupSchema.optional(),
     }),
     microservices: z.strictObject({
       env: envListSchema.optional(),
       ...optional(microservicesFields),
       ...clearableDomain,
+      ...clearableDatabases,
     }),
   } as const;
 

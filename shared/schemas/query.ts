@@ -10,4 +10,19 @@ export const pageQuerySchema = z.object({
   cursor: z.string().max(2048, 'must be at most 2048 characters').optional(),
 });
 
-export const deleteQuerySchema = z.object({ confirm: z.string().max(128).optional() });
+export const deleteQuerySchema = z.object({
+  confirm: z.string().max(128).optional(),
+  /** A database takes a final backup before it goes, unless `?finalBackup=false`. */
+  finalBackup: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+/**
+ * `GET …/credentials?environment=`: which environment's credentials. Required, but checked by the use
+ * case after membership, so an outsider gets the same 404 with or without it.
+ */
+export const credentialsQuerySchema = z.object({
+  environment: z.string().max(64, 'must be at most 64 characters').optional(),
+});

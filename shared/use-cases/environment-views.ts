@@ -1,11 +1,13 @@
-import type { EnvironmentView, ProjectView, ReleaseSummary } from '../api.ts';
+import type { ConnectionView, EnvironmentView, ProjectView, ReleaseSummary } from '../api.ts';
+import { clientCommand, credentialsOf, databaseHost } from '../databases.ts';
 import type { Release } from '../deploy.ts';
 import type { DeployTurnRepository, EnvironmentState, ReleaseRepository } from '../deploy-ports.ts';
-import type { EnvVarView, Project, StoredEnvVar, Workspace } from '../domain.ts';
+import type { DatabaseProject, EnvVarView, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { environmentConfig } from '../environments.ts';
 import { environmentHost } from '../manifests/names.ts';
 import { databaseAddress } from '../manifests/render-release.ts';
 import { type Environment, workspaceNamespace } from '../naming.ts';
+import { localAddress, type Workloads } from './databases.ts';
 
 /** What a project's or an environment's answer needs besides the project: names, and the live state. */
 export interface ViewDeps {
@@ -14,6 +16,8 @@ export interface ViewDeps {
   liveUrl?: ((host: string) => string) | undefined;
   turns: Pick<DeployTurnRepository, 'getEnvironment'>;
   releases: Pick<ReleaseRepository, 'getRelease'>;
+  /** The running workloads (local platform): a database's loopback address in the project's own answer. */
+  workloads?: Workloads | undefined;
 }
 
 /**
@@ -65,6 +69,35 @@ async function liveStateOf(
   };
 }
 
+/**
+ * How to reach a database environment: in-cluster host and port, user, database, the password's ref
+ * and a client command (never the password). With the live state, the loopback address the local
+ * platform published it on while it runs.
+ */
+async function connectionOf(
+  deps: Pick<ViewDeps, 'workloads'>,
+  project: DatabaseProject,
+  workspace: Workspace,
+  environment: Environment,
+  live: LiveState,
+): Promise<ConnectionView> {
+  const { host, port } = databaseHost(project, workspace, environment);
+  const { user, database, passwordRef } = credentialsOf(project, environment);
+  const parts = { engine: project.engine, user, database };
+  const local =
+    live === 'full' ? await localAddress(deps.workloads, project, workspace, environment) : undefined;
+  return {
+    engine: project.engine,
+    host,
+    port,
+    database,
+    user,
+    secretRef: passwordRef,
+    command: clientCommand({ ...parts, host, port }),
+    ...(local ? { local: { ...local, command: clientCommand({ ...parts, ...local }) } } : {}),
+  };
+}
+
 /** One environment as the API shows it: effective settings, its own overrides (secrets write-only), live state. */
 export async function environmentView(
   deps: ViewDeps,
@@ -86,6 +119,9 @@ export async function environmentView(
     tagPattern: config.tagPattern,
     requiresApproval: config.requiresApproval,
     ...(await liveStateOf(deps, project, environment, live)),
+    ...(project.type === 'database'
+      ? { connection: await connectionOf(deps, project, workspace, environment, live) }
+      : {}),
   };
 }
 
@@ -96,7 +132,9 @@ export async function projectView(
   workspace: Workspace,
   live: LiveState = 'full',
 ): Promise<ProjectView> {
-  const { environmentSettings: _settings, ...fields } = project;
+  // Credentials hold refs only, but the answer has no use for them: `connection` says what to show.
+  const { environmentSettings: _settings, ...rest } = project;
+  const { credentials: _credentials, ...fields } = rest as typeof rest & { credentials?: unknown };
   const namespaces = Object.fromEntries(
     project.environments.map((e) => [e, workspaceNamespace(workspace, e)]),
   );

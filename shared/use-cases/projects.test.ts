@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { databaseSecretRefs, legacyDatabasePasswordRef } from '../databases.ts';
+import type { DatabaseProject, MicroservicesProject, MonolithProject } from '../domain.ts';
 import type { DomainError } from '../errors.ts';
-import { databasePasswordRef } from '../manifests/index.ts';
+import { workspaceNamespace } from '../naming.ts';
 import { projectSchemas } from '../schemas/project.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
 import { FakeGitOps, InMemoryRuns } from '../testing/in-memory-deploy.ts';
@@ -37,6 +39,16 @@ const monolith = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
+const database = (extra: Record<string, unknown> = {}) =>
+  schemas.create.parse({
+    name: 'orders-db',
+    type: 'database',
+    engine: 'postgres',
+    version: '16',
+    storage: '1Gi',
+    ...extra,
+  });
+
 const failure = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -48,24 +60,274 @@ const failure = async (p: Promise<unknown>) => {
 };
 
 describe('projects', () => {
-  it('gives a database a generated password in the secret store before its first deploy', async () => {
+  it('gives each environment of a database its own password and URL in the secret store, before the project', async () => {
     const { deps, ws, create } = await setup();
-    const db = await create(
+    const db = await create(alice, ws.id, database());
+    const stored = deps.projects.items.get(db.id) as DatabaseProject;
+    for (const environment of ['staging', 'production'] as const) {
+      const refs = databaseSecretRefs(ws.id, db.id, environment);
+      const password = deps.secrets.values.get(refs.passwordRef) as string;
+      expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(deps.secrets.values.get(refs.urlRef)).toBe(
+        `postgresql://orders_db:${password}@orders-db.${workspaceNamespace(ws, environment)}.svc.cluster.local:5432/orders_db`,
+      );
+      expect(stored.credentials?.[environment]).toEqual({
+        user: 'orders_db',
+        database: 'orders_db',
+        ...refs,
+        version: 1,
+        rotatedAt: '2026-11-22T10:00:00.000Z',
+      });
+      expect(JSON.stringify(db)).not.toContain(password);
+    }
+    // The one project-level password of older databases is not written any more.
+    expect(deps.secrets.values.has(legacyDatabasePasswordRef(ws.id, db.id))).toBe(false);
+    expect(deps.secrets.values.size).toBe(4);
+    await makeDeleteProject({ ...deps, gitops: new FakeGitOps() })(alice, ws.id, db.id, 'orders-db');
+    expect(deps.secrets.values.size).toBe(0);
+  });
+
+  it('leaves no database secret behind when a secret write or the project write fails', async () => {
+    const { deps, ws, create } = await setup();
+    let puts = 0;
+    const flaky = Object.assign(Object.create(deps.secrets), {
+      put: async (ref: string, value: string) => {
+        if (++puts === 3) throw new Error('secrets manager throttled');
+        return deps.secrets.put(ref, value);
+      },
+    });
+    await expect(makeCreateProject({ ...deps, secrets: flaky })(alice, ws.id, database())).rejects.toThrow(
+      'throttled',
+    );
+    expect(deps.secrets.values.size).toBe(0);
+    await create(alice, ws.id, monolith({ name: 'orders-db' }));
+    const before = deps.secrets.values.size;
+    expect((await failure(create(alice, ws.id, database())))?.code).toBe('project.name_taken');
+    expect(deps.secrets.values.size).toBe(before);
+  });
+
+  it("stores a database's backup settings on create and changes them on update", async () => {
+    const { deps, ws, create } = await setup();
+    const db = await create(alice, ws.id, database({ backup: { schedule: '0 4 * * *', retain: 3 } }));
+    expect(db).toMatchObject({ backup: { schedule: '0 4 * * *', retain: 3 } });
+    await makeUpdateProject(deps)(alice, ws.id, db.id, { backup: { schedule: '30 1 * * 0', retain: 14 } });
+    expect((deps.projects.items.get(db.id) as DatabaseProject).backup).toEqual({
+      schedule: '30 1 * * 0',
+      retain: 14,
+    });
+  });
+
+  it('deletes the legacy password of a database created before per-environment credentials', async () => {
+    const { deps, ws, create } = await setup();
+    const db = await create(alice, ws.id, database());
+    const stored = deps.projects.items.get(db.id) as DatabaseProject;
+    deps.projects.items.set(db.id, { ...stored, credentials: undefined });
+    deps.secrets.values.clear();
+    deps.secrets.values.set(legacyDatabasePasswordRef(ws.id, db.id), 'old');
+    await makeDeleteProject({ ...deps, gitops: new FakeGitOps() })(alice, ws.id, db.id, 'orders-db');
+    expect(deps.secrets.values.size).toBe(0);
+  });
+
+  describe('database bindings', () => {
+    const bound = async () => {
+      const s = await setup();
+      const db = await s.create(alice, s.ws.id, database());
+      const app = await s.create(alice, s.ws.id, monolith());
+      return { ...s, db, app, update: makeUpdateProject(s.deps) };
+    };
+
+    it('binds a database of the workspace, keeps it on other changes, and detaches with null or []', async () => {
+      const { ws, db, app, update } = await bound();
+      const databases = [{ projectId: db.id, env: 'DATABASE_URL' }];
+      expect(await update(alice, ws.id, app.id, { databases })).toMatchObject({ databases });
+      expect(await update(alice, ws.id, app.id, { port: 8080 })).toMatchObject({ databases });
+      expect(await update(alice, ws.id, app.id, { databases: null })).not.toHaveProperty('databases');
+      await update(alice, ws.id, app.id, { databases });
+      expect(await update(alice, ws.id, app.id, { databases: [] })).not.toHaveProperty('databases');
+    });
+
+    it('refuses what is not a database of this workspace, the project itself, and a taken variable', async () => {
+      const { deps, ws, db, app, update, create } = await bound();
+      const other = await create(alice, ws.id, monolith({ name: 'other' }));
+      const rival = await makeCreateWorkspace(deps)(bob, { name: 'rival' });
+      const foreign = await makeCreateProject(deps)(bob, rival.id, database());
+      const refused = async (databases: unknown) => failure(update(alice, ws.id, app.id, { databases }));
+      expect(await refused([{ projectId: 'pmissing', env: 'DATABASE_URL' }])).toEqual({
+        code: 'project.database_not_found',
+        field: 'databases.0.projectId',
+      });
+      expect(await refused([{ projectId: foreign.id, env: 'DATABASE_URL' }])).toEqual({
+        code: 'project.database_not_found',
+        field: 'databases.0.projectId',
+      });
+      expect(await refused([{ projectId: other.id, env: 'DATABASE_URL' }])).toEqual({
+        code: 'project.database_not_found',
+        field: 'databases.0.projectId',
+      });
+      expect(await refused([{ projectId: app.id, env: 'DATABASE_URL' }])).toEqual({
+        code: 'project.database_not_found',
+        field: 'databases.0.projectId',
+      });
+      expect(
+        await refused([
+          { projectId: db.id, env: 'DATABASE_URL' },
+          { projectId: db.id, env: 'API_KEY' },
+        ]),
+      ).toEqual({ code: 'project.database_env_taken', field: 'databases.1.env' });
+      expect((deps.projects.items.get(app.id) as MonolithProject).databases).toBeUndefined();
+    });
+
+    it('refuses a database that lacks one of the app environments', async () => {
+      const { ws, app, update, create } = await bound();
+      const prodOnly = await create(
+        alice,
+        ws.id,
+        database({ name: 'prod-db', environments: ['production'] }),
+      );
+      expect(
+        await failure(update(alice, ws.id, app.id, { databases: [{ projectId: prodOnly.id, env: 'DB' }] })),
+      ).toEqual({ code: 'project.database_environment_missing', field: 'databases.0.projectId' });
+    });
+
+    it('checks bindings given on create too', async () => {
+      const { ws, db, create } = await bound();
+      expect(
+        await failure(
+          create(alice, ws.id, monolith({ name: 'api', databases: [{ projectId: db.id, env: 'NODE_ENV' }] })),
+        ),
+      ).toEqual({ code: 'project.database_env_taken', field: 'databases.0.env' });
+      const api = await create(
+        alice,
+        ws.id,
+        monolith({ name: 'api', databases: [{ projectId: db.id, env: 'DATABASE_URL' }] }),
+      );
+      expect(api).toMatchObject({ databases: [{ projectId: db.id, env: 'DATABASE_URL' }] });
+    });
+
+    it('refuses to delete a bound database, naming the projects, until they detach', async () => {
+      const { deps, ws, db, app, update } = await bound();
+      await update(alice, ws.id, app.id, { databases: [{ projectId: db.id, env: 'DATABASE_URL' }] });
+      const gitops = new FakeGitOps();
+      const calls: string[] = [];
+      const del = makeDeleteProject({
+        ...deps,
+        gitops,
+        beforeDelete: async (_identity, project, options) => {
+          calls.push(`${project.name} finalBackup=${options.finalBackup} commits=${gitops.commits.length}`);
+        },
+      });
+      const refused = await failure(del(alice, ws.id, db.id, 'orders-db'));
+      expect(refused).toEqual({ code: 'project.database_in_use', field: undefined });
+      await expect(del(alice, ws.id, db.id, 'orders-db')).rejects.toThrow(/web/);
+      expect(calls).toEqual([]);
+      expect(gitops.commits).toEqual([]);
+      await update(alice, ws.id, app.id, { databases: null });
+      await del(alice, ws.id, db.id, 'orders-db', { finalBackup: false });
+      expect(calls).toEqual(['orders-db finalBackup=false commits=0']);
+      expect(gitops.commits).toHaveLength(1);
+    });
+
+    it('stops the delete when the final backup fails, with nothing removed', async () => {
+      const { deps, ws, db } = await bound();
+      const gitops = new FakeGitOps();
+      const del = makeDeleteProject({
+        ...deps,
+        gitops,
+        beforeDelete: async () => {
+          throw new Error('backup failed');
+        },
+      });
+      await expect(del(alice, ws.id, db.id, 'orders-db')).rejects.toThrow('backup failed');
+      expect(gitops.commits).toEqual([]);
+      expect(deps.projects.items.get(db.id)?.deletedAt).toBeUndefined();
+      expect(deps.secrets.values.size).toBeGreaterThan(0);
+    });
+  });
+
+  it("gives new services Spring Boot's actuator probes unless they name their own", async () => {
+    const { ws, create } = await setup();
+    const shop = (await create(
       alice,
       ws.id,
       schemas.create.parse({
-        name: 'orders-db',
-        type: 'database',
-        engine: 'postgres',
-        version: '16',
-        storage: '1Gi',
+        name: 'shop',
+        type: 'microservices',
+        repository: { url: 'https://github.com/acme/shop.git' },
+        services: [
+          { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+          { name: 'orders', path: 'orders', port: 8080, readinessPath: '/ready', livenessPath: '/alive' },
+        ],
+      }),
+    )) as unknown as MicroservicesProject;
+    expect(shop.services).toEqual([
+      {
+        name: 'gateway',
+        path: 'gateway',
+        port: 8080,
+        entry: true,
+        readinessPath: '/actuator/health/readiness',
+        livenessPath: '/actuator/health/liveness',
+      },
+      {
+        name: 'orders',
+        path: 'orders',
+        port: 8080,
+        entry: false,
+        readinessPath: '/ready',
+        livenessPath: '/alive',
+      },
+    ]);
+  });
+
+  it('keeps each service probe paths on update; new services get Spring ones, old stored ones keep TCP', async () => {
+    const { deps, ws, create } = await setup();
+    const shop = await create(
+      alice,
+      ws.id,
+      schemas.create.parse({
+        name: 'shop',
+        type: 'microservices',
+        repository: { url: 'https://github.com/acme/shop.git' },
+        services: [
+          { name: 'gateway', path: 'gateway', port: 8080, entry: true, readinessPath: '/ready' },
+          { name: 'orders', path: 'orders', port: 8080 },
+        ],
       }),
     );
-    const password = deps.secrets.values.get(databasePasswordRef(ws.id, db.id));
-    expect(password).toMatch(/^[0-9a-z]{30,}$/);
-    expect(JSON.stringify(db)).not.toContain(password);
-    await makeDeleteProject({ ...deps, gitops: new FakeGitOps() })(alice, ws.id, db.id, 'orders-db');
-    expect(deps.secrets.values.has(databasePasswordRef(ws.id, db.id))).toBe(false);
+    // A service stored before probe paths existed.
+    const stored = deps.projects.items.get(shop.id) as MicroservicesProject;
+    deps.projects.items.set(shop.id, {
+      ...stored,
+      services: stored.services.map((s) =>
+        s.name === 'orders' ? { name: s.name, path: s.path, port: s.port, entry: s.entry } : s,
+      ),
+    });
+    const updated = (await makeUpdateProject(deps)(alice, ws.id, shop.id, {
+      services: [
+        { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+        { name: 'orders', path: 'orders', port: 9090 },
+        { name: 'billing', path: 'billing', port: 8080 },
+      ],
+    })) as MicroservicesProject;
+    expect(updated.services).toEqual([
+      {
+        name: 'gateway',
+        path: 'gateway',
+        port: 8080,
+        entry: true,
+        readinessPath: '/ready',
+        livenessPath: '/actuator/health/liveness',
+      },
+      { name: 'orders', path: 'orders', port: 9090, entry: false },
+      {
+        name: 'billing',
+        path: 'billing',
+        port: 8080,
+        entry: false,
+        readinessPath: '/actuator/health/readiness',
+        livenessPath: '/actuator/health/liveness',
+      },
+    ]);
   });
 
   it('stores secret values in the secret store and never returns them', async () => {

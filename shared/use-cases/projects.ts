@@ -1,16 +1,31 @@
 import type { ProjectPage, ProjectView } from '../api.ts';
+import { databaseSecretRefs, legacyDatabasePasswordRef } from '../databases.ts';
 import type { DeployTurnRepository, GitOpsRepository, ReleaseRepository } from '../deploy-ports.ts';
-import type { Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
+import type {
+  DatabaseBinding,
+  DatabaseCredentials,
+  Identity,
+  MicroservicesProject,
+  Project,
+  StoredEnvVar,
+  Workspace,
+} from '../domain.ts';
 import { NEW_PROJECT_ENVIRONMENTS } from '../environments.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath, projectHosts } from '../manifests/names.ts';
-import { databasePasswordRef } from '../manifests/render-release.ts';
 import type { Environment } from '../naming.ts';
 import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
 import { formatIssue, type Mode } from '../schemas/common.ts';
-import { type CreateProjectInput, type EnvVarInput, projectSchemas } from '../schemas/project.ts';
+import {
+  type CreateProjectInput,
+  type EnvVarInput,
+  projectSchemas,
+  SPRING_LIVENESS_PATH,
+  SPRING_READINESS_PATH,
+} from '../schemas/project.ts';
 import { requireMember } from './access.ts';
+import { writeCredentials } from './databases.ts';
 import { projectView, type ViewDeps } from './environment-views.ts';
 
 export interface ProjectDeps {
@@ -127,8 +142,95 @@ export const secretRefs = (env: StoredEnvVar[]) => env.flatMap((v) => (v.secret 
 const allSecretRefs = (project: Project) => [
   ...secretRefs(project.env),
   ...Object.values(project.environmentSettings ?? {}).flatMap((settings) => secretRefs(settings?.env ?? [])),
-  ...(project.type === 'database' ? [databasePasswordRef(project.workspaceId, project.id)] : []),
+  ...(project.type === 'database'
+    ? [
+        // Databases created before per-environment credentials kept one password here.
+        legacyDatabasePasswordRef(project.workspaceId, project.id),
+        ...Object.values(project.credentials ?? {}).flatMap((c) => (c ? [c.passwordRef, c.urlRef] : [])),
+      ]
+    : []),
 ];
+
+/** The names a project's containers get from its own variables, in any environment. */
+const envNames = (project: Pick<Project, 'env' | 'environmentSettings'>) =>
+  new Set([
+    ...project.env.map((v) => v.name),
+    ...Object.values(project.environmentSettings ?? {}).flatMap((s) => (s?.env ?? []).map((v) => v.name)),
+  ]);
+
+/**
+ * Each binding names a live database project of the same workspace (not the project itself) that has
+ * every environment the app has, and a variable the app does not set otherwise. Runs before anything
+ * is written.
+ */
+async function checkBindings(
+  deps: Pick<ProjectDeps, 'projects'>,
+  app: Pick<Project, 'id' | 'workspaceId' | 'env' | 'environmentSettings' | 'environments'>,
+  bindings: readonly DatabaseBinding[],
+) {
+  const taken = envNames(app);
+  for (const [i, binding] of bindings.entries()) {
+    const field = `databases.${i}.projectId`;
+    const database =
+      binding.projectId === app.id ? undefined : await deps.projects.get(app.workspaceId, binding.projectId);
+    if (database?.type !== 'database') {
+      throw invalid(
+        'project.database_not_found',
+        `${field} must be a database project of this workspace; ${binding.projectId} is not one`,
+        field,
+      );
+    }
+    const missing = app.environments.filter((e) => !database.environments.includes(e));
+    if (missing.length > 0) {
+      throw invalid(
+        'project.database_environment_missing',
+        `${field}: ${database.name} has no ${missing.join(' or ')} environment, which this project deploys to; bind a database that has them`,
+        field,
+      );
+    }
+    if (taken.has(binding.env)) {
+      throw invalid(
+        'project.database_env_taken',
+        `databases.${i}.env must not be one of the project's own variables; ${binding.env} is already in env`,
+        `databases.${i}.env`,
+      );
+    }
+  }
+}
+
+/**
+ * A PATCH replaces the service list; a service that names no probe path keeps the one it had (none, for
+ * a service stored before probe paths existed: it keeps its TCP probes), and a new one gets Spring's.
+ */
+function withProbePaths(
+  current: Pick<MicroservicesProject, 'services'>,
+  services: MicroservicesProject['services'],
+): MicroservicesProject['services'] {
+  return services.map((service) => {
+    const before = current.services.find((s) => s.name === service.name);
+    const readinessPath = service.readinessPath ?? (before ? before.readinessPath : SPRING_READINESS_PATH);
+    const livenessPath = service.livenessPath ?? (before ? before.livenessPath : SPRING_LIVENESS_PATH);
+    return {
+      ...service,
+      ...(readinessPath ? { readinessPath } : {}),
+      ...(livenessPath ? { livenessPath } : {}),
+    };
+  });
+}
+
+/** Every live project of the workspace that binds the database. */
+async function projectsBinding(projects: ProjectRepository, workspaceId: string, databaseId: string) {
+  const binding: Project[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await projects.list(workspaceId, { limit: 200, cursor });
+    for (const p of page.items) {
+      if (p.type !== 'database' && p.databases?.some((b) => b.projectId === databaseId)) binding.push(p);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return binding;
+}
 
 /** The live state of a project just created, without reading it: nothing deployed, no hold. */
 const nothingDeployed: Pick<ViewDeps, 'turns' | 'releases'> = {
@@ -146,26 +248,62 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
     await checkRepositoryHost(deps, 'repository' in input ? input.repository.url : undefined);
     const now = deps.clock.now().toISOString();
     const id = deps.ids.projectId();
+    const { env: _input, environments, ...fields } = input;
+    const pipeline = environments ?? [...NEW_PROJECT_ENVIRONMENTS];
+    if ('databases' in input && input.databases) {
+      await checkBindings(
+        deps,
+        {
+          id,
+          workspaceId,
+          environments: pipeline,
+          env: input.env.map((v) => ({ ...v, secret: false, value: '' })),
+        },
+        input.databases,
+      );
+    }
     const { env, written } = await storeEnv(deps, { workspaceId, id }, input.env);
+    const credentials: Partial<Record<Environment, DatabaseCredentials>> = {};
     if (input.type === 'database') {
-      // Its manifests reference the password (ExternalSecret); it exists before the first deploy and
-      // never leaves the secret store. 30 base32 characters: 150 random bits.
-      const ref = databasePasswordRef(workspaceId, id);
+      // Its manifests reference each environment's password and URL (ExternalSecrets): they exist
+      // before the first deploy and never leave the secret store.
       try {
-        await deps.secrets.put(ref, `${deps.ids.token()}${deps.ids.token()}${deps.ids.token()}`);
+        for (const environment of pipeline) {
+          const refs = await writeCredentials(
+            deps.secrets,
+            { ...input, workspaceId, id },
+            workspace,
+            environment,
+            {
+              version: 1,
+              rotatedAt: now,
+            },
+          );
+          written.push(refs.passwordRef, refs.urlRef);
+          credentials[environment] = refs;
+        }
       } catch (error) {
-        await deleteSecrets(deps.secrets, written);
+        await deleteSecrets(deps.secrets, [
+          ...written,
+          // The one that failed may have written its password before the URL failed.
+          ...pipeline.flatMap((e) =>
+            credentials[e] ? [] : Object.values(databaseSecretRefs(workspaceId, id, e)),
+          ),
+        ]);
         throw error;
       }
-      written.push(ref);
     }
-    const { env: _input, environments, ...fields } = input;
     const project = {
       ...fields,
+      // A new project's services are all new: each gets Spring's probes unless it names its own.
+      ...(input.type === 'microservices'
+        ? { services: withProbePaths({ services: [] }, input.services) }
+        : {}),
       id,
       workspaceId,
-      environments: environments ?? [...NEW_PROJECT_ENVIRONMENTS],
+      environments: pipeline,
       env,
+      ...(input.type === 'database' ? { credentials } : {}),
       createdBy: identity.userId,
       createdAt: now,
       updatedAt: now,
@@ -182,7 +320,8 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
 }
 
 export function makeGetProject(
-  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'>,
+  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'> &
+    Pick<ViewDeps, 'workloads'>,
 ) {
   return async (identity: Identity, workspaceId: string, projectId: string): Promise<ProjectView> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
@@ -241,14 +380,34 @@ export function makeUpdateProject(deps: ProjectDeps) {
     }
     const { env: envInput, ...changes } = parsed.data as { env?: EnvVarInput[] } & Record<string, unknown>;
     await checkRepositoryHost(deps, (changes.repository as { url: string } | undefined)?.url);
+    const { domain, databases, services, ...rest } = changes as Record<string, unknown> & {
+      databases?: DatabaseBinding[] | null;
+      services?: MicroservicesProject['services'];
+    };
+    // `null` or `[]` detaches every database; leaving the field out keeps the bindings.
+    const nextDatabases =
+      databases === undefined ? (current.type === 'database' ? undefined : current.databases) : databases;
+    if (nextDatabases && nextDatabases.length > 0) {
+      const envAfter = envInput
+        ? envInput.map((v) => ({ name: v.name, secret: false as const, value: '' }))
+        : current.env;
+      await checkBindings(deps, { ...current, env: envAfter }, nextDatabases);
+    }
     const stored = envInput ? await storeEnv(deps, current, envInput, current.env) : undefined;
-    const { domain, ...rest } = changes;
-    const { domain: currentDomain, ...unchanged } = current as Project & { domain?: string };
+    const {
+      domain: currentDomain,
+      databases: _currentDatabases,
+      ...unchanged
+    } = current as Project & { domain?: string; databases?: DatabaseBinding[] };
     const nextDomain = domain === null ? undefined : ((domain as string | undefined) ?? currentDomain);
     const next = {
       ...unchanged,
       ...rest,
+      ...(services && current.type === 'microservices'
+        ? { services: withProbePaths(current, services) }
+        : {}),
       ...(nextDomain ? { domain: nextDomain } : {}),
+      ...(nextDatabases && nextDatabases.length > 0 ? { databases: nextDatabases } : {}),
       env: stored ? stored.env : current.env,
       updatedAt: deps.clock.now().toISOString(),
       revision: current.revision + 1,
@@ -277,9 +436,22 @@ export function makeDeleteProject(
   deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'secrets' | 'clock' | 'platformDomain'> & {
     turns: Pick<DeployTurnRepository, 'getEnvironment'>;
     gitops: GitOpsRepository;
+    /**
+     * Runs after the checks and before the GitOps commit that prunes the project: a database's final
+     * backup. Throwing stops the delete with nothing removed.
+     */
+    beforeDelete?:
+      | ((identity: Identity, project: Project, options: { finalBackup: boolean }) => Promise<void>)
+      | undefined;
   },
 ) {
-  return async (identity: Identity, workspaceId: string, projectId: string, confirm: string | undefined) => {
+  return async (
+    identity: Identity,
+    workspaceId: string,
+    projectId: string,
+    confirm: string | undefined,
+    options: { finalBackup: boolean } = { finalBackup: true },
+  ) => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
     const project = await deps.projects.get(workspaceId, projectId);
     if (!project) throw projectNotFound(projectId);
@@ -299,6 +471,17 @@ export function makeDeleteProject(
         );
       }
     }
+    if (project.type === 'database') {
+      const users = await projectsBinding(deps.projects, workspaceId, project.id);
+      if (users.length > 0) {
+        const names = users.map((p) => p.name).join(', ');
+        throw conflict(
+          'project.database_in_use',
+          `${project.name} is bound to ${names}; detach it from ${users.length === 1 ? 'that project' : 'those projects'} (PATCH with "databases") before deleting it.`,
+        );
+      }
+    }
+    await deps.beforeDelete?.(identity, project, options);
     const paths = project.environments.map((environment) =>
       gitopsPath({ workspaceId, userId: project.createdBy, projectName: project.name, environment }),
     );

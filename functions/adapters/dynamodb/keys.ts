@@ -36,6 +36,8 @@
  * | a run waiting for approval (+ token)   | Put / Get | pk=WS#<workspaceId>#APPROVALS, sk=<runId>        |
  * | decide an approval once                | Delete cond | same key, attribute_exists(pk)                 |
  * | a workspace's waiting runs, oldest first | Query   | pk=WS#<workspaceId>#APPROVALS (run ids sort by time) |
+ * | record a read of database credentials  | Put       | pk=PROJECT#<projectId>, sk=CREDREAD#<at>#<random> |
+ * | a database's credential reads, newest first (paged) | Query | pk=PROJECT#<projectId>, sk begins_with CREDREAD#, desc |
  *
  * No request path scans. Items read back are parsed by the schemas in `items.ts`, never cast.
  */
@@ -112,6 +114,11 @@ export const keys = {
   gitopsLease: (repository: string) => ({ pk: `GITOPS#${repository}`, sk: 'LEASE' }),
   /** A run waiting for an owner's approval, in its workspace's approval list. */
   approval: (workspaceId: string, runId: string) => ({ pk: approvalsPartition(workspaceId), sk: runId }),
+  /** One read of a database's credentials (the audit), under the project: ISO times sort as strings. */
+  credentialRead: (projectId: string, at: string, unique: string) => ({
+    pk: `PROJECT#${projectId}`,
+    sk: `CREDREAD#${at}#${unique}`,
+  }),
 } as const;
 
 function approvalsPartition(workspaceId: string) {
@@ -170,4 +177,5 @@ export const prefixes = {
   gitopsPartition: (repository: string) => `GITOPS#${repository}`,
   gitopsChange: 'CHANGE#',
   approvalsPartition,
+  credentialRead: 'CREDREAD#',
 } as const;

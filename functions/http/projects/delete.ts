@@ -18,6 +18,8 @@ const deleteProject = makeDeleteProject({
 });
 
 export const handler = httpHandler({ query: deleteQuerySchema }, async ({ identity, path, query }) => {
-  await deleteProject(identity, path.workspaceId as string, path.projectId as string, query.confirm);
+  await deleteProject(identity, path.workspaceId as string, path.projectId as string, query.confirm, {
+    finalBackup: query.finalBackup,
+  });
   return json(204);
 });

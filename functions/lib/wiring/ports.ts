@@ -20,6 +20,7 @@ export type PortName =
   | 'connections'
   | 'webhookDeliveries'
   | 'approvals'
+  | 'credentialReads'
   | 'secretStore'
   | 'webhookSecret'
   | 'messenger'

@@ -6,9 +6,15 @@ import type {
   RunRepository,
   WebhookDeliveries,
 } from '../../../shared/deploy-ports.ts';
-import type { ProjectRepository, UserRepository, WorkspaceRepository } from '../../../shared/ports.ts';
+import type {
+  CredentialAuditRepository,
+  ProjectRepository,
+  UserRepository,
+  WorkspaceRepository,
+} from '../../../shared/ports.ts';
 import { makeDocumentClient, type TableRef } from '../../adapters/dynamodb/client.ts';
 import { DynamoConnections, DynamoWebhookDeliveries } from '../../adapters/dynamodb/connections.ts';
+import { DynamoCredentialReads } from '../../adapters/dynamodb/credential-reads.ts';
 import { DynamoProjects } from '../../adapters/dynamodb/projects.ts';
 import { DynamoRunLogs } from '../../adapters/dynamodb/run-logs.ts';
 import { DynamoDeployTurns, DynamoReleases, DynamoRuns } from '../../adapters/dynamodb/runs.ts';
@@ -42,4 +48,8 @@ export const connections = port('connections', (): ConnectionRepository => new D
 export const webhookDeliveries = port(
   'webhookDeliveries',
   (): WebhookDeliveries => new DynamoWebhookDeliveries(table()),
+);
+export const credentialReads = port(
+  'credentialReads',
+  (): CredentialAuditRepository => new DynamoCredentialReads(table()),
 );

@@ -178,28 +178,30 @@ export class ControlPlaneFunction extends Construct {
    * Project env var secrets: the use cases name them `wharf/<workspace>/<project>/<var>/<token>`, so
    * the grant is that name prefix. TagResource: CreateSecret sets the `wharf:managed` tag.
    */
-  manageProjectSecrets(): this {
+  manageProjectSecrets(access: { write: boolean; read: boolean } = { write: true, read: false }): this {
     const arn = Stack.of(this).formatArn({
       service: 'secretsmanager',
       resource: 'secret',
       resourceName: 'wharf/*',
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:DeleteSecret',
-          'secretsmanager:TagResource',
-        ],
-        resources: [arn],
-      }),
-    );
+    const actions = [
+      ...(access.write
+        ? [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          ]
+        : []),
+      // Only the database credential handlers read values back (reveal, and a rotation's undo).
+      ...(access.read ? ['secretsmanager:GetSecretValue'] : []),
+    ];
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [arn] }));
     acknowledgeWildcardResource(
       this,
       arn,
-      'Project secrets are created per env var at request time (wharf/<workspace>/<project>/<var>/<token>); the grant is limited to that name prefix, which holds nothing else.',
+      'Project secrets are created per env var and per database environment at request time (wharf/<workspace>/<project>/…); the grant is limited to that name prefix, which holds nothing else.',
     );
     return this;
   }

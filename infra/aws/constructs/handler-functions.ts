@@ -86,7 +86,12 @@ export function handlerFunction(
     ...(options.memorySize ? { memorySize: options.memorySize } : {}),
   });
   if (access.table) fn.bindTable(bindings.table, access.table);
-  if (access.projectSecrets) fn.manageProjectSecrets();
+  if (access.projectSecrets) {
+    fn.manageProjectSecrets({
+      write: access.projectSecrets !== 'read',
+      read: access.projectSecrets === 'read' || access.projectSecrets === 'readWrite',
+    });
+  }
   if (access.webhookSecret) {
     if (!bindings.webhookSecret) throw new Error(`${handler} reads the webhook secret, but none was given`);
     fn.readSecret(bindings.webhookSecret, PLATFORM_SECRETS.webhook.arn);

@@ -11,6 +11,7 @@ import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
 import { useLive } from '../../live/live-context.tsx';
 import { LiveStatus } from '../../live/live-status.tsx';
+import { DatabaseConnections } from './database-connection.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { EnvironmentReleases } from './environment-releases.tsx';
 import { Pipeline } from './pipeline.tsx';
@@ -103,6 +104,8 @@ export default function ProjectPage() {
       </header>
 
       <Pipeline project={p} onChanged={project.reload} />
+
+      <DatabaseConnections project={p} />
 
       <DeployForm project={p} />
 

@@ -10,6 +10,7 @@ import { useSubmit } from '../../components/form/use-submit.ts';
 import { Loading, Spinner } from '../../components/loading.tsx';
 import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
+import { DatabaseBindingsSection } from './database-bindings.tsx';
 import { DeleteProjectSection } from './delete-project-section.tsx';
 import { ProjectFields } from './project-fields.tsx';
 import {
@@ -63,6 +64,7 @@ export function ProjectEditPage() {
         }}
         onEdit={() => setSaved(false)}
       />
+      <DatabaseBindingsSection workspaceId={workspaceId} project={p} onSaved={project.setData} />
       <DeleteProjectSection workspaceId={workspaceId} project={p} />
     </div>
   );
