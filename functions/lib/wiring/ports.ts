@@ -21,6 +21,7 @@ export type PortName =
   | 'webhookDeliveries'
   | 'approvals'
   | 'secretStore'
+  | 'backupStore'
   | 'webhookSecret'
   | 'messenger'
   | 'workflowEngine'
