@@ -194,6 +194,20 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'Roll back to a release (202 with the run)',
   },
   {
+    method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/backups',
+    handler: 'http/backups/list',
+    auth: 'jwt',
+    summary: "A database's production backups, newest first",
+  },
+  {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/backups',
+    handler: 'http/backups/create',
+    auth: 'jwt',
+    summary: "Back a database's production up now (202; the dump shows in the list when complete)",
+  },
+  {
     method: 'POST',
     path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/promotions',
     handler: 'http/promotions/create',

@@ -51,6 +51,11 @@ export interface StageConfig {
   webAclArn?: string | undefined;
   /** Who gets alarm notifications (an SNS email subscription to confirm once). */
   alarmEmail?: string | undefined;
+  /**
+   * The S3 bucket production databases' backup CronJobs write to (WHARF_BACKUP_BUCKET); the API lists
+   * it. Without it the backups list answers that this installation keeps none.
+   */
+  backupBucket?: string | undefined;
   /** CloudWatch Logs retention of function, API and workflow logs, in days. */
   logRetentionDays: number;
   /** How long a run waits for an owner's approval before it is cancelled (AwaitApproval's timeout). */
@@ -134,6 +139,13 @@ const stageSchema = z.object({
     .string()
     .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')
     .optional(),
+  backupBucket: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+    )
+    .optional(),
   logRetentionDays: wholeNumber
     .refine((n) => (RETENTION_DAYS as readonly number[]).includes(n), {
       message: `must be one of ${RETENTION_DAYS.join(', ')}`,
@@ -166,6 +178,7 @@ export const TEST_STAGE_SETTINGS: StageInput = {
   githubInstallationId: '7890123',
   argoCdUrl: 'https://argocd.example.com',
   alarmEmail: 'platform-alerts@example.com',
+  backupBucket: 'wharf-test-backups',
   logRetentionDays: 30,
 };
 
@@ -272,6 +285,7 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
         : undefined,
     webAclArn: s.webAclArn,
     alarmEmail: s.alarmEmail,
+    backupBucket: s.backupBucket,
     logRetentionDays: s.logRetentionDays,
     approvalTimeoutHours: s.approvalTimeoutHours,
     throttle: { rateLimit: s.throttleRateLimit, burstLimit: s.throttleBurstLimit },

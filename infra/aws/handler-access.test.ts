@@ -48,6 +48,7 @@ function grantsFor(ports: ReadonlySet<PortName>) {
     adapters,
     platform: ports.has('platform'),
     verifiesTokens: ports.has('tokenVerifier'),
+    listsBackups: ports.has('backupStore'),
   };
 }
 
@@ -61,6 +62,7 @@ function grantsOf(access: HandlerAccess) {
     adapters: [...(access.adapters ?? [])].sort(),
     platform: Boolean(access.platform),
     verifiesTokens: Boolean(access.verifiesTokens),
+    listsBackups: Boolean(access.listsBackups),
   };
 }
 
@@ -84,6 +86,7 @@ const CLOUD_SETTINGS: Record<string, string> = {
   WHARF_JWT_ISSUER: 'https://issuer.example.com',
   WHARF_JWT_AUDIENCE: 'wharf-api',
   WHARF_GITHUB_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook',
+  WHARF_BACKUP_BUCKET: 'wharf-backups',
 };
 
 const secretsManager = mockClient(SecretsManagerClient);

@@ -38,6 +38,8 @@ export interface HandlerAccess {
   platform?: boolean;
   /** Verifies access tokens itself (WHARF_JWT_ISSUER, WHARF_JWT_AUDIENCE, WHARF_JWKS_URI). */
   verifiesTokens?: boolean;
+  /** s3:ListBucket on the backup bucket (WHARF_BACKUP_BUCKET), for the workspaces' prefixes only. */
+  listsBackups?: boolean;
 }
 
 const read = { table: 'read' } as const;
@@ -109,6 +111,10 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/approvals/list': read,
   'http/releases/list': read,
   'http/releases/rollback': startsRuns,
+  // Lists the database's dumps in the backup bucket.
+  'http/backups/list': { ...read, listsBackups: true },
+  // Starts a Job from production's backup CronJob through Argo CD (its current release names the app).
+  'http/backups/create': { ...read, adapters: ['sync'] },
   'http/promotions/create': startsRuns,
   // Renders the target's values.yaml as the promotion would commit it.
   'http/promotions/preview': { ...read, platform: true },

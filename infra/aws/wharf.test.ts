@@ -400,6 +400,8 @@ describe('permissions', () => {
             : `arn:<AWS::Partition>:execute-api:eu-west-1:123456789012:wharf-test-websocket-api-id/ws/POST/@connections/*`,
         ] as any);
       }
+      if (access.listsBackups)
+        expected.set('s3:ListBucket', [`arn:<AWS::Partition>:s3:::${config.backupBucket}`]);
       expect(Object.fromEntries([...granted].map(([a, r]) => [a, [...r].sort()])), handler).toEqual(
         Object.fromEntries([...expected].map(([a, r]) => [a, [...r].sort()])),
       );
@@ -442,6 +444,7 @@ describe('permissions', () => {
       for (const name of ['WHARF_JENKINS_TOKEN', 'WHARF_GITHUB_CREDENTIALS', 'WHARF_ARGOCD_TOKEN'])
         expect(name in env, handler).toBe(false);
       expect(env.WHARF_PLATFORM_DOMAIN, handler).toBe(access.platform ? config.platformDomain : undefined);
+      expect(env.WHARF_BACKUP_BUCKET, handler).toBe(access.listsBackups ? config.backupBucket : undefined);
     }
   });
 

@@ -67,6 +67,18 @@ describe('git smart HTTP for the samples', () => {
     expect(files.split('\n')).toEqual(expect.arrayContaining(['package.json', 'server.js', 'build.js']));
     expect(files).not.toContain('node_modules');
     expect((await git(['config', 'http.receivepack'], bare)).stdout.trim()).toBe('false');
+    // Samples with services keep their folders.
+    const { stdout: nested } = await git(
+      ['ls-tree', '-r', '--name-only', 'main'],
+      join(reposDir, 'microservices.git'),
+    );
+    expect(nested.split('\n')).toEqual(
+      expect.arrayContaining([
+        'services/orders/Dockerfile',
+        'services/orders/src/sample/orders/OrdersService.java',
+        'services/gateway/server.js',
+      ]),
+    );
   });
 
   it('lists the samples with their README descriptions', async () => {
@@ -74,6 +86,10 @@ describe('git smart HTTP for the samples', () => {
     const nodeWeb = samples.find((s) => s.name === 'node-web');
     expect(nodeWeb?.description).toMatch(/^A tiny Node\.js web app/);
     expect(samples.find((s) => s.name === 'static-site')?.description).toMatch(/^A static site/);
+    expect(samples.find((s) => s.name === 'microservices')?.description).toMatch(
+      /^Two Spring-style microservices/,
+    );
+    expect(samples.find((s) => s.name === 'postgres-items')?.description).toMatch(/Postgres database/);
   });
 
   it('serves clone over HTTP; a second clone sees what the operator pushed to the repository on disk', async () => {

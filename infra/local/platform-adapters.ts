@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { makeDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { DynamoProjects } from '../../functions/adapters/dynamodb/projects.ts';
 import { ConfigError, optionalSetting, positiveInt, setting } from '../../functions/lib/config.ts';
+import { FolderBackupStore } from './backups/folder-backup-store.ts';
 import { LocalBuildRunner, type RunnerContainers } from './build/local-runner.ts';
 import { LocalReconciler } from './cluster/local-reconciler.ts';
 import { BaseImages } from './containers/base-images.ts';
@@ -21,6 +22,8 @@ export interface LocalPlatform {
   gitops: LocalGitRepository;
   sync: LocalReconciler;
   secrets: FileSecretStore;
+  /** Production databases' dumps, under `<data dir>/backups` (the folder the backup Jobs mount). */
+  backups: FolderBackupStore;
   /** Container mode only: the stack's container environment, its registry and the base image resolver. */
   containers?: LocalContainers | undefined;
 }
@@ -83,6 +86,7 @@ function makeLocalPlatform(env: NodeJS.ProcessEnv, dataDir: string): LocalPlatfo
   return {
     dataDir,
     secrets,
+    backups: new FolderBackupStore(join(dataDir, 'backups')),
     containers,
     build: new LocalBuildRunner({
       workDir: join(dataDir, 'builds'),

@@ -22,6 +22,7 @@ export type PortName =
   | 'approvals'
   | 'credentialReads'
   | 'secretStore'
+  | 'backupStore'
   | 'webhookSecret'
   | 'messenger'
   | 'workflowEngine'

@@ -215,6 +215,22 @@ export class ControlPlaneFunction extends Construct {
     return this;
   }
 
+  /**
+   * Lists database backups in the backup bucket (WHARF_BACKUP_BUCKET): s3:ListBucket, only for the
+   * `<workspace>/<project>/production/` prefixes the backup CronJobs write; no object is read.
+   */
+  listBackups(bucket: string): this {
+    this.addEnvironment('WHARF_BACKUP_BUCKET', bucket);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: bucket })],
+        conditions: { StringLike: { 's3:prefix': ['*/*/production/'] } },
+      }),
+    );
+    return this;
+  }
+
   /** Starts DeployProject executions (WHARF_STATE_MACHINE_ARN), named after their run. */
   startExecutions(stateMachineArn: string): this {
     this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);

@@ -108,5 +108,6 @@ export function handlerFunction(
   if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);
   if (access.resumesWorkflow) fn.sendTaskResults(bindings.stateMachine.arn);
   if (access.pushesToConnections) fn.pushToConnections(bindings.connections);
+  if (access.listsBackups && config.backupBucket) fn.listBackups(config.backupBucket);
   return fn;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseImages, debianMirror, localBaseName } from './base-images.ts';
+import { BaseImages, debianMirror, localBaseName, localBaseNote } from './base-images.ts';
 import { containerEnvironment, missingContainerTools } from './environment.ts';
 import { type LocalRegistry, manifestDigest, startRegistry } from './registry.ts';
 
@@ -23,6 +23,19 @@ describe('base image names', () => {
     expect(localBaseName('ghcr.io/acme/node:1')).toBeUndefined();
     expect(localBaseName('127.0.0.1:5000/wharf/base/node:18')).toBeUndefined();
     expect(localBaseName('busybox')).toBeUndefined();
+  });
+
+  it('picks the JDK or the JRE image by the Temurin tag, and says when the local Java is older', () => {
+    expect(localBaseName('eclipse-temurin:17-jdk')).toBe('eclipse-temurin-jdk');
+    expect(localBaseName('eclipse-temurin:21-jdk-jammy')).toBe('eclipse-temurin-jdk');
+    expect(localBaseName('eclipse-temurin:17')).toBe('eclipse-temurin-jdk');
+    expect(localBaseName('eclipse-temurin:17-jre')).toBe('eclipse-temurin');
+    expect(localBaseNote('eclipse-temurin:17-jdk')).toBeUndefined();
+    expect(localBaseNote('node:24')).toBeUndefined();
+    expect(localBaseNote('eclipse-temurin:21-jdk')).toMatch(
+      /^The local platform has Java 17 only: eclipse-temurin:21-jdk runs on the local Java 17 image/,
+    );
+    expect(localBaseNote('eclipse-temurin:21-jre')).toMatch(/Java 17 image/);
   });
 
   it('reads the Debian mirror apt uses', async () => {

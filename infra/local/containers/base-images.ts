@@ -200,6 +200,12 @@ const RECIPES = {
     takes: '~30 s',
     containerfile: ['FROM {debian}', APT_INSTALL('openjdk-17-jre-headless'), 'CMD ["jshell"]'].join('\n'),
   },
+  // The JDK for build stages (`FROM eclipse-temurin:17-jdk AS build`): javac and jar, no Maven.
+  'eclipse-temurin-jdk': {
+    tag: '17-jdk',
+    takes: '~45 s',
+    containerfile: ['FROM {debian}', APT_INSTALL('openjdk-17-jdk-headless'), 'CMD ["jshell"]'].join('\n'),
+  },
 } satisfies Record<string, Recipe>;
 
 export type BaseImageName = keyof typeof RECIPES;
@@ -215,6 +221,7 @@ const SHORT_NAMES: Record<string, BaseImageName> = {
   mariadb: 'mariadb',
   mysql: 'mariadb',
   redis: 'redis',
+  // The tag picks the JDK or the JRE image: see localBaseName.
   'eclipse-temurin': 'eclipse-temurin',
 };
 
@@ -232,7 +239,28 @@ export function localBaseName(reference: string): BaseImageName | undefined {
   const first = name.split('/')[0] ?? '';
   if (name.includes('/') && /[.:]/.test(first)) return undefined;
   const withoutTag = name.replace(/:[^/]*$/, '');
-  return SHORT_NAMES[withoutTag];
+  const local = SHORT_NAMES[withoutTag];
+  // Temurin's tags pick the JDK or the JRE: `17-jre…` is the runtime, every other tag (`17`, `17-jdk`,
+  // `21-jdk-jammy`, none) the JDK.
+  if (local === 'eclipse-temurin' && !/jre/.test(tagOf(name))) return 'eclipse-temurin-jdk';
+  return local;
+}
+
+const tagOf = (name: string) => /:([^/]*)$/.exec(name)?.[1] ?? '';
+
+/** Debian bookworm packages Java 17 only: the Java release both local Temurin images carry. */
+const LOCAL_JAVA = '17';
+
+/**
+ * What the build log should say when the local image differs from the one asked for in more than
+ * where it comes from: a Temurin tag for another Java release runs on the local Java 17 image.
+ */
+export function localBaseNote(reference: string): string | undefined {
+  const name = localBaseName(reference);
+  if (name !== 'eclipse-temurin' && name !== 'eclipse-temurin-jdk') return undefined;
+  const asked = /^(\d+)/.exec(tagOf(reference.split('@')[0] ?? ''))?.[1];
+  if (asked === undefined || asked === LOCAL_JAVA) return undefined;
+  return `The local platform has Java ${LOCAL_JAVA} only: ${reference} runs on the local Java ${LOCAL_JAVA} image, so code compiled for Java ${asked} (--release ${asked}) fails here; build for ${LOCAL_JAVA} or deploy where Docker Hub is reachable`;
 }
 
 /** The Debian mirror apt uses here, so seeding needs no network beyond it. */
@@ -324,6 +352,8 @@ export class BaseImages {
     if (await this.hub) return reference;
     const local = await this.seed(name, log);
     log(`Using the local base image ${local} for ${reference} (Docker Hub is not reachable from here)`);
+    const note = localBaseNote(reference);
+    if (note) log(note);
     return local;
   };
 

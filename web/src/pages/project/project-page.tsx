@@ -11,6 +11,7 @@ import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
 import { useLive } from '../../live/live-context.tsx';
 import { LiveStatus } from '../../live/live-status.tsx';
+import { BackupsSection } from './backups-section.tsx';
 import { DatabaseConnections } from './database-connection.tsx';
 import { DeployForm } from './deploy-form.tsx';
 import { EnvironmentReleases } from './environment-releases.tsx';
@@ -118,6 +119,10 @@ export default function ProjectPage() {
           version={releasesVersion}
         />
       ))}
+
+      {p.type === 'database' && (
+        <BackupsSection workspaceId={workspaceId} projectId={projectId} backup={p.backup} />
+      )}
 
       <section className="stack" aria-labelledby="recent-runs">
         <h2 id="recent-runs">Recent runs</h2>
