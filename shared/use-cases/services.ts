@@ -85,7 +85,7 @@ export function makeListServices(deps: ServiceStatusDeps) {
       throw notFound('environment.not_found', `Project ${projectId} has no environment ${environment}.`);
 
     const app = syncAppOf(project, workspace, env);
-    const running: WorkloadStatus[] = deps.sync.workloads ? await deps.sync.workloads(app) : [];
+    const running: WorkloadStatus[] = await deps.sync.workloads(app);
     return declared(project, app.namespace).map((service) => {
       const workload =
         (service.component !== undefined && running.find((w) => w.component === service.component)) ||

@@ -670,7 +670,7 @@ describe('workloads', () => {
       { ...pod('db-0', { kind: 'StatefulSet', name: 'db' }, '1/1', 0), networkingInfo: { labels: {} } },
       { version: 'v1', kind: 'Service', namespace: ns, name: 'shop-gateway', uid: 'uid-svc' },
     ]);
-    expect(await sync.workloads?.(app)).toEqual([
+    expect(await sync.workloads(app)).toEqual([
       {
         kind: 'Deployment',
         name: 'shop-gateway',
@@ -705,7 +705,7 @@ describe('workloads', () => {
         spec: { replicas: 3 },
       },
     });
-    expect(await sync.workloads?.(app)).toEqual([
+    expect(await sync.workloads(app)).toEqual([
       {
         kind: 'Deployment',
         name: 'shop-orders',
@@ -727,13 +727,13 @@ describe('workloads', () => {
   });
 
   it('is empty for an app Argo CD does not have yet, and fails clearly on a refused token or a body that is not a tree', async () => {
-    expect(await sync.workloads?.(app)).toEqual([]);
+    expect(await sync.workloads(app)).toEqual([]);
     fake.setApp(app.name, appState());
     fake.respondNext({ status: 200, body: { nodes: [{ kind: 'Pod' }] } });
-    expect((await rejection(sync.workloads?.(app) ?? Promise.resolve())).message).toMatch(
+    expect((await rejection(sync.workloads(app))).message).toMatch(
       /not an application tree \(nodes\.0\.name/,
     );
-    const refused = await rejection(service({ token: 'wrong-token' }).workloads?.(app) ?? Promise.resolve());
+    const refused = await rejection(service({ token: 'wrong-token' }).workloads(app));
     expect(refused).toMatchObject({ name: 'ArgoCdUnauthorized' });
     expect(refused.message).not.toContain('wrong-token');
   });
@@ -760,7 +760,7 @@ describe('runCronJob', () => {
   it("runs the CronJob's built-in create-job action: the resource in the query, the action name as the body", async () => {
     fake.setApp(app.name, appState(OLD, managed));
     fake.setTree(app.name, [cronJob]);
-    await sync.runCronJob?.(app, 'orders-db-backup');
+    await sync.runCronJob(app, 'orders-db-backup');
     expect(fake.actions).toEqual([
       {
         name: app.name,
@@ -781,11 +781,11 @@ describe('runCronJob', () => {
 
   it('says to deploy first when the CronJob is not part of the app, and retries on a server error', async () => {
     fake.setApp(app.name, appState());
-    const missing = await rejection(sync.runCronJob?.(app, 'orders-db-backup') ?? Promise.resolve());
+    const missing = await rejection(sync.runCronJob(app, 'orders-db-backup'));
     expect(missing).toMatchObject({ name: 'ArgoCdRequestFailed' });
     expect(missing.message).toMatch(/CronJob .*orders-db-backup not found .*Deploy the environment first/);
     fake.respondNext({ status: 503, body: { error: 'unavailable', code: 14, message: 'unavailable' } });
-    expect(await rejection(sync.runCronJob?.(app, 'orders-db-backup') ?? Promise.resolve())).toMatchObject({
+    expect(await rejection(sync.runCronJob(app, 'orders-db-backup'))).toMatchObject({
       name: 'TransientError',
     });
     expect(fake.actions).toEqual([]);

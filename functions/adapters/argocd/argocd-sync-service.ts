@@ -159,7 +159,7 @@ interface Answer {
  * are `TransientError`s (the workflow retries them); anything else fails the step with a message
  * naming what Argo CD said.
  */
-export function createArgoCdSyncService(options: ArgoCdSyncServiceOptions): Required<SyncService> {
+export function createArgoCdSyncService(options: ArgoCdSyncServiceOptions): SyncService {
   let base: URL;
   try {
     base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
