@@ -726,4 +726,59 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(r.output(shop).join('\n')).toMatch(/CronJob orders-backup: .* succeeded/);
     await r.stop();
   });
+
+  it('keeps the whole previous release of a microservices project serving when one service of the new one never becomes ready', async () => {
+    const project: MicroservicesProject = {
+      ...base,
+      id: 'p5',
+      name: 'mall',
+      type: 'microservices',
+      repository: { url: 'https://github.com/acme/mall', branch: 'main' },
+      autoDeploy: false,
+      services: [
+        { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+        { name: 'orders', path: 'orders', port: 8080, entry: false },
+      ],
+      env: [],
+    };
+    const ref = (image: string) => {
+      const [reference = '', digest] = image.split('@');
+      return { reference, digest };
+    };
+    const render = (number: number, orders: string) =>
+      renderRelease({
+        workspace: WORKSPACE,
+        project,
+        environment: 'production',
+        release: { id: `s${number}`, number, runId: `srun${number}` },
+        image: ref(images.v1 as string),
+        images: { gateway: ref(images.v1 as string), orders: ref(orders) },
+        platform: PLATFORM,
+      } as ReleaseRenderInput);
+    const first = render(1, images.v1 as string);
+    const mall: SyncApp = { name: first.appName, path: first.path, namespace: first.namespace };
+    const r = reconciler({ readinessTimeoutMs: 3_000 });
+    const s1 = await commit(filesOf(first));
+    await r.requestSync(mall, s1);
+    await r.settled(mall);
+    expect(await r.status(mall)).toMatchObject({ revision: s1, health: 'Healthy' });
+    const serving = await podNames(`wharf.local/app=${mall.name}`);
+    expect(serving).toHaveLength(2);
+
+    const s2 = await commit(filesOf(render(2, images.broken as string)));
+    await r.requestSync(mall, s2);
+    await r.settled(mall);
+    const status = await r.status(mall);
+    // The app as a whole is Degraded (what the workflow rolls back on), naming the service that failed.
+    expect(status).toMatchObject({ revision: s2, health: 'Degraded' });
+    expect(status.message).toMatch(/mall-orders.* before it was ready/);
+    expect(status.message).toContain('The previous version keeps serving.');
+    // Neither service of the new release was kept: both of the previous one still serve.
+    expect(await podNames(`wharf.local/app=${mall.name}`)).toEqual(serving);
+    expect((await r.workloads(mall)).map((w) => [w.name, w.readyReplicas, w.images])).toEqual([
+      ['mall-gateway', 1, [images.v1]],
+      ['mall-orders', 1, [images.v1]],
+    ]);
+    await r.stop();
+  });
 });
