@@ -255,7 +255,7 @@ export class LocalReconciler implements SyncService {
           'platform runs apps as processes. Install podman and buildah and start it in container mode.',
       );
     }
-    this.cluster.startJob(app.name, cronJob);
+    await this.cluster.startJob(app.name, cronJob);
   }
 
   /** Where the gateway sends a request for `host` (case-insensitive, any :port ignored), if anything serves it. */

@@ -168,9 +168,9 @@ export class PodmanCluster {
 
   /**
    * Starts a run of the serving release's CronJob `name` now (what Argo CD's `create-job` does) and
-   * resolves once it is started; its output goes to the app's log as on its schedule.
+   * resolves once its pod is played; its output goes to the app's log as on its schedule.
    */
-  startJob(app: string, name: string): void {
+  async startJob(app: string, name: string): Promise<void> {
     const release = this.releases.get(app);
     if (!release)
       throw new Error(`${app} runs nothing here yet: deploy it before running its CronJob ${name}.`);
@@ -180,14 +180,19 @@ export class PodmanCluster {
         `${app} has no CronJob ${name}${names.length ? ` (it has ${names.join(', ')})` : ' (it renders none)'}.`,
       );
     }
-    this.track(
-      this.runJob(app, release, name).catch((error: Error) =>
-        this.onLine(
-          app,
-          `[wharf] CronJob ${name} could not run: ${maskSecrets(error.message, release.secretValues)}`,
+    await new Promise<void>((resolve, reject) => {
+      this.track(
+        // Resolves with the play; a run skipped (the previous one still going) or finished resolves too.
+        this.runJob(app, release, name, resolve).then(
+          () => resolve(),
+          (error: Error) => {
+            const message = maskSecrets(error.message, release.secretValues);
+            this.onLine(app, `[wharf] CronJob ${name} could not run: ${message}`);
+            reject(new Error(message));
+          },
         ),
-      ),
-    );
+      );
+    });
   }
 
   runningRevision(app: string): string | undefined {
@@ -865,6 +870,8 @@ export class PodmanCluster {
     app: string,
     release: Release | undefined,
     name: string,
+    /** Called once its pod is played, before the run ends. */
+    onPlayed?: () => void,
   ): Promise<{ exitCode: number; output: string[] }> {
     const serving = release ?? this.releases.get(app);
     const job = serving?.objects.cronJobs.find((j) => j.name === name);
@@ -883,6 +890,7 @@ export class PodmanCluster {
         ['kube', 'play', '--network', this.network(serving.context.namespace), '-'],
         yaml,
       );
+      onPlayed?.();
       const containers = job.podSpec.containers.map((c) => `${pod}-${c.name}`);
       let states: ContainerState[] = [];
       for (;;) {
