@@ -230,6 +230,13 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/environments/{environment}/services',
+    handler: 'http/environments/services',
+    auth: 'jwt',
+    summary: "An environment's services as they run: replicas, images, restarts, health",
+  },
+  {
+    method: 'GET',
     path: '/api/samples',
     handler: 'http/samples/list',
     auth: 'jwt',

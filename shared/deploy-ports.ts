@@ -133,12 +133,12 @@ export interface SyncService {
    * The app's workloads as they run (Argo CD's resource tree; the local reconciler's pods); empty
    * when the app runs nothing yet.
    */
-  workloads?(app: SyncApp): Promise<WorkloadStatus[]>;
+  workloads(app: SyncApp): Promise<WorkloadStatus[]>;
   /**
    * Starts a Job from one of the app's CronJobs now (Argo CD's `create-job` resource action; the local
    * reconciler runs it), e.g. a database backup. Resolves when the Job is created, not finished.
    */
-  runCronJob?(app: SyncApp, cronJob: string): Promise<void>;
+  runCronJob(app: SyncApp, cronJob: string): Promise<void>;
 }
 
 // ---- Control-plane storage and plumbing for runs ----------------------------------------------

@@ -265,6 +265,51 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
   });
 
+  it('rolls a microservices project back as a whole when one of its services never becomes ready', async () => {
+    const view = await makeCreateProject(s.base)(
+      alice,
+      project.workspaceId,
+      projectSchemas('local').create.parse({
+        name: 'shop',
+        type: 'microservices',
+        repository: { url: 'https://github.com/acme/shop.git' },
+        services: [
+          { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+          { name: 'orders', path: 'orders', port: 8080 },
+        ],
+      }),
+    );
+    project = (await s.base.projects.get(project.workspaceId, view.id)) as Project;
+    const image = (service: string, digit: string) => ({
+      reference: `registry.test/wharf/shop/${service}:r`,
+      digest: `sha256:${digit.repeat(64)}`,
+    });
+    s.build.images = { gateway: image('gateway', '1'), orders: image('orders', '2') };
+    const good = await deployAndRun();
+    expect(good.run.status).toBe('deployed');
+
+    // Both services rebuilt; the new orders image never passes its readiness probe.
+    s.build.images = { gateway: image('gateway', '3'), orders: image('orders', '4') };
+    s.sync.health = 'Degraded';
+    s.sync.message = 'Deployment shop-orders: Deployment "shop-orders" exceeded its progress deadline';
+    const bad = await deployAndRun();
+    expect(bad.outcome).toEqual({ ok: false, error: 'RolloutFailed' });
+    expect(bad.run).toMatchObject({ status: 'rolled_back' });
+    expect(bad.run.failureReason).toContain('shop-orders');
+    // The restoring commit puts back every service of the good release, the healthy gateway too.
+    const last = s.gitops.commits.at(-1);
+    const goodCommit = s.gitops.commits.find((c) => c.id === good.run.gitopsCommit);
+    expect(last?.id).not.toBe(bad.run.gitopsCommit);
+    expect([...(last?.files.entries() ?? [])]).toEqual([...(goodCommit?.files.entries() ?? [])]);
+    const manifests = [...(last?.files.entries() ?? [])].find(([path]) =>
+      path.endsWith('/manifests.yaml'),
+    )?.[1];
+    expect(manifests).toContain(`@sha256:${'1'.repeat(64)}`);
+    expect(manifests).toContain(`@sha256:${'2'.repeat(64)}`);
+    expect(manifests).not.toContain(`@sha256:${'3'.repeat(64)}`);
+    expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
+  });
+
   it('restores the previous desired state with a new commit when the sync fails after the commit', async () => {
     const good = await deployAndRun();
     s.sync.failRequests = new WorkflowError(

@@ -119,6 +119,8 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   // Renders the target's values.yaml as the promotion would commit it.
   'http/promotions/preview': { ...read, platform: true },
   'http/environments/resume-hold': write,
+  // Reads the workloads of the environment's app from Argo CD's resource tree.
+  'http/environments/services': { ...read, adapters: ['sync'] },
   // Deliveries are claimed (deduplicated) in the table before any run starts.
   'webhooks/github': { ...startsRuns, webhookSecret: true },
   [wsRoutes.authorizer]: { verifiesTokens: true },

@@ -23,6 +23,7 @@ import type {
   SyncStatus,
   WorkflowEngine,
   WorkflowInput,
+  WorkloadStatus,
 } from '../deploy-ports.ts';
 import { transientError } from '../errors.ts';
 import type { Environment } from '../naming.ts';
@@ -249,6 +250,18 @@ export class FakeSync implements SyncService {
       message: this.message ?? (this.health === 'Degraded' ? 'readiness probe failed' : undefined),
       ...(this.operationFailed ? { operationFailed: true } : {}),
     };
+  }
+  /** What `workloads` answers, per app name; an app not listed runs nothing. */
+  readonly running = new Map<string, WorkloadStatus[]>();
+  readonly cronJobsRun: Array<{ app: SyncApp; cronJob: string }> = [];
+  /** Set to make `runCronJob` fail (no such CronJob, Argo CD refusing the action). */
+  failCronJobs?: Error | undefined;
+  async workloads(app: SyncApp): Promise<WorkloadStatus[]> {
+    return structuredClone(this.running.get(app.name) ?? []);
+  }
+  async runCronJob(app: SyncApp, cronJob: string) {
+    if (this.failCronJobs) throw this.failCronJobs;
+    this.cronJobsRun.push({ app, cronJob });
   }
 }
 

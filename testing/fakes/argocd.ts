@@ -69,6 +69,32 @@ export interface AppState {
   };
 }
 
+/** One node of an app's resource tree (`v1alpha1.ResourceNode`), as Argo CD serves it. */
+export interface TreeNode {
+  group?: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid: string;
+  parentRefs?: Array<{ group?: string; kind: string; namespace?: string; name: string; uid?: string }>;
+  info?: Array<{ name: string; value: string }>;
+  images?: string[];
+  health?: { status: HealthStatus; message?: string };
+  networkingInfo?: { labels?: Record<string, string> };
+}
+
+/** A resource action run (`POST …/resource/actions`), as accepted. */
+export interface ActionRecord {
+  name: string;
+  action: string;
+  namespace: string;
+  resourceName: string;
+  kind: string;
+  group: string;
+  version: string;
+}
+
 export interface SyncRequestRecord {
   name: string;
   revision?: string | undefined;
@@ -156,6 +182,13 @@ export interface FakeArgoCd {
   refreshes: Array<{ name: string; kind: RefreshKind }>;
   /** Syncs accepted, in order. */
   syncs: SyncRequestRecord[];
+  /**
+   * An app's live objects for `GET …/resource-tree` and `GET …/resource` (each node's manifest is
+   * the node itself unless `manifests` has one, keyed `kind/name`).
+   */
+  setTree(name: string, nodes: TreeNode[], manifests?: Record<string, unknown>): void;
+  /** Resource actions run, in order. */
+  actions: ActionRecord[];
   /** Sets (or with undefined, removes) an app's state; set apps take precedence over `resolveApp`. */
   setApp(name: string, state: AppState | undefined): void;
   /** An app's state as the fake would serve it now. */
@@ -202,6 +235,8 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
   const refreshes: FakeArgoCd['refreshes'] = [];
   const syncs: SyncRequestRecord[] = [];
   const scripted: ScriptedResponse[] = [];
+  const trees = new Map<string, { nodes: TreeNode[]; manifests: Record<string, unknown> }>();
+  const actions: ActionRecord[] = [];
   /** Per app under the controller: the health its last applied rollout settles on. */
   const settling = new Map<string, { health: HealthStatus; message?: string | undefined }>();
 
@@ -385,6 +420,10 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
     record.path = url.pathname;
     for (const key of new Set(url.searchParams.keys())) record.query[key] = url.searchParams.getAll(key);
 
+    const resource = /^\/api\/v1\/applications\/([^/]+)\/(resource-tree|resource|resource\/actions)$/.exec(
+      url.pathname,
+    );
+    if (resource?.[1] && resource[2]) return handleResource(request, record, url, resource[1], resource[2]);
     const match = /^\/api\/v1\/applications\/([^/]+)(\/sync)?$/.exec(url.pathname);
     if (!match?.[1]) return { status: 404, body: argoError('Not Found', CODE.notFound) };
     let name: string;
@@ -509,6 +548,94 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
     return { status: 200, body: { ...(next ? served(name, next) : app), operation } };
   }
 
+  /** The query parameter, required (gRPC `required string`): a missing one is Argo CD's 400. */
+  const REQUIRED_RESOURCE_PARAMS = ['namespace', 'resourceName', 'kind', 'version'] as const;
+
+  /**
+   * ResourceTree, GetResource and RunResourceAction (server/application/application.go): the app
+   * must exist (404 only with a project, as for Get), a resource is looked up by namespace, name,
+   * group, version and kind among the tree's nodes; an action runs only on a managed object (one in
+   * `status.resources`, not a child) and only if the kind offers it (CronJob: `create-job`).
+   */
+  async function handleResource(
+    request: IncomingMessage,
+    record: RecordedRequest,
+    url: URL,
+    rawName: string,
+    what: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const name = decodeURIComponent(rawName);
+    record.name = name;
+    const isAction = what === 'resource/actions';
+    if (request.method !== (isAction ? 'POST' : 'GET'))
+      return { status: 404, body: argoError('Not Found', CODE.notFound) };
+    let action: unknown;
+    if (isAction) {
+      const text = await readBody(request);
+      try {
+        action = JSON.parse(text);
+        record.body = action;
+      } catch {
+        return { status: 400, body: argoError('invalid character in request body', CODE.invalidArgument) };
+      }
+      // The body is the `action` field itself: a JSON string.
+      if (typeof action !== 'string')
+        return {
+          status: 400,
+          body: argoError('json: cannot unmarshal object into Go value of type string', CODE.invalidArgument),
+        };
+    }
+    const project = url.searchParams.get('project') ?? undefined;
+    const app = await lookup(name, undefined);
+    if (!app || (project !== undefined && (app.spec?.project || 'default') !== project)) {
+      return project === undefined
+        ? { status: 403, body: argoError('permission denied', CODE.permissionDenied) }
+        : { status: 404, body: argoError(notFoundMessage(name), CODE.notFound) };
+    }
+    const tree = trees.get(name) ?? { nodes: [], manifests: {} };
+    if (what === 'resource-tree') return { status: 200, body: { nodes: tree.nodes } };
+
+    const query = (key: string) => url.searchParams.get(key) ?? '';
+    for (const key of REQUIRED_RESOURCE_PARAMS) {
+      if (!query(key)) return { status: 400, body: argoError(`${key} is required`, CODE.invalidArgument) };
+    }
+    const node = tree.nodes.find(
+      (n) =>
+        n.name === query('resourceName') &&
+        n.kind === query('kind') &&
+        (n.group ?? '') === query('group') &&
+        n.version === query('version') &&
+        (n.namespace ?? '') === query('namespace'),
+    );
+    const notThere = {
+      status: 404,
+      body: argoError(
+        `${query('kind')} ${query('namespace')}/${query('resourceName')} not found as part of application ${name}`,
+        CODE.notFound,
+      ),
+    };
+    if (!node) return notThere;
+    if (!isAction) {
+      const manifest = tree.manifests[`${node.kind}/${node.name}`] ?? node;
+      return { status: 200, body: { manifest: JSON.stringify(manifest) } };
+    }
+    const managed = (app.status?.resources ?? []).some((r) => r.kind === node.kind && r.name === node.name);
+    if (!managed) return notThere;
+    const offered = node.kind === 'CronJob' ? ['create-job'] : node.kind === 'Deployment' ? ['restart'] : [];
+    if (!offered.includes(action as string))
+      return { status: 400, body: argoError(`action ${String(action)} not found`, CODE.invalidArgument) };
+    actions.push({
+      name,
+      action: action as string,
+      namespace: query('namespace'),
+      resourceName: query('resourceName'),
+      kind: query('kind'),
+      group: query('group'),
+      version: query('version'),
+    });
+    return { status: 200, body: {} };
+  }
+
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
@@ -548,6 +675,10 @@ export async function startFakeArgoCd(options: FakeArgoCdOptions): Promise<FakeA
     requests,
     refreshes,
     syncs,
+    actions,
+    setTree(name, nodes, manifests = {}) {
+      trees.set(name, { nodes: structuredClone(nodes), manifests: structuredClone(manifests) });
+    },
     setApp(name, state) {
       settling.delete(name);
       if (state) apps.set(name, structuredClone(state));

@@ -614,3 +614,180 @@ describe('names and URLs', () => {
     expect(fake.requests[0]?.query.project).toBeUndefined();
   });
 });
+
+describe('workloads', () => {
+  const ns = app.namespace;
+  const deployment = (name: string, health: 'Healthy' | 'Progressing' = 'Healthy') => ({
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    namespace: ns,
+    name,
+    uid: `uid-${name}`,
+    health: { status: health },
+  });
+  const replicaSet = (name: string, owner: string) => ({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ReplicaSet',
+    namespace: ns,
+    name,
+    uid: `uid-${name}`,
+    parentRefs: [{ group: 'apps', kind: 'Deployment', namespace: ns, name: owner, uid: `uid-${owner}` }],
+  });
+  const pod = (
+    name: string,
+    owner: { kind: string; name: string },
+    containers: string,
+    restarts: number,
+  ) => ({
+    version: 'v1',
+    kind: 'Pod',
+    namespace: ns,
+    name,
+    uid: `uid-${name}`,
+    parentRefs: [
+      { group: 'apps', kind: owner.kind, namespace: ns, name: owner.name, uid: `uid-${owner.name}` },
+    ],
+    info: [
+      { name: 'Status Reason', value: 'Running' },
+      { name: 'Containers', value: containers },
+      { name: 'Restart Count', value: String(restarts) },
+    ],
+    images: [`registry.example.com/shop-${owner.name}@sha256:${'1'.repeat(64)}`],
+    networkingInfo: { labels: { 'app.kubernetes.io/component': 'gateway' } },
+  });
+
+  it('reads each Deployment and StatefulSet with its pods found through ReplicaSets: ready n/n, restarts, images, component', async () => {
+    fake.setApp(app.name, appState());
+    fake.setTree(app.name, [
+      deployment('shop-gateway', 'Progressing'),
+      replicaSet('shop-gateway-7d9f', 'shop-gateway'),
+      replicaSet('shop-gateway-old', 'shop-gateway'),
+      pod('shop-gateway-7d9f-a', { kind: 'ReplicaSet', name: 'shop-gateway-7d9f' }, '1/1', 2),
+      pod('shop-gateway-7d9f-b', { kind: 'ReplicaSet', name: 'shop-gateway-7d9f' }, '0/1', 1),
+      { ...deployment('db'), kind: 'StatefulSet' },
+      { ...pod('db-0', { kind: 'StatefulSet', name: 'db' }, '1/1', 0), networkingInfo: { labels: {} } },
+      { version: 'v1', kind: 'Service', namespace: ns, name: 'shop-gateway', uid: 'uid-svc' },
+    ]);
+    expect(await sync.workloads(app)).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'shop-gateway',
+        component: 'gateway',
+        replicas: 2,
+        readyReplicas: 1,
+        restarts: 3,
+        images: [`registry.example.com/shop-shop-gateway-7d9f@sha256:${'1'.repeat(64)}`],
+        health: 'Progressing',
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'db',
+        replicas: 1,
+        readyReplicas: 1,
+        restarts: 0,
+        images: [`registry.example.com/shop-db@sha256:${'1'.repeat(64)}`],
+        health: 'Healthy',
+      },
+    ]);
+    const treeRead = fake.requests.find((r) => r.path.endsWith('/resource-tree'));
+    expect(treeRead).toMatchObject({ method: 'GET', authorized: true, query: { project: [PROJECT] } });
+    // Every pod told its component and counts: no per-object read.
+    expect(fake.requests.some((r) => r.path.endsWith('/resource'))).toBe(false);
+  });
+
+  it('reads the live object of a workload without pods for its component label and desired replicas', async () => {
+    fake.setApp(app.name, appState());
+    fake.setTree(app.name, [deployment('shop-orders', 'Progressing')], {
+      'Deployment/shop-orders': {
+        metadata: { name: 'shop-orders', labels: { 'app.kubernetes.io/component': 'orders' } },
+        spec: { replicas: 3 },
+      },
+    });
+    expect(await sync.workloads(app)).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'shop-orders',
+        component: 'orders',
+        replicas: 3,
+        readyReplicas: 0,
+        restarts: 0,
+        images: [],
+        health: 'Progressing',
+      },
+    ]);
+    expect(fake.requests.find((r) => r.path.endsWith('/resource'))?.query).toMatchObject({
+      namespace: [ns],
+      resourceName: ['shop-orders'],
+      group: ['apps'],
+      version: ['v1'],
+      kind: ['Deployment'],
+    });
+  });
+
+  it('is empty for an app Argo CD does not have yet, and fails clearly on a refused token or a body that is not a tree', async () => {
+    expect(await sync.workloads(app)).toEqual([]);
+    fake.setApp(app.name, appState());
+    fake.respondNext({ status: 200, body: { nodes: [{ kind: 'Pod' }] } });
+    expect((await rejection(sync.workloads(app))).message).toMatch(
+      /not an application tree \(nodes\.0\.name/,
+    );
+    const refused = await rejection(service({ token: 'wrong-token' }).workloads(app));
+    expect(refused).toMatchObject({ name: 'ArgoCdUnauthorized' });
+    expect(refused.message).not.toContain('wrong-token');
+  });
+});
+
+describe('runCronJob', () => {
+  const cronJob = {
+    group: 'batch',
+    version: 'v1',
+    kind: 'CronJob',
+    namespace: app.namespace,
+    name: 'orders-db-backup',
+    uid: 'uid-cron',
+  };
+  const managed = (state: AppState) => {
+    state.status = {
+      ...state.status,
+      resources: [
+        { group: 'batch', version: 'v1', kind: 'CronJob', namespace: app.namespace, name: cronJob.name },
+      ],
+    };
+  };
+
+  it("runs the CronJob's built-in create-job action: the resource in the query, the action name as the body", async () => {
+    fake.setApp(app.name, appState(OLD, managed));
+    fake.setTree(app.name, [cronJob]);
+    await sync.runCronJob(app, 'orders-db-backup');
+    expect(fake.actions).toEqual([
+      {
+        name: app.name,
+        action: 'create-job',
+        namespace: app.namespace,
+        resourceName: 'orders-db-backup',
+        kind: 'CronJob',
+        group: 'batch',
+        version: 'v1',
+      },
+    ]);
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      body: 'create-job',
+      query: { project: [PROJECT] },
+    });
+  });
+
+  it('says to deploy first when the CronJob is not part of the app, and retries on a server error', async () => {
+    fake.setApp(app.name, appState());
+    const missing = await rejection(sync.runCronJob(app, 'orders-db-backup'));
+    expect(missing).toMatchObject({ name: 'ArgoCdRequestFailed' });
+    expect(missing.message).toMatch(/CronJob .*orders-db-backup not found .*Deploy the environment first/);
+    fake.respondNext({ status: 503, body: { error: 'unavailable', code: 14, message: 'unavailable' } });
+    expect(await rejection(sync.runCronJob(app, 'orders-db-backup'))).toMatchObject({
+      name: 'TransientError',
+    });
+    expect(fake.actions).toEqual([]);
+  });
+});

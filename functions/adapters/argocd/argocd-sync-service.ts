@@ -1,8 +1,23 @@
-import type { HealthStatus, SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
+import type * as z from 'zod';
+import type {
+  HealthStatus,
+  SyncApp,
+  SyncService,
+  SyncStatus,
+  WorkloadStatus,
+} from '../../../shared/deploy-ports.ts';
 import { transientError, WorkflowError } from '../../../shared/errors.ts';
 import { APPS_ROOT, argoProjectName } from '../../../shared/manifests/names.ts';
 import { isDnsLabel } from '../../../shared/naming.ts';
-import { type ArgoApplication, argoApplication, argoError } from './schemas.ts';
+import {
+  type ArgoApplication,
+  type ArgoResourceNode,
+  argoApplication,
+  argoError,
+  argoResourceManifest,
+  argoResourceTree,
+  liveWorkload,
+} from './schemas.ts';
 
 export type RefreshKind = 'normal' | 'hard';
 
@@ -39,6 +54,10 @@ const HEALTH_STATUSES = new Set<HealthStatus>([
   'Missing',
   'Unknown',
 ]);
+/** The label the renderer puts on each microservice's objects (its service name). */
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
+/** Argo CD's built-in CronJob action (resource_customizations/batch/CronJob/actions). */
+const CREATE_JOB = 'create-job';
 const RUNNING_PHASES = new Set(['Running', 'Terminating']);
 const FAILED_PHASES = new Set(['Failed', 'Error']);
 
@@ -271,7 +290,148 @@ export function createArgoCdSyncService(options: ArgoCdSyncServiceOptions): Sync
     return parsed.data;
   }
 
+  /** A 2xx answer's JSON, checked against `schema`; anything else fails naming what Argo CD sent. */
+  function parsed<T>(what: string, answer: Answer, schema: z.ZodType<T>, shape: string): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      throw new WorkflowError(
+        'ArgoCdInvalidResponse',
+        `Argo CD at ${host} answered a request to ${what} with something that is not JSON. ` +
+          'Check that the Argo CD URL points at the Argo CD API server.',
+      );
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const at = issue?.path.length ? issue.path.join('.') : 'the body';
+      throw new WorkflowError(
+        'ArgoCdInvalidResponse',
+        `Argo CD at ${host} answered a request to ${what} with JSON that is not ${shape} ` +
+          `(${at}: ${issue?.message ?? 'unexpected shape'}).`,
+      );
+    }
+    return result.data;
+  }
+
+  /**
+   * The live Deployment or StatefulSet (`GET …/resource`), read only for a workload the tree shows no
+   * pod of: its labels (the component) and desired replicas are then nowhere else in the tree.
+   */
+  async function liveObject(app: SyncApp, node: ArgoResourceNode) {
+    const what = `read ${node.kind} ${node.name} of application ${app.name}`;
+    const answer = await send(
+      what,
+      applicationUrl(app, '/resource', {
+        namespace: node.namespace ?? app.namespace,
+        resourceName: node.name,
+        version: node.version ?? 'v1',
+        group: node.group ?? 'apps',
+        kind: node.kind,
+        project: projectOf(app),
+      }),
+      { method: 'GET' },
+    );
+    // Gone between the tree and this read: nothing more to say about it.
+    if (answer.status === 404) return undefined;
+    if (answer.status < 200 || answer.status >= 300) throw failure(what, app, answer);
+    const { manifest } = parsed(what, answer, argoResourceManifest, 'a resource');
+    try {
+      const object = liveWorkload.safeParse(JSON.parse(manifest));
+      return object.success ? object.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
+    async workloads(app) {
+      const what = `read the resource tree of application ${app.name}`;
+      const answer = await send(what, applicationUrl(app, '/resource-tree', { project: projectOf(app) }), {
+        method: 'GET',
+      });
+      // No application yet (never deployed): it runs nothing.
+      if (isMissing(answer)) return [];
+      if (answer.status < 200 || answer.status >= 300) throw failure(what, app, answer);
+      const nodes = parsed(what, answer, argoResourceTree, 'an application tree').nodes ?? [];
+      /** Pods below a workload: a StatefulSet's directly, a Deployment's through its ReplicaSets. */
+      const podsOf = (workload: ArgoResourceNode) => {
+        const owns = (node: ArgoResourceNode, owner: ArgoResourceNode) =>
+          (node.parentRefs ?? []).some((ref) =>
+            ref.uid && owner.uid ? ref.uid === owner.uid : ref.kind === owner.kind && ref.name === owner.name,
+          );
+        const owners = [workload, ...nodes.filter((n) => n.kind === 'ReplicaSet' && owns(n, workload))];
+        return nodes.filter((n) => n.kind === 'Pod' && owners.some((owner) => owns(n, owner)));
+      };
+      const workloads: WorkloadStatus[] = [];
+      for (const node of nodes) {
+        if (node.kind !== 'Deployment' && node.kind !== 'StatefulSet') continue;
+        if (node.group && node.group !== 'apps') continue;
+        const pods = podsOf(node);
+        const info = (pod: ArgoResourceNode, name: string) =>
+          pod.info?.find((item) => item.name === name)?.value ?? undefined;
+        const ready = pods.filter((pod) => {
+          const [up, all] = (info(pod, 'Containers') ?? '').split('/').map(Number);
+          return all !== undefined && all > 0 && up === all;
+        }).length;
+        const restarts = pods.reduce((sum, pod) => sum + (Number(info(pod, 'Restart Count')) || 0), 0);
+        const images = [...new Set(pods.flatMap((pod) => pod.images ?? []).concat(node.images ?? []))];
+        let component = pods
+          .map((pod) => pod.networkingInfo?.labels?.[COMPONENT_LABEL])
+          .find((value) => value !== undefined);
+        let replicas = pods.length;
+        if (pods.length === 0) {
+          const live = await liveObject(app, node);
+          component = live?.metadata?.labels?.[COMPONENT_LABEL] ?? undefined;
+          replicas = live?.spec?.replicas ?? 0;
+        }
+        const health = HEALTH_STATUSES.has(node.health?.status as HealthStatus)
+          ? (node.health?.status as HealthStatus)
+          : 'Unknown';
+        workloads.push({
+          kind: node.kind,
+          name: node.name,
+          ...(component ? { component } : {}),
+          replicas,
+          readyReplicas: ready,
+          restarts,
+          images,
+          health,
+        });
+      }
+      return workloads;
+    },
+
+    async runCronJob(app, cronJob) {
+      const what = `run a Job from CronJob ${cronJob} of application ${app.name}`;
+      // RunResourceAction (server/application/application.proto): the resource in the query, the
+      // action's name as the whole JSON body. CronJob's built-in `create-job` action makes a Job
+      // from the CronJob's jobTemplate.
+      const answer = await send(
+        what,
+        applicationUrl(app, '/resource/actions', {
+          namespace: app.namespace,
+          resourceName: cronJob,
+          version: 'v1',
+          group: 'batch',
+          kind: 'CronJob',
+          project: projectOf(app),
+        }),
+        { method: 'POST', body: CREATE_JOB },
+      );
+      if (answer.status >= 200 && answer.status < 300) return;
+      if (answer.status === 404) {
+        const { message } = argoMessage(answer);
+        throw new WorkflowError(
+          'ArgoCdRequestFailed',
+          `Argo CD at ${host} could not ${what}: ${message ?? 'not found'}. Deploy the environment ` +
+            'first: the CronJob exists only once a release that renders it has synced.',
+        );
+      }
+      throw failure(what, app, answer);
+    },
+
     async requestSync(app, revision) {
       if (!revision) throw new WorkflowError('NoCommit', `No revision to sync ${app.name} to.`);
       // The refresh makes Argo CD read the branch now instead of at its next poll.

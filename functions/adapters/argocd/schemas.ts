@@ -69,3 +69,48 @@ export const argoError = z.object({
   code: z.number().nullish(),
   message: z.string().nullish(),
 });
+
+const resourceRef = {
+  group: z.string().nullish(),
+  version: z.string().nullish(),
+  kind: z.string(),
+  namespace: z.string().nullish(),
+  name: z.string(),
+  uid: z.string().nullish(),
+};
+
+/**
+ * `GET /api/v1/applications/{name}/resource-tree` (`v1alpha1.ApplicationTree`): the app's managed
+ * objects and their children (ReplicaSets, Pods), linked child → parent by `parentRefs`. Pods carry
+ * `info` items ("Containers" `ready/total`, "Restart Count"), `images` and, in `networkingInfo`, their
+ * labels (controller/cache/info.go, populatePodInfo).
+ */
+export const argoResourceTree = z.object({
+  nodes: z
+    .array(
+      z.object({
+        ...resourceRef,
+        parentRefs: z.array(z.object(resourceRef)).nullish(),
+        info: z.array(z.object({ name: z.string().nullish(), value: z.string().nullish() })).nullish(),
+        images: z.array(z.string()).nullish(),
+        health: health.nullish(),
+        networkingInfo: z.object({ labels: z.record(z.string(), z.string()).nullish() }).nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+export type ArgoResourceTree = z.infer<typeof argoResourceTree>;
+export type ArgoResourceNode = NonNullable<ArgoResourceTree['nodes']>[number];
+
+/** `GET /api/v1/applications/{name}/resource`: the live object, as a JSON (or YAML) string. */
+export const argoResourceManifest = z.object({ manifest: z.string() });
+
+/** The parts of a live Deployment or StatefulSet read from its manifest. */
+export const liveWorkload = z.object({
+  metadata: z.object({ labels: z.record(z.string(), z.string()).nullish() }).nullish(),
+  spec: z.object({ replicas: z.number().int().nullish() }).nullish(),
+  status: z
+    .object({ replicas: z.number().int().nullish(), readyReplicas: z.number().int().nullish() })
+    .nullish(),
+});

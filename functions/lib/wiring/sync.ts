@@ -29,5 +29,8 @@ export const syncService = port('syncService', (): SyncService => {
     requestSync: (app, revision) =>
       traceUpstream('ArgoCd.requestSync', async () => (await argocd()).requestSync(app, revision)),
     status: (app) => traceUpstream('ArgoCd.status', async () => (await argocd()).status(app)),
+    workloads: (app) => traceUpstream('ArgoCd.workloads', async () => (await argocd()).workloads(app)),
+    runCronJob: (app, cronJob) =>
+      traceUpstream('ArgoCd.runCronJob', async () => (await argocd()).runCronJob(app, cronJob)),
   };
 });

@@ -74,6 +74,10 @@ const fixtures: Record<string, Record<string, string>> = {
     'services/web/index.html': '<h1>web</h1>\n',
   },
   empty: { 'notes.txt': 'nothing to build here\n' },
+  'spring-offline': {
+    'gateway/index.html': '<h1>gateway</h1>\n',
+    'orders/pom.xml': '<project><modelVersion>4.0.0</modelVersion></project>\n',
+  },
 };
 
 const request = (repo: string, overrides: Partial<BuildRequest> = {}): BuildRequest => {
@@ -427,6 +431,46 @@ describe('LocalBuildRunner', () => {
     const { last: refused } = await pollToEnd(runner, outside.runId);
     expect(refused.state).toBe('failed');
     expect(refused.reason).toMatch(/service api: the folder \.\.\/\.\.\/etc (is outside|does not exist)/);
+  }, 30_000);
+
+  it('detects a Maven service by its folder, builds the services in order, and says in words when Maven cannot download offline', async () => {
+    // Where the tenant user can run it: the trees folder is open to it, the test's root is not.
+    const bin = join(treeDir, 'fake-maven-bin');
+    await mkdir(bin, { recursive: true });
+    await chmod(bin, 0o755);
+    await writeFile(
+      join(bin, 'mvn'),
+      [
+        '#!/bin/sh',
+        'echo "[INFO] Scanning for projects..."',
+        'echo "[ERROR] Plugin org.apache.maven.plugins:maven-resources-plugin:3.3.1 or one of its dependencies could not be resolved: Could not transfer artifact org.apache.maven.plugins:maven-resources-plugin:pom:3.3.1 from/to central (https://repo.maven.apache.org/maven2): repo.maven.apache.org: Temporary failure in name resolution" >&2',
+        'exit 1',
+      ].join('\n'),
+    );
+    await chmod(join(bin, 'mvn'), 0o755);
+    const { runner } = newRunner({ env: { PATH: `${bin}:${process.env.PATH}` } });
+    const req = request('spring-offline', {
+      projectType: 'microservices',
+      services: [
+        { name: 'gateway', path: 'gateway', port: 8080 },
+        { name: 'orders', path: 'orders', port: 8080 },
+      ],
+    });
+    await runner.start(req);
+    const { last, lines } = await pollToEnd(runner, req.runId);
+    expect(last.state).toBe('failed');
+    expect(lines).toContain('▶ Detect framework — orders (orders)');
+    expect(
+      lines.some((l) => l.startsWith('Detected a Spring Boot app built with Maven: found pom.xml')),
+    ).toBe(true);
+    // In order: the gateway's build step comes before the orders service's Maven build.
+    expect(lines.findIndex((l) => l.startsWith('▶ Build — gateway'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('▶ Build — orders (orders): mvn -B package -DskipTests')),
+    );
+    expect(lines.join('\n')).toMatch(
+      /\[wharf\] The Maven build had to download plugins or dependencies and this machine can't reach the repository/,
+    );
+    expect(last.reason).toMatch(/can't reach the repository.*JDK alone/);
   }, 30_000);
 
   it('builds and pushes with buildah when it is installed, using the digest buildah reports', async () => {

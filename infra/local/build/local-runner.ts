@@ -15,6 +15,7 @@ import { type BuildRecord, isTerminal, logFile, readRecord, writeRecord } from '
 import { contentDigest, storeArtifact } from './content-digest.ts';
 import { type Detection, detectFramework, hasDependencies, hasScript } from './detect.ts';
 import { DEFAULT_PORTS, GENERATED_DOCKERIGNORE, generateDockerfile } from './dockerfiles.ts';
+import { jvmDownloadHint } from './offline-hint.ts';
 import { BuildCancelled, BuildFailure, type CommandSpec, runCommand } from './run-command.ts';
 
 export interface LocalBuildRunnerOptions {
@@ -861,8 +862,9 @@ export class LocalBuildRunner implements BuildService {
         build.log.line(`▶ Build${unit.label}`);
         build.log.line('The Dockerfile builds the app: nothing to build outside it');
         return;
-      case 'maven':
+      case 'maven': {
         build.log.line(`▶ Build${unit.label}: mvn -B package -DskipTests`);
+        const seen: string[] = [];
         await this.exec(build, {
           display: 'mvn -B package -DskipTests',
           command: 'mvn',
@@ -874,18 +876,36 @@ export class LocalBuildRunner implements BuildService {
           ],
           cwd,
           tenant: true,
-        });
+          seen,
+        }).catch((error: unknown) => this.explainDownload(build, 'maven', seen, error));
         return;
+      }
       case 'gradle': {
         // The wrapper is a POSIX script; running it through sh works even when git lost its exec bit.
         const [display, command, args] = detection.hasGradleWrapper
           ? ['./gradlew build -x test', 'sh', ['./gradlew', 'build', '-x', 'test', '--no-daemon']]
           : ['gradle build -x test', 'gradle', ['build', '-x', 'test', '--no-daemon']];
         build.log.line(`▶ Build${unit.label}: ${display}`);
-        await this.exec(build, { display, command, args, cwd, tenant: true });
+        const seen: string[] = [];
+        await this.exec(build, { display, command, args, cwd, tenant: true, seen }).catch((error: unknown) =>
+          this.explainDownload(build, 'gradle', seen, error),
+        );
         return;
       }
     }
+  }
+
+  /** A Maven or Gradle build that failed for want of a download says so, with what to do. */
+  private explainDownload(
+    build: ActiveBuild,
+    tool: 'maven' | 'gradle',
+    seen: readonly string[],
+    error: unknown,
+  ): never {
+    const hint = error instanceof BuildFailure ? jvmDownloadHint(tool, seen) : undefined;
+    if (!hint) throw error;
+    build.log.line(hint);
+    throw new BuildFailure(`${(error as Error).message}. ${hint.replace(/^\[wharf\] /, '')}`);
   }
 
   /** The image stage: buildah when it is installed, else a content digest; the built folder is kept either way. */

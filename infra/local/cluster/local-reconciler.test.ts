@@ -824,6 +824,26 @@ describe('LocalReconciler', () => {
     expect(after.version).toBe('v1');
     expect(after.pid).not.toBe(before.pid);
     expect(await r.status(app)).toMatchObject({ revision: c1, sync: 'Synced', health: 'Healthy' });
+    // The services API sees the one Deployment its process runs, with the restart counted.
+    const [workload] = await r.workloads(app);
+    expect(workload).toMatchObject({
+      kind: 'Deployment',
+      name: 'storefront',
+      replicas: 1,
+      readyReplicas: 1,
+      restarts: 1,
+      health: 'Healthy',
+      local: [{ containerPort: 3000, host: '127.0.0.1', port: r.route(HOST)?.port }],
+    });
+    expect(workload?.images[0]).toMatch(/@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('lists no workloads for an app it does not run, and says CronJobs need the container runtime', async () => {
+    const r = reconciler();
+    expect(await r.workloads(app)).toEqual([]);
+    await expect(r.runCronJob(app, 'orders-db-backup')).rejects.toThrow(
+      /CronJob orders-db-backup of storefront-ws1-dev can't run: CronJobs need the container runtime/,
+    );
   });
 
   it('start() on a new instance brings back every app at the repository head', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../../functions/lib/net.ts';
-import type { SyncApp, SyncService, SyncStatus } from '../../../shared/deploy-ports.ts';
+import type { SyncApp, SyncService, SyncStatus, WorkloadStatus } from '../../../shared/deploy-ports.ts';
 import type { ReleaseIdentity } from '../../../shared/manifests/types.ts';
 import { ProcessRecords } from '../process-records.ts';
 import { AppInstance, describeExit } from './app-instance.ts';
@@ -89,6 +89,10 @@ interface AppState {
   restartTimer?: NodeJS.Timeout | undefined;
   /** Container mode: the status of the serving release while it is healthy, restored when it recovers. */
   healthy?: LocalSyncStatus | undefined;
+  /** Process mode: the Deployment the process runs, and how often it was restarted after a crash. */
+  process?:
+    | { name: string; key: string; images: string[]; containerPort: number; restarts: number }
+    | undefined;
 }
 
 const short = (commit: string) => commit.slice(0, 12);
@@ -215,6 +219,43 @@ export class LocalReconciler implements SyncService {
       };
     }
     return { ...state.status };
+  }
+
+  /**
+   * What runs for the app now. Container mode: each Deployment and StatefulSet of the serving release
+   * (podman's view); process mode: the one Deployment its process runs, if any.
+   */
+  async workloads(app: SyncApp): Promise<WorkloadStatus[]> {
+    if (this.cluster) return this.cluster.workloads(app.name);
+    const state = this.apps.get(app.name);
+    const process = state?.process;
+    if (!state || !process) return [];
+    const running = state.current?.running === true;
+    return [
+      {
+        kind: 'Deployment',
+        name: process.name,
+        replicas: 1,
+        readyReplicas: running ? 1 : 0,
+        restarts: process.restarts,
+        images: process.images,
+        health: running ? 'Healthy' : state.restartTimer ? 'Degraded' : 'Missing',
+        ...(running && state.current
+          ? { local: [{ containerPort: process.containerPort, host: '127.0.0.1', port: state.current.port }] }
+          : {}),
+      },
+    ];
+  }
+
+  /** Container mode: starts a run of the app's CronJob now. Processes can't run a CronJob's pod. */
+  async runCronJob(app: SyncApp, cronJob: string): Promise<void> {
+    if (!this.cluster) {
+      throw new Error(
+        `CronJob ${cronJob} of ${app.name} can't run: CronJobs need the container runtime, and the local ` +
+          'platform runs apps as processes. Install podman and buildah and start it in container mode.',
+      );
+    }
+    await this.cluster.startJob(app.name, cronJob);
   }
 
   /** Where the gateway sends a request for `host` (case-insensitive, any :port ignored), if anything serves it. */
@@ -578,6 +619,14 @@ export class LocalReconciler implements SyncService {
     // Ready: the hosts move to the new port first, and only then does the old version go.
     const replaced = state.current;
     state.current = instance;
+    // A restart after a crash runs the same key: its count goes on; a new release starts from 0.
+    state.process = {
+      name: decision.deploymentName,
+      key,
+      images: decision.container.image ? [decision.container.image] : [],
+      containerPort: decision.container.ports?.[0]?.containerPort ?? port,
+      restarts: state.process?.key === key ? state.process.restarts : 0,
+    };
     this.setRoutes(state, decision.hosts);
     this.watchForCrash(state, instance);
     state.output.line(`[wharf] ${at}: ready on 127.0.0.1:${port}`);
@@ -690,6 +739,7 @@ export class LocalReconciler implements SyncService {
     }
     const current = state.current;
     state.current = undefined;
+    state.process = undefined;
     if (current) {
       state.output.line(`[wharf] ${why}: stopping the process on 127.0.0.1:${current.port}`);
       await current.stop(STOP_GRACE_MS);
@@ -705,6 +755,7 @@ export class LocalReconciler implements SyncService {
       if (instance.stopRequested || state.current !== instance || this.stopping) return;
       state.current = undefined;
       this.clearRoutes(state);
+      if (state.process) state.process.restarts += 1;
       state.crashes = Date.now() - instance.startedAt > STABLE_RUN_MS ? 1 : state.crashes + 1;
       const delay = Math.min(RESTART_BASE_MS * 2 ** (state.crashes - 1), RESTART_MAX_MS);
       const what = `${instance.display} ${describeExit(exit)}`;

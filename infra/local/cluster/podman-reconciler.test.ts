@@ -534,12 +534,32 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
       exec((await containerOf(dbApp.name, 'orders-db'))[0] as string, 'cat /var/lib/postgresql/starts');
     // It runs as the StatefulSet's user, with the password from the secret store.
     expect(await starts()).toBe(`start as 999 password=${DB_PASSWORD.length}`);
+    // What runs, as the services API shows it: the StatefulSet, ready, on the loopback port users connect to.
+    const [running] = await r.workloads(dbApp);
+    expect(running).toMatchObject({
+      kind: 'StatefulSet',
+      name: 'orders-db',
+      replicas: 1,
+      readyReplicas: 1,
+      restarts: 0,
+      images: ['postgres:16'],
+      health: 'Healthy',
+      local: [{ containerPort: 5432, host: '127.0.0.1', port: expect.any(Number) }],
+    });
+    const published = running?.local?.[0]?.port as number;
+    expect((await get(published, '/starts')).body).toContain('start as 999');
 
     const d2 = await commit(filesOf(render(2, [{ name: 'POSTGRES_DB', secret: false, value: 'orders2' }])));
     await r.requestSync(dbApp, d2);
     await r.settled(dbApp);
     expect(await r.status(dbApp)).toMatchObject({ revision: d2, health: 'Healthy' });
     expect((await starts()).split('\n')).toHaveLength(2);
+    // The old pod stopped before the new one started: the new one takes the same port, so a user's
+    // psql command keeps working across rollouts.
+    expect((await r.workloads(dbApp))[0]?.local).toEqual([
+      { containerPort: 5432, host: '127.0.0.1', port: published },
+    ]);
+    expect((await get(published, '/starts')).body.trim().split('\n')).toHaveLength(2);
 
     const d3 = await commit({ [first.path]: null });
     await r.refresh(d3);
@@ -634,6 +654,131 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     const run = await r.containerCluster?.runJob(shop.name, undefined, 'nightly-report');
     expect(run).toEqual({ exitCode: 0, output: ['report for <h1>v2</h1>'] });
     expect(await podNames('wharf.local/cronjob=nightly-report')).toEqual([]);
+
+    // Each service's workload as it runs, by its component label.
+    const workloads = await r.workloads(shop);
+    expect(workloads.map((w) => [w.name, w.component, w.readyReplicas, w.replicas, w.health])).toEqual([
+      ['shop-gateway', 'gateway', 1, 1, 'Healthy'],
+      ['shop-catalog', 'catalog', 1, 1, 'Healthy'],
+    ]);
+    expect(workloads[0]?.images).toEqual([images.v2]);
+
+    // Run now: a backup-shaped CronJob (initContainer into an emptyDir, then a hostPath folder at
+    // /backups) plays on the same path as its schedule; runCronJob resolves once it is started.
+    const backups = join(root, 'backups');
+    await mkdir(backups, { recursive: true });
+    const m2 = await commit(
+      filesOf(release, (docs) => {
+        docs.push({
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata: { name: 'orders-backup', namespace: release.namespace },
+          spec: {
+            schedule: '0 3 * * *',
+            jobTemplate: {
+              spec: {
+                template: {
+                  spec: {
+                    restartPolicy: 'Never',
+                    volumes: [
+                      { name: 'work', emptyDir: {} },
+                      { name: 'backups', hostPath: { path: backups, type: 'DirectoryOrCreate' } },
+                    ],
+                    initContainers: [
+                      {
+                        name: 'dump',
+                        image: images.v2,
+                        command: ['sh', '-c', 'wget -qO /work/dump.html http://shop-catalog:8080/'],
+                        volumeMounts: [{ name: 'work', mountPath: '/work' }],
+                      },
+                    ],
+                    containers: [
+                      {
+                        name: 'upload',
+                        image: images.v2,
+                        command: ['sh', '-c', 'cp /work/dump.html /backups/dump.html && echo stored'],
+                        volumeMounts: [
+                          { name: 'work', mountPath: '/work' },
+                          { name: 'backups', mountPath: '/backups' },
+                        ],
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        });
+      }),
+    );
+    await r.requestSync(shop, m2);
+    await r.settled(shop);
+    expect(await r.status(shop)).toMatchObject({ revision: m2, health: 'Healthy' });
+    await expect(r.runCronJob(shop, 'no-such-job')).rejects.toThrow(
+      /has no CronJob no-such-job \(it has orders-backup\)/,
+    );
+    await r.runCronJob(shop, 'orders-backup');
+    const dump = join(backups, 'dump.html');
+    for (let i = 0; i < 150 && !(await readFile(dump, 'utf8').catch(() => '')); i++) await sleep(100);
+    expect(await readFile(dump, 'utf8')).toBe('<h1>v2</h1>\n');
+    for (let i = 0; i < 50 && !r.output(shop).some((l) => l.includes('[orders-backup] stored')); i++)
+      await sleep(100);
+    expect(r.output(shop).join('\n')).toMatch(/CronJob orders-backup: .* succeeded/);
+    await r.stop();
+  });
+
+  it('keeps the whole previous release of a microservices project serving when one service of the new one never becomes ready', async () => {
+    const project: MicroservicesProject = {
+      ...base,
+      id: 'p5',
+      name: 'mall',
+      type: 'microservices',
+      repository: { url: 'https://github.com/acme/mall', branch: 'main' },
+      autoDeploy: false,
+      services: [
+        { name: 'gateway', path: 'gateway', port: 8080, entry: true },
+        { name: 'orders', path: 'orders', port: 8080, entry: false },
+      ],
+      env: [],
+    };
+    const ref = (image: string) => {
+      const [reference = '', digest] = image.split('@');
+      return { reference, digest };
+    };
+    const render = (number: number, orders: string) =>
+      renderRelease({
+        workspace: WORKSPACE,
+        project,
+        environment: 'production',
+        release: { id: `s${number}`, number, runId: `srun${number}` },
+        image: ref(images.v1 as string),
+        images: { gateway: ref(images.v1 as string), orders: ref(orders) },
+        platform: PLATFORM,
+      } as ReleaseRenderInput);
+    const first = render(1, images.v1 as string);
+    const mall: SyncApp = { name: first.appName, path: first.path, namespace: first.namespace };
+    const r = reconciler({ readinessTimeoutMs: 3_000 });
+    const s1 = await commit(filesOf(first));
+    await r.requestSync(mall, s1);
+    await r.settled(mall);
+    expect(await r.status(mall)).toMatchObject({ revision: s1, health: 'Healthy' });
+    const serving = await podNames(`wharf.local/app=${mall.name}`);
+    expect(serving).toHaveLength(2);
+
+    const s2 = await commit(filesOf(render(2, images.broken as string)));
+    await r.requestSync(mall, s2);
+    await r.settled(mall);
+    const status = await r.status(mall);
+    // The app as a whole is Degraded (what the workflow rolls back on), naming the service that failed.
+    expect(status).toMatchObject({ revision: s2, health: 'Degraded' });
+    expect(status.message).toMatch(/mall-orders.* before it was ready/);
+    expect(status.message).toContain('The previous version keeps serving.');
+    // Neither service of the new release was kept: both of the previous one still serve.
+    expect(await podNames(`wharf.local/app=${mall.name}`)).toEqual(serving);
+    expect((await r.workloads(mall)).map((w) => [w.name, w.readyReplicas, w.images])).toEqual([
+      ['mall-gateway', 1, [images.v1]],
+      ['mall-orders', 1, [images.v1]],
+    ]);
     await r.stop();
   });
 });

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { freePort } from '../../../../functions/lib/net.ts';
+import type { WorkloadStatus } from '../../../../shared/deploy-ports.ts';
 import { maskSecrets } from '../app-output.ts';
 import type { CheckedObject } from '../manifest-check.ts';
 import { parseCron } from './cron.ts';
@@ -70,6 +72,16 @@ const OUTPUT_LINES = 20;
 const FAILURE_THRESHOLD = 3;
 const DRAIN_MS = 1_000;
 
+/** Whether 127.0.0.1:`port` can be listened on now (the pod that held it is gone). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 const short = (commit: string) => commit.slice(0, 12);
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -106,6 +118,81 @@ export class PodmanCluster {
     if (!release || !ports?.length) return undefined;
     release.next = (release.next + 1) % ports.length;
     return ports[release.next];
+  }
+
+  /**
+   * The serving release's workloads as they run now: per workload its replicas that are running and
+   * pass their readiness probe, podman's restart counts, the images its manifest names and the
+   * loopback ports its container ports are published on. Empty while nothing serves.
+   */
+  async workloads(app: string): Promise<WorkloadStatus[]> {
+    const release = this.releases.get(app);
+    if (!release) return [];
+    const states = await this.inspect(release.units.flatMap((u) => u.containers.map((c) => c.podmanName)));
+    const result: WorkloadStatus[] = [];
+    for (const workload of release.objects.workloads) {
+      const units = release.units.filter((u) => u.workload === workload.name);
+      let ready = 0;
+      let restarts = 0;
+      for (const unit of units) {
+        let up = true;
+        for (const container of unit.containers) {
+          const state = states.find((s) => s.Name === container.podmanName);
+          restarts += state?.RestartCount ?? 0;
+          if (!state?.State.Running) up = false;
+          else if (
+            container.readiness &&
+            (await probeOnce(this.podman, container.podmanName, container.readiness))
+          )
+            up = false;
+        }
+        if (up) ready++;
+      }
+      const component = workload.podLabels['app.kubernetes.io/component'];
+      result.push({
+        kind: workload.kind,
+        name: workload.name,
+        ...(component ? { component } : {}),
+        replicas: workload.replicas,
+        readyReplicas: ready,
+        restarts,
+        images: [...new Set(podImages(workload.podSpec))],
+        health: release.problem ? 'Degraded' : ready < workload.replicas ? 'Progressing' : 'Healthy',
+        local: units.flatMap((unit) =>
+          [...unit.hostPorts].map(([containerPort, port]) => ({ containerPort, host: '127.0.0.1', port })),
+        ),
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Starts a run of the serving release's CronJob `name` now (what Argo CD's `create-job` does) and
+   * resolves once its pod is played; its output goes to the app's log as on its schedule.
+   */
+  async startJob(app: string, name: string): Promise<void> {
+    const release = this.releases.get(app);
+    if (!release)
+      throw new Error(`${app} runs nothing here yet: deploy it before running its CronJob ${name}.`);
+    if (!release.objects.cronJobs.some((job) => job.name === name)) {
+      const names = release.objects.cronJobs.map((job) => job.name);
+      throw new Error(
+        `${app} has no CronJob ${name}${names.length ? ` (it has ${names.join(', ')})` : ' (it renders none)'}.`,
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.track(
+        // Resolves with the play; a run skipped (the previous one still going) or finished resolves too.
+        this.runJob(app, release, name, resolve).then(
+          () => resolve(),
+          (error: Error) => {
+            const message = maskSecrets(error.message, release.secretValues);
+            this.onLine(app, `[wharf] CronJob ${name} could not run: ${message}`);
+            reject(new Error(message));
+          },
+        ),
+      );
+    });
   }
 
   runningRevision(app: string): string | undefined {
@@ -222,6 +309,17 @@ export class PodmanCluster {
       (w) => w.claims.length > 0 || (w.podSpec.volumes ?? []).some((v) => v.persistentVolumeClaim),
     );
     let replaced = current;
+    /**
+     * The loopback ports the stopped pods were published on, by workload, replica and container port:
+     * a StatefulSet's new pod takes them again when they are free, so a database keeps the address a
+     * user's client command names across rollouts.
+     */
+    const keptPorts = new Map<string, number>();
+    if (stateful && current) {
+      for (const unit of current.units)
+        for (const [containerPort, hostPort] of unit.hostPorts)
+          keptPorts.set(`${unit.workload}/${unit.replica}/${containerPort}`, hostPort);
+    }
     if (stateful) {
       request.log(`[wharf] ${at}: stopping the running pods first: their volumes take one pod at a time`);
       if (current) {
@@ -255,7 +353,10 @@ export class PodmanCluster {
       await this.prepare(request, release, secretData, at);
       for (const workload of objects.workloads) {
         for (let replica = 0; replica < workload.replicas; replica++) {
-          const unit = await playUnit(workload, replica, ctx, freePort);
+          const unit = await playUnit(workload, replica, ctx, async (containerPort) => {
+            const kept = keptPorts.get(`${workload.name}/${replica}/${containerPort}`);
+            return kept !== undefined && (await portIsFree(kept)) ? kept : freePort();
+          });
           release.units.push(unit);
           const network =
             unit.aliases.length > 0
@@ -769,6 +870,8 @@ export class PodmanCluster {
     app: string,
     release: Release | undefined,
     name: string,
+    /** Called once its pod is played, before the run ends. */
+    onPlayed?: () => void,
   ): Promise<{ exitCode: number; output: string[] }> {
     const serving = release ?? this.releases.get(app);
     const job = serving?.objects.cronJobs.find((j) => j.name === name);
@@ -787,6 +890,7 @@ export class PodmanCluster {
         ['kube', 'play', '--network', this.network(serving.context.namespace), '-'],
         yaml,
       );
+      onPlayed?.();
       const containers = job.podSpec.containers.map((c) => `${pod}-${c.name}`);
       let states: ContainerState[] = [];
       for (;;) {

@@ -167,7 +167,8 @@ export async function playUnit(
   workload: Workload,
   replica: number,
   ctx: PodContext,
-  allocatePort: () => Promise<number>,
+  /** The 127.0.0.1 port to publish a container port on (a StatefulSet's rollout asks for the old one). */
+  allocatePort: (containerPort: number) => Promise<number>,
 ): Promise<PlayUnit> {
   const name = clip(`${ctx.stack}-${ctx.generation}-${clip(workload.name, 30)}-${replica}`, 55);
   const pod = `${name}-pod-0`;
@@ -201,7 +202,7 @@ export async function playUnit(
     }
     for (const port of ports) {
       if ((port.protocol ?? 'TCP') !== 'TCP') continue;
-      const hostPort = hostPorts.get(port.containerPort) ?? (await allocatePort());
+      const hostPort = hostPorts.get(port.containerPort) ?? (await allocatePort(port.containerPort));
       hostPorts.set(port.containerPort, hostPort);
       port.hostPort = hostPort;
       port.hostIP = '127.0.0.1';

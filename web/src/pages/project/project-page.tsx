@@ -17,6 +17,7 @@ import { DeployForm } from './deploy-form.tsx';
 import { EnvironmentReleases } from './environment-releases.tsx';
 import { Pipeline } from './pipeline.tsx';
 import { RecentRuns } from './recent-runs.tsx';
+import { ServiceCards } from './service-cards.tsx';
 import './project-page.css';
 
 /**
@@ -39,6 +40,8 @@ export default function ProjectPage() {
   );
   const [liveStatus, setLiveStatus] = useState<Record<string, RunStatus>>({});
   const [releasesVersion, setReleasesVersion] = useState(0);
+  // Every run event of the project: a rollout moves its services.
+  const [servicesVersion, setServicesVersion] = useState(0);
   usePageTitle(project.data?.name);
   // Whether the caller may decide comes from the approvals list: asked for only while a run waits.
   const waiting = (runs.data?.items ?? []).some(
@@ -58,6 +61,7 @@ export default function ProjectPage() {
     () =>
       watchWorkspace(workspaceId, (event) => {
         if (event.projectId !== projectId) return;
+        setServicesVersion((v) => v + 1);
         if (knownRuns.current?.some((r) => r.id === event.runId)) {
           setLiveStatus((current) => ({ ...current, [event.runId]: event.status }));
           // A run that starts waiting: its deadline comes with a reload (status events don't carry it).
@@ -109,6 +113,17 @@ export default function ProjectPage() {
       <DatabaseConnections project={p} />
 
       <DeployForm project={p} />
+
+      {p.type === 'microservices' &&
+        p.environments.map((environment) => (
+          <ServiceCards
+            key={`services-${environment}`}
+            workspaceId={workspaceId}
+            projectId={projectId}
+            environment={environment}
+            version={servicesVersion}
+          />
+        ))}
 
       {p.environments.map((environment) => (
         <EnvironmentReleases
