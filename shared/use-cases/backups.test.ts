@@ -39,7 +39,7 @@ class MemoryBackups implements BackupStore {
 class CronSync extends FakeSync {
   readonly jobs: Array<{ app: SyncApp; cronJob: string }> = [];
   onJob: (() => void) | undefined;
-  async runCronJob(app: SyncApp, cronJob: string) {
+  override async runCronJob(app: SyncApp, cronJob: string) {
     this.jobs.push({ app, cronJob });
     this.onJob?.();
   }
@@ -158,16 +158,6 @@ describe('backing up now', () => {
     expect(await codeOf(makeBackUpNow(deps)(alice, ws.id, db.id))).toBe('conflict backup.not_deployed');
     expect(await codeOf(makeBackUpNow(deps)(bob, ws.id, db.id))).toBe('not_found workspace.not_found');
     expect(sync.jobs).toEqual([]);
-  });
-
-  it('says the platform cannot do it when the sync service has no CronJob action', async () => {
-    const { deps, ws, db, deployProduction } = await setup();
-    await deployProduction();
-    // A sync service from before the CronJob action (runCronJob is optional on the port until all have it).
-    const withoutAction = { ...deps, sync: {} };
-    expect(await codeOf(makeBackUpNow(withoutAction)(alice, ws.id, db.id))).toBe(
-      'unavailable backup.unsupported',
-    );
   });
 });
 

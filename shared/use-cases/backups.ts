@@ -1,7 +1,7 @@
 import type { BackupView } from '../api.ts';
 import type { DeployTurnRepository, ReleaseRepository, SyncApp, SyncService } from '../deploy-ports.ts';
 import type { DatabaseProject, Identity, Project, Workspace } from '../domain.ts';
-import { conflict, notFound, unavailable } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { dnsLabel, type Environment, workspaceNamespace } from '../naming.ts';
 import type { BackupStore, Clock, ProjectRepository, StoredBackup, WorkspaceRepository } from '../ports.ts';
 import { requireMember } from './access.ts';
@@ -88,12 +88,6 @@ async function productionApp(
 }
 
 async function startBackup(deps: Pick<BackupDeps, 'sync'>, app: SyncApp, project: DatabaseProject) {
-  if (!deps.sync.runCronJob) {
-    throw unavailable(
-      'backup.unsupported',
-      'This platform’s sync service cannot start a backup Job yet; the scheduled backups still run.',
-    );
-  }
   await deps.sync.runCronJob(app, backupCronJobName(project));
 }
 
