@@ -40,6 +40,8 @@ export interface HandlerAccess {
   verifiesTokens?: boolean;
   /** s3:ListBucket on the backup bucket (WHARF_BACKUP_BUCKET), for the workspaces' prefixes only. */
   listsBackups?: boolean;
+  /** The function's timeout when 10 s is not enough (at most API Gateway's 29 s for HTTP handlers). */
+  timeoutSeconds?: number;
 }
 
 const read = { table: 'read' } as const;
@@ -92,7 +94,15 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/projects/create': { ...write, projectSecrets: true, platform: true },
   'http/projects/update': { ...write, projectSecrets: true, platform: true },
   // Removes the project's GitOps folders in one commit, then its secrets.
-  'http/projects/delete': { ...write, projectSecrets: true, platform: true, adapters: ['gitops'] },
+  // A database's final backup first: starts production's backup Job (Argo CD) and waits for its dump.
+  'http/projects/delete': {
+    ...write,
+    projectSecrets: true,
+    platform: true,
+    adapters: ['gitops', 'sync'],
+    listsBackups: true,
+    timeoutSeconds: 29,
+  },
   // Reads the password (GetSecretValue on wharf/*) and records the read before answering.
   'http/databases/credentials': { ...write, projectSecrets: 'read' },
   'http/databases/credential-reads': read,

@@ -82,7 +82,7 @@ export function handlerFunction(
     stage: config.stage,
     logRetention: config.logRetentionDays as RetentionDays,
     environment,
-    timeout: options.timeout ?? Duration.seconds(10),
+    timeout: options.timeout ?? Duration.seconds(access.timeoutSeconds ?? 10),
     ...(options.memorySize ? { memorySize: options.memorySize } : {}),
   });
   if (access.table) fn.bindTable(bindings.table, access.table);
