@@ -292,7 +292,7 @@ describe('renderRelease: database', () => {
       name: 'POSTGRES_PASSWORD',
       valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'password' } },
     });
-    expect(container.env).toContainEqual({ name: 'POSTGRES_DB', value: 'postgres-db-value' });
+    expect(container.env).toContainEqual({ name: 'PGTZ', value: 'Europe/Berlin' });
     expect(set.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 999 });
     const service = find(objects, 'Service', 'orders-db');
     expect(service.spec.clusterIP).toBe('None');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { legacyDatabasePasswordRef as databasePasswordRef } from '../databases.ts';
 import type { DomainError } from '../errors.ts';
-import { databasePasswordRef } from '../manifests/index.ts';
 import { projectSchemas } from '../schemas/project.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
 import { FakeGitOps, InMemoryRuns } from '../testing/in-memory-deploy.ts';

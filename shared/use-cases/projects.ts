@@ -1,10 +1,10 @@
 import type { ProjectPage, ProjectView } from '../api.ts';
+import { legacyDatabasePasswordRef as databasePasswordRef } from '../databases.ts';
 import type { DeployTurnRepository, GitOpsRepository, ReleaseRepository } from '../deploy-ports.ts';
 import type { Identity, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { NEW_PROJECT_ENVIRONMENTS } from '../environments.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { gitopsPath, projectHosts } from '../manifests/names.ts';
-import { databasePasswordRef } from '../manifests/render-release.ts';
 import type { Environment } from '../naming.ts';
 import { assertPublicHost, type ResolveHost } from '../network-guard.ts';
 import type { Clock, IdGenerator, ProjectRepository, SecretStore, WorkspaceRepository } from '../ports.ts';
