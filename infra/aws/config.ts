@@ -33,6 +33,11 @@ export interface StageConfig {
   clusterIssuer: string;
   /** The External Secrets (Cluster)SecretStore the rendered ExternalSecrets name. */
   secretStore: string;
+  /**
+   * The S3 bucket production databases' backup CronJobs write to (WHARF_BACKUP_BUCKET), through the
+   * `wharf-backup` service account of each workspace namespace (IRSA). Without it no backups run.
+   */
+  backupBucket?: string | undefined;
   /** The delivery systems the workflow tasks drive; their credentials are the Stateful stack's secrets. */
   jenkins: { url: string; user: string; job: string };
   github: {
@@ -115,6 +120,10 @@ const stageSchema = z.object({
   argoCdUrl: httpsUrl,
   argoCdRefresh: z.enum(['normal', 'hard']).default('normal'),
   secretStore: z.string().min(1).default('wharf-secrets'),
+  backupBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
   domainName: dnsName.optional(),
   certificateArn: z
     .string()
@@ -256,6 +265,7 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
     imageRegistry: s.imageRegistry,
     clusterIssuer: s.clusterIssuer,
     secretStore: s.secretStore,
+    backupBucket: s.backupBucket,
     jenkins: { url: s.jenkinsUrl, user: s.jenkinsUser, job: s.jenkinsJob },
     github: {
       repository: s.githubRepository,
