@@ -63,6 +63,8 @@ interface EngineSpec {
   env(c: Credentials, secret: IEnvVarSource): IEnvVar[];
   args?: string[];
   readiness?(c: Credentials): IProbe;
+  /** Makes the engine take the current password on a data folder made with an earlier one. */
+  applyPassword?: string[];
   sharedMemory?: string;
   /** The production backup: what the file ends with and the shell that dumps into "$FILE". */
   backup: { ext: string; passwordEnv: string; dump(c: Credentials): string };
@@ -105,6 +107,18 @@ const ENGINES: Record<DatabaseEngine, EngineSpec> = {
       { name: 'POSTGRES_PASSWORD', valueFrom: secret },
     ],
     readiness: (c) => probe(['pg_isready', '-U', c.user, '-d', c.database, '-h', '127.0.0.1', '-p', '5432']),
+    // The image sets the password only when it makes the data folder; after a rotation the server
+    // still has the old one. Local socket connections are trusted (initdb's default, kept by the image),
+    // so once it answers the user sets its own password to the current one. Never fails the
+    // container: a server that is not up within a minute is the probes' to report.
+    applyPassword: [
+      'sh',
+      '-c',
+      [
+        'for i in $(seq 60); do pg_isready -q -h /var/run/postgresql && break; sleep 1; done',
+        `printf '%s\\n' "ALTER ROLE CURRENT_USER PASSWORD :'pw';" | psql -q -h /var/run/postgresql -U "$POSTGRES_USER" -d postgres -v ON_ERROR_STOP=1 -v pw="$POSTGRES_PASSWORD" >/dev/null 2>&1 || true`,
+      ].join('; '),
+    ],
     sharedMemory: '256Mi',
     backup: {
       ext: 'sql',
@@ -705,6 +719,7 @@ function renderDatabase(ctx: Context, project: DatabaseProject): Rendered {
       sharedMemory: engine.sharedMemory,
       // A rotation bumps the version: the changed template restarts the pod with the new password.
       podAnnotations: { 'wharf.dev/credentials-version': String(own.version) },
+      postStart: engine.applyPassword,
     }),
     ...backupJob(ctx, project, image, own),
   ];

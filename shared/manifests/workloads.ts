@@ -320,6 +320,8 @@ export function databaseStatefulSet(
     sharedMemory?: string | undefined;
     /** On the pod template: a change (e.g. the credentials' version) rolls the pods. */
     podAnnotations?: Labels | undefined;
+    /** Run in the container once it started (Kubernetes `lifecycle.postStart`). */
+    postStart?: string[] | undefined;
   },
 ): IStatefulSet {
   const volumeMounts = [{ name: 'data', mountPath: input.dataPath }];
@@ -337,6 +339,7 @@ export function databaseStatefulSet(
     },
     readinessProbe: input.readiness,
     livenessProbe: input.liveness,
+    ...(input.postStart ? { lifecycle: { postStart: { exec: { command: input.postStart } } } } : {}),
     volumeMounts,
     securityContext: { ...containerSecurity, runAsUser: input.uid, runAsGroup: input.uid },
   };
