@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +185,63 @@ describe.skipIf(missing.length > 0 || psqlMissing)(
       await expect(psql('reports', 'third-pw', 'reports', 'SELECT 1')).rejects.toThrow(
         /password authentication failed/,
       );
+    }, 60_000);
+
+    it("the backup CronJob's containers dump into the host folder under the agreed layout and keep the newest", async () => {
+      const backupsDir = join(dataDir, 'backups');
+      const project = { ...databaseWithCredentials, backup: { schedule: '0 3 * * *', retain: 2 } };
+      const rendered = renderRelease({
+        ...releaseInput(project),
+        platform: { ...releaseInput(project).platform, backups: { kind: 'hostPath', path: backupsDir } },
+      });
+      const job = parseManifests(rendered.files[2]?.content ?? '').find((o) => o.kind === 'CronJob');
+      const pod = job.spec.jobTemplate.spec.template.spec;
+      expect(pod.volumes[0].hostPath.path).toBe(backupsDir);
+      const variables = (c: any) =>
+        (c.env ?? []).flatMap((v: any) => [
+          '-e',
+          // The password comes from the credentials Secret in a cluster; the Service name is this container here.
+          v.valueFrom
+            ? `${v.name}=fourth-pw`
+            : v.name === 'DB_HOST'
+              ? 'DB_HOST=127.0.0.1'
+              : `${v.name}=${v.value}`,
+        ]);
+      const run = (c: any, user: string) =>
+        podman(
+          'run',
+          '--rm',
+          '--network',
+          `container:${container}`,
+          '--user',
+          user,
+          '-v',
+          `${backupsDir}:/backups`,
+          ...variables(c),
+          '-e',
+          'DB_USER=reports',
+          '-e',
+          'DB_NAME=reports',
+          image,
+          ...c.command,
+          ...c.args,
+        );
+      await exec('mkdir', ['-p', backupsDir]);
+      await run(pod.initContainers[0], '0');
+      for (let i = 0; i < 3; i++) {
+        expect(await run(pod.containers[0], '999:999')).toMatch(/^backed up to \d{8}T\d{6}Z\.sql/);
+        await new Promise((r) => setTimeout(r, 1_100));
+      }
+      const folder = join(
+        backupsDir,
+        databaseWithCredentials.workspaceId,
+        databaseWithCredentials.id,
+        'production',
+      );
+      const files = (await readdir(folder)).sort();
+      expect(files).toHaveLength(2);
+      for (const f of files) expect(f).toMatch(/^\d{8}T\d{6}Z\.sql$/);
+      expect(await readFile(join(folder, files[1] as string), 'utf8')).toContain('PostgreSQL database dump');
     }, 60_000);
   },
 );
