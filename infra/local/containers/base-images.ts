@@ -89,6 +89,7 @@ exec "$PGBIN/postgres" -D "$PGDATA" -c listen_addresses='*' -c port="\${PGPORT:-
  * the postgres entrypoint, every start applies them to the data folder it finds (a rotated password
  * replaces the old one), through a bootstrap run that takes no connections. `--datadir=` among the
  * arguments (the rendered manifests pass one) moves the data folder as it does for the official image.
+ * Bootstrap mode reads one statement per line.
  */
 const MARIADB_ENTRYPOINT = `#!/bin/sh
 set -eu
@@ -113,7 +114,8 @@ fi
   if [ -n "$ROOT_PW" ]; then
     echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$(sq "$ROOT_PW")';"
     echo "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")';"
-    echo "ALTER USER 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+    echo "ALTER USER 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")';"
+    echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
   fi
   [ -n "$DB" ] && echo "CREATE DATABASE IF NOT EXISTS \\\`$DB\\\`;"
   if [ -n "$APP_USER" ]; then
@@ -210,7 +212,8 @@ const RECIPES = {
       APT_INSTALL('mariadb-server'),
       'COPY entrypoint.sh /usr/local/bin/mariadb-entrypoint',
       'EXPOSE 3306',
-      'CMD ["/usr/local/bin/mariadb-entrypoint"]',
+      // An entrypoint, as the official image's: the manifests' args (--datadir=…) go to it.
+      'ENTRYPOINT ["/usr/local/bin/mariadb-entrypoint"]',
     ].join('\n'),
     files: { 'entrypoint.sh': MARIADB_ENTRYPOINT },
   },

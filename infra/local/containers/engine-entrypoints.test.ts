@@ -245,3 +245,104 @@ describe.skipIf(missing.length > 0 || psqlMissing)(
     }, 60_000);
   },
 );
+
+describe.skipIf(missing.length > 0)(
+  `local MariaDB image${missing.length ? ` (skipped: ${missing.join(', ')} missing)` : ''}`,
+  () => {
+    let dataDir: string;
+    let registry: LocalRegistry;
+    let env: Record<string, string>;
+    let image: string;
+    const stamp = Date.now().toString(36);
+    const container = `wharf-mariadb-test-${stamp}`;
+    const volume = `wharf-mariadb-test-${stamp}`;
+    const podman = async (...args: string[]) =>
+      (await exec('podman', args, { env: { ...process.env, ...env } })).stdout.trim();
+    /** The mariadb client inside the container, over TCP as an app connects; the password in MYSQL_PWD. */
+    const query = (user: string, password: string, sql: string) =>
+      podman(
+        'exec',
+        '-e',
+        `MYSQL_PWD=${password}`,
+        container,
+        'mariadb',
+        '-h',
+        '127.0.0.1',
+        '-u',
+        user,
+        '-N',
+        '-B',
+        '-e',
+        sql,
+      );
+    const until = async (check: () => Promise<string>, ms = 60_000): Promise<string> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        try {
+          return await check();
+        } catch (error) {
+          if (Date.now() > end) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    };
+    const start = async (variables: Record<string, string>) => {
+      await podman('rm', '-f', '-t', '0', container).catch(() => undefined);
+      await podman(
+        'run',
+        '-d',
+        '--name',
+        container,
+        '-v',
+        `${volume}:/var/lib/mysql`,
+        ...Object.entries(variables).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+        // As the manifests pass it: the data in a subfolder of the volume.
+        image,
+        '--datadir=/var/lib/mysql/data',
+      );
+    };
+
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'wharf-mariadb-entrypoint-'));
+      registry = await startRegistry({ dataDir });
+      ({ env } = await containerEnvironment(dataDir, { registry: registry.host }));
+      const bases = new BaseImages({ dataDir, registry: registry.host, env, dockerHub: async () => false });
+      image = await bases.resolveBaseImage('mysql:8.4');
+      await podman('volume', 'create', volume);
+    }, 240_000);
+
+    afterAll(async () => {
+      if (env) {
+        await podman('rm', '-f', '-t', '0', container).catch(() => undefined);
+        await podman('volume', 'rm', '-f', volume).catch(() => undefined);
+        await podman('rmi', '-f', image).catch(() => undefined);
+      }
+      await registry?.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('makes MYSQL_USER and MYSQL_DATABASE, and a restart applies changed passwords to the same data', async () => {
+      const first = {
+        MYSQL_USER: 'orders_db',
+        MYSQL_DATABASE: 'orders_db',
+        MYSQL_PASSWORD: 'first-pw',
+        MYSQL_ROOT_PASSWORD: 'first-pw',
+      };
+      await start(first);
+      expect(
+        await until(() => query('orders_db', 'first-pw', 'SELECT DATABASE(), CURRENT_USER()')),
+      ).toContain('orders_db');
+      await query(
+        'orders_db',
+        'first-pw',
+        "CREATE TABLE orders_db.items (t TEXT); INSERT INTO orders_db.items VALUES ('kept')",
+      );
+      await start({ ...first, MYSQL_PASSWORD: "second-'pw", MYSQL_ROOT_PASSWORD: "second-'pw" });
+      expect(await until(() => query('orders_db', "second-'pw", 'SELECT t FROM orders_db.items'))).toBe(
+        'kept',
+      );
+      expect(await query('root', "second-'pw", 'SELECT 1')).toBe('1');
+      await expect(query('orders_db', 'first-pw', 'SELECT 1')).rejects.toThrow(/Access denied/);
+    }, 120_000);
+  },
+);
