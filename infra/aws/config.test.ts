@@ -65,6 +65,13 @@ describe('stage configuration', () => {
       /logRetentionDays .* must be one of 1, 3, 5/,
     );
     expect(() => parseStage('dev', { ...dev, account: '1234' })).toThrow(/account .* 12-digit/);
+    expect(parseStage('dev', { ...dev, backupBucket: 'acme-wharf-backups' }).backupBucket).toBe(
+      'acme-wharf-backups',
+    );
+    expect(parseStage('dev', dev).backupBucket).toBeUndefined();
+    expect(() => parseStage('dev', { ...dev, backupBucket: 'S3://Bad' })).toThrow(
+      /backupBucket .* must be an S3 bucket name/,
+    );
     expect(() => parseStage('dev', { ...dev, githubRepository: 'gitops' })).toThrow(
       /githubRepository .* must be owner\/name/,
     );

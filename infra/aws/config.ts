@@ -33,6 +33,11 @@ export interface StageConfig {
   clusterIssuer: string;
   /** The External Secrets (Cluster)SecretStore the rendered ExternalSecrets name. */
   secretStore: string;
+  /**
+   * The S3 bucket production databases' backup CronJobs write to (WHARF_BACKUP_BUCKET), through the
+   * `wharf-backup` service account of each workspace namespace (IRSA). Without it no backups run.
+   */
+  backupBucket?: string | undefined;
   /** The delivery systems the workflow tasks drive; their credentials are the Stateful stack's secrets. */
   jenkins: { url: string; user: string; job: string };
   github: {
@@ -51,11 +56,6 @@ export interface StageConfig {
   webAclArn?: string | undefined;
   /** Who gets alarm notifications (an SNS email subscription to confirm once). */
   alarmEmail?: string | undefined;
-  /**
-   * The S3 bucket production databases' backup CronJobs write to (WHARF_BACKUP_BUCKET); the API lists
-   * it. Without it the backups list answers that this installation keeps none.
-   */
-  backupBucket?: string | undefined;
   /** CloudWatch Logs retention of function, API and workflow logs, in days. */
   logRetentionDays: number;
   /** How long a run waits for an owner's approval before it is cancelled (AwaitApproval's timeout). */
@@ -120,6 +120,10 @@ const stageSchema = z.object({
   argoCdUrl: httpsUrl,
   argoCdRefresh: z.enum(['normal', 'hard']).default('normal'),
   secretStore: z.string().min(1).default('wharf-secrets'),
+  backupBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
   domainName: dnsName.optional(),
   certificateArn: z
     .string()
@@ -138,13 +142,6 @@ const stageSchema = z.object({
   alarmEmail: z
     .string()
     .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address')
-    .optional(),
-  backupBucket: z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      'must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
-    )
     .optional(),
   logRetentionDays: wholeNumber
     .refine((n) => (RETENTION_DAYS as readonly number[]).includes(n), {
@@ -269,6 +266,7 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
     imageRegistry: s.imageRegistry,
     clusterIssuer: s.clusterIssuer,
     secretStore: s.secretStore,
+    backupBucket: s.backupBucket,
     jenkins: { url: s.jenkinsUrl, user: s.jenkinsUser, job: s.jenkinsJob },
     github: {
       repository: s.githubRepository,
@@ -285,7 +283,6 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
         : undefined,
     webAclArn: s.webAclArn,
     alarmEmail: s.alarmEmail,
-    backupBucket: s.backupBucket,
     logRetentionDays: s.logRetentionDays,
     approvalTimeoutHours: s.approvalTimeoutHours,
     throttle: { rateLimit: s.throttleRateLimit, burstLimit: s.throttleBurstLimit },

@@ -27,14 +27,16 @@ export {
   workspaceBootstrapFile,
 } from './render-bootstrap.ts';
 export {
+  AWS_CLI_IMAGE,
   databaseAddress,
   databaseImage,
-  databasePasswordRef,
   describeImage,
   EXTERNAL_SECRETS_API_VERSION,
+  microserviceUrl,
   pinnedImage,
   RELEASE_GLOB,
   renderRelease,
+  serviceUrlEnv,
 } from './render-release.ts';
 export { isServed, SERVED_API_VERSIONS } from './served-apis.ts';
 export type {

@@ -5,6 +5,7 @@ import { isDnsLabel, workspaceNamespace } from '../naming.ts';
 import { appName, gitopsPath, RENDERED_KINDS, renderRelease } from './index.ts';
 import {
   database,
+  databaseWithCredentials,
   digest,
   microservices,
   monolith,
@@ -292,7 +293,7 @@ describe('renderRelease: database', () => {
       name: 'POSTGRES_PASSWORD',
       valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'password' } },
     });
-    expect(container.env).toContainEqual({ name: 'POSTGRES_DB', value: 'postgres-db-value' });
+    expect(container.env).toContainEqual({ name: 'PGTZ', value: 'Europe/Berlin' });
     expect(set.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: 999 });
     const service = find(objects, 'Service', 'orders-db');
     expect(service.spec.clusterIP).toBe('None');
@@ -534,5 +535,431 @@ describe('renderRelease: each environment from its own settings', () => {
     expect(legacy).not.toHaveProperty('environmentSettings');
     const piped: Project = { ...monolith, environments: ['staging', 'production'], environmentSettings: {} };
     expect(renderRelease(releaseInput(piped)).files).toEqual(renderRelease(releaseInput(legacy)).files);
+  });
+});
+
+describe('renderRelease: database credentials per environment', () => {
+  const renderDb = (project: DatabaseProject, environment: 'staging' | 'production' = 'production') => {
+    const rendered = renderRelease({ ...releaseInput(project), environment });
+    return { rendered, objects: parseManifests(rendered.files[2]?.content ?? '') };
+  };
+  const containerOf = (objects: any[]) => find(objects, 'StatefulSet').spec.template.spec.containers[0];
+  const password = { valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'password' } } };
+
+  it("points each environment's credentials ExternalSecret at that environment's password", () => {
+    for (const environment of ['staging', 'production'] as const) {
+      const { objects } = renderDb(databaseWithCredentials, environment);
+      expect(find(objects, 'ExternalSecret', 'orders-db-credentials').spec.data).toEqual([
+        {
+          secretKey: 'password',
+          remoteRef: { key: `wharf/w0abc123def45/p0data0000001/${environment}/database-password` },
+        },
+      ]);
+    }
+  });
+
+  it('falls back to the one legacy password and the default superuser for a database from before', () => {
+    const { objects, rendered } = renderDb(database);
+    expect(find(objects, 'ExternalSecret', 'orders-db-credentials').spec.data[0].remoteRef.key).toBe(
+      'wharf/w0abc123def45/p0data0000001/database-password',
+    );
+    const container = containerOf(objects);
+    expect(container.env).toContainEqual({ name: 'POSTGRES_USER', value: 'postgres' });
+    expect(container.env).toContainEqual({ name: 'POSTGRES_DB', value: 'postgres' });
+    expect(find(objects, 'StatefulSet').spec.template.metadata.annotations).toEqual({
+      'wharf.dev/credentials-version': '0',
+    });
+    expect(parse(rendered.values).credentials).toEqual({
+      version: 0,
+      passwordSecret: 'wharf/w0abc123def45/p0data0000001/database-password',
+    });
+  });
+
+  it.each([
+    [
+      'postgres',
+      [
+        { name: 'POSTGRES_USER', value: 'orders_db' },
+        { name: 'POSTGRES_DB', value: 'orders_db' },
+        { name: 'POSTGRES_PASSWORD', ...password },
+      ],
+      ['pg_isready', '-U', 'orders_db', '-d', 'orders_db', '-h', '127.0.0.1', '-p', '5432'],
+    ],
+    [
+      'mysql',
+      [
+        { name: 'MYSQL_USER', value: 'orders_db' },
+        { name: 'MYSQL_PASSWORD', ...password },
+        { name: 'MYSQL_DATABASE', value: 'orders_db' },
+        { name: 'MYSQL_ROOT_PASSWORD', ...password },
+      ],
+      ['mysqladmin', 'ping', '-h', '127.0.0.1', '-u', 'orders_db'],
+    ],
+    ['redis', [{ name: 'REDIS_PASSWORD', ...password }], undefined],
+    [
+      'mongodb',
+      [
+        { name: 'MONGO_INITDB_ROOT_USERNAME', value: 'orders_db' },
+        { name: 'MONGO_INITDB_DATABASE', value: 'orders_db' },
+        { name: 'MONGO_INITDB_ROOT_PASSWORD', ...password },
+      ],
+      undefined,
+    ],
+  ] as const)('%s: the engine makes its user and database, probed as that user', (engine, env, probe) => {
+    const { objects } = renderDb({ ...databaseWithCredentials, engine, env: [] });
+    const container = containerOf(objects);
+    expect(container.env).toEqual(env);
+    if (probe) expect(container.readinessProbe.exec.command).toEqual(probe);
+    if (engine === 'redis') {
+      expect(container.args.slice(0, 2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
+      expect(container.readinessProbe.exec.command.join(' ')).toContain('REDISCLI_AUTH="$REDIS_PASSWORD"');
+    }
+  });
+
+  it('gives a legacy mysql database only the root password (the image refuses MYSQL_USER=root)', () => {
+    const container = containerOf(
+      renderDb({ ...database, engine: 'mysql', version: '8.4', env: [] }).objects,
+    );
+    expect(container.env.map((v: any) => v.name)).toEqual(['MYSQL_DATABASE', 'MYSQL_ROOT_PASSWORD']);
+  });
+
+  it("rolls the StatefulSet when the credentials' version changes", () => {
+    const before = find(renderDb(databaseWithCredentials).objects, 'StatefulSet');
+    expect(before.spec.template.metadata.annotations).toEqual({ 'wharf.dev/credentials-version': '3' });
+    const rotated: DatabaseProject = {
+      ...databaseWithCredentials,
+      credentials: {
+        ...databaseWithCredentials.credentials,
+        production: { ...(databaseWithCredentials.credentials?.production as any), version: 4 },
+      },
+    };
+    const after = find(renderDb(rotated).objects, 'StatefulSet');
+    expect(after.spec.template.metadata.annotations).toEqual({ 'wharf.dev/credentials-version': '4' });
+  });
+
+  it('shows user, database, address and secret refs in values.yaml', () => {
+    const { rendered } = renderDb(databaseWithCredentials);
+    expect(parse(rendered.values)).toMatchObject({
+      user: 'orders_db',
+      database: 'orders_db',
+      address: `orders-db.${namespace}.svc.cluster.local:5432`,
+      credentials: {
+        version: 3,
+        passwordSecret: 'wharf/w0abc123def45/p0data0000001/production/database-password',
+        urlSecret: 'wharf/w0abc123def45/p0data0000001/production/database-url',
+      },
+    });
+  });
+});
+
+describe('renderRelease: database bindings', () => {
+  const bound = (
+    project: Project,
+    environment: 'staging' | 'production' = 'production',
+    db = databaseWithCredentials,
+  ) => {
+    const rendered = renderRelease({
+      ...releaseInput(project),
+      environment,
+      databases: [{ binding: { projectId: db.id, env: 'DATABASE_URL' }, project: db }],
+    });
+    return { rendered, objects: parseManifests(rendered.files[2]?.content ?? '') };
+  };
+
+  it("gives the app DATABASE_URL from the database's URL secret of the same environment", () => {
+    for (const environment of ['staging', 'production'] as const) {
+      const { objects, rendered } = bound(
+        { ...monolith, environments: ['staging', 'production'] },
+        environment,
+      );
+      const secret = find(objects, 'ExternalSecret', 'storefront-databases');
+      expect(secret.spec.data).toEqual([
+        {
+          secretKey: 'DATABASE_URL',
+          remoteRef: { key: `wharf/w0abc123def45/p0data0000001/${environment}/database-url` },
+        },
+      ]);
+      expect(() => validateObject(secret)).not.toThrow();
+      const env = find(objects, 'Deployment').spec.template.spec.containers[0].env;
+      expect(env).toContainEqual({
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'storefront-databases', key: 'DATABASE_URL' } },
+      });
+      expect(rendered.envNames).toContain('DATABASE_URL');
+      expect(parse(rendered.values).databases).toEqual([
+        {
+          env: 'DATABASE_URL',
+          database: 'orders-db',
+          secret: `wharf/w0abc123def45/p0data0000001/${environment}/database-url`,
+        },
+      ]);
+    }
+  });
+
+  it('gives every microservice the bound variables', () => {
+    const { objects } = bound(microservices);
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    expect(deployments).toHaveLength(3);
+    for (const d of deployments) {
+      expect(d.spec.template.spec.containers[0].env).toContainEqual({
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'shop-databases', key: 'DATABASE_URL' } },
+      });
+    }
+  });
+
+  it('refuses a database without credentials for the environment, saying what to do', () => {
+    expect(() => bound(monolith, 'production', database)).toThrow(
+      expect.objectContaining({
+        code: 'release.database_not_ready',
+        message: expect.stringMatching(/deploy it/),
+      }),
+    );
+  });
+
+  it('renders no binding secret without bindings', () => {
+    expect(objectsOf(monolith).some((o) => o.metadata.name === 'storefront-databases')).toBe(false);
+  });
+});
+
+describe('renderRelease: production backup CronJob', () => {
+  const cronJobsOf = (
+    environment: 'staging' | 'production',
+    backups: typeof platform.backups,
+    project: DatabaseProject = databaseWithCredentials,
+  ) =>
+    parseManifests(
+      renderRelease({ ...releaseInput(project), environment, platform: { ...platform, backups } }).files[2]
+        ?.content ?? '',
+    ).filter((o) => o.kind === 'CronJob');
+  const hostPath = { kind: 'hostPath' as const, path: '/srv/wharf/backups' };
+  const s3 = {
+    kind: 's3' as const,
+    bucket: 'acme-wharf-backups',
+    serviceAccount: 'wharf-backup',
+    region: 'eu-west-1',
+  };
+
+  it('renders one in production only, and none without a backup destination', () => {
+    expect(cronJobsOf('production', hostPath)).toHaveLength(1);
+    expect(cronJobsOf('staging', hostPath)).toHaveLength(0);
+    expect(cronJobsOf('production', undefined)).toHaveLength(0);
+    expect(cronJobsOf('production', s3)).toHaveLength(1);
+    expect(objectsOf(monolith).some((o) => o.kind === 'CronJob')).toBe(false);
+  });
+
+  it("runs on the default schedule, or the project's, one at a time", () => {
+    const [job] = cronJobsOf('production', hostPath);
+    expect(job.metadata.name).toBe('orders-db-backup');
+    expect(job.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' });
+    const [own] = cronJobsOf('production', hostPath, {
+      ...databaseWithCredentials,
+      backup: { schedule: '30 1 * * 0', retain: 2 },
+    });
+    expect(own.spec.schedule).toBe('30 1 * * 0');
+    expect(own.spec.jobTemplate.spec.template.spec.containers[0].args[0]).toContain('tail -n +3');
+    for (const j of [job, own]) expect(() => validateObject(j)).not.toThrow();
+  });
+
+  it('hostPath: dumps with the engine image into the mounted folder under the agreed layout, keeping the newest', () => {
+    const [job] = cronJobsOf('production', hostPath);
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    expect(pod.volumes).toEqual([
+      { name: 'backups', hostPath: { path: '/srv/wharf/backups', type: 'DirectoryOrCreate' } },
+    ]);
+    const [backup] = pod.containers;
+    expect(pod.containers).toHaveLength(1);
+    expect(backup.image).toBe('postgres:16');
+    expect(backup.volumeMounts).toEqual([{ name: 'backups', mountPath: '/backups' }]);
+    const script = backup.args[0];
+    expect(script).toContain('DIR=/backups/w0abc123def45/p0data0000001/production');
+    expect(script).toContain('STAMP="$(date -u +%Y%m%dT%H%M%SZ)"');
+    expect(script).toContain('FILE="$DIR/$STAMP.sql"');
+    expect(script).toContain('pg_dump -h "$DB_HOST"');
+    expect(script).toContain('tail -n +8');
+    expect(backup.env).toEqual([
+      { name: 'DB_HOST', value: 'orders-db' },
+      { name: 'DB_PORT', value: '5432' },
+      { name: 'DB_USER', value: 'orders_db' },
+      { name: 'DB_NAME', value: 'orders_db' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db-credentials', key: 'password' } } },
+    ]);
+    expect(backup.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999 });
+    // Only the step that hands the folder to the dump's user runs as root.
+    expect(pod.initContainers[0].securityContext).toMatchObject({
+      runAsUser: 0,
+      capabilities: { add: ['CHOWN'] },
+    });
+    expect(pod.restartPolicy).toBe('Never');
+  });
+
+  it('s3: dumps in an init container into an emptyDir, then the AWS CLI uploads it with the service account', () => {
+    const [job] = cronJobsOf('production', s3);
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('wharf-backup');
+    expect(pod.volumes).toContainEqual({ name: 'dump', emptyDir: {} });
+    expect(pod.initContainers[0].image).toBe('postgres:16');
+    expect(pod.initContainers[0].volumeMounts).toEqual([{ name: 'dump', mountPath: '/dump' }]);
+    expect(pod.initContainers[0].args[0]).toContain('DIR=/dump');
+    const [upload] = pod.containers;
+    expect(upload.image).toMatch(/^amazon\/aws-cli:/);
+    expect(upload.args[0]).toContain(
+      's3://acme-wharf-backups/w0abc123def45/p0data0000001/production/$(basename "$f")',
+    );
+    expect(upload.args[0]).toContain('--prefix w0abc123def45/p0data0000001/production/');
+    expect(upload.args[0]).toContain('tail -n +8');
+    expect(upload.env).toContainEqual({ name: 'AWS_REGION', value: 'eu-west-1' });
+    expect(JSON.stringify(pod)).not.toContain('hostPath');
+    expect(() => validateObject(job)).not.toThrow();
+  });
+
+  it.each([
+    ['mysql', 'sql', 'MYSQL_PWD', 'mysqldump'],
+    ['redis', 'rdb', 'REDISCLI_AUTH', 'redis-cli -h "$DB_HOST" -p "$DB_PORT" --rdb'],
+    ['mongodb', 'archive.gz', 'MONGO_PASSWORD', '--archive="$PART" --gzip'],
+  ] as const)('%s: dumps to .%s with its own tool', (engine, ext, passwordEnv, tool) => {
+    const [job] = cronJobsOf('production', hostPath, { ...databaseWithCredentials, engine, version: '7' });
+    const [backup] = job.spec.jobTemplate.spec.template.spec.containers;
+    expect(backup.args[0]).toContain(`FILE="$DIR/$STAMP.${ext}"`);
+    expect(backup.args[0]).toContain(tool);
+    expect(backup.env.map((e: any) => e.name)).toContain(passwordEnv);
+  });
+
+  it('names the backup destination in values.yaml without the host folder', () => {
+    const values = renderRelease(releaseInput(databaseWithCredentials)).values;
+    expect(parse(values).backup).toEqual({
+      schedule: '0 3 * * *',
+      retain: 7,
+      to: 'the platform backup folder',
+    });
+    expect(values).not.toContain('/srv/wharf');
+  });
+});
+
+describe('renderRelease: Spring microservices', () => {
+  const spring: Project = {
+    ...microservices,
+    env: [
+      { name: 'JWT_SECRET', secret: true, secretRef: 'wharf/w0abc123def45/p0micro000001/JWT_SECRET/tok3' },
+    ],
+    services: [
+      {
+        name: 'gateway',
+        path: 'gateway',
+        port: 8080,
+        entry: true,
+        readinessPath: '/actuator/health/readiness',
+        livenessPath: '/actuator/health/liveness',
+      },
+      { name: 'order-api', path: 'services/orders', port: 8081, entry: false },
+    ],
+  };
+  const objects = objectsOf(spring);
+  const envOf = (name: string) => find(objects, 'Deployment', name).spec.template.spec.containers[0].env;
+
+  it("probes a service's actuator paths over HTTP, and a service without paths over TCP", () => {
+    const gateway = find(objects, 'Deployment', 'shop-gateway').spec.template.spec.containers[0];
+    expect(gateway.readinessProbe.httpGet).toEqual({ path: '/actuator/health/readiness', port: 8080 });
+    expect(gateway.livenessProbe.httpGet).toEqual({ path: '/actuator/health/liveness', port: 8080 });
+    const orders = find(objects, 'Deployment', 'shop-order-api').spec.template.spec.containers[0];
+    expect(orders.readinessProbe.tcpSocket).toEqual({ port: 8081 });
+  });
+
+  it('sets the Spring profile to the environment and sizes the heap from the memory limit', () => {
+    const env = envOf('shop-gateway');
+    expect(env).toContainEqual({ name: 'SPRING_PROFILES_ACTIVE', value: 'production' });
+    const jvm = env.find((v: any) => v.name === 'JAVA_TOOL_OPTIONS');
+    expect(jvm.value).toContain('-XX:MaxRAMPercentage=75.0');
+    const staging = parseManifests(
+      renderRelease({ ...releaseInput(spring), environment: 'staging' }).files[2]?.content ?? '',
+    );
+    expect(find(staging, 'Deployment', 'shop-gateway').spec.template.spec.containers[0].env).toContainEqual({
+      name: 'SPRING_PROFILES_ACTIVE',
+      value: 'staging',
+    });
+  });
+
+  it("gives each service its siblings' URLs, not its own", () => {
+    const orderUrl = `http://shop-order-api.${namespace}.svc.cluster.local:8081`;
+    expect(envOf('shop-gateway')).toContainEqual({ name: 'ORDER_API_URL', value: orderUrl });
+    expect(envOf('shop-gateway').some((v: any) => v.name === 'GATEWAY_URL')).toBe(false);
+    expect(envOf('shop-order-api')).toContainEqual({
+      name: 'GATEWAY_URL',
+      value: `http://shop-gateway.${namespace}.svc.cluster.local:8080`,
+    });
+    // The URL's port is a port of the sibling's Service, so it reaches the pod as it is.
+    expect(find(objects, 'Service', 'shop-order-api').spec.ports).toContainEqual({
+      name: 'direct',
+      port: 8081,
+      targetPort: 'http',
+      protocol: 'TCP',
+    });
+    expect(parse(render(spring).values).services.map((s: any) => s.url)).toEqual([
+      `http://shop-gateway.${namespace}.svc.cluster.local:8080`,
+      orderUrl,
+    ]);
+  });
+
+  it("lets the project's variables replace the profile and JVM options, never a sibling URL", () => {
+    const overriding: Project = {
+      ...spring,
+      env: [
+        { name: 'SPRING_PROFILES_ACTIVE', secret: false, value: 'prod,metrics' },
+        { name: 'ORDER_API_URL', secret: false, value: 'http://elsewhere.example' },
+      ],
+    };
+    const env = parseManifests(render(overriding).files[2]?.content ?? '').find(
+      (o) => o.metadata.name === 'shop-gateway' && o.kind === 'Deployment',
+    ).spec.template.spec.containers[0].env;
+    expect(env.filter((v: any) => v.name === 'SPRING_PROFILES_ACTIVE')).toEqual([
+      { name: 'SPRING_PROFILES_ACTIVE', value: 'prod,metrics' },
+    ]);
+    expect(env.filter((v: any) => v.name === 'ORDER_API_URL')).toEqual([
+      { name: 'ORDER_API_URL', value: `http://shop-order-api.${namespace}.svc.cluster.local:8081` },
+    ]);
+    expect(env.map((v: any) => v.name)).toEqual([
+      'JAVA_TOOL_OPTIONS',
+      'ORDER_API_URL',
+      'SPRING_PROFILES_ACTIVE',
+    ]);
+  });
+});
+
+describe('renderRelease: no secret value in any file', () => {
+  it('holds refs only, for a bound app and a database with credentials and backups', () => {
+    const files = [
+      ...renderRelease(releaseInput(databaseWithCredentials)).files,
+      ...renderRelease({
+        ...releaseInput(microservices),
+        databases: [
+          {
+            binding: { projectId: databaseWithCredentials.id, env: 'DATABASE_URL' },
+            project: databaseWithCredentials,
+          },
+        ],
+      }).files,
+    ];
+    const text = files.map((f) => f.content).join('\n');
+    expect(text).not.toMatch(/postgresql:\/\/[^"\s]*:[^"\s]*@/);
+    for (const object of files
+      .filter((f) => f.path.endsWith('manifests.yaml'))
+      .flatMap((f) => parseManifests(f.content))) {
+      expect(object.kind).not.toBe('Secret');
+      for (const c of [
+        ...(object.spec?.template?.spec?.containers ?? []),
+        ...(object.spec?.jobTemplate?.spec?.template?.spec?.containers ?? []),
+        ...(object.spec?.jobTemplate?.spec?.template?.spec?.initContainers ?? []),
+      ]) {
+        for (const v of c.env ?? []) {
+          if (
+            /PASSWORD|PWD|AUTH|_URL$/.test(v.name) &&
+            !v.name.endsWith('_API_URL') &&
+            v.name !== 'GATEWAY_URL' &&
+            !/^(CATALOG|BILLING)_URL$/.test(v.name)
+          )
+            expect(v.valueFrom?.secretKeyRef, `${object.metadata.name} ${v.name}`).toBeDefined();
+        }
+      }
+    }
   });
 });

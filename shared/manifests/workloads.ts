@@ -1,9 +1,11 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -23,6 +25,8 @@ export const RENDERED_KINDS = [
   { group: 'networking.k8s.io', kind: 'Ingress' },
   { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' },
   { group: 'external-secrets.io', kind: 'ExternalSecret' },
+  // A production database's backups.
+  { group: 'batch', kind: 'CronJob' },
 ] as const;
 
 export type Labels = Record<string, string>;
@@ -53,6 +57,7 @@ export type KubeObject =
   | IService
   | IIngress
   | IHorizontalPodAutoscaler
+  | ICronJob
   | ExternalSecret;
 
 const HTTP_PORT_NAME = 'http';
@@ -103,12 +108,18 @@ export function externalSecret(
 }
 
 /** What every app container gets: no root, no privilege escalation, no capabilities. */
-const containerSecurity: ISecurityContext = {
+export const containerSecurity: ISecurityContext = {
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
 };
+
+/**
+ * The memory an app container may use. The JVM's heap is sized from it (render-release.ts sets
+ * JAVA_TOOL_OPTIONS for microservices), so the two stay in one place.
+ */
+export const APP_MEMORY_LIMIT = '512Mi';
 
 export function appDeployment(
   ctx: ObjectContext,
@@ -133,7 +144,7 @@ export function appDeployment(
     ...(input.env.length ? { env: input.env } : {}),
     resources: {
       requests: { cpu: '100m', memory: '128Mi' },
-      limits: { cpu: '1', memory: '512Mi' },
+      limits: { cpu: '1', memory: APP_MEMORY_LIMIT },
     },
     readinessProbe: input.readiness,
     livenessProbe: input.liveness,
@@ -184,8 +195,19 @@ export const tcpProbes = (port: number): { readiness: IProbe; liveness: IProbe }
   liveness: { tcpSocket: { port }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 },
 });
 
-/** A ClusterIP Service on port 80 in front of the container's named `http` port. */
-export function appService(ctx: ObjectContext, input: { name: string; selector: Labels }): IService {
+/**
+ * A ClusterIP Service on port 80 in front of the container's named `http` port; with `directPort`
+ * also on the container's own port, so a URL with that port reaches the pod both in a cluster and on
+ * the local platform (whose podman networks can't remap 80 to the container's port).
+ */
+export function appService(
+  ctx: ObjectContext,
+  input: { name: string; selector: Labels; directPort?: number | undefined },
+): IService {
+  const direct =
+    input.directPort !== undefined && input.directPort !== 80
+      ? [{ name: 'direct', port: input.directPort, targetPort: HTTP_PORT_NAME, protocol: 'TCP' as const }]
+      : [];
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -193,7 +215,7 @@ export function appService(ctx: ObjectContext, input: { name: string; selector: 
     spec: {
       type: 'ClusterIP',
       selector: input.selector,
-      ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }],
+      ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: 'TCP' }, ...direct],
     },
   };
 }
@@ -296,6 +318,10 @@ export function databaseStatefulSet(
     readiness: IProbe;
     liveness: IProbe;
     sharedMemory?: string | undefined;
+    /** On the pod template: a change (e.g. the credentials' version) rolls the pods. */
+    podAnnotations?: Labels | undefined;
+    /** Run in the container once it started (Kubernetes `lifecycle.postStart`). */
+    postStart?: string[] | undefined;
   },
 ): IStatefulSet {
   const volumeMounts = [{ name: 'data', mountPath: input.dataPath }];
@@ -313,6 +339,7 @@ export function databaseStatefulSet(
     },
     readinessProbe: input.readiness,
     livenessProbe: input.liveness,
+    ...(input.postStart ? { lifecycle: { postStart: { exec: { command: input.postStart } } } } : {}),
     volumeMounts,
     securityContext: { ...containerSecurity, runAsUser: input.uid, runAsGroup: input.uid },
   };
@@ -326,7 +353,10 @@ export function databaseStatefulSet(
       selector: { matchLabels: input.selector },
       updateStrategy: { type: 'RollingUpdate' },
       template: {
-        metadata: { labels: { ...ctx.labels, ...input.podLabels } },
+        metadata: {
+          labels: { ...ctx.labels, ...input.podLabels },
+          ...(input.podAnnotations ? { annotations: input.podAnnotations } : {}),
+        },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
@@ -357,6 +387,41 @@ export function databaseStatefulSet(
           },
         },
       ],
+    },
+  };
+}
+
+/**
+ * A CronJob that runs `podSpec` on `schedule` (UTC), never two at once (a dump still going when the
+ * next one is due would read the database twice over), keeping a few finished Jobs to read.
+ */
+export function cronJob(
+  ctx: ObjectContext,
+  input: { name: string; labels: Labels; schedule: string; podSpec: IPodSpec },
+): ICronJob {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: metadata(ctx, input.name, input.labels),
+    spec: {
+      schedule: input.schedule,
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: { ...ctx.labels, ...input.labels } },
+        spec: {
+          backoffLimit: 2,
+          // A dump that hangs (a database that stopped answering) ends instead of blocking the next.
+          activeDeadlineSeconds: 3 * 3600,
+          template: {
+            metadata: { labels: { ...ctx.labels, ...input.labels } },
+            spec: { restartPolicy: 'Never', ...input.podSpec },
+          },
+        },
+      },
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Release } from '../deploy.ts';
 import type { Project } from '../domain.ts';
 import type { DomainError } from '../errors.ts';
 import { renderRelease } from '../manifests/index.ts';
+import { databaseWithCredentials } from '../manifests/testing/fixtures.ts';
 import type { Environment } from '../naming.ts';
 import { projectSchemas } from '../schemas/project.ts';
 import { alice, bob, inMemoryDeps } from '../testing/fixtures.ts';
@@ -247,6 +248,40 @@ describe('promotion preview', () => {
     });
     expect(await failure(s.preview(bob, s.ws.id, s.project.id, 'production', staging.id))).toMatchObject({
       kind: 'not_found',
+    });
+  });
+});
+
+describe('promotion preview of a project bound to a database', () => {
+  it('renders the binding as the promotion would, and answers 409 naming a binding whose database is gone', async () => {
+    const s = await setup();
+    const database = {
+      ...databaseWithCredentials,
+      workspaceId: s.ws.id,
+      credentials: {
+        production: {
+          ...(databaseWithCredentials.credentials?.production as NonNullable<
+            NonNullable<typeof databaseWithCredentials.credentials>['production']
+          >),
+          urlRef: `wharf/${s.ws.id}/${databaseWithCredentials.id}/production/database-url`,
+        },
+      },
+    };
+    s.deps.projects.items.set(database.id, database);
+    s.deps.projects.items.set(s.project.id, {
+      ...s.project,
+      databases: [{ projectId: database.id, env: 'DATABASE_URL' }],
+    } as Project);
+    const staging = await s.release('staging');
+    const preview = await s.preview(alice, s.ws.id, s.project.id, 'production', staging.id);
+    expect(preview.envNames.added).toContain('DATABASE_URL');
+    expect(preview.values.to).toContain(`wharf/${s.ws.id}/${database.id}/production/database-url`);
+
+    s.deps.projects.items.delete(database.id);
+    expect(await failure(s.preview(alice, s.ws.id, s.project.id, 'production', staging.id))).toMatchObject({
+      kind: 'conflict',
+      code: 'project.database_gone',
+      message: expect.stringContaining(`DATABASE_URL is bound to database ${database.id}`),
     });
   });
 });

@@ -7,6 +7,7 @@ import { renderRelease } from '../manifests/index.ts';
 import type { PlatformConfig } from '../manifests/types.ts';
 import type { Environment } from '../naming.ts';
 import type { PromotionRequest } from '../schemas/deployment.ts';
+import { loadBoundDatabases } from './bound-databases.ts';
 import { type DeploymentDeps, newRun, projectFor, type StartRunDeps, startRun } from './deployments.ts';
 
 /**
@@ -168,6 +169,10 @@ export function makePreviewPromotion(deps: PromotionPreviewDeps) {
     const current = env.currentReleaseId
       ? await deps.releases.getRelease(project.id, env.currentReleaseId)
       : undefined;
+    // The preview shows what CommitDesiredState would commit: with the same bound databases.
+    const databases = await loadBoundDatabases(deps.projects, project, (message) =>
+      conflict('project.database_gone', message),
+    );
     const rendered = renderRelease({
       workspace,
       project,
@@ -175,6 +180,7 @@ export function makePreviewPromotion(deps: PromotionPreviewDeps) {
       release: { id: 'preview', number: env.releaseCount + 1, runId: 'preview' },
       image: source.image,
       images: source.images,
+      databases,
       platform: deps.platform,
     });
     const before = new Set(current?.envNames ?? []);

@@ -69,6 +69,7 @@ export function handlerFunction(
     environment.WHARF_IMAGE_REGISTRY = config.imageRegistry;
     environment.WHARF_CLUSTER_ISSUER = config.clusterIssuer;
     environment.WHARF_SECRET_STORE = config.secretStore;
+    if (config.backupBucket) environment.WHARF_BACKUP_BUCKET = config.backupBucket;
   }
   if (access.verifiesTokens) {
     environment.WHARF_JWT_ISSUER = config.oidc.issuer;

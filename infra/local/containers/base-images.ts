@@ -41,58 +41,90 @@ const APT_INSTALL = (packages: string, then = '') =>
  * initdb from POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, as the official image does, and for the
  * same two ways of starting: as root (podman run with no user: it drops to postgres), or as uid 999,
  * which is how the rendered manifests run every engine (runAsNonRoot, fsGroup 999 on the volume).
+ * Unlike the official image, every start (not only the first) makes the variables true on the data
+ * folder it finds: the user exists (a superuser, as the image makes it) with the current password, and
+ * its database exists. A rotated password thus takes effect at the restart the rotation rolls out; in a
+ * cluster the rendered postStart hook does the same for the official image (shared/manifests).
+ * Setup runs on a server that listens on its socket only, so nothing connects before it is done.
  */
 const POSTGRES_ENTRYPOINT = `#!/bin/sh
 set -eu
 PGBIN=/usr/lib/postgresql/15/bin
 PGDATA=\${PGDATA:-/var/lib/postgresql/data}
+SOCKETS=/run/postgresql
 if [ "$(id -u)" = 0 ]; then
-  mkdir -p "$PGDATA" /run/postgresql && chown postgres:postgres "$PGDATA" /run/postgresql
+  mkdir -p "$PGDATA" "$SOCKETS" && chown postgres:postgres "$PGDATA" "$SOCKETS"
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
+: "\${POSTGRES_PASSWORD:?POSTGRES_PASSWORD required}"
+DB_USER=\${POSTGRES_USER:-postgres}
+DB_NAME=\${POSTGRES_DB:-$DB_USER}
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
   pwfile=$(mktemp)
-  printf '%s\\n' "\${POSTGRES_PASSWORD:?POSTGRES_PASSWORD required}" > "$pwfile"
-  "$PGBIN/initdb" -D "$PGDATA" -U "\${POSTGRES_USER:-postgres}" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  printf '%s\\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  "$PGBIN/initdb" -D "$PGDATA" -U "$DB_USER" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   rm -f "$pwfile"
   echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
-  if [ -n "\${POSTGRES_DB:-}" ]; then
-    "$PGBIN/postgres" --single -D "$PGDATA" postgres <<SQL >/dev/null
-CREATE DATABASE "$POSTGRES_DB" OWNER "\${POSTGRES_USER:-postgres}";
-SQL
-  fi
+  echo "$DB_USER" > "$PGDATA/wharf-superuser"
 fi
+"$PGBIN/pg_ctl" -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=$SOCKETS" -w -s start >/dev/null
+# Connected as the user if it exists, else as the folder's first superuser (the user it was made with;
+# \`postgres\` for a folder from before that was noted).
+ADMIN=$(for u in "$DB_USER" "$(cat "$PGDATA/wharf-superuser" 2>/dev/null || true)" postgres; do
+  if "$PGBIN/psql" -X -q -h "$SOCKETS" -U "$u" -d postgres -c "SELECT 1" >/dev/null 2>&1; then echo "$u"; break; fi
+done)
+"$PGBIN/psql" -X -q -h "$SOCKETS" -U "\${ADMIN:-$DB_USER}" -d postgres -v ON_ERROR_STOP=1 \\
+  -v user="$DB_USER" -v pw="$POSTGRES_PASSWORD" -v db="$DB_NAME" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I SUPERUSER LOGIN', :'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \\gexec
+ALTER ROLE :"user" WITH LOGIN PASSWORD :'pw';
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec
+SQL
+"$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -s stop >/dev/null
 exec "$PGBIN/postgres" -D "$PGDATA" -c listen_addresses='*' -c port="\${PGPORT:-5432}"
 `;
 
-/** The official image's variables (MARIADB_* or MYSQL_*): root password, a database and its user. */
+/**
+ * The official image's variables (MARIADB_* or MYSQL_*): root password, a database and its user. As
+ * the postgres entrypoint, every start applies them to the data folder it finds (a rotated password
+ * replaces the old one), through a bootstrap run that takes no connections. `--datadir=` among the
+ * arguments (the rendered manifests pass one) moves the data folder as it does for the official image.
+ * Bootstrap mode reads one statement per line.
+ */
 const MARIADB_ENTRYPOINT = `#!/bin/sh
 set -eu
 DATADIR=/var/lib/mysql
+for arg in "$@"; do
+  case "$arg" in --datadir=*) DATADIR=\${arg#--datadir=} ;; esac
+done
 ROOT_PW=\${MARIADB_ROOT_PASSWORD:-\${MYSQL_ROOT_PASSWORD:-}}
 DB=\${MARIADB_DATABASE:-\${MYSQL_DATABASE:-}}
 APP_USER=\${MARIADB_USER:-\${MYSQL_USER:-}}
 APP_PW=\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}
 sq() { printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/''/g"; }
-mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
-if [ ! -d "$DATADIR/mysql" ]; then
-  mkdir -p "$DATADIR" && chown mysql:mysql "$DATADIR"
-  mariadb-install-db --user=mysql --datadir="$DATADIR" --skip-test-db >/dev/null
-  {
-    echo "FLUSH PRIVILEGES;"
-    if [ -n "$ROOT_PW" ]; then
-      echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$(sq "$ROOT_PW")';"
-      echo "CREATE USER 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")'; GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
-    fi
-    [ -n "$DB" ] && echo "CREATE DATABASE IF NOT EXISTS \\\`$DB\\\`;"
-    if [ -n "$APP_USER" ]; then
-      echo "CREATE USER '$(sq "$APP_USER")'@'%' IDENTIFIED BY '$(sq "$APP_PW")';"
-      [ -n "$DB" ] && echo "GRANT ALL ON \\\`$DB\\\`.* TO '$(sq "$APP_USER")'@'%';"
-    fi
-    echo "FLUSH PRIVILEGES;"
-  } | mariadbd --user=mysql --datadir="$DATADIR" --bootstrap
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p /run/mysqld "$DATADIR" && chown mysql:mysql /run/mysqld "$DATADIR"
 fi
+if [ ! -d "$DATADIR/mysql" ]; then
+  mkdir -p "$DATADIR"
+  mariadb-install-db --user=mysql --datadir="$DATADIR" --skip-test-db >/dev/null
+fi
+{
+  echo "FLUSH PRIVILEGES;"
+  if [ -n "$ROOT_PW" ]; then
+    echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$(sq "$ROOT_PW")';"
+    echo "CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")';"
+    echo "ALTER USER 'root'@'%' IDENTIFIED BY '$(sq "$ROOT_PW")';"
+    echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+  fi
+  [ -n "$DB" ] && echo "CREATE DATABASE IF NOT EXISTS \\\`$DB\\\`;"
+  if [ -n "$APP_USER" ]; then
+    echo "CREATE USER IF NOT EXISTS '$(sq "$APP_USER")'@'%' IDENTIFIED BY '$(sq "$APP_PW")';"
+    echo "ALTER USER '$(sq "$APP_USER")'@'%' IDENTIFIED BY '$(sq "$APP_PW")';"
+    [ -n "$DB" ] && echo "GRANT ALL ON \\\`$DB\\\`.* TO '$(sq "$APP_USER")'@'%';"
+  fi
+  echo "FLUSH PRIVILEGES;"
+} | mariadbd --user=mysql --datadir="$DATADIR" --bootstrap
 exec mariadbd --user=mysql --datadir="$DATADIR" --bind-address=0.0.0.0 --port="\${MYSQL_TCP_PORT:-3306}"
 `;
 
@@ -180,7 +212,8 @@ const RECIPES = {
       APT_INSTALL('mariadb-server'),
       'COPY entrypoint.sh /usr/local/bin/mariadb-entrypoint',
       'EXPOSE 3306',
-      'CMD ["/usr/local/bin/mariadb-entrypoint"]',
+      // An entrypoint, as the official image's: the manifests' args (--datadir=…) go to it.
+      'ENTRYPOINT ["/usr/local/bin/mariadb-entrypoint"]',
     ].join('\n'),
     files: { 'entrypoint.sh': MARIADB_ENTRYPOINT },
   },

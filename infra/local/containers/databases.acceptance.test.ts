@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -133,7 +133,7 @@ describe.skipIf(missing.length > 0)(
           await alice.post<ProjectView>(projects(), {
             name: 'notes',
             type: 'monolith',
-            repository: { url: await sampleUrl('postgres-app'), branch: 'main' },
+            repository: { url: await sampleUrl('postgres-items'), branch: 'main' },
             port: 3000,
             healthCheckPath: '/healthz',
             environments: ['production'],
@@ -184,6 +184,16 @@ describe.skipIf(missing.length > 0)(
         >;
         const history = await gitops('log', '-p', '--all');
         for (const value of Object.values(secrets)) expect(history).not.toContain(value);
+
+        // A database in use is not deleted; once free, it goes with a final backup.
+        const refused = await alice.delete(`${projects()}/${db.id}?confirm=orders-db`);
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.message).toContain('notes');
+        expect((await alice.delete(`${projects()}/${app.id}?confirm=notes`)).status).toBe(204);
+        expect((await alice.delete(`${projects()}/${db.id}?confirm=orders-db`)).status).toBe(204);
+        const folder = join(dataDir, 'backups', workspaceId, db.id, 'production');
+        const dumps = (await readdir(folder)).filter((f) => f.endsWith('.sql'));
+        expect(dumps.length).toBeGreaterThan(backups.length);
       },
       DEPLOY_MS * 4,
     );

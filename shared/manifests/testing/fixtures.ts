@@ -1,6 +1,7 @@
 import { Application, ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { CronJob } from 'kubernetes-models/batch/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { Namespace, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
@@ -15,6 +16,7 @@ export const platform: PlatformConfig = {
   clusterIssuer: 'letsencrypt-prod',
   secretStore: 'wharf-secrets',
   ingressClassName: 'nginx',
+  backups: { kind: 'hostPath', path: '/srv/wharf/backups' },
 };
 
 const base = {
@@ -53,7 +55,31 @@ export const database: DatabaseProject = {
   engine: 'postgres',
   version: '16',
   storage: '10Gi',
-  env: [{ name: 'POSTGRES_DB', secret: false, value: 'postgres-db-value' }],
+  env: [{ name: 'PGTZ', secret: false, value: 'Europe/Berlin' }],
+};
+
+/** A database created with per-environment credentials (shared/use-cases/projects.ts writes them). */
+export const databaseWithCredentials: DatabaseProject = {
+  ...database,
+  environments: ['staging', 'production'],
+  credentials: {
+    staging: {
+      user: 'orders_db',
+      database: 'orders_db',
+      passwordRef: 'wharf/w0abc123def45/p0data0000001/staging/database-password',
+      urlRef: 'wharf/w0abc123def45/p0data0000001/staging/database-url',
+      version: 1,
+      rotatedAt: '2025-01-01T00:00:00.000Z',
+    },
+    production: {
+      user: 'orders_db',
+      database: 'orders_db',
+      passwordRef: 'wharf/w0abc123def45/p0data0000001/production/database-password',
+      urlRef: 'wharf/w0abc123def45/p0data0000001/production/database-url',
+      version: 3,
+      rotatedAt: '2025-01-02T00:00:00.000Z',
+    },
+  },
 };
 
 export const microservices: MicroservicesProject = {
@@ -114,6 +140,7 @@ const models: Record<string, new (data: any) => { validate(): void }> = {
   'v1/Namespace': Namespace,
   'networking.k8s.io/v1/Ingress': Ingress,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/CronJob': CronJob,
   'argoproj.io/v1alpha1/Application': Application,
   'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet,
   'argoproj.io/v1alpha1/AppProject': AppProject,

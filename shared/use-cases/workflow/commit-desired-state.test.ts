@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../deploy.ts';
 import { renderRelease } from '../../manifests/index.ts';
+import { databaseWithCredentials, parseManifests } from '../../manifests/testing/fixtures.ts';
 import { FakeGitOps } from '../../testing/in-memory-deploy.ts';
 import { failure, platform, workflowRuns } from '../../testing/workflow-runs.ts';
 import { TEST_BOOTSTRAP } from '../../testing/workflow-tasks.ts';
@@ -162,6 +163,55 @@ describe('CommitDesiredState', () => {
     await s.projects.delete(s.monolith, '2026-11-22T11:00:00.000Z', []);
     expect(await failure(s.commitDesiredState(s.stateOf(run)))).toMatchObject({ name: 'ProjectGone' });
     expect(s.gitops.commits).toHaveLength(0);
+  });
+
+  describe('a project bound to databases', () => {
+    const bind = (s: ReturnType<typeof setup>, databaseId: string) =>
+      s.projects.items.set(s.monolith.id, {
+        ...structuredClone(s.monolith),
+        databases: [{ projectId: databaseId, env: 'DATABASE_URL' }],
+      });
+
+    it('renders the bound database of the same workspace into the release, by reference', async () => {
+      const s = setup();
+      s.projects.items.set(databaseWithCredentials.id, structuredClone(databaseWithCredentials));
+      bind(s, databaseWithCredentials.id);
+      const run = await s.pushed();
+      const { commit } = await s.commitDesiredState(s.stateOf(run));
+      const manifests = Object.entries(s.filesOf(commit)).find(([path]) => path.endsWith('/manifests.yaml'));
+      const objects = parseManifests(manifests?.[1] ?? '');
+      const secret = objects.find((o) => o.metadata.name === 'storefront-databases');
+      expect(secret?.spec.data).toEqual([
+        {
+          secretKey: 'DATABASE_URL',
+          remoteRef: { key: 'wharf/w0abc123def45/p0data0000001/production/database-url' },
+        },
+      ]);
+      expect((await s.reload(run)).pendingRelease?.envNames).toContain('DATABASE_URL');
+    });
+
+    it('fails naming the binding when its database was deleted, and commits nothing', async () => {
+      const s = setup();
+      s.projects.items.set(databaseWithCredentials.id, structuredClone(databaseWithCredentials));
+      bind(s, databaseWithCredentials.id);
+      await s.projects.delete(databaseWithCredentials, '2026-11-22T11:00:00.000Z', []);
+      const run = await s.pushed();
+      const failed = await failure(s.commitDesiredState(s.stateOf(run)));
+      expect(failed?.name).toBe('BoundDatabaseGone');
+      expect(failed?.message).toContain(`DATABASE_URL is bound to database ${databaseWithCredentials.id}`);
+      expect(s.gitops.commits).toHaveLength(0);
+    });
+
+    it('fails saying to deploy the database when it has no credentials for the environment', async () => {
+      const s = setup();
+      // The shared fixture's database is from before credentials: none for production.
+      bind(s, s.database.id);
+      const run = await s.pushed();
+      const failed = await failure(s.commitDesiredState(s.stateOf(run)));
+      expect(failed?.name).toBe('BoundDatabaseNotReady');
+      expect(failed?.message).toMatch(/orders-db has no production credentials.*deploy it/);
+      expect(s.gitops.commits).toHaveLength(0);
+    });
   });
 
   describe('a promotion', () => {

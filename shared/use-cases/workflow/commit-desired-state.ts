@@ -6,11 +6,12 @@ import type {
   ReleaseRepository,
   RunRepository,
 } from '../../deploy-ports.ts';
-import { WorkflowError } from '../../errors.ts';
+import { DomainError, WorkflowError } from '../../errors.ts';
 import { type BootstrapTarget, renderRelease } from '../../manifests/index.ts';
 import { RELEASE_FILE } from '../../manifests/names.ts';
 import type { PlatformConfig } from '../../manifests/types.ts';
 import type { ProjectRepository, UserRepository, WorkspaceRepository } from '../../ports.ts';
+import { loadBoundDatabases } from '../bound-databases.ts';
 import type { RunJournal } from '../run-journal.ts';
 import { missingWorkspaceBootstrap } from '../workspace-bootstrap.ts';
 import { type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
@@ -28,6 +29,22 @@ export interface CommitDesiredStatePorts {
   platform: PlatformConfig;
   /** Where Argo CD reads the repository, for a workspace bootstrap file written with a release. */
   bootstrap: BootstrapTarget;
+}
+
+/** A binding names a database that is gone: the run fails with the message, nothing is committed. */
+export const BOUND_DATABASE_GONE = 'BoundDatabaseGone';
+/** A bound database has no credentials for the environment yet (renderRelease's `release.database_not_ready`). */
+export const BOUND_DATABASE_NOT_READY = 'BoundDatabaseNotReady';
+
+/** Renders, turning a binding the renderer refuses into a workflow error the run ends with. */
+function renderWithDatabases<T>(render: () => T): T {
+  try {
+    return render();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'release.database_not_ready')
+      throw new WorkflowError(BOUND_DATABASE_NOT_READY, error.message);
+    throw error;
+  }
 }
 
 interface Desired {
@@ -120,15 +137,23 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
       : { image: run.image ?? dbImage, images: run.images, sourceCommit: run.sourceCommit };
     const { image, images } = built;
     if (!image) throw new WorkflowError(WORKFLOW_ERRORS.noImage, 'There is no image to deploy.');
-    const rendered = renderRelease({
-      workspace,
+    const databases = await loadBoundDatabases(
+      ports.projects,
       project,
-      environment: run.environment,
-      release: identity,
-      image,
-      images,
-      platform: ports.platform,
-    });
+      (message) => new WorkflowError(BOUND_DATABASE_GONE, message),
+    );
+    const rendered = renderWithDatabases(() =>
+      renderRelease({
+        workspace,
+        project,
+        environment: run.environment,
+        release: identity,
+        image,
+        images,
+        databases,
+        platform: ports.platform,
+      }),
+    );
     const imageText = `${image.reference}${image.digest ? `@${image.digest}` : ''}`;
     const promotedFrom = promoted && {
       releaseId: promoted.id,
