@@ -1,5 +1,5 @@
 import type { BackupSettings, DatabaseCredentials, DatabaseProject, Workspace } from './domain.ts';
-import { type Environment, dnsLabel, workspaceNamespace } from './naming.ts';
+import { dnsLabel, type Environment, workspaceNamespace } from './naming.ts';
 import type { DatabaseEngine } from './schemas/project.ts';
 
 /**
