@@ -218,7 +218,9 @@ describe.skipIf(missing.length > 0)(
           .items[0] as Release;
         const page = await getLive(release.liveUrl as string);
         expect(page.status).toBe(200);
-        expect(page.body).toMatch(/orders/);
+        const answer = JSON.parse(page.body) as { calledUrl: string; orders: unknown };
+        expect(answer.calledUrl).toMatch(/^http:\/\/shop-orders\..+\.svc\.cluster\.local(:\d+)?\/orders$/);
+        expect(answer.orders).toBeTruthy();
         const services = await alice.get<{ items: ServiceStatusView[] }>(
           `${projects()}/${project.id}/environments/production/services`,
         );
