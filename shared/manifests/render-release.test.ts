@@ -637,6 +637,18 @@ describe('renderRelease: database credentials per environment', () => {
     expect(after.spec.template.metadata.annotations).toEqual({ 'wharf.dev/credentials-version': '4' });
   });
 
+  it('gives postgres a postStart hook that sets the current password (the image only sets it on a new folder)', () => {
+    const postgres = containerOf(renderDb(databaseWithCredentials).objects);
+    const hook = postgres.lifecycle.postStart.exec.command.join(' ');
+    expect(hook).toContain(`ALTER ROLE CURRENT_USER PASSWORD :'pw'`);
+    expect(hook).toContain('-v pw="$POSTGRES_PASSWORD"');
+    expect(hook).toMatch(/\|\| true$/);
+    const redis = containerOf(
+      renderDb({ ...databaseWithCredentials, engine: 'redis', version: '7' }).objects,
+    );
+    expect(redis.lifecycle).toBeUndefined();
+  });
+
   it('shows user, database, address and secret refs in values.yaml', () => {
     const { rendered } = renderDb(databaseWithCredentials);
     expect(parse(rendered.values)).toMatchObject({

@@ -48,9 +48,10 @@ export async function bootstrapWorkspace(
 }
 
 /**
- * The workspace's bootstrap file when the GitOps head does not have it (a workspace created before
- * this, or whose bootstrap commit failed), to be written in the same commit as a release; else none.
- * An existing file is left as it is.
+ * The workspace's bootstrap file when the GitOps head does not have it as this version renders it (a
+ * workspace created before this, whose bootstrap commit failed, or whose AppProject predates a kind
+ * releases now contain, such as a database's backup CronJob), to be written in the same commit as a
+ * release; else none.
  */
 export async function missingWorkspaceBootstrap(
   ports: { gitops: Pick<GitOpsRepository, 'head' | 'readFile'>; target: BootstrapTarget },
@@ -58,5 +59,6 @@ export async function missingWorkspaceBootstrap(
 ): Promise<GitOpsFile[]> {
   const head = await ports.gitops.head();
   const present = head ? await ports.gitops.readFile(head, workspaceBootstrapFile(workspace.id)) : undefined;
-  return present === undefined ? [renderWorkspaceBootstrap(ports.target, workspace)] : [];
+  const current = renderWorkspaceBootstrap(ports.target, workspace);
+  return present === current.content ? [] : [current];
 }

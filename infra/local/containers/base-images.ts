@@ -104,10 +104,16 @@ APP_PW=\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}
 sq() { printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e "s/'/''/g"; }
 if [ "$(id -u)" = 0 ]; then
   mkdir -p /run/mysqld "$DATADIR" && chown mysql:mysql /run/mysqld "$DATADIR"
+  INSTALL_AS=--user=mysql
+  RUN_AS=--user=mysql
+else
+  # Started as the manifests' uid 999: the server runs as that, with its socket where it may write.
+  INSTALL_AS=
+  RUN_AS="--socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid"
 fi
 if [ ! -d "$DATADIR/mysql" ]; then
   mkdir -p "$DATADIR"
-  mariadb-install-db --user=mysql --datadir="$DATADIR" --skip-test-db >/dev/null
+  mariadb-install-db $INSTALL_AS --datadir="$DATADIR" --skip-test-db >/dev/null
 fi
 {
   echo "FLUSH PRIVILEGES;"
@@ -124,8 +130,8 @@ fi
     [ -n "$DB" ] && echo "GRANT ALL ON \\\`$DB\\\`.* TO '$(sq "$APP_USER")'@'%';"
   fi
   echo "FLUSH PRIVILEGES;"
-} | mariadbd --user=mysql --datadir="$DATADIR" --bootstrap
-exec mariadbd --user=mysql --datadir="$DATADIR" --bind-address=0.0.0.0 --port="\${MYSQL_TCP_PORT:-3306}"
+} | mariadbd $RUN_AS --datadir="$DATADIR" --bootstrap
+exec mariadbd $RUN_AS --datadir="$DATADIR" --bind-address=0.0.0.0 --port="\${MYSQL_TCP_PORT:-3306}"
 `;
 
 /** nginx as the nginx-unprivileged image has it: port 8080, uid 101, files in /usr/share/nginx/html. */

@@ -293,6 +293,9 @@ describe.skipIf(missing.length > 0)(
         '-d',
         '--name',
         container,
+        // As the manifests run every engine: uid 999 (its volume made its own, as fsGroup does).
+        '--user',
+        '999:999',
         '-v',
         `${volume}:/var/lib/mysql`,
         ...Object.entries(variables).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
@@ -309,6 +312,7 @@ describe.skipIf(missing.length > 0)(
       const bases = new BaseImages({ dataDir, registry: registry.host, env, dockerHub: async () => false });
       image = await bases.resolveBaseImage('mysql:8.4');
       await podman('volume', 'create', volume);
+      await podman('run', '--rm', '--entrypoint', 'chown', '-v', `${volume}:/v`, image, '999:999', '/v');
     }, 240_000);
 
     afterAll(async () => {
@@ -330,7 +334,13 @@ describe.skipIf(missing.length > 0)(
       };
       await start(first);
       expect(
-        await until(() => query('orders_db', 'first-pw', 'SELECT DATABASE(), CURRENT_USER()')),
+        await until(() => query('orders_db', 'first-pw', 'SELECT DATABASE(), CURRENT_USER()'), 30_000).catch(
+          async (error) => {
+            // What the server said is the only clue when it exits.
+            const logs = await exec('podman', ['logs', container], { env: { ...process.env, ...env } });
+            throw new Error(`${error}\n${logs.stdout}${logs.stderr}`);
+          },
+        ),
       ).toContain('orders_db');
       await query(
         'orders_db',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../deploy.ts';
-import { renderRelease } from '../../manifests/index.ts';
+import { renderRelease, renderWorkspaceBootstrap } from '../../manifests/index.ts';
 import { databaseWithCredentials, parseManifests } from '../../manifests/testing/fixtures.ts';
 import { FakeGitOps } from '../../testing/in-memory-deploy.ts';
 import { failure, platform, workflowRuns } from '../../testing/workflow-runs.ts';
@@ -85,6 +85,24 @@ describe('CommitDesiredState', () => {
       `Writing the workspace's Argo CD project and namespaces with this release (bootstrap/workspaces/${s.workspace.id}.yaml)`,
       `✔ Committed release 2 to GitOps: ${commit?.id.slice(0, 12)} (${expected.path})`,
     ]);
+  });
+
+  it('rewrites a workspace bootstrap file that predates a kind releases now contain, and leaves a current one alone', async () => {
+    const s = setup();
+    const current = renderWorkspaceBootstrap(TEST_BOOTSTRAP, s.workspace);
+    // As written before backups existed: the AppProject did not allow CronJobs.
+    const outdated = current.content.replace(/\n\s*- group: batch\n\s*kind: CronJob/, '');
+    expect(outdated).not.toBe(current.content);
+    await s.gitops.commit({
+      message: 'old bootstrap',
+      author: { name: 'Wharf', email: 'wharf@test' },
+      files: [{ path: current.path, content: outdated }],
+    });
+    const { commit } = await s.commitDesiredState(s.stateOf(await s.pushed()));
+    expect(s.filesOf(commit)[current.path]).toBe(current.content);
+
+    const again = await s.commitDesiredState(s.stateOf(await s.pushed()));
+    expect(Object.keys(s.filesOf(again.commit))).not.toContain(current.path);
   });
 
   it('passes through pushing when the build ended without a push phase', async () => {
