@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectView } from '../../../shared/api.ts';
-import { legacyDatabasePasswordRef as databasePasswordRef } from '../../../shared/databases.ts';
+import { databaseSecretRefs } from '../../../shared/databases.ts';
 import type { LogLine, Release, Run } from '../../../shared/deploy.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
 import { type ApiClient, signIn, waitForRun } from '../testing/api-client.ts';
@@ -158,13 +158,13 @@ describe.skipIf(missing.length > 0)(`container mode (skipped: ${missing.join(', 
         string,
         string
       >;
-      const password = secrets[databasePasswordRef(workspaceId, db.id)] as string;
+      const password = secrets[databaseSecretRefs(workspaceId, db.id, 'production').passwordRef] as string;
       expect(password).toMatch(/^[A-Za-z0-9_-]{20,}$/);
       const psql = async (sql: string) => {
         const ports = await podman('ps', '--format', '{{.Ports}}');
         const hostPort = /127\.0\.0\.1:(\d+)->5432/.exec(ports)?.[1];
         expect(hostPort, ports).toBeDefined();
-        const args = ['-h', '127.0.0.1', '-p', hostPort as string, '-U', 'postgres', '-d', 'postgres'];
+        const args = ['-h', '127.0.0.1', '-p', hostPort as string, '-U', 'orders_db', '-d', 'orders_db'];
         const { stdout } = await exec('psql', [...args, '-Atc', sql], {
           env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' },
         });
