@@ -38,6 +38,31 @@ describe('base image names', () => {
     expect(localBaseNote('eclipse-temurin:21-jre')).toMatch(/Java 17 image/);
   });
 
+  it('says which Docker Hub images cannot run here instead of letting podman fail on the pull', async () => {
+    const offline = new BaseImages({
+      dataDir: tmpdir(),
+      registry: '127.0.0.1:9',
+      env: {},
+      dockerHub: () => Promise.resolve(false),
+    });
+    await expect(offline.resolveBaseImage('mongo:7')).rejects.toThrow(
+      /MongoDB has no local image .*Debian ships no MongoDB package.*postgres, mysql \(MariaDB\) and redis/,
+    );
+    await expect(offline.resolveBaseImage('busybox:1.36')).rejects.toThrow(
+      /busybox:1\.36 is not on this machine and Docker Hub is not reachable from here; the local platform makes these from Debian packages: .*node.*postgres/,
+    );
+    // Another registry's image is pulled as it is; so is any image while Docker Hub answers.
+    expect(await offline.resolveBaseImage('ghcr.io/acme/app:1')).toBe('ghcr.io/acme/app:1');
+    expect(await offline.resolveBaseImage('localhost/wharf/app:1')).toBe('localhost/wharf/app:1');
+    const online = new BaseImages({
+      dataDir: tmpdir(),
+      registry: '127.0.0.1:9',
+      env: {},
+      dockerHub: () => Promise.resolve(true),
+    });
+    expect(await online.resolveBaseImage('mongo:7')).toBe('mongo:7');
+  });
+
   it('reads the Debian mirror apt uses', async () => {
     expect(await debianMirror()).toMatch(/^https?:\/\//);
   });

@@ -269,20 +269,42 @@ const SHORT_NAMES: Record<string, BaseImageName> = {
  * `docker.io/library/node:24`…), or undefined for an image of another registry or an unknown name.
  */
 export function localBaseName(reference: string): BaseImageName | undefined {
-  let name = reference.split('@')[0] ?? '';
-  for (const prefix of ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/']) {
-    if (name.startsWith(prefix)) name = name.slice(prefix.length);
-  }
-  if (name.startsWith('library/')) name = name.slice('library/'.length);
-  // A first part with a dot or a port is another registry's host.
-  const first = name.split('/')[0] ?? '';
-  if (name.includes('/') && /[.:]/.test(first)) return undefined;
+  const name = dockerHubName(reference);
+  if (name === undefined) return undefined;
   const withoutTag = name.replace(/:[^/]*$/, '');
   const local = SHORT_NAMES[withoutTag];
   // Temurin's tags pick the JDK or the JRE: `17-jre…` is the runtime, every other tag (`17`, `17-jdk`,
   // `21-jdk-jammy`, none) the JDK.
   if (local === 'eclipse-temurin' && !/jre/.test(tagOf(name))) return 'eclipse-temurin-jdk';
   return local;
+}
+
+/** `name[:tag]` of a Docker Hub reference (`mongo:7`, `library/…`, `docker.io/…`), or undefined for another registry's. */
+function dockerHubName(reference: string): string | undefined {
+  let name = reference.split('@')[0] ?? '';
+  for (const prefix of ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/']) {
+    if (name.startsWith(prefix)) name = name.slice(prefix.length);
+  }
+  if (name.startsWith('library/')) name = name.slice('library/'.length);
+  // A first part with a dot or a port, or `localhost`, is another registry's host (as Docker reads it).
+  const first = name.split('/')[0] ?? '';
+  if (name.includes('/') && (/[.:]/.test(first) || first === 'localhost')) return undefined;
+  return name;
+}
+
+/**
+ * Why a Docker Hub image can't run here while Docker Hub is out of reach: podman's own pull error names
+ * neither the cause nor what to do.
+ */
+function notLocal(reference: string): Error {
+  if (/^mongo(:|$)/.test(dockerHubName(reference) ?? '')) {
+    return new Error(
+      'MongoDB has no local image (Debian ships no MongoDB package and Docker Hub is not reachable from here): the local platform runs postgres, mysql (MariaDB) and redis databases; deploy a mongodb project to a cluster',
+    );
+  }
+  return new Error(
+    `${reference} is not on this machine and Docker Hub is not reachable from here; the local platform makes these from Debian packages: ${Object.keys(SHORT_NAMES).join(', ')}`,
+  );
 }
 
 const tagOf = (name: string) => /:([^/]*)$/.exec(name)?.[1] ?? '';
@@ -386,9 +408,10 @@ export class BaseImages {
    */
   resolveBaseImage = async (reference: string, log: Log = () => undefined): Promise<string> => {
     const name = localBaseName(reference);
-    if (!name) return reference;
+    if (!name && dockerHubName(reference) === undefined) return reference;
     this.hub ??= (this.options.dockerHub ?? dockerHubReachable)();
     if (await this.hub) return reference;
+    if (!name) throw notLocal(reference);
     const local = await this.seed(name, log);
     log(`Using the local base image ${local} for ${reference} (Docker Hub is not reachable from here)`);
     const note = localBaseNote(reference);
