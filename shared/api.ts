@@ -58,8 +58,21 @@ export interface EnvironmentView {
   currentRelease?: ReleaseSummary | undefined;
   hold?: EnvironmentHold | undefined;
   outOfSync?: OutOfSync | undefined;
+  /**
+   * With a custom domain: the DNS record the user creates (a CNAME to the platform's ingress host),
+   * whether the name resolves to it now, and the certificate's state where the platform knows it.
+   */
+  domainCheck?: DomainCheck | undefined;
   /** Database projects: how to reach this environment's database (never the password). */
   connection?: ConnectionView | undefined;
+}
+
+export interface DomainCheck {
+  record: { type: 'CNAME'; name: string; value: string };
+  /** Whether `name` resolves to `value`'s addresses now (undefined when it could not be checked). */
+  resolves?: boolean | undefined;
+  /** cert-manager's Certificate state in a cluster; absent on the local platform. */
+  tls?: 'issued' | 'pending' | 'failed' | undefined;
 }
 
 /**

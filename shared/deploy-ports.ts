@@ -275,6 +275,11 @@ export interface WorkflowEngine {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** Whether an execution is still running (to recover a turn held by a run whose execution died). */
   isRunning(executionArn: string): Promise<boolean>;
+  /**
+   * Stops a running execution (StopExecution with `error`/`cause`): a user's cancel. Resolves when the
+   * engine accepted it; stopping one that already ended is not an error.
+   */
+  stop?(executionArn: string, error: string, cause: string): Promise<void>;
 }
 
 /** A run waiting for an owner's approval, as the workspace's approval list shows it. */

@@ -95,6 +95,23 @@ export interface RunApproval {
   reason?: string | undefined;
 }
 
+/**
+ * A commit as people recognise it: its SHA, the first line of its message and its author. Deploys
+ * know it from the push (GitHub's head_commit) or the build's checkout; releases keep their run's.
+ */
+export interface CommitInfo {
+  sha: string;
+  message?: string | undefined;
+  author?: string | undefined;
+}
+
+/** Who cancelled a run (`POST …/deployments/{runId}/cancel`), when and why. */
+export interface RunCancellation {
+  by: string;
+  at: string;
+  reason?: string | undefined;
+}
+
 export interface Run {
   id: string;
   workspaceId: string;
@@ -125,6 +142,14 @@ export interface Run {
   pendingRelease?: PendingRelease | undefined;
   /** The source commit that was built. */
   sourceCommit?: string | undefined;
+  /** The built commit with its message and author, when known. */
+  commit?: CommitInfo | undefined;
+  /**
+   * Rollbacks and promotions: the release they restore or promote, by number and commit, so titles read
+   * "Rollback to #1 (6c6059f 'Fix header')" without another read.
+   */
+  target?: { releaseNumber: number; environment: Environment; commit?: CommitInfo | undefined } | undefined;
+  cancellation?: RunCancellation | undefined;
   gitopsCommit?: string | undefined;
   steps: RunStep[];
   failureReason?: string | undefined;
@@ -153,6 +178,8 @@ export interface Release {
   image: ImageRef;
   images?: Record<string, ImageRef> | undefined;
   sourceCommit?: string | undefined;
+  /** The source commit with its message and author, when its run knew them. */
+  commit?: CommitInfo | undefined;
   /** The values.yaml committed for this release (human-readable desired state). */
   values: string;
   /** Names only: values of secrets never leave the secret store. */

@@ -44,6 +44,12 @@ const promotionSourceSchema = z.object({
 
 // Runs.
 
+const commitSchema = z.object({
+  sha: z.string(),
+  message: z.string().optional(),
+  author: z.string().optional(),
+});
+
 const runSchema = storedAs<Run>()(
   z.object({
     id: z.string(),
@@ -92,6 +98,15 @@ const runSchema = storedAs<Run>()(
       })
       .optional(),
     sourceCommit: z.string().optional(),
+    commit: commitSchema.optional(),
+    target: z
+      .object({
+        releaseNumber: z.number(),
+        environment: z.enum(ENVIRONMENTS),
+        commit: commitSchema.optional(),
+      })
+      .optional(),
+    cancellation: z.object({ by: z.string(), at: z.string(), reason: z.string().optional() }).optional(),
     gitopsCommit: z.string().optional(),
     steps: z.array(
       z.object({
@@ -162,6 +177,7 @@ const releaseSchema = storedAs<Release>()(
     image: imageRefSchema,
     images: imagesSchema.optional(),
     sourceCommit: z.string().optional(),
+    commit: commitSchema.optional(),
     values: z.string(),
     envNames: z.array(z.string()),
     gitopsCommit: z.string(),
