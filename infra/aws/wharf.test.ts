@@ -444,7 +444,10 @@ describe('permissions', () => {
       for (const name of ['WHARF_JENKINS_TOKEN', 'WHARF_GITHUB_CREDENTIALS', 'WHARF_ARGOCD_TOKEN'])
         expect(name in env, handler).toBe(false);
       expect(env.WHARF_PLATFORM_DOMAIN, handler).toBe(access.platform ? config.platformDomain : undefined);
-      expect(env.WHARF_BACKUP_BUCKET, handler).toBe(access.listsBackups ? config.backupBucket : undefined);
+      // Rendering manifests names the bucket the backup CronJobs write to; listing reads it.
+      expect(env.WHARF_BACKUP_BUCKET, handler).toBe(
+        access.listsBackups || access.platform ? config.backupBucket : undefined,
+      );
     }
   });
 
