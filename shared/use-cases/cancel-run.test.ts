@@ -266,4 +266,19 @@ describe('CancelRun', () => {
     expect(again.cancellation).toEqual(recorded);
     expect(s.workflow.stopped).toHaveLength(1);
   });
+
+  it('a cancel that lands before the GitOps commit keeps the release out of Git', async () => {
+    let state = await building();
+    for (let i = 0; i < 10 && state.build?.state !== 'succeeded'; i++) {
+      state = { ...state, build: await s.tasks.pollBuild(state) };
+    }
+    const commits = s.gitops.commits.length;
+    await s.cancel(alice, project.workspaceId, project.id, state.runId, {});
+
+    // The task already under way when the execution was stopped: it must not commit any more.
+    await expect(s.tasks.commitDesiredState(state)).rejects.toMatchObject({ name: CANCELLED_ERROR });
+    expect(s.gitops.commits).toHaveLength(commits);
+    expect(await s.aborted(state)).toMatchObject({ status: 'cancelled' });
+    expect(s.gitops.commits).toHaveLength(commits);
+  });
 });
