@@ -180,6 +180,14 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'Reject a run waiting for approval, with a reason (owner): it ends cancelled',
   },
   {
+    method: 'POST',
+    path: '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/cancel',
+    handler: 'http/deployments/cancel',
+    auth: 'jwt',
+    summary:
+      'Cancel a run (member; body optional: {"reason"}): it ends cancelled and the live release stays; 409 when it has ended',
+  },
+  {
     method: 'GET',
     path: '/api/workspaces/{workspaceId}/projects/{projectId}/releases',
     handler: 'http/releases/list',

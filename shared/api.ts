@@ -155,7 +155,7 @@ export interface BackupView {
 /** What a pipeline shows of a release: enough to compare environments at a glance. */
 export type ReleaseSummary = Pick<
   Release,
-  'id' | 'number' | 'kind' | 'image' | 'sourceCommit' | 'createdAt' | 'createdBy' | 'promotedFrom'
+  'id' | 'number' | 'kind' | 'image' | 'sourceCommit' | 'commit' | 'createdAt' | 'createdBy' | 'promotedFrom'
 >;
 
 /** `GET …/environments/{env}/promotions/preview?releaseId=`: what a promotion would change. */

@@ -279,7 +279,7 @@ export interface WorkflowEngine {
    * Stops a running execution (StopExecution with `error`/`cause`): a user's cancel. Resolves when the
    * engine accepted it; stopping one that already ended is not an error.
    */
-  stop?(executionArn: string, error: string, cause: string): Promise<void>;
+  stop(executionArn: string, error: string, cause: string): Promise<void>;
 }
 
 /** A run waiting for an owner's approval, as the workspace's approval list shows it. */

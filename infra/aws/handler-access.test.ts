@@ -57,7 +57,9 @@ function grantsOf(access: HandlerAccess) {
     table: Boolean(access.table),
     projectSecrets: Boolean(access.projectSecrets),
     webhookSecret: Boolean(access.webhookSecret),
-    workflow: Boolean(access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow),
+    workflow: Boolean(
+      access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow || access.stopsWorkflow,
+    ),
     pushesToConnections: Boolean(access.pushesToConnections),
     adapters: [...(access.adapters ?? [])].sort(),
     platform: Boolean(access.platform),

@@ -30,6 +30,8 @@ export interface HandlerAccess {
   inspectsWorkflow?: boolean;
   /** states:SendTaskSuccess / SendTaskFailure on DeployProject: an owner's approval or rejection. */
   resumesWorkflow?: boolean;
+  /** states:StopExecution on DeployProject's executions: a user's Cancel. */
+  stopsWorkflow?: boolean;
   /** postToConnection on the WebSocket API (WHARF_WS_ENDPOINT): run events, log lines, replies. */
   pushesToConnections?: boolean;
   /** The delivery adapters' settings (WHARF_BUILD_SERVICE, WHARF_GITOPS, WHARF_SYNC). */
@@ -115,6 +117,8 @@ export const handlerAccess: Record<string, HandlerAccess> = {
   'http/deployments/get': read,
   'http/deployments/logs': read,
   'http/deployments/create': startsRuns,
+  // Records who cancelled (journal, pushed to watchers), frees a queued run's turn, stops the execution.
+  'http/deployments/cancel': { ...write, pushesToConnections: true, stopsWorkflow: true },
   // The decision is written to the run (journal, pushed to watchers), then sent to the waiting task.
   'http/approvals/approve': { ...write, pushesToConnections: true, resumesWorkflow: true },
   'http/approvals/reject': { ...write, pushesToConnections: true, resumesWorkflow: true },

@@ -391,6 +391,11 @@ describe('permissions', () => {
           `arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:wharf-test-DeployProject:*`,
         ]);
       }
+      if (access.stopsWorkflow) {
+        expected.set('states:StopExecution', [
+          `arn:<AWS::Partition>:states:${config.region}:${config.account}:execution:wharf-test-DeployProject:*`,
+        ]);
+      }
       if (access.pushesToConnections) {
         expected.set('execute-api:ManageConnections', [
           part === 'api'
@@ -410,7 +415,9 @@ describe('permissions', () => {
       const env = json[part].Resources[id]?.Properties.Environment.Variables as Record<string, unknown>;
       expect('WHARF_TABLE_NAME' in env, handler).toBe(Boolean(access.table));
       expect('WHARF_STATE_MACHINE_ARN' in env, handler).toBe(
-        Boolean(access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow),
+        Boolean(
+          access.startsWorkflow || access.inspectsWorkflow || access.resumesWorkflow || access.stopsWorkflow,
+        ),
       );
       if ('WHARF_STATE_MACHINE_ARN' in env)
         expect(flattenCfnReference(env.WHARF_STATE_MACHINE_ARN)).toBe(smArn);

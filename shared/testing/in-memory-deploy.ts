@@ -285,4 +285,13 @@ export class FakeWorkflow implements WorkflowEngine {
   async sendTaskFailure(taskToken: string, error: string, cause: string) {
     this.taskResults.push({ taskToken, error, cause });
   }
+  readonly stopped: Array<{ executionArn: string; error: string; cause: string }> = [];
+  /** Set to make `stop` fail (Step Functions throttling or unreachable). */
+  failStop?: Error | undefined;
+  /** As Step Functions: stopping one that ended already is no error; it is only no longer running. */
+  async stop(executionArn: string, error: string, cause: string) {
+    if (this.failStop) throw this.failStop;
+    this.stopped.push({ executionArn, error, cause });
+    this.running.delete(executionArn.split(':').at(-1) ?? '');
+  }
 }

@@ -32,8 +32,19 @@ export const envVarViews = (env: readonly StoredEnvVar[]): EnvVarView[] =>
   );
 
 export function releaseSummary(release: Release): ReleaseSummary {
-  const { id, number, kind, image, sourceCommit, createdAt, createdBy, promotedFrom } = release;
-  return { id, number, kind, image, sourceCommit, createdAt, createdBy, promotedFrom };
+  const { id, number, kind, image, sourceCommit, commit, createdAt, createdBy, promotedFrom } = release;
+  // The project page's status summary names the live commit by its message and author.
+  return {
+    id,
+    number,
+    kind,
+    image,
+    sourceCommit,
+    ...(commit ? { commit } : {}),
+    createdAt,
+    createdBy,
+    promotedFrom,
+  };
 }
 
 /** Where the environment is reached: its host and URL; a database's in-cluster address (not exposed). */

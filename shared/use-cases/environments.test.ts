@@ -136,6 +136,7 @@ describe('environments', () => {
       kind: 'deploy',
       image: { reference: 'registry/web:abc', digest: 'sha256:aa' },
       sourceCommit: 'abc',
+      commit: { sha: 'abc', message: 'Fix header', author: 'Alice' },
       values: 'secret-free: yes',
       envNames: [],
       gitopsCommit: 'g1',
@@ -153,6 +154,8 @@ describe('environments', () => {
       kind: 'deploy',
       image: release.image,
       sourceCommit: 'abc',
+      // The status summary names the live commit by its message and author.
+      commit: { sha: 'abc', message: 'Fix header', author: 'Alice' },
       createdAt: release.createdAt,
       createdBy: 'alice',
       promotedFrom: undefined,

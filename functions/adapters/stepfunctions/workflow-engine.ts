@@ -5,6 +5,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { WorkflowEngine, WorkflowInput } from '../../../shared/deploy-ports.ts';
 
@@ -56,5 +57,15 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string) {
     await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  }
+  /** StopExecution: the execution ends ABORTED, its EventBridge status event ends the run. */
+  async stop(executionArn: string, error: string, cause: string) {
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn, error, cause }));
+    } catch (err) {
+      // Ended and expired from the history already: there is nothing left to stop.
+      if ((err as Error).name === 'ExecutionDoesNotExist') return;
+      throw err;
+    }
   }
 }

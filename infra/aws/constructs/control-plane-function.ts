@@ -275,6 +275,29 @@ export class ControlPlaneFunction extends Construct {
     return this;
   }
 
+  /**
+   * Stops DeployProject executions (a user's Cancel). IAM authorizes StopExecution on the execution
+   * ARN, known only at run time, so the grant is a name pattern on DeployProject's executions.
+   */
+  stopExecutions(stateMachineArn: string, stateMachineName: string): this {
+    this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+    );
+    acknowledgeWildcardResource(
+      this,
+      executions,
+      'Execution ARNs end in the run id, known only at run time; the grant is StopExecution on DeployProject executions only.',
+    );
+    return this;
+  }
+
   /** postToConnection on one WebSocket API stage (WHARF_WS_ENDPOINT): POST /@connections/{id} only. */
   pushToConnections(endpoint: ConnectionsEndpoint): this {
     this.addEnvironment('WHARF_WS_ENDPOINT', endpoint.callbackUrl);

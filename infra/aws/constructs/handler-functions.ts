@@ -108,6 +108,7 @@ export function handlerFunction(
   if (access.startsWorkflow) fn.startExecutions(bindings.stateMachine.arn);
   if (access.inspectsWorkflow) fn.describeExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);
   if (access.resumesWorkflow) fn.sendTaskResults(bindings.stateMachine.arn);
+  if (access.stopsWorkflow) fn.stopExecutions(bindings.stateMachine.arn, bindings.stateMachine.name);
   if (access.pushesToConnections) fn.pushToConnections(bindings.connections);
   if (access.listsBackups && config.backupBucket) fn.listBackups(config.backupBucket);
   return fn;

@@ -1,4 +1,10 @@
-import type { ImageRef, PendingRelease, Release, Run } from '../../deploy.ts';
+import {
+  type ImageRef,
+  type PendingRelease,
+  type Release,
+  type Run,
+  TERMINAL_STATUSES,
+} from '../../deploy.ts';
 import type {
   DeployTurnRepository,
   GitOpsFile,
@@ -12,6 +18,7 @@ import { RELEASE_FILE } from '../../manifests/names.ts';
 import type { PlatformConfig } from '../../manifests/types.ts';
 import type { ProjectRepository, UserRepository, WorkspaceRepository } from '../../ports.ts';
 import { loadBoundDatabases } from '../bound-databases.ts';
+import { CANCELLED_ERROR } from '../cancel-run.ts';
 import type { RunJournal } from '../run-journal.ts';
 import { missingWorkspaceBootstrap } from '../workspace-bootstrap.ts';
 import { type DeployTaskFn, WORKFLOW_ERRORS } from './contract.ts';
@@ -229,6 +236,12 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
         run,
         `Writing the workspace's Argo CD project and namespaces with this release (${file.path})`,
       );
+    }
+    // A Cancel that came while the files were rendered: its execution is being stopped, and a commit
+    // now could land after the run's ending restored Git, leaving the cancelled release there.
+    const latest = await runs.get(run.projectId, run.id);
+    if (latest?.cancellation || (latest && TERMINAL_STATUSES.has(latest.status))) {
+      throw new WorkflowError(CANCELLED_ERROR, `Run ${run.id} was cancelled before its GitOps commit.`);
     }
     const { commit } = await gitops.commit({
       message: desired.message,

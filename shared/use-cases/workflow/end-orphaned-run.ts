@@ -1,6 +1,7 @@
 import { type Run, TERMINAL_STATUSES } from '../../deploy.ts';
 import type { BuildService, DeployTurnRepository, RunRepository } from '../../deploy-ports.ts';
 import { DomainError } from '../../errors.ts';
+import { cancelledReason } from '../cancel-run.ts';
 import {
   type FailRunPorts,
   type FailureHints,
@@ -28,7 +29,11 @@ export interface EndOrphanedRunPorts extends Omit<FailRunPorts, 'runs' | 'build'
   hints: FailureHints;
 }
 
-function describeEnding(ending: ExecutionEnding, hints: FailureHints): { reason: string; hint: string } {
+function describeEnding(
+  run: Run,
+  ending: ExecutionEnding,
+  hints: FailureHints,
+): { reason: string; hint: string } {
   switch (ending.status) {
     case 'PLATFORM_RESTARTED':
       return {
@@ -36,6 +41,10 @@ function describeEnding(ending: ExecutionEnding, hints: FailureHints): { reason:
         hint: 'Deploy again.',
       };
     case 'ABORTED':
+      // A user's Cancel records who and why before it stops the execution.
+      if (run.cancellation) {
+        return { reason: cancelledReason(run.cancellation), hint: 'Deploy again when you are ready.' };
+      }
       return {
         reason: 'The workflow execution was stopped before the run finished.',
         hint: 'Deploy again when you are ready.',
@@ -72,7 +81,7 @@ export function makeEndOrphanedRun(ports: EndOrphanedRunPorts) {
     if (!run) return undefined;
     let ended = run;
     if (!TERMINAL_STATUSES.has(run.status)) {
-      const { reason, hint } = describeEnding(ending, hints);
+      const { reason, hint } = describeEnding(run, ending, hints);
       if (run.buildId && (run.status === 'building' || run.status === 'pushing')) {
         await build.cancel(run.buildId).catch(() => undefined);
       }

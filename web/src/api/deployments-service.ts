@@ -25,6 +25,10 @@ export function deploymentsService(api: ApiClient) {
         ...(signal ? { signal } : {}),
       }),
 
+    /** Cancels a run: one not yet at work ends at once, one at work stops (the answer still shows it at work). */
+    cancel: (workspaceId: string, projectId: string, runId: string, body: { reason?: string } = {}) =>
+      api.request<Run>('POST', `${runs(workspaceId, projectId)}/${seg(runId)}/cancel`, { body }),
+
     get: (workspaceId: string, projectId: string, runId: string, signal?: AbortSignal) =>
       api.request<Run>('GET', `${runs(workspaceId, projectId)}/${seg(runId)}`, signal ? { signal } : {}),
 

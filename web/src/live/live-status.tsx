@@ -1,19 +1,21 @@
 import { useLive } from './live-context.tsx';
 import './live-status.css';
 
+/**
+ * Whether this page receives updates as they happen — not whether the app is up, so it reads as a
+ * note about the page (neutral, small, in words), never as a green health light.
+ */
 const TEXT = {
-  idle: 'Live updates off',
-  connecting: 'Connecting…',
-  open: 'Live',
-  reconnecting: 'Reconnecting…',
+  idle: 'Live updates: off',
+  connecting: 'Live updates: connecting…',
+  open: 'Live updates: connected',
+  reconnecting: 'Live updates: reconnecting…',
 } as const;
 
-/** The state of the live channel, in words (the dot only repeats it). */
 export function LiveStatus() {
   const { state } = useLive();
   return (
-    <span className={`live-status live-${state}`} title="Live updates over WebSocket">
-      <span className="live-dot" aria-hidden="true" />
+    <span className={`live-status live-${state}`} title="This page updates by itself while connected">
       {TEXT[state]}
     </span>
   );

@@ -18,6 +18,7 @@ import { EnvironmentReleases } from './environment-releases.tsx';
 import { Pipeline } from './pipeline.tsx';
 import { RecentRuns } from './recent-runs.tsx';
 import { ServiceCards } from './service-cards.tsx';
+import { StatusSummary } from './status-summary.tsx';
 import './project-page.css';
 
 /**
@@ -107,6 +108,8 @@ export default function ProjectPage() {
           </Link>
         </div>
       </header>
+
+      <StatusSummary project={p} runs={runs.data?.items} live={liveStatus} onCancelled={runs.reload} />
 
       <Pipeline project={p} onChanged={project.reload} />
 
