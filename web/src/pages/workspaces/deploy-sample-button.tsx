@@ -5,7 +5,7 @@ import { useNavigate } from 'react-router';
 import { ApiError } from '../../api/client.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { type ProjectsService, useProjects } from '../../api/projects-service.ts';
-import { NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
+import { NODE_SAMPLE, sampleProjectName, useSamples } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Spinner } from '../../components/loading.tsx';
@@ -28,7 +28,7 @@ async function createSample(
   url: string,
 ): Promise<ProjectView> {
   for (let n = 1; n <= NAME_TRIES; n++) {
-    const name = n === 1 ? NODE_SAMPLE.name : `${NODE_SAMPLE.name}-${n}`;
+    const name = sampleProjectName(NODE_SAMPLE.name, n);
     const input = projectSchemas('local').create.parse({
       name,
       type: 'monolith',
