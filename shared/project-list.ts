@@ -25,14 +25,25 @@ interface Position {
   id: string;
 }
 
-// ISO times and ids hold no `|`; base64url keeps the cursor opaque to clients (btoa: Node and browsers).
+// base64url JSON keeps the cursor opaque to clients, like the other lists' (btoa: Node and browsers).
 const encodeCursor = ({ at, id }: Position) =>
-  btoa(`${at}|${id}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  btoa(JSON.stringify({ at, id })).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
+/** Only a position this list could have issued: exactly `at` (a time) and `id` (a project id). */
 function decodeCursor(cursor: string): Position {
   try {
-    const [at, id, ...rest] = atob(cursor.replace(/-/g, '+').replace(/_/g, '/')).split('|');
-    if (at && id && rest.length === 0 && !Number.isNaN(Date.parse(at))) return { at, id };
+    const key: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
+    if (key && typeof key === 'object' && Object.keys(key).length === 2) {
+      const { at, id } = key as Record<string, unknown>;
+      if (
+        typeof at === 'string' &&
+        !Number.isNaN(Date.parse(at)) &&
+        typeof id === 'string' &&
+        /^[A-Za-z0-9_-]{1,64}$/.test(id)
+      ) {
+        return { at, id };
+      }
+    }
   } catch {
     // fall through: a cursor we did not issue
   }
