@@ -279,6 +279,24 @@ describe('WorkspaceHome: the list, newest activity first, paged and searched', (
     },
   );
 
+  it('shows a project once when it moved between pages and comes again', async () => {
+    const user = userEvent.setup();
+    const routes = server(51);
+    const list = routes[`GET ${P}`] as (r: { query?: Record<string, string | number | undefined> }) => {
+      items: unknown[];
+    };
+    // The second page repeats app-3, whose activity changed after the first page was read.
+    routes[`GET ${P}`] = (r: { query?: Record<string, string | number | undefined> }) => {
+      const page = list(r);
+      return r.query?.cursor ? { items: [{ ...storefront, id: 'p3', name: 'app-3' }, ...page.items] } : page;
+    };
+    open(routes);
+    await screen.findByRole('list', { name: 'Projects' });
+    await user.click(screen.getByRole('button', { name: 'Show more projects' }));
+    await waitFor(() => expect(names()).toHaveLength(51));
+    expect(names().filter((n) => n === 'app-3')).toHaveLength(1);
+  });
+
   it('searches by name as the user types, and says when nothing matches', async () => {
     const user = userEvent.setup();
     const { sent } = open(server(12));
