@@ -102,6 +102,7 @@ export function WorkspaceHome() {
             onChange={(event) => setSearch(event.target.value)}
             placeholder="Part of a name"
             autoComplete="off"
+            maxLength={100}
           />
         </search>
       )}
