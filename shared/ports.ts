@@ -1,5 +1,6 @@
 import type { Membership, Page, Project, User, Workspace } from './domain.ts';
 import type { Environment } from './naming.ts';
+import type { ProjectListOptions } from './project-list.ts';
 
 /**
  * Ports the use cases depend on. Adapters live in functions/adapters (DynamoDB, secret stores);
@@ -56,7 +57,16 @@ export interface ProjectRepository {
     projectId: string,
     options?: { includeDeleted?: boolean },
   ): Promise<Project | undefined>;
-  list(workspaceId: string, options: ListOptions): Promise<Page<Project>>;
+  /**
+   * The workspace's live projects, newest activity first, named like `query` when one is given;
+   * ordered and paged by `pageByActivity` (shared/project-list.ts).
+   */
+  list(workspaceId: string, options: ProjectListOptions): Promise<Page<Project>>;
+  /**
+   * Notes that a run of the project started at `at` (an ISO time), for the list's order; an older
+   * time than the one noted is ignored.
+   */
+  recordActivity(workspaceId: string, projectId: string, at: string): Promise<void>;
   /**
    * Replaces the project if its stored revision is `project.revision - 1` (`project.modified` otherwise),
    * claiming `hosts.claim` and freeing `hosts.release` in the same write (`project.host_taken`).

@@ -51,6 +51,17 @@ describe('handlers with sample events', () => {
     );
     expect(list.body.items).toHaveLength(3);
     expect(JSON.stringify(list.body)).not.toContain('sk_test_123');
+    // Newest activity first (the last created), and `?q=` narrows by a part of the name, any case.
+    expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(['shop', 'orders-db', 'storefront']);
+    const found = await invoke(
+      'http/projects/list',
+      withRequest(loadEvent('apigw-http', 'list-projects'), {
+        pathParameters: at,
+        sub: caller,
+        query: { q: 'ORDERS' },
+      }),
+    );
+    expect(found.body.items.map((p: { name: string }) => p.name)).toEqual(['orders-db']);
   });
 
   it('rejects the invalid sample events with 400', async () => {

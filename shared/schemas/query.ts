@@ -10,6 +10,11 @@ export const pageQuerySchema = z.object({
   cursor: z.string().max(2048, 'must be at most 2048 characters').optional(),
 });
 
+/** `GET …/projects?q=`: the page, and a case-insensitive part of the name to look for. */
+export const projectListQuerySchema = pageQuerySchema.extend({
+  q: z.string().max(100, 'must be at most 100 characters').optional(),
+});
+
 export const deleteQuerySchema = z.object({
   confirm: z.string().max(128).optional(),
   /** A database takes a final backup before it goes, unless `?finalBackup=false`. */

@@ -6,12 +6,12 @@ import type {
   HostClaim,
   HostOwner,
   IdGenerator,
-  ListOptions,
   ProjectRepository,
   SecretStore,
   UserRepository,
   WorkspaceRepository,
 } from '../ports.ts';
+import { type ProjectListOptions, pageByActivity } from '../project-list.ts';
 
 /** In-memory fakes of the ports, with the same atomicity rules as the DynamoDB adapters. */
 export class InMemoryStore {
@@ -147,14 +147,16 @@ export class InMemoryProjects implements ProjectRepository {
     );
   }
 
-  async list(workspaceId: string, { limit, cursor }: ListOptions) {
-    const all = [...this.items.values()]
-      .filter((p) => p.workspaceId === workspaceId)
-      .sort((a, b) => a.id.localeCompare(b.id));
-    const start = cursor ? all.findIndex((p) => p.id > cursor) : 0;
-    const items = start < 0 ? [] : all.slice(start, start + limit);
-    const last = items.at(-1);
-    return { items, nextCursor: last && all.indexOf(last) < all.length - 1 ? last.id : undefined };
+  /** When each project's newest run started (what `recordActivity` noted), by project id. */
+  readonly lastRunAt = new Map<string, string>();
+
+  async list(workspaceId: string, options: ProjectListOptions) {
+    const live = [...this.items.values()].filter((p) => p.workspaceId === workspaceId && !p.deletedAt);
+    return pageByActivity(structuredClone(live), this.lastRunAt, options);
+  }
+
+  async recordActivity(_workspaceId: string, projectId: string, at: string) {
+    if (at > (this.lastRunAt.get(projectId) ?? '')) this.lastRunAt.set(projectId, at);
   }
 
   async update(project: Project, hosts?: { claim: readonly HostClaim[]; release: readonly string[] }) {

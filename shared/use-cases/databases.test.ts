@@ -256,6 +256,7 @@ describe('database credentials', () => {
       ...deps,
       projects: {
         get: (w, p) => deps.projects.get(w, p),
+        recordActivity: (w, p, at) => deps.projects.recordActivity(w, p, at),
         update: async () => {
           throw new Error('project.modified');
         },

@@ -29,8 +29,13 @@ export interface DeploymentDeps {
   clock: Clock;
 }
 
-/** What starting a run needs: the run store, the journal, the workflow engine, ids and time. */
-export type StartRunDeps = Pick<DeploymentDeps, 'runs' | 'journal' | 'workflow' | 'ids' | 'clock'>;
+/**
+ * What starting a run needs: the run store, the journal, the workflow engine, ids and time, and the
+ * projects to note the start on (the project list orders by latest activity).
+ */
+export type StartRunDeps = Pick<DeploymentDeps, 'runs' | 'journal' | 'workflow' | 'ids' | 'clock'> & {
+  projects: Pick<ProjectRepository, 'recordActivity'>;
+};
 
 const runNotFound = (runId: string) => notFound('run.not_found', `No run ${runId} in this project.`);
 
@@ -54,6 +59,8 @@ export async function projectFor(
  */
 export async function startRun(deps: StartRunDeps, run: Run, project: Project): Promise<Run> {
   await deps.runs.create(run);
+  // The list's order is not worth failing a deploy for: a missed note only leaves the project lower.
+  await deps.projects.recordActivity(run.workspaceId, run.projectId, run.createdAt).catch(() => undefined);
   await deps.journal.log(run, `Run ${run.id} queued: ${describe(run)}`);
   try {
     const { executionArn } = await deps.workflow.start({

@@ -332,8 +332,8 @@ export function makeGetProject(
 }
 
 /**
- * Each project with its pipeline: hold and out-of-sync of every environment (read in parallel), but
- * not the current release, which would be a second round of reads per environment; the project's own
+ * A page of the workspace's projects, newest activity first (`?q=` narrows by name), each with its
+ * pipeline: hold and out-of-sync of every environment (read in parallel), but not the current release, which would be a second round of reads per environment; the project's own
  * answer (GET) has it.
  */
 export function makeListProjects(
@@ -342,10 +342,14 @@ export function makeListProjects(
   return async (
     identity: Identity,
     workspaceId: string,
-    page: { limit: number; cursor?: string | undefined },
+    page: { limit: number; cursor?: string | undefined; q?: string | undefined },
   ): Promise<ProjectPage> => {
     const { workspace } = await requireMember(deps.workspaces, workspaceId, identity.userId);
-    const result = await deps.projects.list(workspaceId, page);
+    const result = await deps.projects.list(workspaceId, {
+      limit: page.limit,
+      cursor: page.cursor,
+      query: page.q,
+    });
     const items = await Promise.all(result.items.map((p) => projectView(deps, p, workspace, 'none')));
     return { items, nextCursor: result.nextCursor };
   };

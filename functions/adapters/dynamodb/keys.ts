@@ -10,7 +10,8 @@
  * | list a user's workspaces               | Query gsi1| gsi1pk=USER#<userId>, gsi1sk begins_with WS#     |
  * |                                        | BatchGet  | then the workspaces by key                        |
  * | get a project                          | GetItem   | pk=WS#<workspaceId>, sk=PROJECT#<projectId>      |
- * | list a workspace's projects (paged)    | Query     | pk=WS#<workspaceId>, sk begins_with PROJECT#     |
+ * | list a workspace's projects, newest activity first (paged) | Query ×2 | pk=WS#<workspaceId>, sk begins_with PROJECT# and ACTIVITY# (all of them; sorted and paged in memory) |
+ * | note a project's newest run start      | Update cond | pk=WS#<workspaceId>, sk=ACTIVITY#<projectId>, at < :at |
  * | project name is unique in a workspace  | Put (txn) | pk=WS#<workspaceId>, sk=PROJECTNAME#<name>, cond |
  * | a deleted project (its history)        | GetItem   | pk=WS#<workspaceId>, sk=DELETEDPROJECT#<projectId> |
  * | a host is held by one project (all ws) | Put/Delete (txn) | pk=HOST#<host>, sk=HOST, cond (with the project write) |
@@ -58,6 +59,14 @@ export const keys = {
   deletedProject: (workspaceId: string, projectId: string) => ({
     pk: `WS#${workspaceId}`,
     sk: `DELETEDPROJECT#${projectId}`,
+  }),
+  /**
+   * When the project's newest run started: its own item, so a run start never races a project
+   * update's full-item put (which would drop an attribute on the project item).
+   */
+  projectActivity: (workspaceId: string, projectId: string) => ({
+    pk: `WS#${workspaceId}`,
+    sk: `ACTIVITY#${projectId}`,
   }),
   projectName: (workspaceId: string, name: string) => ({
     pk: `WS#${workspaceId}`,
@@ -166,6 +175,7 @@ export const prefixes = {
   userPartition: (userId: string) => `USER#${userId}`,
   member: 'MEMBER#',
   project: 'PROJECT#',
+  projectActivity: 'ACTIVITY#',
   workspace: 'WS#',
   projectPartition: (projectId: string) => `PROJECT#${projectId}`,
   run: 'RUN#',

@@ -199,3 +199,67 @@ describe('DynamoProjects by repository alone (tag pushes) on DynamoDB Local', ()
     expect(await ids()).toEqual([]);
   });
 });
+
+describe('DynamoProjects list on DynamoDB Local: newest activity first, paged, searched', () => {
+  /** `count` projects, created one minute apart (p00 oldest), with no host claims. */
+  async function projectsIn(count: number) {
+    const ws = await workspace('lists');
+    const made: MonolithProject[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+      const p = { ...monolith(ws, `p${String(i).padStart(2, '0')}`), createdAt: at, updatedAt: at };
+      await projects.create(p, []);
+      made.push(p);
+    }
+    return { ws, made };
+  }
+
+  /** Every page of 50 the list returns, following nextCursor. */
+  async function pages(workspaceId: string, query?: string) {
+    const seen: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await projects.list(workspaceId, { limit: 50, cursor, query });
+      seen.push(page.items.map((p) => p.name));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 10);
+    return seen;
+  }
+
+  it.each([49, 50, 51, 60])('pages %i projects with no empty page and nothing repeated', async (count) => {
+    const { ws, made } = await projectsIn(count);
+    const all = await pages(ws.id);
+    expect(all.map((p) => p.length)).toEqual(count > 50 ? [50, count - 50] : [count]);
+    expect(all.flat()).toEqual(made.map((p) => p.name).reverse());
+  });
+
+  it('puts a project whose run started last first, never moves it back for an older start, and forgets a deleted one', async () => {
+    const { ws, made } = await projectsIn(3);
+    const [p0, p1] = made as [MonolithProject, MonolithProject, MonolithProject];
+    await projects.recordActivity(ws.id, p0.id, '2026-02-01T00:00:00.000Z');
+    await projects.recordActivity(ws.id, p0.id, '2026-01-15T00:00:00.000Z');
+    expect((await pages(ws.id)).flat()).toEqual(['p00', 'p02', 'p01']);
+
+    // A change counts as activity too.
+    await projects.update({ ...p1, updatedAt: '2026-03-01T00:00:00.000Z', revision: 2 });
+    expect((await pages(ws.id)).flat()).toEqual(['p01', 'p00', 'p02']);
+
+    await projects.delete({ ...p1, revision: 2 }, now, []);
+    expect((await pages(ws.id)).flat()).toEqual(['p00', 'p02']);
+  });
+
+  it('finds projects by a case-insensitive part of the name, paged the same way', async () => {
+    const { ws } = await projectsIn(60);
+    expect(await pages(ws.id, 'P1')).toEqual([
+      ['p19', 'p18', 'p17', 'p16', 'p15', 'p14', 'p13', 'p12', 'p11', 'p10'],
+    ]);
+    expect(await pages(ws.id, 'nothing')).toEqual([[]]);
+  });
+
+  it('refuses a cursor it did not issue', async () => {
+    const { ws } = await projectsIn(1);
+    expect((await failure(projects.list(ws.id, { limit: 5, cursor: 'bm90LWEtY3Vyc29y' })))?.code).toBe(
+      'request.invalid_cursor',
+    );
+  });
+});

@@ -1,11 +1,18 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Project } from '../../../shared/domain.ts';
 import { conflict, hostTaken } from '../../../shared/errors.ts';
 import { hostKey, projectDomains } from '../../../shared/manifests/names.ts';
 import { ENVIRONMENTS } from '../../../shared/naming.ts';
-import type { HostClaim, HostOwner, ListOptions, ProjectRepository } from '../../../shared/ports.ts';
-import { conditionalWrite, queryPage, type TableRef } from './client.ts';
+import type { HostClaim, HostOwner, ProjectRepository } from '../../../shared/ports.ts';
+import { type ProjectListOptions, pageByActivity } from '../../../shared/project-list.ts';
+import { conditionalWrite, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes, repoIndexKey, repositoryPartition, sameRepository } from './keys.ts';
 import { GSI1 } from './table.ts';
@@ -100,6 +107,9 @@ const projectSchema = storedAs<Project>()(
 const hostClaimSchema = storedAs<HostOwner>()(
   z.object({ projectId: z.string(), workspaceId: z.string(), environment: z.enum(ENVIRONMENTS) }),
 );
+
+/** A project's noted newest run start (`recordActivity`). */
+const activitySchema = z.object({ projectId: z.string(), at: z.string() });
 
 const repositoryProjectSchema = z.object({ workspaceId: z.string(), projectId: z.string() });
 
@@ -302,12 +312,57 @@ export class DynamoProjects implements ProjectRepository {
     );
   }
 
-  list(workspaceId: string, { limit, cursor }: ListOptions) {
-    return queryPage(
-      this.table,
-      { pk: prefixes.workspacePartition(workspaceId), skPrefix: prefixes.project, limit, cursor },
-      (i) => parseItem(projectSchema, i),
+  /**
+   * All of the workspace's projects and their noted run starts (two queries, in parallel, each paged
+   * by DynamoDB's 1 MB), then ordered and paged by `pageByActivity`: no per-project read.
+   */
+  async list(workspaceId: string, options: ProjectListOptions) {
+    const pk = prefixes.workspacePartition(workspaceId);
+    const [items, activity] = await Promise.all([
+      this.queryAll(pk, prefixes.project),
+      this.queryAll(pk, prefixes.projectActivity),
+    ]);
+    const lastRunAt = new Map(
+      activity.map((i) => parseItem(activitySchema, i)).map((a) => [a.projectId, a.at] as const),
     );
+    return pageByActivity(
+      items.map((i) => parseItem(projectSchema, i)),
+      lastRunAt,
+      options,
+    );
+  }
+
+  async recordActivity(workspaceId: string, projectId: string, at: string) {
+    // Only forward: a slower, older run start must not move the project down the list.
+    await conditionalWrite(
+      this.table,
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.projectActivity(workspaceId, projectId),
+        UpdateExpression: 'SET entity = :entity, projectId = :projectId, #at = :at',
+        ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':entity': 'projectActivity', ':projectId': projectId, ':at': at },
+      }),
+    );
+  }
+
+  private async queryAll(pk: string, skPrefix: string) {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
   }
 
   async update(project: Project, hosts?: { claim: readonly HostClaim[]; release: readonly string[] }) {
@@ -371,6 +426,7 @@ export class DynamoProjects implements ProjectRepository {
             },
           },
           { Delete: { TableName, Key: keys.projectName(project.workspaceId, project.name) } },
+          { Delete: { TableName, Key: keys.projectActivity(project.workspaceId, project.id) } },
           {
             Put: {
               TableName,

@@ -11,11 +11,12 @@ export function projectsService(api: ApiClient) {
   return {
     list: (
       workspaceId: string,
-      page: { limit?: number; cursor?: string | undefined } = {},
+      /** Newest activity first; `q` narrows to names containing it (any case). */
+      page: { limit?: number; cursor?: string | undefined; q?: string | undefined } = {},
       signal?: AbortSignal,
     ) =>
       api.request<ProjectPage>('GET', list(workspaceId), {
-        query: { limit: page.limit, cursor: page.cursor },
+        query: { limit: page.limit, cursor: page.cursor, q: page.q || undefined },
         ...(signal ? { signal } : {}),
       }),
 

@@ -1,7 +1,7 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ServicesProvider } from '../api/context.tsx';
 import { type Auth, StaticAuthProvider } from '../auth/auth.tsx';
 import type { WebConfig } from '../config.ts';
@@ -31,8 +31,8 @@ function tree(auth: Auth, api: ReturnType<typeof fakeApi>['api'], config: WebCon
   );
 }
 
-function open({ auth = signedIn(), config = testConfig(), url = '/' } = {}) {
-  const fake = fakeApi({ 'GET /me': ME });
+function open({ auth = signedIn(), config = testConfig(), url = '/', me = ME as unknown } = {}) {
+  const fake = fakeApi({ 'GET /me': me });
   const result = render(tree(auth, fake.api, config, url));
   return {
     ...result,
@@ -43,6 +43,49 @@ function open({ auth = signedIn(), config = testConfig(), url = '/' } = {}) {
 }
 
 const signedOut = (overrides: Partial<Auth> = {}) => signedIn({ user: undefined, ...overrides });
+
+const team = (id: string, name: string) => ({ ...ME.workspaces[0], id, name, personal: false });
+/** Alice belongs to two team workspaces listed before her personal one. */
+const MEMBER_OF_TEAMS = {
+  ...ME,
+  workspaces: [team('wteam1', 'acme'), team('wteam2', 'ops'), ...ME.workspaces],
+};
+
+/** The page a workspace URL renders in these tests. */
+function whereAmI() {
+  return screen.findByRole('heading', { name: 'Workspace page' });
+}
+
+describe('Shell: where `/` lands', () => {
+  beforeEach(() => window.localStorage.clear());
+
+  it("opens the user's personal workspace, not the first of the list, when none was opened before", async () => {
+    open({ me: MEMBER_OF_TEAMS });
+    await whereAmI();
+    expect(screen.getByRole('button', { name: /Workspace: alice/ })).toBeInTheDocument();
+  });
+
+  it('opens the workspace this user opened last, and not one another user of the browser opened', async () => {
+    const first = open({ me: MEMBER_OF_TEAMS, url: '/w/wteam2' });
+    await whereAmI();
+    first.unmount();
+    // Bob, signed in later in the same browser, opens another workspace they share.
+    const bob = open({ me: { ...MEMBER_OF_TEAMS, user: { ...ME.user, id: 'bob' } }, url: '/w/wteam1' });
+    await whereAmI();
+    bob.unmount();
+
+    open({ me: MEMBER_OF_TEAMS });
+    await whereAmI();
+    expect(screen.getByRole('button', { name: /Workspace: ops/ })).toBeInTheDocument();
+  });
+
+  it('falls back to the personal workspace when the user has left the last one', async () => {
+    window.localStorage.setItem('wharf.lastWorkspace.alice', 'wgone');
+    open({ me: MEMBER_OF_TEAMS });
+    await whereAmI();
+    expect(screen.getByRole('button', { name: /Workspace: alice/ })).toBeInTheDocument();
+  });
+});
 
 describe('Shell', () => {
   it('shows the sign-in page on any URL when signed out, and calls no API', async () => {

@@ -113,9 +113,10 @@ function SignedInLayout({ user, onSignOut }: { user: SignedInUser; onSignOut: ()
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
+  const userId = me?.user.id;
   useEffect(() => {
-    if (workspaceId) rememberWorkspace(workspaceId);
-  }, [workspaceId]);
+    if (workspaceId && userId) rememberWorkspace(userId, workspaceId);
+  }, [workspaceId, userId]);
 
   // A new page: move focus to it, so keyboard and screen-reader users start at its content.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation
@@ -172,7 +173,7 @@ function SignedInLayout({ user, onSignOut }: { user: SignedInUser; onSignOut: ()
   );
 }
 
-/** `/`: opens the last visited (or first) workspace; with none, offers to create one. */
+/** `/`: opens the user's last visited workspace, else their personal one; with none, offers to create one. */
 export function HomeRedirect() {
   const { me, error } = useMe();
   usePageTitle('Your workspaces');

@@ -31,22 +31,30 @@ export function useMe(): MeState {
   return state;
 }
 
-const LAST_WORKSPACE = 'wharf.lastWorkspace';
+/**
+ * The last workspace opened is remembered per user in this browser's localStorage (not on the
+ * server): a shared browser keeps each user's own, and a new browser falls back to the personal one.
+ */
+const lastWorkspaceKey = (userId: string) => `wharf.lastWorkspace.${userId}`;
 
-/** The workspace to open at `/`: the last one visited if still a member, otherwise the first. */
+/**
+ * The workspace to open at `/`: the last one this user opened if they are still a member, otherwise
+ * their personal workspace, otherwise the first they belong to.
+ */
 export function preferredWorkspaceId(me: MeView): string | undefined {
   let last: string | null = null;
   try {
-    last = window.localStorage.getItem(LAST_WORKSPACE);
+    last = window.localStorage.getItem(lastWorkspaceKey(me.user.id));
   } catch {
-    // Storage can be disabled; the first workspace will do.
+    // Storage can be disabled; the personal workspace will do.
   }
-  return me.workspaces.find((w) => w.id === last)?.id ?? me.workspaces[0]?.id;
+  const member = (id: string | null) => me.workspaces.find((w) => w.id === id)?.id;
+  return member(last) ?? member(me.user.personalWorkspaceId) ?? me.workspaces[0]?.id;
 }
 
-export function rememberWorkspace(workspaceId: string) {
+export function rememberWorkspace(userId: string, workspaceId: string) {
   try {
-    window.localStorage.setItem(LAST_WORKSPACE, workspaceId);
+    window.localStorage.setItem(lastWorkspaceKey(userId), workspaceId);
   } catch {
     // Not remembering is fine.
   }

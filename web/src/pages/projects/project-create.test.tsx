@@ -236,4 +236,20 @@ describe('ProjectCreatePage', () => {
       env: [],
     });
   });
+
+  it('prefills the next free name when a project already has the sample name', async () => {
+    const { calls } = open(
+      {
+        'GET /samples': {
+          items: [{ name: 'node-web', url: 'http://localhost:8080/git/node-web.git', description: '' }],
+        },
+        [`GET ${PROJECTS}`]: {
+          items: [{ name: 'node-web' }, { name: 'node-web-2' }, { name: 'my-node-web-3' }],
+        },
+      },
+      '/w/w1/projects/new?sample=node-web',
+    );
+    await waitFor(() => expect(screen.getByLabelText('Project name')).toHaveValue('node-web-3'));
+    expect(calls.find((c) => c.path === PROJECTS)?.query).toMatchObject({ q: 'node-web' });
+  });
 });

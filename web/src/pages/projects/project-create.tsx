@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
 import { useProjects } from '../../api/projects-service.ts';
-import { NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
+import { freeSampleName, NODE_SAMPLE, useSamples } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError } from '../../components/error-message.tsx';
 import { ErrorSummary } from '../../components/form/fields.tsx';
@@ -27,7 +27,7 @@ export function ProjectCreatePage() {
   const form = useRef<HTMLFormElement>(null);
   const [state, setState] = useState<ProjectFormState>(() => emptyProjectForm());
   const { busy: saving, errors, failure, run } = useSubmit(form);
-  const sample = useSamplePrefill(search.get('sample'), setState);
+  const sample = useSamplePrefill(workspaceId, search.get('sample'), setState);
   usePageTitle('New project');
 
   const change = (patch: Partial<ProjectFormState>) => setState((s) => ({ ...s, ...patch }));
@@ -79,9 +79,14 @@ export function ProjectCreatePage() {
 }
 
 /** Prefills the form with a local sample repository (the empty project list's "Deploy a sample"). */
-function useSamplePrefill(name: string | null, setState: (state: ProjectFormState) => void) {
+function useSamplePrefill(
+  workspaceId: string,
+  name: string | null,
+  setState: (state: ProjectFormState) => void,
+) {
   const config = useConfig();
   const samples = useSamples();
+  const projects = useProjects();
   const [result, setResult] = useState<{ status: 'idle' | 'loading' | 'done' | 'failed'; message?: string }>({
     status: 'idle',
   });
@@ -92,36 +97,52 @@ function useSamplePrefill(name: string | null, setState: (state: ProjectFormStat
     if (!name || config.mode !== 'local') return;
     const controller = new AbortController();
     setResult({ status: 'loading' });
-    samples.list(controller.signal).then(
-      ({ items }) => {
-        const sample = items.find((s) => s.name === name);
-        if (!sample) {
+    const taken = (sample: string) =>
+      projects
+        .list(workspaceId, { q: sample, limit: 200 }, controller.signal)
+        .then((page) => new Set(page.items.map((p) => p.name)))
+        // Without the list the sample's own name is proposed; the create answer says if it is taken.
+        .catch(() => new Set<string>());
+    samples
+      .list(controller.signal)
+      .then(async ({ items }) => {
+        const found = items.find((s) => s.name === name);
+        return found && { sample: found, projectName: freeSampleName(found.name, await taken(found.name)) };
+      })
+      .then(
+        (found) => {
+          if (!found) {
+            setResult({
+              status: 'failed',
+              message: `There is no sample named ${name}; fill in the form yourself.`,
+            });
+            return;
+          }
+          const { sample, projectName } = found;
+          const isNode = sample.name === NODE_SAMPLE.name;
+          apply.current({
+            ...emptyProjectForm('monolith'),
+            // The sample's name, or the next free one when a project has it already (`node-web-2`).
+            name: projectName,
+            repositoryUrl: sample.url,
+            branch: 'main',
+            port: isNode ? String(NODE_SAMPLE.port) : '',
+            healthCheckPath: isNode ? NODE_SAMPLE.healthCheckPath : '/',
+          });
+          setResult({
+            status: 'done',
+            message: `Prefilled with the ${sample.name} sample${sample.description ? `: ${sample.description.replace(/\.$/, '')}` : ''}. Create it, then press Deploy on its page.`,
+          });
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
           setResult({
             status: 'failed',
-            message: `There is no sample named ${name}; fill in the form yourself.`,
+            message: `The samples could not be loaded. ${describeError(error)}`,
           });
-          return;
-        }
-        const isNode = sample.name === NODE_SAMPLE.name;
-        apply.current({
-          ...emptyProjectForm('monolith'),
-          name: sample.name,
-          repositoryUrl: sample.url,
-          branch: 'main',
-          port: isNode ? String(NODE_SAMPLE.port) : '',
-          healthCheckPath: isNode ? NODE_SAMPLE.healthCheckPath : '/',
-        });
-        setResult({
-          status: 'done',
-          message: `Prefilled with the ${sample.name} sample${sample.description ? `: ${sample.description.replace(/\.$/, '')}` : ''}. Create it, then press Deploy on its page.`,
-        });
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        setResult({ status: 'failed', message: `The samples could not be loaded. ${describeError(error)}` });
-      },
-    );
+        },
+      );
     return () => controller.abort();
-  }, [name, config.mode, samples]);
+  }, [name, config.mode, samples, projects, workspaceId]);
   return result;
 }

@@ -77,16 +77,13 @@ describe('WorkspaceHome', () => {
       'href',
       '/w/w1/projects/new',
     );
-    expect(screen.getByRole('link', { name: 'Deploy a sample' })).toHaveAttribute(
-      'href',
-      '/w/w1/projects/new?sample=node-web',
-    );
+    expect(screen.getByRole('button', { name: 'Deploy a sample' })).toBeInTheDocument();
   });
 
   it('offers no sample in the cloud', async () => {
     open({ [`GET ${P}`]: { items: [] } }, testConfig({ mode: 'cloud' }));
     expect(await screen.findByRole('heading', { name: 'No projects yet' })).toBeInTheDocument();
-    expect(screen.queryByRole('link', { name: 'Deploy a sample' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Deploy a sample' })).toBeNull();
   });
 
   it('lists projects with type, source, status, live URL and last deploy', async () => {
@@ -168,6 +165,153 @@ describe('WorkspaceHome', () => {
         w.onEvent({ type: 'run', runId: 'r1', projectId: 'p1', workspaceId: 'w1', status });
     });
     await waitFor(() => expect(screen.getByText('Deployed')).toBeInTheDocument());
+  });
+});
+
+describe('WorkspaceHome: Deploy a sample', () => {
+  const SAMPLES = {
+    items: [{ name: 'node-web', url: 'http://localhost:8080/git/node-web.git', description: '' }],
+  };
+
+  it('creates the sample under the next free name, starts its deploy and opens the run, in one click', async () => {
+    const user = userEvent.setup();
+    const { sent } = open({
+      [`GET ${P}`]: { items: [] },
+      'GET /samples': SAMPLES,
+      [`POST ${P}`]: ({ body }: { body?: unknown }) => {
+        if ((body as { name: string }).name === 'node-web') {
+          throw new ApiError(409, 'project.name_taken', 'name node-web is already used', 'name');
+        }
+        return { ...storefront, id: 'p9', name: 'node-web-2', environments: ['staging', 'production'] };
+      },
+      [`POST ${P}/p9/deployments`]: { id: 'r9', status: 'queued' },
+    });
+    await user.click(await screen.findByRole('button', { name: 'Deploy a sample' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('location')).toHaveTextContent('/w/w1/projects/p9/runs/r9'),
+    );
+    const posts = sent().filter((c) => c.method === 'POST');
+    expect(posts.map((c) => [c.path, c.body])).toEqual([
+      [P, expect.objectContaining({ name: 'node-web', port: 3000, healthCheckPath: '/healthz' })],
+      [
+        P,
+        expect.objectContaining({
+          name: 'node-web-2',
+          type: 'monolith',
+          repository: { url: 'http://localhost:8080/git/node-web.git', branch: 'main' },
+        }),
+      ],
+      [`${P}/p9/deployments`, { environment: 'staging' }],
+    ]);
+  });
+
+  it('says why when the deploy cannot start, and a retry deploys the project it made instead of another', async () => {
+    const user = userEvent.setup();
+    let deployFails = true;
+    const { sent } = open({
+      [`GET ${P}`]: { items: [] },
+      'GET /samples': SAMPLES,
+      [`POST ${P}`]: { ...storefront, id: 'p9', name: 'node-web', environments: ['staging', 'production'] },
+      [`POST ${P}/p9/deployments`]: () => {
+        if (deployFails)
+          throw new ApiError(503, 'workflow.unavailable', 'The deploy workflow could not be started.');
+        return { id: 'r9', status: 'queued' };
+      },
+    });
+    await user.click(await screen.findByRole('button', { name: 'Deploy a sample' }));
+    expect(
+      await screen.findByText(/^The deploy workflow could not be started\. Try again/),
+    ).toBeInTheDocument();
+    deployFails = false;
+    await user.click(screen.getByRole('button', { name: 'Deploy a sample' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('location')).toHaveTextContent('/w/w1/projects/p9/runs/r9'),
+    );
+    expect(sent().filter((c) => c.method === 'POST' && c.path === P)).toHaveLength(1);
+  });
+});
+
+describe('WorkspaceHome: the list, newest activity first, paged and searched', () => {
+  /** `count` projects as the API orders them, and a fake API that pages them like the server. */
+  function server(count: number) {
+    const all = Array.from({ length: count }, (_, i) => ({ ...storefront, id: `p${i}`, name: `app-${i}` }));
+    const routes: Record<string, unknown> = {
+      [`GET ${P}`]: ({ query }: { query?: Record<string, string | number | undefined> }) => {
+        const matching = all.filter((p) => !query?.q || p.name.includes(String(query.q)));
+        const start = query?.cursor ? Number(query.cursor) : 0;
+        const end = start + Number(query?.limit);
+        return {
+          items: matching.slice(start, end),
+          ...(end < matching.length ? { nextCursor: String(end) } : {}),
+        };
+      },
+    };
+    for (const p of all) {
+      routes[`GET ${P}/${p.id}/deployments`] = { items: [] };
+      routes[`GET ${P}/${p.id}/releases`] = { items: [] };
+    }
+    return routes;
+  }
+
+  const names = () =>
+    within(screen.getByRole('list', { name: 'Projects' }))
+      .getAllByRole('heading')
+      .map((h) => h.textContent);
+
+  it.each([49, 50, 51, 60])(
+    'shows all %i projects in the order given, with "Show more" only while more follow',
+    async (count) => {
+      const user = userEvent.setup();
+      const { sent } = open(server(count));
+      await screen.findByRole('list', { name: 'Projects' });
+      expect(names()).toHaveLength(Math.min(count, 50));
+      if (count > 50) {
+        await user.click(screen.getByRole('button', { name: 'Show more projects' }));
+        await waitFor(() => expect(names()).toHaveLength(count));
+      }
+      expect(names()).toEqual(Array.from({ length: count }, (_, i) => `app-${i}`));
+      expect(screen.queryByRole('button', { name: 'Show more projects' })).toBeNull();
+      expect(
+        sent()
+          .filter((c) => c.path === P)
+          .map((c) => c.query?.limit),
+      ).toEqual(count > 50 ? [50, 50] : [50]);
+    },
+  );
+
+  it('shows a project once when it moved between pages and comes again', async () => {
+    const user = userEvent.setup();
+    const routes = server(51);
+    const list = routes[`GET ${P}`] as (r: { query?: Record<string, string | number | undefined> }) => {
+      items: unknown[];
+    };
+    // The second page repeats app-3, whose activity changed after the first page was read.
+    routes[`GET ${P}`] = (r: { query?: Record<string, string | number | undefined> }) => {
+      const page = list(r);
+      return r.query?.cursor ? { items: [{ ...storefront, id: 'p3', name: 'app-3' }, ...page.items] } : page;
+    };
+    open(routes);
+    await screen.findByRole('list', { name: 'Projects' });
+    await user.click(screen.getByRole('button', { name: 'Show more projects' }));
+    await waitFor(() => expect(names()).toHaveLength(51));
+    expect(names().filter((n) => n === 'app-3')).toHaveLength(1);
+  });
+
+  it('searches by name as the user types, and says when nothing matches', async () => {
+    const user = userEvent.setup();
+    const { sent } = open(server(12));
+    await screen.findByRole('list', { name: 'Projects' });
+    await user.type(screen.getByRole('searchbox', { name: 'Search projects' }), 'app-1');
+    await waitFor(() => expect(names()).toEqual(['app-1', 'app-10', 'app-11']));
+    const queries = sent()
+      .filter((c) => c.path === P)
+      .map((c) => c.query?.q);
+    // The first load, then one request once typing paused: not one per key.
+    expect(queries).toEqual([undefined, 'app-1']);
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search projects' }), 'x');
+    expect(await screen.findByText('No project name contains “app-1x”.')).toHaveAttribute('role', 'status');
+    expect(screen.getByRole('searchbox', { name: 'Search projects' })).toHaveFocus();
   });
 });
 

@@ -3,7 +3,6 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
 import { useProjects } from '../../api/projects-service.ts';
-import { NODE_SAMPLE } from '../../api/samples-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Loading, Spinner } from '../../components/loading.tsx';
@@ -12,21 +11,37 @@ import { usePageTitle } from '../../components/page-title.ts';
 import { useResource } from '../../components/use-resource.ts';
 import { useLive } from '../../live/live-context.tsx';
 import { ApprovalsSection } from './approvals-section.tsx';
+import { DeploySampleButton } from './deploy-sample-button.tsx';
 import { ProjectRow } from './project-row.tsx';
 
 const PAGE_SIZE = 50;
+/** Typing pauses this long before the list is asked again: one request per word, not per key. */
+const SEARCH_DELAY_MS = 250;
 
-/** `/w/:workspaceId`: the workspace's projects, each with its live status. */
+/** `value`, once it has stayed the same for `delayMs`. */
+function useSettled(value: string, delayMs: number) {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
+}
+
+/** `/w/:workspaceId`: the workspace's projects, newest activity first, each with its live status. */
 export function WorkspaceHome() {
   const { workspaceId = '' } = useParams();
   const projects = useProjects();
+  const config = useConfig();
   const { me } = useMe();
   const workspace = me?.workspaces.find((w) => w.id === workspaceId);
   usePageTitle(workspace ? `${workspace.name} projects` : 'Projects');
+  const [search, setSearch] = useState('');
+  const q = useSettled(search.trim(), SEARCH_DELAY_MS);
 
   const first = useResource(
-    (signal) => projects.list(workspaceId, { limit: PAGE_SIZE }, signal),
-    [projects, workspaceId],
+    (signal) => projects.list(workspaceId, { limit: PAGE_SIZE, q }, signal),
+    [projects, workspaceId, q],
   );
   const [more, setMore] = useState<{ items: ProjectView[]; nextCursor: string | undefined }>();
   const [loadingMore, setLoadingMore] = useState(false);
@@ -34,7 +49,11 @@ export function WorkspaceHome() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: a fresh first page starts the list over
   useEffect(() => setMore(undefined), [first.data]);
 
-  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
+  // A project whose activity changed between pages could come twice: keep its first place.
+  const items = [...(first.data?.items ?? []), ...(more?.items ?? [])].filter(
+    (p, i, all) => all.findIndex((o) => o.id === p.id) === i,
+  );
+  const searching = q !== '';
   const nextCursor = more ? more.nextCursor : first.data?.nextCursor;
   const refreshKeys = useLiveRefresh(
     workspaceId,
@@ -47,7 +66,7 @@ export function WorkspaceHome() {
     setLoadingMore(true);
     setMoreError(undefined);
     try {
-      const page = await projects.list(workspaceId, { limit: PAGE_SIZE, cursor: nextCursor });
+      const page = await projects.list(workspaceId, { limit: PAGE_SIZE, cursor: nextCursor, q });
       setMore({ items: [...(more?.items ?? []), ...page.items], nextCursor: page.nextCursor });
     } catch (error) {
       setMoreError(error);
@@ -63,19 +82,38 @@ export function WorkspaceHome() {
           <p className="small muted">{workspace ? `Workspace ${workspace.name}` : 'Workspace'}</p>
           <h1>Projects</h1>
         </div>
-        {items.length > 0 && (
-          <Link className="btn btn-primary" to={paths.newProject(workspaceId)}>
-            New project
-          </Link>
+        {(items.length > 0 || searching) && (
+          <div className="row">
+            {config.mode === 'local' && <DeploySampleButton workspaceId={workspaceId} />}
+            <Link className="btn btn-primary" to={paths.newProject(workspaceId)}>
+              New project
+            </Link>
+          </div>
         )}
       </div>
       <ApprovalsSection workspaceId={workspaceId} />
+      {(items.length > 0 || searching || search !== '') && (
+        <search className="field">
+          <label htmlFor="project-search">Search projects</label>
+          <input
+            id="project-search"
+            type="search"
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+            placeholder="Part of a name"
+            autoComplete="off"
+            maxLength={100}
+          />
+        </search>
+      )}
       {!first.data ? (
         first.error !== undefined ? (
           <ErrorMessage title="The projects could not be loaded" error={first.error} onRetry={first.reload} />
         ) : (
           <Loading label="Loading projects…" />
         )
+      ) : items.length === 0 && searching ? (
+        <p role="status">No project name contains “{q}”.</p>
       ) : items.length === 0 ? (
         <NoProjects workspaceId={workspaceId} />
       ) : (
@@ -144,16 +182,17 @@ function NoProjects({ workspaceId }: { workspaceId: string }) {
         <Link className="btn btn-primary" to={paths.newProject(workspaceId)}>
           Create a project
         </Link>
-        {config.mode === 'local' && (
-          <Link className="btn" to={`${paths.newProject(workspaceId)}?sample=${NODE_SAMPLE.name}`}>
-            Deploy a sample
-          </Link>
-        )}
       </div>
       {config.mode === 'local' && (
-        <p className="small muted">
-          The sample is a tiny Node.js web app served by this local platform: it builds offline, in seconds.
-        </p>
+        <div className="stack-sm">
+          <div>
+            <DeploySampleButton workspaceId={workspaceId} />
+          </div>
+          <p className="small muted">
+            The sample is a tiny Node.js web app served by this local platform: it builds offline, in seconds.
+            One click creates it and starts its deploy; you watch the run.
+          </p>
+        </div>
       )}
     </section>
   );
