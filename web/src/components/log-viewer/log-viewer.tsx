@@ -109,31 +109,44 @@ export function LogViewer({
     setFollowing(true);
   };
 
-  const reveal = useCallback(
-    (lineIndex: number) => {
-      const el = scrollRef.current;
-      if (!el) return;
-      const row = layout.rowOfLine[lineIndex] ?? -1;
-      if (row === -1) {
-        // In a collapsed step: open it; this runs again with the new layout.
-        const group = groups.find((g) => lineIndex >= g.start && lineIndex < g.start + g.count);
-        if (group) setCollapsed((current) => new Set([...current].filter((k) => k !== group.key)));
-        return;
+  // Read through refs: revealing follows the current match, not every streamed line.
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+  const groupsRef = useRef(groups);
+  groupsRef.current = groups;
+  /** A match inside a collapsed step: revealed once the opened step is laid out. */
+  const pendingReveal = useRef<number | undefined>(undefined);
+  const reveal = useCallback((lineIndex: number) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const current = layoutRef.current;
+    const row = current.rowOfLine[lineIndex] ?? -1;
+    if (row === -1) {
+      const group = groupsRef.current.find((g) => lineIndex >= g.start && lineIndex < g.start + g.count);
+      if (group) {
+        pendingReveal.current = lineIndex;
+        setCollapsed((open) => new Set([...open].filter((k) => k !== group.key)));
       }
-      const height = el.clientHeight || FALLBACK_VIEWPORT;
-      const top = layout.offsets[row] as number;
-      if (top < el.scrollTop || top + LINE_HEIGHT > el.scrollTop + height) {
-        el.scrollTop = Math.max(0, top - Math.floor(height / 3));
-      }
-      setScrollTop(el.scrollTop);
-      setFollowing(false);
-    },
-    [layout, groups],
-  );
+      return;
+    }
+    const height = el.clientHeight || FALLBACK_VIEWPORT;
+    const top = current.offsets[row] as number;
+    if (top < el.scrollTop || top + LINE_HEIGHT > el.scrollTop + height) {
+      el.scrollTop = Math.max(0, top - Math.floor(height / 3));
+    }
+    setScrollTop(el.scrollTop);
+    setFollowing(false);
+  }, []);
   const revealLine = search.current ? search.current.line : undefined;
   useEffect(() => {
     if (revealLine !== undefined) reveal(revealLine);
   }, [revealLine, reveal]);
+  useEffect(() => {
+    const line = pendingReveal.current;
+    if (line === undefined || (layout.rowOfLine[line] ?? -1) === -1) return;
+    pendingReveal.current = undefined;
+    reveal(line);
+  }, [layout, reveal]);
 
   const height = viewport || FALLBACK_VIEWPORT;
   const total = layout.offsets[layout.rows.length] as number;
