@@ -38,18 +38,18 @@ export const LogRow = memo(function LogRow({
   const className = `log-line${line.stream === 'workflow' ? ' log-line-workflow' : ''}${error ? ' log-line-error' : ''}`;
   return (
     <div className={className} data-seq={line.seq} style={height ? { height } : undefined}>
-      <span className="log-no" title={`${time} · ${line.at}`}>
-        {error && (
-          <span className="log-error-mark" aria-hidden="true">
-            !
-          </span>
-        )}
-        {line.seq}
-        <span className="visually-hidden">
-          {' '}
-          at <time dateTime={line.at}>{time}</time>
-          {error ? ', error:' : ''}
+      {error && (
+        <span className="log-error-mark" aria-hidden="true">
+          !
         </span>
+      )}
+      <span className="log-no" title={`${time} · ${line.at}`}>
+        {line.seq}
+      </span>
+      <span className="visually-hidden">
+        {' '}
+        at <time dateTime={line.at}>{time}</time>
+        {error ? ', error:' : ''}{' '}
       </span>
       <span className="log-text">
         {pieces.map((piece, i) => (
