@@ -38,14 +38,27 @@ async function screenshot(page: Page, name: string) {
   });
 }
 
-/** How wide the page's content is against the window: wider means the user scrolls sideways. */
+/**
+ * How wide the page's content is against the window (wider means the user scrolls sideways), and the
+ * elements that stick out, so a failure names them.
+ */
 const pageWidths = (page: Page) =>
   page.evaluate(() => {
+    interface El {
+      tagName: string;
+      className: unknown;
+      getBoundingClientRect(): { right: number };
+      closest(selector: string): unknown;
+    }
     const { document, innerWidth } = globalThis as unknown as {
-      document: { documentElement: { scrollWidth: number } };
+      document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<El> };
       innerWidth: number;
     };
-    return { scroll: document.documentElement.scrollWidth, inner: innerWidth };
+    const outside = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest('.log-scroll'))
+      .slice(0, 8)
+      .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).replace(/ /g, '.')}`);
+    return { scroll: document.documentElement.scrollWidth, inner: innerWidth, outside };
   });
 
 const signIn = (context: BrowserContext, account: Account) =>
