@@ -38,6 +38,29 @@ async function screenshot(page: Page, name: string) {
   });
 }
 
+/**
+ * How wide the page's content is against the window (wider means the user scrolls sideways), and the
+ * elements that stick out, so a failure names them.
+ */
+const pageWidths = (page: Page) =>
+  page.evaluate(() => {
+    interface El {
+      tagName: string;
+      className: unknown;
+      getBoundingClientRect(): { right: number };
+      closest(selector: string): unknown;
+    }
+    const { document, innerWidth } = globalThis as unknown as {
+      document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<El> };
+      innerWidth: number;
+    };
+    const outside = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest('.log-scroll'))
+      .slice(0, 8)
+      .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).replace(/ /g, '.')}`);
+    return { scroll: document.documentElement.scrollWidth, inner: innerWidth, outside };
+  });
+
 const signIn = (context: BrowserContext, account: Account) =>
   signInAs(context, platform.url, account, async (page, step) => {
     if (account === 'Alice') await screenshot(page, step);
@@ -76,6 +99,8 @@ describe('Wharf in the browser', () => {
     const numbers = (await page.locator('.log-line .log-no').allTextContents()).map(Number);
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     expect(new Set(numbers).size).toBe(numbers.length);
+    // The log is grouped by the step that wrote it, each group a button that says what it holds.
+    await page.getByRole('button', { name: /^Build\W+[\d,]+ lines?\W.*succeeded$/ }).waitFor();
     await screenshot(page, 'run-deployed');
 
     // Reload the finished run: the log is replayed, same lines.
@@ -168,6 +193,26 @@ describe('Wharf in the browser', () => {
     const digest = (name: string) => stage(name).locator('code[title*="sha256:"]').textContent();
     expect(await digest('production')).toBe(await digest('staging'));
     await screenshot(page, 'project-pipeline');
+
+    // The same project on a 390 px phone: release rows are cards, Roll back on screen, no sideways scroll.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Release history' }).first().waitFor();
+    const rollBack = page.getByRole('button', { name: /^Roll back to release/ }).first();
+    await rollBack.scrollIntoViewIfNeeded();
+    expect(await rollBack.isVisible()).toBe(true);
+    const box = await rollBack.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box)).toBe(true);
+    const widths = await pageWidths(page);
+    expect(widths.scroll, JSON.stringify(widths)).toBeLessThanOrEqual(widths.inner);
+    await screenshot(page, 'project-phone');
+    // A run's log on the phone: the toolbar wraps, no sideways scroll of the page.
+    await page.goto(second.runUrl);
+    await runStatus(page, 'deployed');
+    await page.locator('.log-line').first().waitFor();
+    const runWidths = await pageWidths(page);
+    expect(runWidths.scroll, JSON.stringify(runWidths)).toBeLessThanOrEqual(runWidths.inner);
+    await screenshot(page, 'run-phone');
     await alice.close();
 
     // bob: his own (empty) workspace, and alice's project is not found for him.

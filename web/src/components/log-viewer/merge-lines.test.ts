@@ -1,6 +1,6 @@
 import type { LogLine } from '@shared/deploy.ts';
 import { describe, expect, it } from 'vitest';
-import { contiguousEnd, findGap, mergeLogLines } from './merge-lines.ts';
+import { contiguousEnd, contiguousPrefix, findGap, mergeLogLines } from './merge-lines.ts';
 
 const line = (seq: number, text = `line ${seq}`): LogLine => ({
   seq,
@@ -60,5 +60,14 @@ describe('findGap', () => {
     const lines = [...range(1, 40), ...range(45, 60), ...range(70, 71)];
     expect(findGap(lines)).toEqual({ after: 40, next: 45 });
     expect(contiguousEnd(lines)).toBe(40);
+  });
+});
+
+describe('contiguousPrefix', () => {
+  it('shows lines up to the first hole only', () => {
+    const whole = range(1, 20_000);
+    expect(contiguousPrefix(whole)).toBe(whole);
+    expect(seqs(contiguousPrefix([...range(1, 201), ...range(20_034, 20_036)]))).toEqual(seqs(range(1, 201)));
+    expect(contiguousPrefix(range(5, 9))).toEqual([]);
   });
 });

@@ -67,3 +67,14 @@ export function contiguousEnd(lines: readonly LogLine[], from = 0): number {
   const gap = findGap(lines, from);
   return gap ? gap.after : (lines.at(-1)?.seq ?? from);
 }
+
+/**
+ * The part of a log that can be shown: every line up to the first hole. Lines past a hole wait until
+ * it is filled, so a reader never sees line 201 followed by 20 036 (and the log never reorders).
+ */
+export function contiguousPrefix(lines: readonly LogLine[], from = 0): readonly LogLine[] {
+  const gap = findGap(lines, from);
+  if (!gap) return lines;
+  const first = lines[0] as LogLine;
+  return first.seq !== from + 1 ? [] : lines.slice(0, gap.after - first.seq + 1);
+}

@@ -3,11 +3,15 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api/client.ts';
 import { useDeployments } from '../../api/deployments-service.ts';
 import { type RunStatusEvent, useLive } from '../../live/live-context.tsx';
-import { contiguousEnd, findGap, mergeLogLines } from './merge-lines.ts';
+import { contiguousEnd, contiguousPrefix, findGap, mergeLogLines } from './merge-lines.ts';
 
 const PAGE = 5000;
-/** A hole that the live tail has not filled after this long is fetched from the stored log. */
-const BACKFILL_AFTER_MS = 1500;
+/**
+ * A hole the live tail has not filled after this long is fetched from the stored log. Short: the
+ * lines past the hole are held back (never shown out of order) until it is filled; a status event
+ * fetches at once, since by then the stored log has the lines.
+ */
+export const BACKFILL_AFTER_MS = 250;
 
 export interface RunLog {
   lines: readonly LogLine[];
@@ -18,7 +22,8 @@ export interface RunLog {
 
 /**
  * A run's whole log: the stored lines first (paged), then the live tail from the last one, merged by
- * seq so a reload or a late join shows every line once. Status events go to `onStatus`.
+ * seq so a reload or a late join shows every line once. Only the gap-free part is returned: lines
+ * that arrive past a hole wait for the backfill. Status events go to `onStatus`.
  */
 export function useRunLog(
   workspaceId: string,
@@ -55,18 +60,36 @@ export function useRunLog(
       }
     };
 
+    let filling = false;
+    const backfill = () => {
+      clearTimeout(backfillTimer);
+      backfillTimer = undefined;
+      const gap = findGap(lines);
+      if (!gap || filling) return;
+      filling = true;
+      fetchAfter(gap.after, gap.next)
+        .catch(() => undefined)
+        .finally(() => {
+          filling = false;
+          // Lines may have come past a new hole meanwhile.
+          if (!controller.signal.aborted && findGap(lines)) scheduleBackfill();
+        });
+    };
+    const scheduleBackfill = () => {
+      if (backfillTimer === undefined && !filling) backfillTimer = setTimeout(backfill, BACKFILL_AFTER_MS);
+    };
+
+    let shown: readonly LogLine[] = [];
     const push = (incoming: readonly LogLine[]) => {
       const merged = mergeLogLines(lines, incoming);
       if (merged === lines) return;
       lines = merged;
-      setLog((current) => ({ ...current, lines }));
-      if (findGap(lines) && backfillTimer === undefined) {
-        backfillTimer = setTimeout(() => {
-          backfillTimer = undefined;
-          const gap = findGap(lines);
-          if (gap) fetchAfter(gap.after, gap.next).catch(() => undefined);
-        }, BACKFILL_AFTER_MS);
+      const visible = contiguousPrefix(lines);
+      if (visible.length !== shown.length) {
+        shown = visible;
+        setLog((current) => ({ ...current, lines: visible }));
       }
+      if (findGap(lines)) scheduleBackfill();
     };
 
     const start = async () => {
@@ -82,7 +105,11 @@ export function useRunLog(
       setLog((current) => ({ ...current, loading: false, error }));
       unsubscribe = subscribeRun(runId, contiguousEnd(lines), {
         onLines: push,
-        onStatus: (event) => onStatusRef.current?.(event),
+        onStatus: (event) => {
+          // A step ended: the lines written before it are stored, fetch any still missing now.
+          if (findGap(lines)) backfill();
+          onStatusRef.current?.(event);
+        },
         onError: (e) => setLog((current) => ({ ...current, error: e.message })),
       });
     };

@@ -116,7 +116,12 @@ export default function RunPage() {
       <section id="run-log" className="stack" aria-labelledby="log-title">
         <h2 id="log-title">Log</h2>
         {log.error && <p className="callout callout-error">{log.error}</p>}
-        <LogViewer lines={log.lines} loading={log.loading} fileName={`wharf-${run.projectName}-${run.id}`} />
+        <LogViewer
+          lines={log.lines}
+          loading={log.loading}
+          steps={run.steps}
+          fileName={`wharf-${run.projectName}-${run.id}`}
+        />
       </section>
     </div>
   );
