@@ -265,6 +265,24 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
   });
 
+  it('never reuses a release number: a run that committed #2 and was rolled back leaves #2 used', async () => {
+    await deployAndRun();
+    s.sync.health = 'Degraded';
+    const bad = await deployAndRun();
+    expect(bad.run.status).toBe('rolled_back');
+    expect(bad.run.pendingRelease?.number).toBe(2);
+    s.sync.health = 'Healthy';
+    const next = await deployAndRun();
+    expect(next.run.status).toBe('deployed');
+    const releases = (await s.runs.listReleases(project.id, 'production', { limit: 10 })).items;
+    expect(releases.map((r) => r.number)).toEqual([3, 1]);
+    // A build that failed before any commit took no number.
+    s.build.outcome = 'failed';
+    expect((await deployAndRun()).run.status).toBe('failed');
+    s.build.outcome = 'succeeded';
+    expect((await deployAndRun()).run.pendingRelease?.number).toBe(4);
+  });
+
   it('rolls a microservices project back as a whole when one of its services never becomes ready', async () => {
     const view = await makeCreateProject(s.base)(
       alice,

@@ -12,7 +12,7 @@ import { environmentConfig } from '../environments.ts';
 import { conflict, invalid, notFound, unavailable } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 import type { Clock, IdGenerator, ProjectRepository, WorkspaceRepository } from '../ports.ts';
-import type { DeployRequest, RollbackRequest } from '../schemas/deployment.ts';
+import type { DeployRequest, RollbackRequest, RunsQuery } from '../schemas/deployment.ts';
 import { requireMember } from './access.ts';
 import type { RunJournal } from './run-journal.ts';
 
@@ -199,14 +199,10 @@ export function makeRequestRollback(deps: DeploymentDeps) {
 }
 
 export function makeListRuns(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
-  return async (
-    identity: Identity,
-    workspaceId: string,
-    projectId: string,
-    page: { limit: number; cursor?: string | undefined },
-  ) => {
+  return async (identity: Identity, workspaceId: string, projectId: string, query: RunsQuery) => {
     await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
-    return deps.runs.list(projectId, page);
+    const { limit, cursor, status, environment, trigger } = query;
+    return deps.runs.list(projectId, { limit, cursor }, { status, environment, trigger });
   };
 }
 
