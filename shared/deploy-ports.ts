@@ -1,4 +1,5 @@
 import type {
+  CommitInfo,
   ImageRef,
   LogLine,
   LogStream,
@@ -50,6 +51,8 @@ export interface BuildProgress {
   images?: Record<string, ImageRef> | undefined;
   /** The source commit that was built. */
   sourceCommit?: string | undefined;
+  /** The built commit with its message and author (`git log -1`), when the build read them. */
+  commit?: CommitInfo | undefined;
   /** On failure or cancellation: why, in words a user can act on. */
   reason?: string | undefined;
 }

@@ -405,6 +405,21 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       rollbackOf: one.run.releaseId,
       image: one.run.image,
     });
+    // The history reads "Rollback to #1 (ccccccc 'Fix header')": the run names its target and commit.
+    const commit = { sha: 'c'.repeat(40), message: 'Fix header', author: 'Alice Example' };
+    expect(one.run.commit).toEqual(commit);
+    expect(releases.map((r) => r.commit)).toEqual([commit, commit, commit]);
+    expect(rollback.target).toEqual({ releaseNumber: 1, environment: 'production', commit });
+    expect(done.commit).toEqual(commit);
+  });
+
+  it('records the SHA alone when the build could not read the commit’s message and author', async () => {
+    s.build.commit = undefined;
+    const { run } = await deployAndRun();
+    expect(run.commit).toEqual({ sha: 'c'.repeat(40) });
+    expect((await s.runs.getRelease(project.id, run.releaseId as string))?.commit).toEqual({
+      sha: 'c'.repeat(40),
+    });
   });
 
   it('runs one deploy per environment at a time; a newer queued deploy supersedes an older one', async () => {

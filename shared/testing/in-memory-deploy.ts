@@ -195,6 +195,11 @@ export class FakeBuild implements BuildService {
   images: Record<string, ImageRef> | undefined;
   /** While true, builds stay running (to hold a run in place). */
   hold = false;
+  /** What the build read of the commit it checked out (`git log -1`); unset: the SHA alone. */
+  commit: { message?: string; author?: string } | undefined = {
+    message: 'Fix header',
+    author: 'Alice Example',
+  };
   async start(request: BuildRequest) {
     if (!this.started.some((r) => r.runId === request.runId)) this.started.push(request);
     return { buildId: `b-${request.runId}` };
@@ -212,6 +217,7 @@ export class FakeBuild implements BuildService {
         ? {
             image: { reference: `registry.test/app:${buildId}`, digest: `sha256:${'a'.repeat(64)}` },
             sourceCommit: 'c'.repeat(40),
+            ...(this.commit ? { commit: { sha: 'c'.repeat(40), ...this.commit } } : {}),
             ...(this.images ? { images: this.images } : {}),
           }
         : {}),

@@ -1,5 +1,6 @@
 import type { ReleasePage, RunLogPage } from '../api.ts';
-import type { Run, RunTrigger } from '../deploy.ts';
+import { knownCommit } from '../commit-info.ts';
+import type { CommitInfo, Release, Run, RunTrigger } from '../deploy.ts';
 import type {
   DeployTurnRepository,
   ReleaseRepository,
@@ -96,6 +97,22 @@ function describe(run: Run): string {
   return `deploy ${run.projectName} (${run.environment})${at}`;
 }
 
+/**
+ * A rollback's or promotion's release, as its title names it ("Rollback to #1 (6c6059f 'Fix header')"),
+ * and the commit the run deploys: that release's.
+ */
+export function targetOf(release: Release): Pick<Run, 'target' | 'commit'> {
+  const commit = knownCommit(release.commit, release.sourceCommit);
+  return {
+    target: {
+      releaseNumber: release.number,
+      environment: release.environment,
+      ...(commit ? { commit } : {}),
+    },
+    ...(commit ? { commit } : {}),
+  };
+}
+
 export function newRun(
   deps: Pick<DeploymentDeps, 'ids' | 'clock'>,
   project: Project,
@@ -123,6 +140,8 @@ export async function deployProject(
   project: Project,
   request: DeployRequest,
   by: { userId: string; trigger: RunTrigger },
+  /** What a push said of the commit (message, author); the build fills it in otherwise. */
+  commit?: CommitInfo,
 ): Promise<Run> {
   if (project.deletedAt) throw notFound('project.not_found', `No project ${project.id} in this workspace.`);
   if (!project.environments.includes(request.environment)) {
@@ -154,6 +173,7 @@ export async function deployProject(
       requestedBy: by.userId,
       trigger: by.trigger,
       source,
+      ...(commit ? { commit } : {}),
     }),
     project,
   );
@@ -191,6 +211,7 @@ export function makeRequestRollback(deps: DeploymentDeps) {
         requestedBy: identity.userId,
         trigger: 'user',
         targetReleaseId: release.id,
+        ...targetOf(release),
         ...(request.reason ? { reason: request.reason } : {}),
       }),
       project,
