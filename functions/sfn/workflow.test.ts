@@ -411,6 +411,11 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect(releases.map((r) => r.commit)).toEqual([commit, commit, commit]);
     expect(rollback.target).toEqual({ releaseNumber: 1, environment: 'production', commit });
     expect(done.commit).toEqual(commit);
+    // The log names the release by number and commit, never by its id.
+    expect(s.logs.text(rollback.id)[0]).toBe(
+      `Run ${rollback.id} queued: roll back storefront (production) to release 1 (ccccccc 'Fix header' by Alice Example)`,
+    );
+    expect(s.logs.text(rollback.id).join('\n')).not.toContain(one.run.releaseId as string);
   });
 
   it('records the SHA alone when the build could not read the commit’s message and author', async () => {

@@ -83,18 +83,29 @@ export async function startRun(deps: StartRunDeps, run: Run, project: Project): 
 function describe(run: Run): string {
   if (run.kind === 'rollback') {
     const why = run.reason ? ` (reason: ${run.reason})` : '';
-    return `roll back ${run.projectName} (${run.environment}) to release ${run.targetReleaseId}${why}`;
+    // The release by its number and commit, as the user chose it: never its internal id.
+    const to = run.target
+      ? `release ${run.target.releaseNumber}${run.target.commit ? ` (${commitText(run.target.commit)})` : ''}`
+      : 'an earlier release';
+    return `roll back ${run.projectName} (${run.environment}) to ${to}${why}`;
   }
   if (run.kind === 'promote') {
     const from = run.promotedFrom;
     return from
       ? `promote ${run.projectName} release ${from.number} from ${from.environment} to ${run.environment}, without a build`
-      : `promote ${run.projectName} release ${run.targetReleaseId} to ${run.environment}, without a build`;
+      : `promote ${run.projectName} to ${run.environment}, without a build`;
   }
   const at = run.source
     ? ` from ${run.source.branch}${run.source.commit ? `@${run.source.commit.slice(0, 12)}` : ''}`
     : '';
-  return `deploy ${run.projectName} (${run.environment})${at}`;
+  const what = run.commit?.message ? ` — ${commitText(run.commit)}` : '';
+  return `deploy ${run.projectName} (${run.environment})${at}${what}`;
+}
+
+/** `6c6059f 'Fix header' by alice`: how the log names a commit. */
+function commitText(commit: CommitInfo): string {
+  const message = commit.message ? ` '${commit.message}'` : '';
+  return `${commit.sha.slice(0, 7)}${message}${commit.author ? ` by ${commit.author}` : ''}`;
 }
 
 /**
