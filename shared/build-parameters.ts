@@ -177,6 +177,9 @@ export const buildArtifactSchema = z.object({
   version: z.literal(1),
   runId: z.string().min(1),
   sourceCommit: z.string().regex(/^[0-9a-f]{7,40}$/, 'must be a git commit id'),
+  /** The commit's subject and author (`git log -1 --format=%s` / `%an`); cleaned by `commitInfo`. */
+  sourceMessage: z.string().optional(),
+  sourceAuthor: z.string().optional(),
   /** The monolith's image, or for microservices the first service's. */
   image: imageRefSchema,
   /** Microservices: every service's image, by service name. */

@@ -1,4 +1,14 @@
-import type { ImageRef, LogLine, LogStream, Release, Run, RunEvent } from './deploy.ts';
+import type {
+  CommitInfo,
+  ImageRef,
+  LogLine,
+  LogStream,
+  Release,
+  Run,
+  RunEvent,
+  RunStatus,
+  RunTrigger,
+} from './deploy.ts';
 import type { Environment } from './naming.ts';
 import type { ProjectType } from './schemas/project.ts';
 
@@ -41,6 +51,8 @@ export interface BuildProgress {
   images?: Record<string, ImageRef> | undefined;
   /** The source commit that was built. */
   sourceCommit?: string | undefined;
+  /** The built commit with its message and author (`git log -1`), when the build read them. */
+  commit?: CommitInfo | undefined;
   /** On failure or cancellation: why, in words a user can act on. */
   reason?: string | undefined;
 }
@@ -149,6 +161,10 @@ export interface EnvironmentState {
   environment: Environment;
   activeRunId?: string | undefined;
   queuedRunId?: string | undefined;
+  /**
+   * The last release number handed out (by `allocateReleaseNumber`), recorded or not: a run that
+   * committed release N and then failed leaves N used, so a number is never shown for two releases.
+   */
   releaseCount: number;
   currentReleaseId?: string | undefined;
   /**
@@ -181,16 +197,28 @@ export interface OutOfSync {
   at: string;
 }
 
+/** Which runs a history list shows: every field set must match. */
+export interface RunFilter {
+  status?: RunStatus | undefined;
+  environment?: Environment | undefined;
+  trigger?: RunTrigger | undefined;
+}
+
 /** Runs: one per execution of the DeployProject workflow. */
 export interface RunRepository {
   create(run: Run): Promise<void>;
   get(projectId: string, runId: string): Promise<Run | undefined>;
   /** By id alone (WebSocket subscriptions); eventually consistent. */
   find(runId: string): Promise<Run | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first, only the runs matching `filter`. `nextCursor` is set only when more matching runs may
+   * follow: a page that ends exactly at the last run has none. A page may hold fewer than `limit` runs
+   * and still a cursor (the store stopped reading for this request); following it is always correct.
+   */
   list(
     projectId: string,
     page: { limit: number; cursor?: string | undefined },
+    filter?: RunFilter,
   ): Promise<{ items: Run[]; nextCursor?: string | undefined }>;
   /**
    * Writes `next` if the stored run still has `expected.updatedAt` (optimistic concurrency); returns
@@ -219,6 +247,11 @@ export interface DeployTurnRepository {
     runId: string,
     expectedQueued: string | undefined,
   ): Promise<boolean>;
+  /**
+   * Hands `runId` the environment's next release number (the counter goes up by one), or the number it
+   * was handed already: a retried CommitDesiredState gets the same number, and nobody else ever does.
+   */
+  allocateReleaseNumber(projectId: string, environment: Environment, runId: string): Promise<number>;
   /** Frees the turn if `runId` holds it. */
   releaseTurn(projectId: string, environment: Environment, runId: string): Promise<void>;
   /** Flags the environment: its desired state in Git is not the recorded release (see `OutOfSync`). */
@@ -231,7 +264,11 @@ export interface DeployTurnRepository {
 
 /** Releases: immutable, numbered per project environment. */
 export interface ReleaseRepository {
-  /** Records a release and bumps the counter together; a retry of the same release is a no-op. */
+  /**
+   * Records a release as the environment's current one; its number was allocated before
+   * (`allocateReleaseNumber`), or is the one after the counter, which then moves to it. A retry of the
+   * same release is a no-op.
+   */
   recordRelease(release: Release): Promise<Release>;
   getRelease(projectId: string, releaseId: string): Promise<Release | undefined>;
   listReleases(

@@ -79,6 +79,38 @@ describe('handlers with sample events', () => {
     expect(badJson).toMatchObject({ status: 400, body: { error: { code: 'request.invalid_json' } } });
   });
 
+  it('lists a project’s runs with the sample’s filters, and says which filter value is wrong', async () => {
+    const caller = `runs-${Date.now()}`;
+    const me = await invoke('http/me/get', withRequest(loadEvent('apigw-http', 'get-me'), { sub: caller }));
+    const workspaceId = me.body.workspaces[0].id as string;
+    const sample = loadEvent('apigw-http', 'create-project');
+    // The sample's domain is held by the project the first test created: hosts are unique across workspaces.
+    const { domain: _held, ...body } = JSON.parse(sample.body ?? '{}');
+    const project = await invoke(
+      'http/projects/create',
+      withRequest(sample, { pathParameters: { workspaceId }, sub: caller, body }),
+    );
+    expect(project.status, JSON.stringify(project.body)).toBe(201);
+    const at = { workspaceId, projectId: project.body.id as string };
+    const list = (query?: Record<string, string>) =>
+      invoke(
+        'http/deployments/list',
+        withRequest(loadEvent('apigw-http', 'list-deployments'), {
+          pathParameters: at,
+          sub: caller,
+          ...(query ? { query } : {}),
+        }),
+      );
+    expect(await list()).toEqual({ status: 200, body: { items: [] } });
+    const wrong = await list({ status: 'exploded' });
+    expect(wrong).toMatchObject({ status: 400, body: { error: { field: 'status' } } });
+    expect(wrong.body.error.message).toContain('failed');
+    expect(await list({ trigger: 'cron' })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'trigger' } },
+    });
+  });
+
   it('answers 404 for the sample ids of workspaces the caller does not belong to', async () => {
     const res = await invoke(
       'http/workspaces/get',

@@ -265,6 +265,24 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     expect((await s.runs.getEnvironment(project.id, 'production')).currentReleaseId).toBe(good.run.releaseId);
   });
 
+  it('never reuses a release number: a run that committed #2 and was rolled back leaves #2 used', async () => {
+    await deployAndRun();
+    s.sync.health = 'Degraded';
+    const bad = await deployAndRun();
+    expect(bad.run.status).toBe('rolled_back');
+    expect(bad.run.pendingRelease?.number).toBe(2);
+    s.sync.health = 'Healthy';
+    const next = await deployAndRun();
+    expect(next.run.status).toBe('deployed');
+    const releases = (await s.runs.listReleases(project.id, 'production', { limit: 10 })).items;
+    expect(releases.map((r) => r.number)).toEqual([3, 1]);
+    // A build that failed before any commit took no number.
+    s.build.outcome = 'failed';
+    expect((await deployAndRun()).run.status).toBe('failed');
+    s.build.outcome = 'succeeded';
+    expect((await deployAndRun()).run.pendingRelease?.number).toBe(4);
+  });
+
   it('rolls a microservices project back as a whole when one of its services never becomes ready', async () => {
     const view = await makeCreateProject(s.base)(
       alice,
@@ -386,6 +404,26 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       kind: 'rollback',
       rollbackOf: one.run.releaseId,
       image: one.run.image,
+    });
+    // The history reads "Rollback to #1 (ccccccc 'Fix header')": the run names its target and commit.
+    const commit = { sha: 'c'.repeat(40), message: 'Fix header', author: 'Alice Example' };
+    expect(one.run.commit).toEqual(commit);
+    expect(releases.map((r) => r.commit)).toEqual([commit, commit, commit]);
+    expect(rollback.target).toEqual({ releaseNumber: 1, environment: 'production', commit });
+    expect(done.commit).toEqual(commit);
+    // The log names the release by number and commit, never by its id.
+    expect(s.logs.text(rollback.id)[0]).toBe(
+      `Run ${rollback.id} queued: roll back storefront (production) to release 1 (ccccccc 'Fix header' by Alice Example)`,
+    );
+    expect(s.logs.text(rollback.id).join('\n')).not.toContain(one.run.releaseId as string);
+  });
+
+  it('records the SHA alone when the build could not read the commit’s message and author', async () => {
+    s.build.commit = undefined;
+    const { run } = await deployAndRun();
+    expect(run.commit).toEqual({ sha: 'c'.repeat(40) });
+    expect((await s.runs.getRelease(project.id, run.releaseId as string))?.commit).toEqual({
+      sha: 'c'.repeat(40),
     });
   });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RUN_STATUSES } from '../deploy.ts';
 import {
   branchSchema,
   CONTROL_RULE,
@@ -6,6 +7,7 @@ import {
   environmentSchema,
   hasControlCharacter,
 } from './common.ts';
+import { pageQuerySchema } from './query.ts';
 
 export const deployRequestSchema = z.strictObject({
   environment: environmentSchema.default('production'),
@@ -84,3 +86,15 @@ export const liveMessageSchema = z.discriminatedUnion(
   ],
   { error: 'action must be one of "subscribe", "watch", "ping"' },
 );
+
+/**
+ * `GET …/deployments`: one page of the run history, newest first, optionally only the runs with a
+ * status, into an environment, or started by a trigger (`user`: the API or the UI; `webhook`: a push
+ * or a tag).
+ */
+export const runsQuerySchema = pageQuerySchema.extend({
+  status: z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` }).optional(),
+  environment: environmentSchema.optional(),
+  trigger: z.enum(['user', 'webhook'], { error: 'must be "user" or "webhook"' }).optional(),
+});
+export type RunsQuery = z.infer<typeof runsQuerySchema>;

@@ -16,6 +16,7 @@ import type {
   GitOpsRepository,
   OutOfSync,
   RunEventPublisher,
+  RunFilter,
   RunLogStore,
   RunRepository,
   SyncApp,
@@ -45,11 +46,24 @@ export class InMemoryRuns implements RunRepository {
   async find(runId: string) {
     return this.get('', runId);
   }
-  async list(projectId: string, page: { limit: number }) {
+  /** Newest first; the cursor is the last returned run's id, set only when more match. */
+  async list(
+    projectId: string,
+    page: { limit: number; cursor?: string | undefined },
+    filter: RunFilter = {},
+  ) {
     const items = [...this.runs.values()]
-      .filter((r) => r.projectId === projectId)
+      .filter(
+        (r) =>
+          r.projectId === projectId &&
+          (!page.cursor || r.id < page.cursor) &&
+          (!filter.status || r.status === filter.status) &&
+          (!filter.environment || r.environment === filter.environment) &&
+          (!filter.trigger || r.trigger === filter.trigger),
+      )
       .sort((a, b) => b.id.localeCompare(a.id));
-    return { items: items.slice(0, page.limit) };
+    const shown = items.slice(0, page.limit);
+    return { items: shown, nextCursor: items.length > page.limit ? shown.at(-1)?.id : undefined };
   }
   async replace(next: Run, expected: Run) {
     const current = this.runs.get(next.id);
@@ -94,6 +108,16 @@ export class InMemoryRuns implements RunRepository {
     env.queuedRunId = runId;
     return true;
   }
+  /** Which run was handed each environment's last number (the DynamoDB item keeps it the same way). */
+  private readonly numberedRuns = new Map<string, string>();
+  async allocateReleaseNumber(projectId: string, environment: Environment, runId: string) {
+    const env = this.env(projectId, environment);
+    const key = `${projectId}/${environment}`;
+    if (this.numberedRuns.get(key) === runId) return env.releaseCount;
+    env.releaseCount += 1;
+    this.numberedRuns.set(key, runId);
+    return env.releaseCount;
+  }
   async releaseTurn(projectId: string, environment: Environment, runId: string) {
     const env = this.env(projectId, environment);
     if (env.activeRunId === runId) delete env.activeRunId;
@@ -111,7 +135,8 @@ export class InMemoryRuns implements RunRepository {
     const existing = this.releases.get(release.id);
     if (existing) return existing;
     const env = this.env(release.projectId, release.environment);
-    if (env.releaseCount !== release.number - 1) throw new Error('number taken');
+    if (env.releaseCount !== release.number && env.releaseCount !== release.number - 1)
+      throw new Error('number taken');
     this.releases.set(release.id, structuredClone(release));
     env.releaseCount = release.number;
     env.currentReleaseId = release.id;
@@ -170,6 +195,11 @@ export class FakeBuild implements BuildService {
   images: Record<string, ImageRef> | undefined;
   /** While true, builds stay running (to hold a run in place). */
   hold = false;
+  /** What the build read of the commit it checked out (`git log -1`); unset: the SHA alone. */
+  commit: { message?: string; author?: string } | undefined = {
+    message: 'Fix header',
+    author: 'Alice Example',
+  };
   async start(request: BuildRequest) {
     if (!this.started.some((r) => r.runId === request.runId)) this.started.push(request);
     return { buildId: `b-${request.runId}` };
@@ -187,6 +217,7 @@ export class FakeBuild implements BuildService {
         ? {
             image: { reference: `registry.test/app:${buildId}`, digest: `sha256:${'a'.repeat(64)}` },
             sourceCommit: 'c'.repeat(40),
+            ...(this.commit ? { commit: { sha: 'c'.repeat(40), ...this.commit } } : {}),
             ...(this.images ? { images: this.images } : {}),
           }
         : {}),

@@ -1,5 +1,6 @@
 import type { ReleasePage, RunLogPage } from '../api.ts';
-import type { Run, RunTrigger } from '../deploy.ts';
+import { knownCommit } from '../commit-info.ts';
+import type { CommitInfo, Release, Run, RunTrigger } from '../deploy.ts';
 import type {
   DeployTurnRepository,
   ReleaseRepository,
@@ -12,7 +13,7 @@ import { environmentConfig } from '../environments.ts';
 import { conflict, invalid, notFound, unavailable } from '../errors.ts';
 import type { Environment } from '../naming.ts';
 import type { Clock, IdGenerator, ProjectRepository, WorkspaceRepository } from '../ports.ts';
-import type { DeployRequest, RollbackRequest } from '../schemas/deployment.ts';
+import type { DeployRequest, RollbackRequest, RunsQuery } from '../schemas/deployment.ts';
 import { requireMember } from './access.ts';
 import type { RunJournal } from './run-journal.ts';
 
@@ -89,18 +90,45 @@ export async function startRun(deps: StartRunDeps, run: Run, project: Project): 
 function describe(run: Run): string {
   if (run.kind === 'rollback') {
     const why = run.reason ? ` (reason: ${run.reason})` : '';
-    return `roll back ${run.projectName} (${run.environment}) to release ${run.targetReleaseId}${why}`;
+    // The release by its number and commit, as the user chose it: never its internal id.
+    const to = run.target
+      ? `release ${run.target.releaseNumber}${run.target.commit ? ` (${commitText(run.target.commit)})` : ''}`
+      : 'an earlier release';
+    return `roll back ${run.projectName} (${run.environment}) to ${to}${why}`;
   }
   if (run.kind === 'promote') {
     const from = run.promotedFrom;
     return from
       ? `promote ${run.projectName} release ${from.number} from ${from.environment} to ${run.environment}, without a build`
-      : `promote ${run.projectName} release ${run.targetReleaseId} to ${run.environment}, without a build`;
+      : `promote ${run.projectName} to ${run.environment}, without a build`;
   }
   const at = run.source
     ? ` from ${run.source.branch}${run.source.commit ? `@${run.source.commit.slice(0, 12)}` : ''}`
     : '';
-  return `deploy ${run.projectName} (${run.environment})${at}`;
+  const what = run.commit?.message ? ` — ${commitText(run.commit)}` : '';
+  return `deploy ${run.projectName} (${run.environment})${at}${what}`;
+}
+
+/** `6c6059f 'Fix header' by alice`: how the log names a commit. */
+function commitText(commit: CommitInfo): string {
+  const message = commit.message ? ` '${commit.message}'` : '';
+  return `${commit.sha.slice(0, 7)}${message}${commit.author ? ` by ${commit.author}` : ''}`;
+}
+
+/**
+ * A rollback's or promotion's release, as its title names it ("Rollback to #1 (6c6059f 'Fix header')"),
+ * and the commit the run deploys: that release's.
+ */
+export function targetOf(release: Release): Pick<Run, 'target' | 'commit'> {
+  const commit = knownCommit(release.commit, release.sourceCommit);
+  return {
+    target: {
+      releaseNumber: release.number,
+      environment: release.environment,
+      ...(commit ? { commit } : {}),
+    },
+    ...(commit ? { commit } : {}),
+  };
 }
 
 export function newRun(
@@ -130,6 +158,8 @@ export async function deployProject(
   project: Project,
   request: DeployRequest,
   by: { userId: string; trigger: RunTrigger },
+  /** What a push said of the commit (message, author); the build fills it in otherwise. */
+  commit?: CommitInfo,
 ): Promise<Run> {
   if (project.deletedAt) throw notFound('project.not_found', `No project ${project.id} in this workspace.`);
   if (!project.environments.includes(request.environment)) {
@@ -161,6 +191,7 @@ export async function deployProject(
       requestedBy: by.userId,
       trigger: by.trigger,
       source,
+      ...(commit ? { commit } : {}),
     }),
     project,
   );
@@ -198,6 +229,7 @@ export function makeRequestRollback(deps: DeploymentDeps) {
         requestedBy: identity.userId,
         trigger: 'user',
         targetReleaseId: release.id,
+        ...targetOf(release),
         ...(request.reason ? { reason: request.reason } : {}),
       }),
       project,
@@ -206,14 +238,10 @@ export function makeRequestRollback(deps: DeploymentDeps) {
 }
 
 export function makeListRuns(deps: Pick<DeploymentDeps, 'workspaces' | 'projects' | 'runs'>) {
-  return async (
-    identity: Identity,
-    workspaceId: string,
-    projectId: string,
-    page: { limit: number; cursor?: string | undefined },
-  ) => {
+  return async (identity: Identity, workspaceId: string, projectId: string, query: RunsQuery) => {
     await projectFor(deps, identity, workspaceId, projectId, { includeDeleted: true });
-    return deps.runs.list(projectId, page);
+    const { limit, cursor, status, environment, trigger } = query;
+    return deps.runs.list(projectId, { limit, cursor }, { status, environment, trigger });
   };
 }
 

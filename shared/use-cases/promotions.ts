@@ -8,7 +8,14 @@ import type { PlatformConfig } from '../manifests/types.ts';
 import type { Environment } from '../naming.ts';
 import type { PromotionRequest } from '../schemas/deployment.ts';
 import { loadBoundDatabases } from './bound-databases.ts';
-import { type DeploymentDeps, newRun, projectFor, type StartRunDeps, startRun } from './deployments.ts';
+import {
+  type DeploymentDeps,
+  newRun,
+  projectFor,
+  type StartRunDeps,
+  startRun,
+  targetOf,
+} from './deployments.ts';
 
 /**
  * Promotion: a release of an earlier environment goes to a later one by its image digest, never
@@ -103,6 +110,7 @@ export function promoteRelease(
       trigger: by.trigger,
       targetReleaseId: source.id,
       promotedFrom: { releaseId: source.id, environment: source.environment, number: source.number },
+      ...targetOf(source),
       ...(repository ? { source: { ...repository, commit: source.sourceCommit } } : {}),
     }),
     project,

@@ -129,6 +129,20 @@ describe('GitHub push to a branch', () => {
     ]);
   });
 
+  it('records the pushed commit’s message (first line) and author on the run, from head_commit', async () => {
+    const s = setup();
+    s.addProject();
+    const result = await s.deliver('push', (p) => {
+      (p.head_commit as { message: string }).message = 'Fix header\n\nThe logo overlapped the menu.';
+    });
+    const runId = (result as { deployments: Array<{ runId: string }> }).deployments[0]?.runId as string;
+    expect((await s.run(runId))?.commit).toEqual({
+      sha: TAGGED,
+      message: 'Fix header',
+      author: 'Codertocat',
+    });
+  });
+
   it('deploys production of a project that has only production (as before environments)', async () => {
     const s = setup();
     s.addProject({ environments: ['production'] });
@@ -199,6 +213,9 @@ describe('GitHub push of a tag', () => {
       requestedBy: 'github:Codertocat',
       targetReleaseId: staging.id,
       promotedFrom: { releaseId: staging.id, environment: 'staging', number: 1 },
+      // The title's "Promote #1 from staging", with the commit it runs.
+      target: { releaseNumber: 1, environment: 'staging', commit: { sha: TAGGED } },
+      commit: { sha: TAGGED },
     });
     expect(s.workflow.started).toEqual([
       expect.objectContaining({ kind: 'promote', environment: 'production', releaseId: staging.id }),
@@ -214,6 +231,12 @@ describe('GitHub push of a tag', () => {
     expect(s.workflow.started).toEqual([
       expect.objectContaining({ kind: 'deploy', environment: 'production', commit: TAGGED }),
     ]);
+    const runId = (result as { deployments: Array<{ runId: string }> }).deployments[0]?.runId as string;
+    expect((await s.run(runId))?.commit).toEqual({
+      sha: TAGGED,
+      message: 'Initial commit',
+      author: 'Codertocat',
+    });
   });
 
   it('finds projects by repository whatever branch they track, and only environments whose pattern matches', async () => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { commitInfo } from '../commit-info.ts';
 import type { Release, Run } from '../deploy.ts';
 import type { DeployTurnRepository, ReleaseRepository, WebhookDeliveries } from '../deploy-ports.ts';
 import type { Project } from '../domain.ts';
@@ -17,7 +18,14 @@ const pushSchema = z.object({
   pusher: z.object({ name: z.string() }).optional(),
   // For a tag push: the commit the tag points to (GitHub's changelog of 2021-10-01), where `after`
   // is the tag's own object for an annotated tag and the commit only for a lightweight one.
-  head_commit: z.object({ id: z.string() }).nullish(),
+  // The pushed head: its id, message and author, for the run's title ("Fix header · alice").
+  head_commit: z
+    .object({
+      id: z.string(),
+      message: z.string().nullish(),
+      author: z.object({ name: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
 });
 
 export interface WebhookDeps extends StartRunDeps {
@@ -71,6 +79,13 @@ const RELEASES_SEARCHED = 50;
 
 type Push = z.infer<typeof pushSchema>;
 
+/** The pushed commit with its message and author, when GitHub sent them for `sha`. */
+function pushedCommit(push: Push, sha: string | undefined) {
+  if (!sha) return undefined;
+  const head = push.head_commit?.id === sha ? push.head_commit : undefined;
+  return commitInfo(sha, head?.message, head?.author?.name);
+}
+
 /**
  * A verified GitHub webhook. A push to a branch deploys, in every project tracking that repository
  * and branch with auto-deploy on, each environment whose trigger is `push`. A pushed tag deploys each
@@ -109,6 +124,7 @@ export function makeHandleGithubEvent(deps: WebhookDeps) {
         project,
         { environment, commit },
         { userId: by, trigger: 'webhook' },
+        pushedCommit(push, commit),
       );
       return { run };
     });
@@ -129,6 +145,7 @@ export function makeHandleGithubEvent(deps: WebhookDeps) {
             project,
             { environment, commit },
             { userId: by, trigger: 'webhook' },
+            pushedCommit(push, commit),
           );
           return { run };
         }

@@ -70,11 +70,11 @@ const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** Cursors are opaque to clients: base64url JSON of DynamoDB's LastEvaluatedKey. */
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-function decodeCursor(
+export function decodeCursor(
   cursor: string | undefined,
   expectedPk: string,
   skPrefix = '',

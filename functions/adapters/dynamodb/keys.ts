@@ -21,6 +21,8 @@
  * | a run                                  | GetItem   | pk=PROJECT#<projectId>, sk=RUN#<runId>           |
  * | a run by id alone (WebSocket)          | Query gsi1| gsi1pk=RUN#<runId>                               |
  * | a project's runs, newest first (paged) | Query     | pk=PROJECT#<projectId>, sk begins_with RUN#, desc|
+ * |   …only some status / environment / trigger | Query + FilterExpression on the same key (reads on past non-matches, bounded per request) |
+ * | hand out a release number (once per run)  | Update    | the environment item: releaseCount + 1 unless numberedRunId is this run |
  * | the unfinished runs (start-up sweep)    | Query     | pk=UNFINISHED#RUN (written with the run, deleted in the same transaction that ends it) |
  * | deploy turn + release counter per env  | GetItem   | pk=PROJECT#<projectId>, sk=ENV#<environment>     |
  * | a release                              | Query gsi1| gsi1pk=RELEASE#<releaseId>, gsi1sk=PROJECT#<projectId> |

@@ -20,11 +20,12 @@ import type {
   EnvironmentState,
   OutOfSync,
   ReleaseRepository,
+  RunFilter,
   RunRepository,
 } from '../../../shared/deploy-ports.ts';
 import { conflict } from '../../../shared/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../../../shared/naming.ts';
-import { conditionalWrite, queryPage, type TableRef } from './client.ts';
+import { conditionalWrite, decodeCursor, encodeCursor, queryPage, type TableRef } from './client.ts';
 import { parseItem, storedAs } from './items.ts';
 import { keys, prefixes } from './keys.ts';
 import { GSI1 } from './table.ts';
@@ -197,6 +198,21 @@ const releaseItem = (release: Release) => ({
   ...release,
 });
 
+/** How many queries one filtered runs page may send, and how many runs each reads at least. */
+const RUN_LIST_READS = 10;
+const FILTERED_READ = 200;
+
+/** The filter's fields as a FilterExpression (all through name placeholders: STATUS is reserved). */
+function runFilterExpression(filter: RunFilter) {
+  const fields = (['status', 'environment', 'trigger'] as const).filter((f) => filter[f] !== undefined);
+  if (fields.length === 0) return undefined;
+  return {
+    expression: fields.map((f) => `#${f} = :${f}`).join(' AND '),
+    names: Object.fromEntries(fields.map((f) => [`#${f}`, f])),
+    values: Object.fromEntries(fields.map((f) => [`:${f}`, filter[f]])),
+  };
+}
+
 /** Runs, the per-environment deploy turn, and releases. */
 /** Runs: one item per run, with a gsi1 entry to find it by id alone. */
 export class DynamoRuns implements RunRepository {
@@ -240,12 +256,58 @@ export class DynamoRuns implements RunRepository {
     return Items?.[0] ? parseItem(runSchema, Items[0]) : undefined;
   }
 
-  list(projectId: string, page: { limit: number; cursor?: string | undefined }) {
-    return queryPage(
-      this.table,
-      { pk: prefixes.projectPartition(projectId), skPrefix: prefixes.run, newestFirst: true, ...page },
-      (i) => parseItem(runSchema, i),
-    );
+  /**
+   * A page of the project's runs, newest first, filtered in the query (FilterExpression). It reads one
+   * more matching run than it returns, so the cursor is set only when one follows, and it points at
+   * the last run returned (not at where DynamoDB stopped reading). A sparse filter reads on through
+   * the partition, up to `RUN_LIST_READS` queries per request; then it hands back what it found with a
+   * cursor where it stopped.
+   */
+  async list(
+    projectId: string,
+    page: { limit: number; cursor?: string | undefined },
+    filter: RunFilter = {},
+  ) {
+    const pk = prefixes.projectPartition(projectId);
+    const where = runFilterExpression(filter);
+    const found: Array<Record<string, unknown>> = [];
+    let start = decodeCursor(page.cursor, pk, prefixes.run);
+    for (let reads = 1; ; reads++) {
+      const wanted = page.limit + 1 - found.length;
+      const result = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ...(where
+            ? {
+                FilterExpression: where.expression,
+                ExpressionAttributeNames: where.names,
+              }
+            : {}),
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefixes.run, ...where?.values },
+          ScanIndexForward: false,
+          // Limit counts items read before the filter: read more than one page's worth when filtering.
+          Limit: where ? Math.max(wanted, FILTERED_READ) : wanted,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(result.Items ?? []));
+      start = result.LastEvaluatedKey;
+      if (found.length > page.limit) {
+        const shown = found.slice(0, page.limit);
+        const last = shown.at(-1);
+        return {
+          items: shown.map((i) => parseItem(runSchema, i)),
+          nextCursor: encodeCursor(last && { pk: last.pk, sk: last.sk }),
+        };
+      }
+      if (!start || reads >= RUN_LIST_READS) {
+        return {
+          items: found.map((i) => parseItem(runSchema, i)),
+          nextCursor: encodeCursor(start && { pk: start.pk, sk: start.sk }),
+        };
+      }
+    }
   }
 
   replace(next: Run, expected: Run) {
@@ -349,6 +411,37 @@ export class DynamoDeployTurns implements DeployTurnRepository {
     });
   }
 
+  /**
+   * Adds one to `releaseCount` and marks `numberedRunId`, unless this run was numbered last: then it
+   * reads the number it got (a retried task). Only the turn holder calls it, so nobody interleaves.
+   */
+  async allocateReleaseNumber(projectId: string, environment: Environment, runId: string) {
+    try {
+      const { Attributes } = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.environment(projectId, environment),
+          UpdateExpression:
+            'SET releaseCount = if_not_exists(releaseCount, :zero) + :one, numberedRunId = :run, projectId = :project, environment = :env, entity = :entity',
+          ConditionExpression: 'attribute_not_exists(numberedRunId) OR numberedRunId <> :run',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':run': runId,
+            ':project': projectId,
+            ':env': environment,
+            ':entity': 'environment',
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.releaseCount);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      return (await this.getEnvironment(projectId, environment)).releaseCount;
+    }
+  }
+
   async releaseTurn(projectId: string, environment: Environment, runId: string) {
     await this.conditional({
       TableName: this.table.tableName,
@@ -428,7 +521,10 @@ export class DynamoReleases implements ReleaseRepository {
               Key: keys.environment(release.projectId, release.environment),
               UpdateExpression:
                 'SET releaseCount = :n, currentReleaseId = :id, projectId = :project, environment = :env, entity = :entity REMOVE outOfSync',
-              ConditionExpression: 'attribute_not_exists(releaseCount) OR releaseCount = :previous',
+              // The number was allocated (the counter is at it) or, for a run numbered before numbers
+              // were allocated, is the next one.
+              ConditionExpression:
+                'attribute_not_exists(releaseCount) OR releaseCount = :n OR releaseCount = :previous',
               ExpressionAttributeValues: {
                 ':n': release.number,
                 ':previous': release.number - 1,

@@ -387,6 +387,39 @@ describe('createJenkinsBuildService', () => {
       });
     });
 
+    it('SUCCESS reads the commit’s subject and author the Jenkinsfile recorded beside the commit', async () => {
+      const withAuthor = await outcome((params) => ({
+        result: 'SUCCESS',
+        lines: ['ok'],
+        artifact: {
+          version: 1,
+          runId: params.WHARF_RUN_ID,
+          sourceCommit: '6c6059f',
+          sourceMessage: 'Fix header',
+          sourceAuthor: 'Alice Example',
+          image: { reference: 'x:y', digest: `sha256:${'0'.repeat(64)}` },
+        },
+      }));
+      expect(withAuthor.last).toMatchObject({
+        state: 'succeeded',
+        sourceCommit: '6c6059f',
+        commit: { sha: '6c6059f', message: 'Fix header', author: 'Alice Example' },
+      });
+      // A record from before the Jenkinsfile wrote them: the SHA alone.
+      const bare = await outcome((params) => ({
+        result: 'SUCCESS',
+        lines: ['ok'],
+        artifact: {
+          version: 1,
+          runId: params.WHARF_RUN_ID,
+          sourceCommit: '6c6059f',
+          image: { reference: 'x:y', digest: `sha256:${'0'.repeat(64)}` },
+        },
+      }));
+      expect(bare.last).toMatchObject({ state: 'succeeded', commit: { sha: '6c6059f' } });
+      expect(bare.last?.commit).not.toHaveProperty('message');
+    });
+
     it('microservices: every service image from the artifact, the first as the image', async () => {
       const jenkins = await fake();
       const service = serviceFor(jenkins);

@@ -7,6 +7,7 @@ import {
   type PipelineSetting,
   RUN_ID_PARAMETER,
 } from '../../../shared/build-parameters.ts';
+import { commitInfo } from '../../../shared/commit-info.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 import {
@@ -428,6 +429,7 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
       image: artifact.image,
       images: artifact.images,
       sourceCommit: artifact.sourceCommit,
+      commit: commitInfo(artifact.sourceCommit, artifact.sourceMessage, artifact.sourceAuthor),
     });
   }
 

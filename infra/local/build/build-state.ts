@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageRef } from '../../../shared/deploy.ts';
+import type { CommitInfo, ImageRef } from '../../../shared/deploy.ts';
 import type { BuildRequest, BuildState } from '../../../shared/deploy-ports.ts';
 
 /** What `<workDir>/<buildId>/state.json` holds: enough to answer a poll after a restart. */
@@ -20,6 +20,8 @@ export interface BuildRecord {
   image?: ImageRef | undefined;
   images?: Record<string, ImageRef> | undefined;
   sourceCommit?: string | undefined;
+  /** The checked-out commit's subject and author (`git log -1`), for the run's and release's titles. */
+  commit?: CommitInfo | undefined;
   reason?: string | undefined;
 }
 

@@ -239,6 +239,12 @@ describe('LocalBuildRunner', () => {
       await run('git', ['rev-parse', 'main'], { cwd: join(reposDir, 'node-web.git') })
     ).stdout.trim();
     expect(last.sourceCommit).toBe(head);
+    // The commit's subject and author as git reads them, for the run's title.
+    const [author = '', subject = ''] = (
+      await run('git', ['log', '-1', '--format=%an%n%s', 'main'], { cwd: join(reposDir, 'node-web.git') })
+    ).stdout.split('\n');
+    expect(last.commit).toEqual({ sha: head, message: subject, author });
+    expect(subject).not.toBe('');
     expect(last.image?.reference).toBe(`registry.local/wharf/w1/node-web:${buildId}`);
     expect(last.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(last.images).toBeUndefined();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidBuildRequestError } from '../../../shared/build-parameters.ts';
+import { commitInfo } from '../../../shared/commit-info.ts';
 import type { ImageRef } from '../../../shared/deploy.ts';
 import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
 import { branchSchema, commitShaSchema } from '../../../shared/schemas/common.ts';
@@ -437,6 +438,7 @@ export class LocalBuildRunner implements BuildService {
       image: final ? record.image : undefined,
       images: final ? record.images : undefined,
       sourceCommit: record.sourceCommit,
+      commit: record.commit,
       reason: final ? record.reason : undefined,
     };
   }
@@ -734,7 +736,7 @@ export class LocalBuildRunner implements BuildService {
     });
     const [sha = '', author = '', subject = ''] = stdout.split('\n');
     build.log.line(`Checked out ${sha.slice(0, 12)}: ${subject} (${author})`);
-    await build.save({ sourceCommit: sha.trim() });
+    await build.save({ sourceCommit: sha.trim(), commit: commitInfo(sha.trim(), subject, author) });
   }
 
   /** The folders to build: the repository, or each microservice's folder (which must be inside it). */

@@ -26,7 +26,7 @@ import { loadRun, projectOf, releaseFiles, releaseIdFor } from './run-context.ts
 
 export interface CommitDesiredStatePorts {
   runs: RunRepository;
-  turns: Pick<DeployTurnRepository, 'getEnvironment'>;
+  turns: Pick<DeployTurnRepository, 'allocateReleaseNumber'>;
   releases: Pick<ReleaseRepository, 'getRelease'>;
   projects: ProjectRepository;
   workspaces: WorkspaceRepository;
@@ -218,8 +218,9 @@ export function makeCommitDesiredState(ports: CommitDesiredStatePorts) {
     if (run.status === 'building') run = await journal.change(run, { status: 'pushing', step: 'push' });
     if (run.status !== 'updating_gitops')
       run = await journal.change(run, { status: 'updating_gitops', step: 'gitops' });
-    const env = await turns.getEnvironment(run.projectId, run.environment);
-    const identity = { id: releaseIdFor(run.id), number: env.releaseCount + 1, runId: run.id };
+    // Taken now, before the commit names it: if this run fails later, its number stays used.
+    const number = await turns.allocateReleaseNumber(run.projectId, run.environment, run.id);
+    const identity = { id: releaseIdFor(run.id), number, runId: run.id };
     const desired =
       run.kind === 'rollback'
         ? await rollbackFiles(run, identity)

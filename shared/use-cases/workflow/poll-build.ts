@@ -1,3 +1,4 @@
+import { knownCommit } from '../../commit-info.ts';
 import type { BuildService, RunRepository } from '../../deploy-ports.ts';
 import { WorkflowError } from '../../errors.ts';
 import type { RunJournal } from '../run-journal.ts';
@@ -31,7 +32,13 @@ export function makePollBuild({ runs, build, journal, limits }: PollBuildPorts) 
           'The build finished without recording an image.',
         );
       await journal.change(run, {
-        set: { image: progress.image, images: progress.images, sourceCommit: progress.sourceCommit },
+        set: {
+          image: progress.image,
+          images: progress.images,
+          sourceCommit: progress.sourceCommit,
+          // What the build read of the commit wins; a push's record of the same commit stays otherwise.
+          commit: knownCommit(progress.commit ?? run.commit, progress.sourceCommit),
+        },
       });
       await journal.log(run, `✔ Image ${progress.image.reference} (${progress.image.digest.slice(0, 19)}…)`);
       return next;

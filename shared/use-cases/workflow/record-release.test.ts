@@ -41,6 +41,8 @@ describe('RecordRelease', () => {
       image: run.image,
       images: undefined,
       sourceCommit: run.sourceCommit,
+      // No message or author known for this run: the SHA alone.
+      commit: { sha: run.sourceCommit },
       values: pending.values,
       envNames: pending.envNames,
       gitopsCommit: run.gitopsCommit,

@@ -1,3 +1,5 @@
+import { knownCommit } from '../../commit-info.ts';
+import type { Release } from '../../deploy.ts';
 import type {
   DeployTurnRepository,
   GitOpsRepository,
@@ -26,6 +28,9 @@ const gitopsLinks = (links: { commitUrl?: string | undefined; diffUrl?: string |
   ...(links.diffUrl ? { gitopsDiffUrl: links.diffUrl } : {}),
 });
 
+/** Only a commit it knows: stored items carry no empty fields. */
+const withCommit = (commit: Release['commit']) => (commit ? { commit } : {});
+
 /**
  * RecordRelease: the immutable release, numbered, as the environment's current one. A rollback a
  * user asked for also puts a hold on the environment, so the next push or tag does not undo it.
@@ -50,6 +55,7 @@ export function makeRecordRelease({ runs, releases, turns, gitops, journal, cloc
       image: run.image,
       images: run.images,
       sourceCommit: run.sourceCommit,
+      ...withCommit(knownCommit(run.commit, run.sourceCommit)),
       values: pending.values,
       envNames: pending.envNames,
       gitopsCommit: run.gitopsCommit,

@@ -1,7 +1,7 @@
 import type { RunLogPage } from '@shared/api.ts';
 import type { Run } from '@shared/deploy.ts';
 import type { Page } from '@shared/domain.ts';
-import type { DeployRequest } from '@shared/schemas/deployment.ts';
+import type { DeployRequest, RunsQuery } from '@shared/schemas/deployment.ts';
 import { useMemo } from 'react';
 import { type ApiClient, seg } from './client.ts';
 import { useApi } from './context.tsx';
@@ -17,11 +17,20 @@ export function deploymentsService(api: ApiClient) {
     list: (
       workspaceId: string,
       projectId: string,
-      page: { limit?: number; cursor?: string } = {},
+      page: { limit?: number; cursor?: string | undefined } & Partial<
+        Omit<RunsQuery, 'limit' | 'cursor'>
+      > = {},
       signal?: AbortSignal,
     ) =>
       api.request<Page<Run>>('GET', runs(workspaceId, projectId), {
-        query: { limit: page.limit, cursor: page.cursor },
+        // Filters are applied by the API, so every page holds matching runs only.
+        query: {
+          limit: page.limit,
+          cursor: page.cursor,
+          status: page.status,
+          environment: page.environment,
+          trigger: page.trigger,
+        },
         ...(signal ? { signal } : {}),
       }),
 

@@ -8,7 +8,7 @@ import { describeError, ErrorMessage } from '../../components/error-message.tsx'
 import { Loading } from '../../components/loading.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
-import { imageName, shortSha } from './format.ts';
+import { imageName, releaseTitle, shortSha } from './format.ts';
 import { GitopsCommit } from './release-details.tsx';
 import { RollbackDialog } from './rollback-dialog.tsx';
 
@@ -96,6 +96,8 @@ function ReleaseTable({
   currentId: string | undefined;
   onRollback(release: Release): void;
 }) {
+  // A rollback names the release it restored by number, when that release is on this page.
+  const numberOf = (id: string) => items.find((r) => r.id === id)?.number;
   return (
     <div className="table-wrap">
       <table className="table releases-table">
@@ -114,17 +116,10 @@ function ReleaseTable({
         </thead>
         <tbody>
           {items.map((release) => (
-            <tr key={release.id}>
+            <tr key={release.id} className="release-row">
               <th scope="row">
-                #{release.number}
+                <span className="release-title">{releaseTitle(release, numberOf)}</span>
                 {release.id === currentId && <span className="badge badge-success release-live">live</span>}
-                {release.kind === 'rollback' && <span className="muted small"> rollback</span>}
-                {release.promotedFrom && (
-                  <span className="muted small">
-                    {' '}
-                    from {release.promotedFrom.environment} #{release.promotedFrom.number}
-                  </span>
-                )}
                 {release.reason && (
                   <span className="muted small release-reason" title={release.reason}>
                     {' '}
@@ -143,6 +138,7 @@ function ReleaseTable({
                 ) : (
                   <span className="muted">–</span>
                 )}
+                {release.commit?.author && <span className="muted small"> {release.commit.author}</span>}
               </td>
               <td>
                 <GitopsCommit release={release} />
@@ -151,7 +147,7 @@ function ReleaseTable({
               <td>
                 <TimeAgo date={release.createdAt} />
               </td>
-              <td>
+              <td className="row-actions">
                 {release.id !== currentId && (
                   <button
                     type="button"

@@ -280,7 +280,9 @@ describe('ProjectPage', () => {
     const { api, calls } = fakeApi();
     const { live, emit } = fakeLive();
     renderPage(api, live);
-    const runs = await screen.findByRole('region', { name: 'Recent runs' });
+    const region = await screen.findByRole('region', { name: 'Recent runs' });
+    // The rows (the status filter's options name every status too).
+    const runs = await within(region).findByRole('table');
     expect(await within(runs).findByText('Building')).toBeInTheDocument();
     const releaseLoads = () => calls.filter((c) => c.path === `${base}/releases`).length;
     const before = releaseLoads();
@@ -556,14 +558,15 @@ describe('ProjectPage: pipeline, promotion and approvals', () => {
         [`POST ${base}/deployments/${waitingRun.id}/approve`]: () => ({ ...waitingRun, status: 'queued' }),
       });
       renderPage(api);
-      const runs = await screen.findByRole('region', { name: 'Recent runs' });
+      const region = await screen.findByRole('region', { name: 'Recent runs' });
+      const runs = await within(region).findByRole('table');
       expect(within(runs).getByText('Awaiting approval')).toBeInTheDocument();
       const until = within(runs)
         .getByText(/Waiting for approval/)
         .closest('p') as HTMLElement;
       expect(until.querySelector('time')).toHaveAttribute('datetime', expiresAt);
-      expect(within(runs).getByText('staging #3')).toBeInTheDocument();
-      const approve = await within(runs).findByRole('button', { name: `Approve promotion ${waitingRun.id}` });
+      expect(within(runs).getByRole('link', { name: 'Promote #3 from staging · bob' })).toBeInTheDocument();
+      const approve = await within(runs).findByRole('button', { name: 'Approve Promote #3 from staging' });
       await waitFor(() => expect(approve).toBeEnabled());
       await user.click(approve);
       await waitFor(() =>
@@ -582,7 +585,7 @@ describe('ProjectPage: pipeline, promotion and approvals', () => {
         [`POST ${base}/deployments/${waitingRun.id}/reject`]: () => ({ ...waitingRun, status: 'cancelled' }),
       });
       renderPage(api);
-      await user.click(await screen.findByRole('button', { name: `Reject promotion ${waitingRun.id}` }));
+      await user.click(await screen.findByRole('button', { name: 'Reject Promote #3 from staging' }));
       const dialog = screen.getByRole('dialog', { name: 'Reject this run?' });
       await user.click(within(dialog).getByRole('button', { name: 'Reject' }));
       const reason = within(dialog).getByRole('textbox', { name: 'Reason' });
@@ -602,9 +605,9 @@ describe('ProjectPage: pipeline, promotion and approvals', () => {
 
     it('disables the decision, with the reason, when the API says the caller cannot decide', async () => {
       renderPage(fakeApi(waitingRoutes(false, 'alice')).api);
-      const approve = await screen.findByRole('button', { name: `Approve promotion ${waitingRun.id}` });
+      const approve = await screen.findByRole('button', { name: 'Approve Promote #3 from staging' });
       await waitFor(() => expect(approve).toBeDisabled());
-      expect(screen.getByRole('button', { name: `Reject promotion ${waitingRun.id}` })).toBeDisabled();
+      expect(screen.getByRole('button', { name: 'Reject Promote #3 from staging' })).toBeDisabled();
       expect(approve).toHaveAccessibleDescription(
         'You requested this run: another owner of the workspace must approve or reject it.',
       );
@@ -623,7 +626,7 @@ describe('ProjectPage: pipeline, promotion and approvals', () => {
         },
       });
       renderPage(api);
-      await user.click(await screen.findByRole('button', { name: `Approve promotion ${waitingRun.id}` }));
+      await user.click(await screen.findByRole('button', { name: 'Approve Promote #3 from staging' }));
       expect(await screen.findByRole('alert')).toHaveTextContent(
         'another owner of the workspace must approve it',
       );

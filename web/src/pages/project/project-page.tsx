@@ -148,7 +148,11 @@ export default function ProjectPage() {
           <ErrorMessage error={runs.error} title="Runs could not be loaded" onRetry={runs.reload} />
         ) : runs.data ? (
           <RecentRuns
+            workspaceId={workspaceId}
+            projectId={projectId}
+            environments={p.environments}
             runs={runs.data.items}
+            nextCursor={runs.data.nextCursor}
             live={liveStatus}
             approvals={pending.data?.items}
             onDecided={(decided) => {

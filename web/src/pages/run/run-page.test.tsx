@@ -37,6 +37,7 @@ const building: Run = {
   trigger: 'user',
   requestedBy: 'alice',
   source: { repositoryUrl: 'https://github.com/acme/shop', branch: 'main' },
+  commit: { sha: '6c6059f0a1b2c3d4e5f60718293a4b5c6d7e8f90', message: 'Fix header', author: 'alice' },
   executionArn: ARN,
   steps: [
     {
@@ -139,8 +140,9 @@ describe('RunPage', () => {
     };
     const sockets = renderRun(api);
 
+    // The commit people know, not the run's id.
     expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent(
-      new RegExp(`Deploy ${R}.*Building`),
+      /^Deploy · 6c6059f 'Fix header'◐Building$/,
     );
     const log = screen.getByRole('log');
     expect(await within(log).findByText('output 5')).toBeInTheDocument();
@@ -268,9 +270,9 @@ describe('RunPage: a run waiting for approval', () => {
       },
     }));
     renderRun(api);
-    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent(`Promotion ${R}`);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Promote #3 from staging');
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Awaiting approval');
-    expect(screen.getByText(/from staging release 3/)).toBeInTheDocument();
+    expect(screen.getByText(/the image of staging release 3, not rebuilt/)).toBeInTheDocument();
     const region = screen.getByRole('region', { name: 'Approval' });
     expect(
       within(region)

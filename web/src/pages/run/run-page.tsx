@@ -15,7 +15,7 @@ import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 import type { RunStatusEvent } from '../../live/live-context.tsx';
 import { LiveStatus } from '../../live/live-status.tsx';
-import { RUN_KIND_LABELS } from '../project/recent-runs.tsx';
+import { requester, runHeadline } from '../project/format.ts';
 import { ExecutionLink } from './execution-link.tsx';
 import { RunOutcome } from './run-outcome.tsx';
 import { StepTimeline } from './step-timeline.tsx';
@@ -69,9 +69,7 @@ export default function RunPage() {
             <Link to={paths.project(workspaceId, projectId)}>{run.projectName}</Link>
           </p>
           <h1 className="row">
-            <span>
-              {RUN_KIND_LABELS[run.kind]} <code className="run-id">{run.id}</code>
-            </span>
+            <span>{runHeadline(run)}</span>
             <StatusBadge status={run.status} />
           </h1>
           <p className="muted">
@@ -80,7 +78,7 @@ export default function RunPage() {
             {describeRun(run)}
             {' · started '}
             <TimeAgo date={run.createdAt} /> by{' '}
-            {run.trigger === 'webhook' ? 'a push webhook' : run.requestedBy}
+            {run.trigger === 'webhook' ? `a push by ${requester(run)}` : requester(run)}
           </p>
         </div>
         <LiveStatus />
@@ -160,11 +158,10 @@ function ApprovalDecision({ approval }: { approval: NonNullable<Run['approval']>
 }
 
 function describeRun(run: Run): string {
-  if (run.kind === 'rollback')
-    return `to release ${run.targetReleaseId ?? ''}${run.reason ? ` — ${run.reason}` : ''}`;
+  if (run.kind === 'rollback') return `without a build${run.reason ? ` — ${run.reason}` : ''}`;
   if (run.kind === 'promote')
     return run.promotedFrom
-      ? `from ${run.promotedFrom.environment} release ${run.promotedFrom.number}`
+      ? `the image of ${run.promotedFrom.environment} release ${run.promotedFrom.number}, not rebuilt`
       : 'promotion';
   if (!run.source) return 'database settings';
   const commit = run.sourceCommit ?? run.source.commit;
