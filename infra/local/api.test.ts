@@ -511,6 +511,8 @@ describe('tenancy', () => {
     // Routes without ids act only on the caller's own data; every route with ids is walked.
     expect(httpRoutes.filter((r) => !r.path.includes('{')).map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/health',
+      'GET /api/openapi.json',
+      'GET /api/docs',
       'GET /api/me',
       'GET /api/workspaces',
       'POST /api/workspaces',
