@@ -48,6 +48,19 @@ describe('the local gateway', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
+  it('describes the API without a token: the OpenAPI document lists every route it serves, the page renders it', async () => {
+    const res = await apiClient(stack.url).get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    const { paths } = res.body as { paths: Record<string, Record<string, unknown>> };
+    for (const route of httpRoutes) {
+      expect(paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    }
+    const page = await fetch(`${stack.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<code>/api/workspaces/{workspaceId}/projects</code>');
+  });
+
   it('refuses requests without a valid token, as the JWT authorizer does', async () => {
     expect((await apiClient(stack.url).get('/api/me')).status).toBe(401);
     const tampered = `${alice.token?.slice(0, -4)}AAAA`;
