@@ -38,6 +38,10 @@ export function backupDestination(env: NodeJS.ProcessEnv): PlatformConfig['backu
   return undefined;
 }
 
+/** The host custom domains' CNAMEs point at: WHARF_INGRESS_HOST, else the platform domain. */
+export const ingressHostOf = (env: NodeJS.ProcessEnv, platformDomain: string): string =>
+  optionalSetting(env, 'WHARF_INGRESS_HOST') ?? platformDomain;
+
 /** Where apps are served and images go: what rendering a release and starting a build need. */
 export const platform = port('platform', (): DeliveryPlatform => {
   const { env } = settings();
@@ -50,7 +54,7 @@ export const platform = port('platform', (): DeliveryPlatform => {
   );
   return {
     domain,
-    ingressHost: optionalSetting(env, 'WHARF_INGRESS_HOST') ?? domain,
+    ingressHost: ingressHostOf(env, domain),
     imageRegistry: setting(
       env,
       'WHARF_IMAGE_REGISTRY',
