@@ -303,7 +303,8 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
       'credentials',
     ],
     [{ ...monolith, env: [{ name: 'BAD-NAME', value: 'x' }] }, 'env.0.name', 'POSIX'],
-    [{ ...monolith, domain: 'https://shop.example.com' }, 'domain', 'hostname'],
+    // A pasted URL is cleaned to its host (below); a port is not dropped silently but refused.
+    [{ ...monolith, domain: 'https://shop.example.com:8443/' }, 'domain', 'hostname'],
     [{ ...database, engine: 'oracle' }, 'engine', 'one of'],
     [{ ...database, repository: { url: 'https://github.com/a/b' } }, 'repository', 'not a known field'],
     [{ ...microservices, services: [] }, 'services', 'at least one'],
@@ -316,6 +317,24 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
     expect(res.body.error).toMatchObject({ code: 'request.invalid', field });
     expect(res.body.error.message).toContain(rule);
     expect((await alice.get(`/api/workspaces/${ws.id}/projects`)).body.items.length).toBe(before);
+  });
+
+  it('cleans a pasted URL to its domain, and shows the CNAME to create next to the platform URL', async () => {
+    const ws = (await alice.get('/api/workspaces')).body.items[0];
+    const res = await alice.post(`/api/workspaces/${ws.id}/projects`, {
+      ...monolith,
+      name: `pasted-${Date.now().toString(36)}`,
+      domain: 'https://Pasted.Example.com/',
+    });
+    expect(res.status).toBe(201);
+    const production = res.body.pipeline.find((e: { name: string }) => e.name === 'production');
+    expect(production).toMatchObject({
+      domain: 'pasted.example.com',
+      platformUrl: expect.stringMatching(/^http:\/\/pasted-.*\.localhost:\d+$/),
+      domainCheck: { record: { type: 'CNAME', name: 'pasted.example.com', value: 'localhost' } },
+    });
+    expect(production.domainCheck).not.toHaveProperty('tls');
+    await alice.delete(`/api/workspaces/${ws.id}/projects/${res.body.id}?confirm=${res.body.name}`);
   });
 
   it('rejects a body that is not JSON', async () => {
