@@ -23,7 +23,7 @@ code,pre{font:13px/1.45 ui-monospace,monospace}pre{background:#f6f8fa;padding:.7
 .m{display:inline-block;min-width:4.5rem;font-weight:700;text-transform:uppercase}
 .get{color:#0969da}.post{color:#1a7f37}.patch{color:#9a6700}.put{color:#8250df}.delete{color:#cf222e}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
-nav ul{columns:2;padding-left:1.2rem}.muted{color:#57606a}
+nav ul{padding-left:1.2rem}code{overflow-wrap:anywhere}.muted{color:#57606a}
 `;
 
 function parametersTable(parameters: Json[]): string {

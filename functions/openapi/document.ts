@@ -89,7 +89,7 @@ function requestBody(doc: RouteDoc): JsonSchema | undefined {
   const emptyAllowed = doc.body.safeParse({}).success;
   return {
     required: !emptyAllowed,
-    ...(emptyAllowed ? { description: 'May be left out: no body reads as `{}`.' } : {}),
+    ...(emptyAllowed ? { description: 'May be left out: no body reads as {}.' } : {}),
     content: { 'application/json': { schema: requestSchema(doc.body) } },
   };
 }
@@ -138,7 +138,7 @@ export function openApiDocument(options: { mode: Mode; routes?: readonly HttpRou
       version: '1',
       description:
         'Deploy projects from git to Kubernetes through GitOps. Every request but the health check, ' +
-        'these documents and the GitHub webhook needs an access token (`Authorization: Bearer <token>`). ' +
+        'these documents and the GitHub webhook needs an access token (Authorization: Bearer <token>). ' +
         'Every error answers with one JSON envelope.',
     },
     paths,
