@@ -17,6 +17,21 @@ export interface HttpRoute {
 
 export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/api/health', handler: 'http/health/get', auth: 'none', summary: 'Liveness check' },
+  // The API described (issue 16): generated from this table and the handlers' schemas (functions/openapi).
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    handler: 'http/openapi/get',
+    auth: 'none',
+    summary: 'This API as an OpenAPI 3.1 document',
+  },
+  {
+    method: 'GET',
+    path: '/api/docs',
+    handler: 'http/openapi/docs',
+    auth: 'none',
+    summary: 'This API as a reference page (HTML)',
+  },
   {
     method: 'GET',
     path: '/api/me',

@@ -48,6 +48,8 @@ export interface EnvironmentView {
   host: string;
   liveUrl: string;
   domain?: string | undefined;
+  /** With a custom domain: the platform address's URL, which keeps serving next to it. */
+  platformUrl?: string | undefined;
   replicas?: number | undefined;
   autoscaling?: Autoscaling | undefined;
   env: EnvVarView[];

@@ -217,6 +217,12 @@ export type ResolveHost = (hostname: string) => Promise<ReadonlyArray<{ address:
 /** Resolver error codes that mean "this name has no address", as opposed to "DNS is not answering". */
 const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA', 'NXDOMAIN']);
 
+/** Whether a resolver error means the name has no address (not that DNS failed to answer). */
+export const isNoSuchName = (error: unknown) => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NO_SUCH_NAME.has(code);
+};
+
 /**
  * Throws unless `host` is public in every spelling and every address it resolves to is public.
  * Call it where a URL is accepted (project create/update) and again right before connecting

@@ -34,6 +34,8 @@ export interface HttpRequest<B, Q> {
 export interface HttpResult {
   statusCode: number;
   body?: unknown;
+  /** A body sent as it is (an HTML page), with its content-type in `headers`; instead of `body`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -89,7 +91,8 @@ export const json = (statusCode: number, body?: unknown): HttpResult => ({ statu
 /** What `parseRequest` made of each event, for the handler of that invocation. */
 const parsedRequests = new WeakMap<HttpEvent, HttpRequest<unknown, unknown>>();
 
-const PATH_PARAM = /^[A-Za-z0-9._@|:-]{1,128}$/;
+/** What a path parameter may be; anything else is an id that cannot exist (404). */
+export const PATH_PARAM = /^[A-Za-z0-9._@|:-]{1,128}$/;
 
 function identityFrom(event: HttpEvent): Identity {
   const claims = event.requestContext?.authorizer?.jwt?.claims;
@@ -126,7 +129,9 @@ function bodyText(event: HttpEvent): string {
 }
 
 function parseJsonBody(text: string): unknown {
-  if (text === '') return undefined;
+  // No body, or only whitespace (a client sending Content-Length with nothing in it), is no body: a
+  // schema whose fields are all optional (rollback, cancel) then reads it as `{}`.
+  if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -164,6 +169,13 @@ function parseRequest<B, Q>(spec: RouteSpec<B, Q>): MiddlewareObj<HttpEvent> {
 }
 
 function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  if (result.text !== undefined) {
+    return {
+      statusCode: result.statusCode,
+      headers: { 'cache-control': 'no-store', ...result.headers },
+      body: result.text,
+    };
+  }
   return {
     statusCode: result.statusCode,
     headers: {
@@ -223,7 +235,7 @@ export function httpHandler<B = undefined, Q = undefined>(
   spec: RouteSpec<B, Q>,
   fn: (request: HttpRequest<B, Q>) => Promise<HttpResult>,
 ) {
-  return middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, Context>()
+  const handler = middy<HttpEvent, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestKeys())
     .use(respond())
@@ -232,4 +244,6 @@ export function httpHandler<B = undefined, Q = undefined>(
       const request = parsedRequests.get(event) as HttpRequest<B, Q>;
       return toResponse(await fn(request));
     });
+  // The schemas it parses with, so a test can hold the API document to exactly these (functions/openapi).
+  return Object.assign(handler, { spec: spec as RouteSpec<unknown, unknown> });
 }

@@ -98,10 +98,12 @@ describe('stage configuration', () => {
     expect(envVarFor('oidcClientId')).toBe('WHARF_AWS_OIDC_CLIENT_ID');
     const config = loadStageConfig(contextOf({ stage: 'dev', stages: { dev } }), {
       WHARF_AWS_PLATFORM_DOMAIN: 'apps.acme.io',
+      WHARF_AWS_INGRESS_HOST: 'k8s-ingress-1234.elb.eu-west-1.amazonaws.com',
       WHARF_AWS_LOG_RETENTION_DAYS: '30',
       WHARF_AWS_MANAGE_API_GATEWAY_ACCOUNT_ROLE: 'false',
     });
     expect(config.platformDomain).toBe('apps.acme.io');
+    expect(config.ingressHost).toBe('k8s-ingress-1234.elb.eu-west-1.amazonaws.com');
     expect(config.logRetentionDays).toBe(30);
     expect(config.manageApiGatewayAccountRole).toBe(false);
   });

@@ -27,6 +27,11 @@ export interface StageConfig {
   };
   /** The domain apps are served under (WHARF_PLATFORM_DOMAIN), e.g. apps.example.com. */
   platformDomain: string;
+  /**
+   * What a custom domain's CNAME points at (WHARF_INGRESS_HOST): the cluster ingress load balancer's
+   * DNS name, e.g. k8s-ingress-1234.elb.eu-west-1.amazonaws.com. Without it, the platform domain.
+   */
+  ingressHost?: string | undefined;
   /** Where builds push images (WHARF_IMAGE_REGISTRY), e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/wharf. */
   imageRegistry: string;
   /** The cert-manager ClusterIssuer the rendered Ingresses name. */
@@ -101,6 +106,7 @@ const stageSchema = z.object({
   oidcClientId: z.string().min(1, 'must not be empty'),
   oidcJwksUri: httpsUrl.optional(),
   platformDomain: dnsName,
+  ingressHost: dnsName.optional(),
   imageRegistry: z
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host with an optional path'),
@@ -263,6 +269,7 @@ export function parseStage(stage: string, raw: Record<string, unknown>): StageCo
       jwksUri: s.oidcJwksUri,
     },
     platformDomain: s.platformDomain,
+    ingressHost: s.ingressHost,
     imageRegistry: s.imageRegistry,
     clusterIssuer: s.clusterIssuer,
     secretStore: s.secretStore,

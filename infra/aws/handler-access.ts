@@ -82,6 +82,8 @@ const workflowTasks: Record<DeployProjectTask, HandlerAccess> = {
 
 export const handlerAccess: Record<string, HandlerAccess> = {
   'http/health/get': {},
+  'http/openapi/get': {},
+  'http/openapi/docs': {},
   // The first call creates the user and their personal workspace.
   'http/me/get': write,
   'http/workspaces/list': read,

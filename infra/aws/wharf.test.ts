@@ -217,13 +217,14 @@ describe('the HTTP API', () => {
         expect(r?.Properties.AuthorizerId, routeKey(route)).toBeUndefined();
       }
     }
-    // The security model: only the health check and the HMAC-verified webhook are public.
+    // The security model: only the health check, the API's own description and the HMAC-verified
+    // webhook are public.
     expect(
       httpRoutes
         .filter((r) => !r.localOnly && r.auth === 'none')
         .map(routeKey)
         .sort(),
-    ).toEqual(['GET /api/health', 'POST /api/webhooks/github']);
+    ).toEqual(['GET /api/docs', 'GET /api/health', 'GET /api/openapi.json', 'POST /api/webhooks/github']);
   });
 
   it("sends each route to its own handler's function", () => {

@@ -48,6 +48,19 @@ describe('the local gateway', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
+  it('describes the API without a token: the OpenAPI document lists every route it serves, the page renders it', async () => {
+    const res = await apiClient(stack.url).get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    const { paths } = res.body as { paths: Record<string, Record<string, unknown>> };
+    for (const route of httpRoutes) {
+      expect(paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    }
+    const page = await fetch(`${stack.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<code>/api/workspaces/{workspaceId}/projects</code>');
+  });
+
   it('refuses requests without a valid token, as the JWT authorizer does', async () => {
     expect((await apiClient(stack.url).get('/api/me')).status).toBe(401);
     const tampered = `${alice.token?.slice(0, -4)}AAAA`;
@@ -290,7 +303,8 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
       'credentials',
     ],
     [{ ...monolith, env: [{ name: 'BAD-NAME', value: 'x' }] }, 'env.0.name', 'POSIX'],
-    [{ ...monolith, domain: 'https://shop.example.com' }, 'domain', 'hostname'],
+    // A pasted URL is cleaned to its host (below); a port is not dropped silently but refused.
+    [{ ...monolith, domain: 'https://shop.example.com:8443/' }, 'domain', 'hostname'],
     [{ ...database, engine: 'oracle' }, 'engine', 'one of'],
     [{ ...database, repository: { url: 'https://github.com/a/b' } }, 'repository', 'not a known field'],
     [{ ...microservices, services: [] }, 'services', 'at least one'],
@@ -303,6 +317,24 @@ describe('bad input gets a 400 that names the field, and nothing is written', ()
     expect(res.body.error).toMatchObject({ code: 'request.invalid', field });
     expect(res.body.error.message).toContain(rule);
     expect((await alice.get(`/api/workspaces/${ws.id}/projects`)).body.items.length).toBe(before);
+  });
+
+  it('cleans a pasted URL to its domain, and shows the CNAME to create next to the platform URL', async () => {
+    const ws = (await alice.get('/api/workspaces')).body.items[0];
+    const res = await alice.post(`/api/workspaces/${ws.id}/projects`, {
+      ...monolith,
+      name: `pasted-${Date.now().toString(36)}`,
+      domain: 'https://Pasted.Example.com/',
+    });
+    expect(res.status).toBe(201);
+    const production = res.body.pipeline.find((e: { name: string }) => e.name === 'production');
+    expect(production).toMatchObject({
+      domain: 'pasted.example.com',
+      platformUrl: expect.stringMatching(/^http:\/\/pasted-.*\.localhost:\d+$/),
+      domainCheck: { record: { type: 'CNAME', name: 'pasted.example.com', value: 'localhost' } },
+    });
+    expect(production.domainCheck).not.toHaveProperty('tls');
+    await alice.delete(`/api/workspaces/${ws.id}/projects/${res.body.id}?confirm=${res.body.name}`);
   });
 
   it('rejects a body that is not JSON', async () => {
@@ -511,6 +543,8 @@ describe('tenancy', () => {
     // Routes without ids act only on the caller's own data; every route with ids is walked.
     expect(httpRoutes.filter((r) => !r.path.includes('{')).map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/health',
+      'GET /api/openapi.json',
+      'GET /api/docs',
       'GET /api/me',
       'GET /api/workspaces',
       'POST /api/workspaces',

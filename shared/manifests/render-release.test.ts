@@ -366,18 +366,23 @@ describe('renderRelease: microservices', () => {
     expect(image('shop-billing')).toBe(`registry.example.com/wharf/shop:r0release0001@${digest}`);
   });
 
-  it('routes / to the entry service on the custom domain', () => {
+  it('routes / to the entry service on the custom domain and keeps the platform host', () => {
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
     expect(ingresses).toHaveLength(1);
-    const rule = ingresses[0].spec.rules[0];
-    expect(rule.host).toBe('shop.acme.io');
-    expect(rule.http.paths).toEqual([
-      {
-        path: '/',
-        pathType: 'Prefix',
-        backend: { service: { name: 'shop-gateway', port: { name: 'http' } } },
-      },
+    const rules = ingresses[0].spec.rules;
+    expect(rules.map((r: any) => r.host)).toEqual([
+      expect.stringMatching(/^shop-.*\.apps\.example\.com$/),
+      'shop.acme.io',
     ]);
+    for (const rule of rules) {
+      expect(rule.http.paths).toEqual([
+        {
+          path: '/',
+          pathType: 'Prefix',
+          backend: { service: { name: 'shop-gateway', port: { name: 'http' } } },
+        },
+      ]);
+    }
     expect(render(microservices).liveUrl).toBe('https://shop.acme.io');
   });
 
@@ -470,7 +475,10 @@ describe('renderRelease: each environment from its own settings', () => {
     expect(find(staging.objects, 'Ingress').spec.rules[0].host).toBe(
       'storefront-payments-staging-w0abc123def45.apps.example.com',
     );
-    expect(find(production.objects, 'Ingress').spec.rules[0].host).toBe('shop.acme.io');
+    expect(find(production.objects, 'Ingress').spec.rules.map((r: any) => r.host)).toEqual([
+      'storefront-payments-w0abc123def45.apps.example.com',
+      'shop.acme.io',
+    ]);
     expect(staging.rendered.namespace).toBe(workspaceNamespace(workspace, 'staging'));
     expect(production.rendered.namespace).toBe(namespace);
     expect(staging.objects.every((o) => o.metadata.namespace === staging.rendered.namespace)).toBe(true);
@@ -484,8 +492,29 @@ describe('renderRelease: each environment from its own settings', () => {
       environmentSettings: { staging: { domain: 'staging.shop.acme.io' } },
     };
     const { rendered, objects } = renderIn('staging', project);
-    expect(find(objects, 'Ingress').spec.rules[0].host).toBe('staging.shop.acme.io');
+    const platformHost = 'storefront-payments-staging-w0abc123def45.apps.example.com';
+    expect(find(objects, 'Ingress').spec.rules.map((r: any) => r.host)).toEqual([
+      platformHost,
+      'staging.shop.acme.io',
+    ]);
     expect(rendered.host).toBe('staging.shop.acme.io');
+  });
+
+  it('keeps the platform host serving with its own certificate when a custom domain is added', () => {
+    const without = find(
+      renderIn('production', { ...twoEnvironments, domain: undefined }).objects,
+      'Ingress',
+    );
+    const withDomain = find(renderIn('production').objects, 'Ingress');
+    // The platform host's rule and TLS entry are unchanged (same Secret: no re-issue, no gap) …
+    expect(withDomain.spec.rules[0]).toEqual(without.spec.rules[0]);
+    expect(withDomain.spec.tls[0]).toEqual(without.spec.tls[0]);
+    // … and the domain gets a Certificate of its own, so a pending DNS change can't fail the platform's.
+    expect(withDomain.spec.tls[1]).toEqual({ hosts: ['shop.acme.io'], secretName: 'storefront-domain-tls' });
+    expect(withDomain.spec.rules[1]).toMatchObject({
+      host: 'shop.acme.io',
+      http: without.spec.rules[0].http,
+    });
   });
 
   it('fixes the replicas per environment, and with autoscaling leaves the count to the HPA', () => {

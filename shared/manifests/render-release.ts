@@ -20,6 +20,7 @@ import {
   argoProjectName,
   environmentHost,
   gitopsPath,
+  liveHost,
   MANIFESTS_FILE,
   RELEASE_FILE,
   VALUES_FILE,
@@ -279,14 +280,22 @@ const envNamesOf = (env: readonly StoredEnvVar[]) => ({
   secretEnv: env.filter((v) => v.secret).map((v) => v.name),
 });
 
-/** The environment's host: its custom domain (production's is the project's), or the generated one. */
-function hostOf(ctx: Context, project: MonolithProject | MicroservicesProject): string {
-  return environmentHost({
-    project,
+/**
+ * The environment's hosts: `host` is where its live URL points (the custom domain when set, else the
+ * generated one); `platformHost` is the generated one, which keeps serving next to a custom domain.
+ */
+function hostsOf(
+  ctx: Context,
+  project: MonolithProject | MicroservicesProject,
+): { host: string; platformHost: string; domain?: string | undefined } {
+  const base = {
     workspace: ctx.input.workspace,
     environment: ctx.input.environment,
     platformDomain: ctx.input.platform.domain,
-  });
+  };
+  const host = environmentHost({ ...base, project });
+  const platformHost = liveHost({ ...base, project: { name: project.name } });
+  return { host, platformHost, ...(host === platformHost ? {} : { domain: host }) };
 }
 
 /**
@@ -317,7 +326,7 @@ const autoscalingValues = (a: Autoscaling) => ({
 
 function renderMonolith(ctx: Context, project: MonolithProject): Rendered {
   const name = dnsLabel([project.name]);
-  const host = hostOf(ctx, project);
+  const { host, platformHost, domain } = hostsOf(ctx, project);
   const image = pinnedImage(ctx.input.image);
   const secretName = dnsLabel([name, 'env']);
   const scaling = scalingOf(ctx.config, project.replicas);
@@ -340,7 +349,8 @@ function renderMonolith(ctx: Context, project: MonolithProject): Rendered {
     appIngress(ctx, {
       name,
       labels: ctx.selector,
-      host,
+      host: platformHost,
+      domain,
       serviceName: name,
       clusterIssuer: ctx.input.platform.clusterIssuer,
       ingressClassName: ctx.input.platform.ingressClassName,
@@ -387,7 +397,7 @@ function renderMicroservices(ctx: Context, project: MicroservicesProject): Rende
   const entry = project.services.find((s) => s.entry);
   if (!entry)
     throw invalid('release.no_entry_service', 'The project has no entry service to route traffic to.');
-  const host = hostOf(ctx, project);
+  const { host, platformHost, domain } = hostsOf(ctx, project);
   const secretName = dnsLabel([project.name, 'env']);
   const scaling = scalingOf(ctx.config, 1);
   const bindings = bindingsOf(ctx, dnsLabel([project.name]));
@@ -453,7 +463,8 @@ function renderMicroservices(ctx: Context, project: MicroservicesProject): Rende
     appIngress(ctx, {
       name: dnsLabel([project.name]),
       labels: ctx.selector,
-      host,
+      host: platformHost,
+      domain,
       serviceName: entryServiceName,
       clusterIssuer: ctx.input.platform.clusterIssuer,
       ingressClassName: ctx.input.platform.ingressClassName,

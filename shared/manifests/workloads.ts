@@ -220,17 +220,32 @@ export function appService(
   };
 }
 
+/**
+ * The app's Ingress: one rule per host, all to the same Service. With a custom domain the platform
+ * host stays (links and bookmarks keep working while DNS moves), and each host gets its own TLS entry
+ * and Secret: cert-manager's ingress-shim makes one Certificate per `secretName`, so a custom domain
+ * whose DNS does not point here yet (its HTTP-01 challenge fails) can't hold back the platform
+ * host's certificate.
+ */
 export function appIngress(
   ctx: ObjectContext,
   input: {
     name: string;
     labels: Labels;
+    /** The platform host: always served. */
     host: string;
+    /** The custom domain, served next to it. */
+    domain?: string | undefined;
     serviceName: string;
     clusterIssuer: string;
     ingressClassName?: string | undefined;
   },
 ): IIngress {
+  const tls = [{ hosts: [input.host], secretName: `${input.name}-tls` }];
+  if (input.domain && input.domain !== input.host) {
+    tls.push({ hosts: [input.domain], secretName: `${input.name}-domain-tls` });
+  }
+  const backend = { service: { name: input.serviceName, port: { name: HTTP_PORT_NAME } } };
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -239,21 +254,11 @@ export function appIngress(
     }),
     spec: {
       ...(input.ingressClassName ? { ingressClassName: input.ingressClassName } : {}),
-      tls: [{ hosts: [input.host], secretName: `${input.name}-tls` }],
-      rules: [
-        {
-          host: input.host,
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: input.serviceName, port: { name: HTTP_PORT_NAME } } },
-              },
-            ],
-          },
-        },
-      ],
+      tls,
+      rules: tls.map(({ hosts: [host] }) => ({
+        host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend }] },
+      })),
     },
   };
 }

@@ -55,6 +55,25 @@ export const hostnameSchema = z
     { message: 'must be a lowercase hostname such as app.example.com (letters, digits, "-" and dots)' },
   );
 
+/**
+ * What a user pastes as a domain, reduced to the hostname: `https://Shop.Example.com/` (copied from
+ * the address bar) is `shop.example.com`. Strips surrounding space, a scheme, a path, query or
+ * fragment, and trailing dots (the DNS root) — nothing that changes which host is meant. A port or
+ * credentials are left in, so the hostname rule refuses them instead of silently dropping them.
+ */
+export function cleanDomain(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return value
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/[/?#].*$/s, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
+}
+
+/** A custom domain as the API accepts it: cleaned (`cleanDomain`), then a hostname. */
+export const domainSchema = z.preprocess(cleanDomain, hostnameSchema);
+
 const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
 const isLineWhitespace = (code: number) => code === 0x09 || code === 0x0a || code === 0x0d;
 const isBidiControl = (code: number) =>

@@ -69,7 +69,9 @@ describe('environment PATCH schema', () => {
     [{ autoscaling: { minReplicas: 1, maxReplicas: 2 } }, 'autoscaling.targetCpuPercent', 'required'],
     [{ replicas: 0 }, 'replicas', '1 to 20'],
     [{ trigger: 'cron' }, 'trigger', 'one of'],
-    [{ domain: 'https://a.io' }, 'domain', 'hostname'],
+    [{ domain: 'https://a.io:8443/' }, 'domain', 'hostname'],
+    [{ domain: 'https://user@a.io' }, 'domain', 'hostname'],
+    [{ domain: ' / ' }, 'domain', 'hostname'],
     [{ env: [{ name: 'BAD-NAME', value: 'x' }] }, 'env.0.name', 'POSIX'],
     [{ requiresApproval: 'yes' }, 'requiresApproval', 'boolean'],
     [{ name: 'staging' }, 'name', 'not a known field'],
@@ -77,6 +79,31 @@ describe('environment PATCH schema', () => {
     const error = firstError(updateEnvironmentSchema, body);
     expect(error?.field).toBe(field);
     expect(error?.message).toContain(rule);
+  });
+});
+
+const monolithBody = {
+  name: 'web',
+  type: 'monolith',
+  repository: { url: 'https://github.com/acme/web.git' },
+  port: 3000,
+};
+
+describe('a pasted custom domain', () => {
+  it.each([
+    ['https://Shop.Example.com/', 'shop.example.com'],
+    ['http://shop.example.com/checkout?x=1#top', 'shop.example.com'],
+    ['  SHOP.example.com.  ', 'shop.example.com'],
+    ['shop.example.com/', 'shop.example.com'],
+  ])('%j is cleaned to %s', (domain, cleaned) => {
+    expect(updateEnvironmentSchema.parse({ domain })).toEqual({ domain: cleaned });
+    expect(projectSchemas('cloud').create.parse({ ...monolithBody, domain })).toMatchObject({
+      domain: cleaned,
+    });
+  });
+
+  it('still clears with null', () => {
+    expect(updateEnvironmentSchema.parse({ domain: null })).toEqual({ domain: null });
   });
 });
 

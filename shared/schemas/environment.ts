@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ENVIRONMENT_TRIGGERS } from '../domain.ts';
-import { hostnameSchema } from './common.ts';
+import { domainSchema } from './common.ts';
 import { envListSchema, replicasSchema } from './project.ts';
 
 export const TAG_PATTERN_MAX = 100;
@@ -38,7 +38,7 @@ export const autoscalingSchema = z
  * a secret without a value keeps the value stored for this environment).
  */
 export const updateEnvironmentSchema = z.strictObject({
-  domain: hostnameSchema.nullable().optional(),
+  domain: domainSchema.nullable().optional(),
   replicas: replicasSchema.optional(),
   autoscaling: autoscalingSchema.nullable().optional(),
   env: envListSchema.optional(),

@@ -3,10 +3,10 @@ import { ENVIRONMENTS } from '../naming.ts';
 import {
   CONTROL_RULE,
   dnsName,
+  domainSchema,
   ENV_NAME_PATTERN,
   hasControlCharacter,
   hasControlCharacterInText,
-  hostnameSchema,
   type Mode,
   portSchema,
   repositorySchema,
@@ -247,7 +247,7 @@ export function projectSchemas(mode: Mode) {
   const monolithFields = {
     repository,
     port: portSchema,
-    domain: hostnameSchema.optional(),
+    domain: domainSchema.optional(),
     autoDeploy: z.boolean().default(false),
     replicas: replicasSchema.default(1),
     healthCheckPath: healthPathSchema.default('/'),
@@ -262,7 +262,7 @@ export function projectSchemas(mode: Mode) {
   const microservicesFields = {
     repository,
     services: servicesSchema,
-    domain: hostnameSchema.optional(),
+    domain: domainSchema.optional(),
     autoDeploy: z.boolean().default(false),
     databases: databaseBindingsSchema.optional(),
   };
@@ -283,7 +283,7 @@ export function projectSchemas(mode: Mode) {
       [K in keyof T]: z.ZodOptional<z.ZodType<z.output<T[K]>, z.input<T[K]>>>;
     };
   // A custom domain can be removed: `null` clears it (leaving the field out keeps it).
-  const clearableDomain = { domain: hostnameSchema.nullable().optional() };
+  const clearableDomain = { domain: domainSchema.nullable().optional() };
   // `null` (or `[]`) detaches every database.
   const clearableDatabases = { databases: databaseBindingsSchema.nullable().optional() };
   const update = {

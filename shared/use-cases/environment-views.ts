@@ -4,10 +4,11 @@ import type { Release } from '../deploy.ts';
 import type { DeployTurnRepository, EnvironmentState, ReleaseRepository } from '../deploy-ports.ts';
 import type { DatabaseProject, EnvVarView, Project, StoredEnvVar, Workspace } from '../domain.ts';
 import { environmentConfig } from '../environments.ts';
-import { environmentHost } from '../manifests/names.ts';
+import { environmentHost, liveHost } from '../manifests/names.ts';
 import { databaseAddress } from '../manifests/render-release.ts';
 import { type Environment, workspaceNamespace } from '../naming.ts';
 import { localAddress, type Workloads } from './databases.ts';
+import { checkDomain, type DomainCheckDeps } from './domain-check.ts';
 
 /** What a project's or an environment's answer needs besides the project: names, and the live state. */
 export interface ViewDeps {
@@ -18,6 +19,8 @@ export interface ViewDeps {
   releases: Pick<ReleaseRepository, 'getRelease'>;
   /** The running workloads (local platform): a database's loopback address in the project's own answer. */
   workloads?: Workloads | undefined;
+  /** The ingress host custom domains point at, and DNS: each custom domain's `domainCheck`. */
+  domains?: DomainCheckDeps | undefined;
 }
 
 /**
@@ -53,13 +56,24 @@ function reachedAt(
   project: Project,
   workspace: Workspace,
   environment: Environment,
-): { host: string; liveUrl: string } {
+): Pick<EnvironmentView, 'host' | 'liveUrl' | 'platformUrl'> {
   if (project.type === 'database') {
     const address = databaseAddress(project, workspaceNamespace(workspace, environment));
     return { host: address.host, liveUrl: `${project.engine}://${address.host}:${address.port}` };
   }
+  const urlOf = (host: string) => deps.liveUrl?.(host) ?? `https://${host}`;
   const host = environmentHost({ project, workspace, environment, platformDomain: deps.platformDomain });
-  return { host, liveUrl: deps.liveUrl?.(host) ?? `https://${host}` };
+  const platformHost = liveHost({
+    project: { name: project.name },
+    workspace,
+    environment,
+    platformDomain: deps.platformDomain,
+  });
+  return {
+    host,
+    liveUrl: urlOf(host),
+    ...(platformHost === host ? {} : { platformUrl: urlOf(platformHost) }),
+  };
 }
 
 async function liveStateOf(
@@ -130,6 +144,9 @@ export async function environmentView(
     tagPattern: config.tagPattern,
     requiresApproval: config.requiresApproval,
     ...(await liveStateOf(deps, project, environment, live)),
+    ...(config.domain && deps.domains && project.type !== 'database'
+      ? { domainCheck: await checkDomain(deps.domains, config.domain, { lookup: live === 'full' }) }
+      : {}),
     ...(project.type === 'database'
       ? { connection: await connectionOf(deps, project, workspace, environment, live) }
       : {}),

@@ -253,6 +253,64 @@ describe('environments', () => {
     expect(await failure(patch(alice, 'preview', {}))).toMatchObject({ code: 'environment.not_found' });
   });
 
+  it('with a custom domain: the platform URL that keeps serving, and the CNAME to create with whether it resolves', async () => {
+    const { deps, ws, project } = await setup();
+    const lookups: string[] = [];
+    const domains = {
+      ingressHost: 'ingress.apps.test',
+      resolve: async (host: string) => {
+        lookups.push(host);
+        if (host === 'ingress.apps.test' || host === 'shop.example.com') return [{ address: '203.0.113.9' }];
+        throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      },
+    };
+    const update = makeUpdateEnvironment({ ...deps, domains });
+    // Pasted from the address bar: cleaned by the schema, not refused.
+    const view = await update(
+      alice,
+      ws.id,
+      project.id,
+      'production',
+      updateEnvironmentSchema.parse({ domain: 'https://Shop.Example.com/' }),
+    );
+    expect(view).toMatchObject({
+      domain: 'shop.example.com',
+      host: 'shop.example.com',
+      liveUrl: 'https://shop.example.com',
+      platformUrl: expect.stringMatching(/^https:\/\/web-shop-w.+\.apps\.test$/),
+      domainCheck: {
+        record: { type: 'CNAME', name: 'shop.example.com', value: 'ingress.apps.test' },
+        resolves: true,
+      },
+    });
+    expect(lookups.sort()).toEqual(['ingress.apps.test', 'shop.example.com']);
+
+    const staging = await update(
+      alice,
+      ws.id,
+      project.id,
+      'staging',
+      updateEnvironmentSchema.parse({ domain: 'qa.example.com' }),
+    );
+    expect(staging.domainCheck).toEqual({
+      record: { type: 'CNAME', name: 'qa.example.com', value: 'ingress.apps.test' },
+      resolves: false,
+    });
+    // Without a custom domain there is nothing to check, and the live URL is the platform's.
+    const plain = await makeGetEnvironment({ ...deps, domains })(alice, ws.id, project.id, 'production');
+    expect(plain.domainCheck?.record.name).toBe('shop.example.com');
+    const cleared = await update(alice, ws.id, project.id, 'production', { domain: null });
+    expect(cleared).not.toHaveProperty('domainCheck');
+    expect(cleared).not.toHaveProperty('platformUrl');
+    // Project lists do no DNS: the record only.
+    lookups.length = 0;
+    const list = await makeListProjects({ ...deps, domains })(alice, ws.id, { limit: 10 });
+    expect(list.items[0]?.pipeline[0]?.domainCheck).toEqual({
+      record: { type: 'CNAME', name: 'qa.example.com', value: 'ingress.apps.test' },
+    });
+    expect(lookups).toEqual([]);
+  });
+
   it('claims a staging domain across workspaces, frees it on change, and production keeps the project domain', async () => {
     const { deps, ws, project, patch } = await setup();
     const rival = await makeCreateWorkspace(deps)(carol, { name: 'rival' });

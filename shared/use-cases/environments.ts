@@ -11,7 +11,7 @@ import { deleteSecrets, hostChange, type ProjectDeps, secretRefs, storeEnv } fro
 
 type ReadDeps = Pick<
   ProjectDeps,
-  'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'
+  'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases' | 'domains'
 >;
 
 const environmentNotFound = (projectId: string, environment: string) =>

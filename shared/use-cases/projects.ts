@@ -26,6 +26,7 @@ import {
 } from '../schemas/project.ts';
 import { requireMember } from './access.ts';
 import { writeCredentials } from './databases.ts';
+import type { DomainCheckDeps } from './domain-check.ts';
 import { projectView, type ViewDeps } from './environment-views.ts';
 
 export interface ProjectDeps {
@@ -48,6 +49,8 @@ export interface ProjectDeps {
    * when not wired, only the schema's syntactic check applies.
    */
   resolveHost?: ResolveHost | undefined;
+  /** What each custom domain's DNS check needs (the ingress host, the resolver); none: no check shown. */
+  domains?: DomainCheckDeps | undefined;
 }
 
 /**
@@ -320,7 +323,10 @@ export function makeCreateProject(deps: Omit<ProjectDeps, 'turns' | 'releases'>)
 }
 
 export function makeGetProject(
-  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'> &
+  deps: Pick<
+    ProjectDeps,
+    'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases' | 'domains'
+  > &
     Pick<ViewDeps, 'workloads'>,
 ) {
   return async (identity: Identity, workspaceId: string, projectId: string): Promise<ProjectView> => {
@@ -337,7 +343,10 @@ export function makeGetProject(
  * answer (GET) has it.
  */
 export function makeListProjects(
-  deps: Pick<ProjectDeps, 'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases'>,
+  deps: Pick<
+    ProjectDeps,
+    'workspaces' | 'projects' | 'platformDomain' | 'liveUrl' | 'turns' | 'releases' | 'domains'
+  >,
 ) {
   return async (
     identity: Identity,

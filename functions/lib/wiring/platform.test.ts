@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupDestination } from './platform.ts';
+import { backupDestination, ingressHostOf } from './platform.ts';
 
 describe('backupDestination', () => {
   it('writes to the S3 bucket through the wharf-backup service account in AWS', () => {
@@ -30,5 +30,14 @@ describe('backupDestination', () => {
 
   it('renders no backups in AWS without a bucket', () => {
     expect(backupDestination({ WHARF_MODE: 'cloud', WHARF_DATA_DIR: '/tmp/x' })).toBeUndefined();
+  });
+});
+
+describe('ingressHostOf', () => {
+  it("is the operator's load balancer name, else the platform domain (locally the gateway's host)", () => {
+    expect(ingressHostOf({ WHARF_INGRESS_HOST: 'lb-1.elb.amazonaws.com' }, 'apps.example.com')).toBe(
+      'lb-1.elb.amazonaws.com',
+    );
+    expect(ingressHostOf({}, 'localhost')).toBe('localhost');
   });
 });

@@ -3,7 +3,15 @@ import type { PlatformConfig } from '../../../shared/manifests/types.ts';
 import { optionalSetting, setting } from '../config.ts';
 import { port, settings } from './ports.ts';
 
-export type DeliveryPlatform = PlatformConfig & { imageRegistry: string };
+export type DeliveryPlatform = PlatformConfig & {
+  imageRegistry: string;
+  /**
+   * The host custom domains are pointed at with a CNAME: the ingress load balancer's DNS name
+   * (WHARF_INGRESS_HOST). Without it, the platform domain: locally `localhost`, the gateway's host;
+   * a cluster's operator sets it, since the apps' wildcard record need not cover the bare domain.
+   */
+  ingressHost: string;
+};
 
 /**
  * Where production databases' backup CronJobs write. In AWS: the bucket WHARF_BACKUP_BUCKET, written
@@ -30,13 +38,23 @@ export function backupDestination(env: NodeJS.ProcessEnv): PlatformConfig['backu
   return undefined;
 }
 
+/** The host custom domains' CNAMEs point at: WHARF_INGRESS_HOST, else the platform domain. */
+export const ingressHostOf = (env: NodeJS.ProcessEnv, platformDomain: string): string =>
+  optionalSetting(env, 'WHARF_INGRESS_HOST') ?? platformDomain;
+
 /** Where apps are served and images go: what rendering a release and starting a build need. */
 export const platform = port('platform', (): DeliveryPlatform => {
   const { env } = settings();
   const liveUrlTemplate = optionalSetting(env, 'WHARF_LIVE_URL_TEMPLATE');
   const backups = backupDestination(env);
+  const domain = setting(
+    env,
+    'WHARF_PLATFORM_DOMAIN',
+    'the domain apps are served under, e.g. apps.example.com',
+  );
   return {
-    domain: setting(env, 'WHARF_PLATFORM_DOMAIN', 'the domain apps are served under, e.g. apps.example.com'),
+    domain,
+    ingressHost: ingressHostOf(env, domain),
     imageRegistry: setting(
       env,
       'WHARF_IMAGE_REGISTRY',

@@ -19,7 +19,10 @@ export const projectPorts = (): ProjectDeps => ({
   resolveHost,
 });
 
-/** What reading a project uses: the table, and the platform's domain and URLs for its environments' hosts. */
+/**
+ * What reading a project uses: the table, the platform's domain and URLs for its environments' hosts,
+ * and DNS for its custom domains' checks.
+ */
 export const projectViewPorts = () => ({
   workspaces: workspaces(),
   projects: projects(),
@@ -27,4 +30,5 @@ export const projectViewPorts = () => ({
   releases: releases(),
   platformDomain: platform().domain,
   liveUrl: platform().liveUrl,
+  domains: { ingressHost: platform().ingressHost, resolve: resolveHost },
 });

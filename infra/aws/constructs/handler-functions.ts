@@ -66,6 +66,7 @@ export function handlerFunction(
   }
   if (access.platform) {
     environment.WHARF_PLATFORM_DOMAIN = config.platformDomain;
+    if (config.ingressHost) environment.WHARF_INGRESS_HOST = config.ingressHost;
     environment.WHARF_IMAGE_REGISTRY = config.imageRegistry;
     environment.WHARF_CLUSTER_ISSUER = config.clusterIssuer;
     environment.WHARF_SECRET_STORE = config.secretStore;

@@ -205,7 +205,9 @@ export class ApiStack extends Stack {
           reason:
             route.handler === 'webhooks/github'
               ? 'GitHub cannot send a bearer token: the webhook handler verifies X-Hub-Signature-256 (HMAC, constant time) before reading the body.'
-              : `${route.method} ${route.path} is the unauthenticated liveness check; it reads nothing and returns a constant.`,
+              : route.handler.startsWith('http/openapi/')
+                ? `${route.method} ${route.path} describes the API (OpenAPI document, reference page): built from the code at cold start, it reads no data.`
+                : `${route.method} ${route.path} is the unauthenticated liveness check; it reads nothing and returns a constant.`,
         });
       }
     }

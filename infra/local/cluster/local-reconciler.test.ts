@@ -645,6 +645,8 @@ describe('LocalReconciler', () => {
       name: 'storefront',
       type: 'monolith',
       environments: ['staging', 'production'],
+      // Production has a custom domain: its platform host must keep serving next to it.
+      domain: 'shop.example.com',
       environmentSettings: {
         staging: {
           env: [{ name: 'GREETING', secret: false, value: 'hello from staging' }],
@@ -689,7 +691,11 @@ describe('LocalReconciler', () => {
     const greeting = async (host: string) =>
       (JSON.parse((await viaGateway(r, host, '/env')).body) as Record<string, string>).GREETING;
     expect(await greeting(staging as string)).toBe('hello from staging');
+    expect(production).toBe('shop.example.com');
     expect(await greeting(production as string)).toBe('hello');
+    const platformHost = 'storefront-payments-ws1.localhost';
+    expect(r.route(platformHost)).toEqual(r.route('shop.example.com'));
+    expect(await greeting(platformHost)).toBe('hello');
   });
 
   it('resolves secret env through the ExternalSecret and the secret store, and never logs the value', async () => {

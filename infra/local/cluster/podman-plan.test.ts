@@ -85,7 +85,11 @@ spec: {}
       ['shop-catalog', ['shop-catalog']],
       ['shop-billing', ['shop-billing']],
     ]);
-    expect(shop.routes).toMatchObject([{ workload: 'shop-gateway', containerPort: 8080 }]);
+    // The platform host keeps serving next to the custom domain: both route to the entry service.
+    expect(shop.routes).toEqual([
+      { host: 'shop-payments-w0abc123def45.apps.example.com', workload: 'shop-gateway', containerPort: 8080 },
+      { host: 'shop.acme.io', workload: 'shop-gateway', containerPort: 8080 },
+    ]);
   });
 });
 

@@ -44,8 +44,13 @@ export function apiFieldError(error: unknown): FieldErrors | undefined {
   return { [error.field]: rule };
 }
 
-/** "Name" + "must be …" → "Name must be …": the rule read with the label the user sees. */
-export const labelled = (label: string, rule: string) => `${label} ${rule}`;
+/**
+ * "Name" + "must be …" → "Name must be …": the rule read with the label the user sees. A label's
+ * "(optional)" tells what may be left empty; in an error about a value that was given it reads as
+ * nonsense ("Custom domain (optional) must be …"), so it is dropped there.
+ */
+export const labelled = (label: string, rule: string) =>
+  `${label.replace(/\s*\(optional\)\s*$/i, '')} ${rule}`;
 
 /**
  * After a submit that found errors, moves focus to the first invalid control in the form (document

@@ -1,7 +1,7 @@
 import type { EnvironmentView } from '@shared/api.ts';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/client.ts';
 import { renderPage } from '../../testing/harness.tsx';
 import { EnvironmentSettingsPage } from './environment-settings.tsx';
@@ -44,13 +44,14 @@ const project = {
 
 function open(
   patch: (request: { body: unknown }) => unknown = ({ body }) => ({ ...view, ...(body as object) }),
+  shown: EnvironmentView = view,
 ) {
   return renderPage(<EnvironmentSettingsPage />, {
     path: '/w/:workspaceId/projects/:projectId/environments/:environment',
     url: '/w/w1/projects/p1/environments/production',
     routes: {
       [`GET ${base}`]: project,
-      [`GET ${base}/environments/production`]: view,
+      [`GET ${base}/environments/production`]: shown,
       [`PATCH ${base}/environments/production`]: patch,
     },
   });
@@ -113,6 +114,42 @@ describe('EnvironmentSettingsPage', () => {
     expect(pattern).toHaveAccessibleDescription(
       expect.stringContaining('Tag pattern must not contain spaces'),
     );
+  });
+
+  it('names a bad domain by its label without "(optional)"', async () => {
+    const user = userEvent.setup();
+    open(() => {
+      throw new ApiError(400, 'validation', 'domain must be a hostname such as app.example.com', 'domain');
+    });
+    const domain = await screen.findByRole('textbox', { name: 'Custom domain (optional)' });
+    await user.clear(domain);
+    await user.type(domain, 'shop.example.com:8443');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(
+      await screen.findByText('Custom domain must be a hostname such as app.example.com'),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/\(optional\) must/)).not.toBeInTheDocument();
+  });
+
+  it('shows the CNAME to create, with copy buttons, whether it resolves, and the platform URL that keeps serving', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    open(undefined, {
+      ...view,
+      platformUrl: 'http://shop-alice.localhost:8080/',
+      domainCheck: {
+        record: { type: 'CNAME', name: 'shop.example.com', value: 'localhost' },
+        resolves: false,
+      },
+    });
+    expect(
+      await screen.findByText('shop.example.com does not resolve to the platform yet', { exact: false }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('CNAME', { selector: 'code' })).toBeInTheDocument();
+    expect(screen.getByText('http://shop-alice.localhost:8080/')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Copy record value' }));
+    expect(writeText).toHaveBeenCalledWith('localhost');
   });
 
   it('sends nothing when nothing changed, and says so', async () => {

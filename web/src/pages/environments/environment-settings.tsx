@@ -6,6 +6,7 @@ import { Link, useParams } from 'react-router';
 import { useEnvironments } from '../../api/environments-service.ts';
 import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
+import { DomainCheckDetails } from '../../components/domain-check.tsx';
 import { EnvVarEditor } from '../../components/env-var-editor.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { CheckboxField, ErrorSummary, SelectField, TextField } from '../../components/form/fields.tsx';
@@ -192,10 +193,11 @@ function EnvironmentForm({
             value={state.domain}
             onChange={(domain) => change({ domain })}
             error={errors.domain}
-            hint="Empty: Wharf serves the environment at its platform address. Point the domain's DNS at the platform first."
+            hint="Empty: Wharf serves the environment at its platform address only. With a domain, the platform address keeps serving too; a pasted URL is reduced to its domain."
             autoComplete="off"
             spellCheck={false}
           />
+          {view.domainCheck && <DomainCheckDetails check={view.domainCheck} platformUrl={view.platformUrl} />}
           <div className="grid-2">
             <TextField
               path="replicas"

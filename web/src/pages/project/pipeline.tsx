@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { useEnvironments } from '../../api/environments-service.ts';
 import { paths } from '../../app/paths.ts';
 import { ConfirmDialog } from '../../components/confirm-dialog.tsx';
+import { DomainCheckDetails } from '../../components/domain-check.tsx';
 import { describeError } from '../../components/error-message.tsx';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
@@ -89,6 +90,18 @@ function EnvironmentStage({
         <dd>
           <LiveUrl url={environment.liveUrl} of={name} />
         </dd>
+        {environment.domainCheck && (
+          <>
+            <dt>Custom domain</dt>
+            <dd>
+              <DomainCheckDetails
+                check={environment.domainCheck}
+                platformUrl={environment.platformUrl}
+                of={name}
+              />
+            </dd>
+          </>
+        )}
         <dt>Release</dt>
         <dd>
           {release ? (

@@ -96,7 +96,7 @@ export function ProjectFields({
               value={state.domain}
               onChange={(domain) => onChange({ domain })}
               error={errors.domain}
-              hint="Without one, Wharf serves the app at its platform address. Point the domain's DNS at the platform before you deploy."
+              hint="Served next to the platform address, which keeps working. The project page then shows the DNS record to create."
               placeholder="shop.example.com"
               autoComplete="off"
               spellCheck={false}
