@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { approveRequestSchema, rejectRequestSchema } from '../../shared/schemas/approval.ts';
 import { backUpNowSchema } from '../../shared/schemas/backups.ts';
+import { cancelRequestSchema } from '../../shared/schemas/cancel.ts';
 import type { Mode } from '../../shared/schemas/common.ts';
 import { rotateRequestSchema } from '../../shared/schemas/database.ts';
 import {
@@ -10,10 +11,16 @@ import {
   promotionRequestSchema,
   releasesQuerySchema,
   rollbackRequestSchema,
+  runsQuerySchema,
 } from '../../shared/schemas/deployment.ts';
 import { updateEnvironmentSchema } from '../../shared/schemas/environment.ts';
 import { projectSchemas } from '../../shared/schemas/project.ts';
-import { credentialsQuerySchema, deleteQuerySchema, pageQuerySchema } from '../../shared/schemas/query.ts';
+import {
+  credentialsQuerySchema,
+  deleteQuerySchema,
+  pageQuerySchema,
+  projectListQuerySchema,
+} from '../../shared/schemas/query.ts';
 import { addMemberSchema, createWorkspaceSchema } from '../../shared/schemas/workspace.ts';
 
 /**
@@ -52,7 +59,7 @@ export function routeDocs(mode: Mode): Record<string, RouteDoc> {
     [`GET ${W}/approvals`]: {},
     [`POST ${W}/members`]: { body: addMemberSchema, status: 201 },
     [`DELETE ${W}/members/{userId}`]: { status: 204 },
-    [`GET ${W}/projects`]: { query: pageQuerySchema },
+    [`GET ${W}/projects`]: { query: projectListQuerySchema },
     [`POST ${W}/projects`]: { body: projects.create, status: 201 },
     [`GET ${P}`]: {},
     [`PATCH ${P}`]: {
@@ -66,12 +73,13 @@ export function routeDocs(mode: Mode): Record<string, RouteDoc> {
     [`POST ${P}/credentials/rotate`]: { body: rotateRequestSchema, status: 202 },
     [`GET ${E}`]: {},
     [`PATCH ${E}`]: { body: updateEnvironmentSchema },
-    [`GET ${P}/deployments`]: { query: pageQuerySchema },
+    [`GET ${P}/deployments`]: { query: runsQuerySchema },
     [`POST ${P}/deployments`]: { body: deployRequestSchema, status: 202 },
     [`GET ${P}/deployments/{runId}`]: {},
     [`GET ${P}/deployments/{runId}/logs`]: { query: logsQuerySchema },
     [`POST ${P}/deployments/{runId}/approve`]: { body: approveRequestSchema },
     [`POST ${P}/deployments/{runId}/reject`]: { body: rejectRequestSchema },
+    [`POST ${P}/deployments/{runId}/cancel`]: { body: cancelRequestSchema },
     [`GET ${P}/releases`]: { query: releasesQuerySchema },
     [`POST ${P}/releases/{releaseId}/rollback`]: { body: rollbackRequestSchema, status: 202 },
     [`GET ${P}/backups`]: {},
