@@ -108,6 +108,11 @@ export interface SyncStatus {
   message?: string | undefined;
   /** The last sync operation failed (Argo CD `operationState.phase` Failed/Error). */
   operationFailed?: boolean | undefined;
+  /**
+   * What the rollout printed since `logAfter` (the local reconciler: probe answers, a countdown, the
+   * app's own output), for the run log; `next` is the `logAfter` of the next call. Argo CD has none.
+   */
+  log?: { lines: string[]; next: number } | undefined;
 }
 
 /** One Deployment or StatefulSet of an app, as it runs now. */
@@ -128,7 +133,8 @@ export interface WorkloadStatus {
 export interface SyncService {
   /** Asks for the app to be synced to `revision` (refresh; sync when automated sync is off). */
   requestSync(app: SyncApp, revision: string): Promise<void>;
-  status(app: SyncApp): Promise<SyncStatus>;
+  /** `logAfter`: the `log.next` of the previous call for this run; without it, the log of the latest sync. */
+  status(app: SyncApp, options?: { logAfter?: number | undefined }): Promise<SyncStatus>;
   /**
    * The app's workloads as they run (Argo CD's resource tree; the local reconciler's pods); empty
    * when the app runs nothing yet.

@@ -41,6 +41,8 @@ export interface SyncTracking {
   checks: number;
   seen?: string | undefined;
   message?: string | undefined;
+  /** The sync service's log position already copied into the run log (SyncStatus `log.next`). */
+  logNext?: number | undefined;
 }
 
 export interface ReleaseResult {
