@@ -27,6 +27,13 @@ export interface BuildRequest {
 
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * Why a build failed, for a hint that fits: the repository could not be read (`source`), its branch
+ * is missing (`branch`), the user's command failed (`command`), or the platform did (`platform`:
+ * registry down, a tool missing, out of disk — not the user's code).
+ */
+export type BuildFailureCause = 'source' | 'branch' | 'command' | 'platform';
+
 export interface BuildProgress {
   state: BuildState;
   /** Build stage the user sees: `build` until the image is being pushed, then `push`. */
@@ -43,6 +50,8 @@ export interface BuildProgress {
   sourceCommit?: string | undefined;
   /** On failure or cancellation: why, in words a user can act on. */
   reason?: string | undefined;
+  /** On failure: what kind of failure it was, when the build service can tell. */
+  cause?: BuildFailureCause | undefined;
 }
 
 export interface BuildService {

@@ -370,7 +370,7 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
         return failed(
           state.x
             ? `The image scan (Trivy) found vulnerabilities at or above the TRIVY_FAIL_ON threshold (${state.x}); the image was not pushed. Update the affected packages or base image (see the scan report above) and deploy again`
-            : `Jenkins marked build ${name} UNSTABLE; only successful builds are deployed (see the log above)`,
+            : `Jenkins marked build ${name} UNSTABLE; only successful builds are deployed (the build log below says why)`,
         );
       case 'FAILURE': {
         const where = state.s ? ` in stage "${state.s}"` : '';

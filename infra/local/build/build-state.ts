@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageRef } from '../../../shared/deploy.ts';
-import type { BuildRequest, BuildState } from '../../../shared/deploy-ports.ts';
+import type { BuildFailureCause, BuildRequest, BuildState } from '../../../shared/deploy-ports.ts';
 
 /** What `<workDir>/<buildId>/state.json` holds: enough to answer a poll after a restart. */
 export interface BuildRecord {
@@ -21,6 +21,8 @@ export interface BuildRecord {
   images?: Record<string, ImageRef> | undefined;
   sourceCommit?: string | undefined;
   reason?: string | undefined;
+  /** On failure: what kind it was (the repository, the branch, the user's command, the platform). */
+  cause?: BuildFailureCause | undefined;
 }
 
 export const isTerminal = (state: BuildState) =>

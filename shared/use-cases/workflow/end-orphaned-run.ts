@@ -43,7 +43,7 @@ function describeEnding(ending: ExecutionEnding, hints: FailureHints): { reason:
     case 'TIMED_OUT':
       return {
         reason: 'The workflow execution timed out before the run finished.',
-        hint: hints['States.Timeout'] ?? 'Deploy again.',
+        hint: reasonFrom({ Error: 'States.Timeout' }, { 'States.Timeout': 'Deploy again.', ...hints }).hint,
       };
     case 'FAILED': {
       const { reason, hint } = reasonFrom({ Error: ending.error, Cause: ending.cause }, hints);
