@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { classifyFailure, firstErrorLine } from '../../../shared/build-failure.ts';
 import type { BuildFailureCause } from '../../../shared/deploy-ports.ts';
 import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
-import { classifyFailure, firstErrorLine } from './first-error.ts';
 
 /** Longer lines are cut into pieces of at most this many bytes of UTF-8 (between characters). */
 export const MAX_LINE_CHARS = MAX_LOG_LINE_BYTES;

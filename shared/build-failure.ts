@@ -1,4 +1,4 @@
-import type { BuildFailureCause } from '../../../shared/deploy-ports.ts';
+import type { BuildFailureCause } from './deploy-ports.ts';
 
 /**
  * Lines that say what went wrong, as the usual build tools print them: npm (`npm ERR!`, npm 10's

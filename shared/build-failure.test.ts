@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, firstErrorLine } from './first-error.ts';
+import { classifyFailure, firstErrorLine } from './build-failure.ts';
 
 describe('firstErrorLine', () => {
   it('finds the first line the usual tools print for an error', () => {
