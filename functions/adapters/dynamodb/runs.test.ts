@@ -62,3 +62,18 @@ describe('DynamoRuns: the unfinished runs (the start-up sweep finds them without
     expect(await ids()).toEqual([]);
   });
 });
+
+describe('DynamoRuns: a failed run keeps what to do and which field to fix', () => {
+  it('stores and reads back the hint and its field', async () => {
+    const r = run(`p-${randomIds.token()}`);
+    await runs.create(r);
+    const failed: Run = {
+      ...moved(r, 'failed'),
+      failureReason: "git could not clone https://x/y.git: fatal: repository 'https://x/y.git/' not found",
+      hint: 'Check the repository URL and that Wharf can reach it, then deploy again.',
+      hintField: 'repository.url',
+    };
+    expect(await runs.replace(failed, r)).toBe(true);
+    expect(await runs.get(r.projectId, r.id)).toMatchObject({ hintField: 'repository.url' });
+  });
+});
