@@ -589,6 +589,10 @@ describe('LocalReconciler', () => {
     expect(lines).toContain('[wharf] probing GET /healthz on :3000 for up to 2 s');
     expect(lines).toContain('[wharf] GET /healthz on :3000 → 404');
     expect(lines.some((line) => /^\[:\d+\] v1 listening on \d+$/.test(line))).toBe(true);
+    // The lines reach the run log: no folder of the server is named in them.
+    expect(
+      lines.filter((line) => [fx.repoDir, fx.artifactsDir, fx.logDir].some((d) => line.includes(d))),
+    ).toEqual([]);
     // A later call after `next` gets only what came since.
     expect((await r.status(app, { logAfter: status.log?.next })).log?.lines).toEqual([]);
   });

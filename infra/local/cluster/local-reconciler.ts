@@ -214,7 +214,9 @@ export class LocalReconciler implements SyncService {
       return { sync: 'Unknown', health: 'Missing', message: `${app.name} has not been synced here yet.` };
     }
     // A run's first check reads from the start of the latest sync: not an earlier release's lines.
-    const log = state.output.since(Math.max(options.logAfter ?? state.syncStart, 0));
+    const since = state.output.since(Math.max(options.logAfter ?? state.syncStart, 0));
+    // These lines reach the run log: the server's folders are not named there.
+    const log = { next: since.next, lines: since.lines.map((line) => this.withoutPaths(line)) };
     const target = state.reconciling ?? state.pending;
     if (target !== undefined) {
       return {
