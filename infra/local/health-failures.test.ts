@@ -90,6 +90,7 @@ describe('a rollout that never gets ready says why', () => {
     const { run: failed, lines } = await deploy('health-404', { branch: 'main', healthCheckPath: '/ready' });
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toContain('GET /ready on :3000 → 404');
+    expect(failed.hintField).toBe('healthCheckPath');
     const texts = lines.map((l) => l.text);
     // The run log shows what is probed, what answered, and the app's own output while it waits.
     expect(texts).toContainEqual(
@@ -110,5 +111,6 @@ describe('a rollout that never gets ready says why', () => {
     expect(failed.failureReason).toMatch(
       /nothing listens on :3000 — the app printed "node-web .* listening on port 5\d\d\d"/,
     );
+    expect(failed.hintField).toBe('port');
   }, 150_000);
 });
