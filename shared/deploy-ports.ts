@@ -37,6 +37,13 @@ export interface BuildRequest {
 
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * Why a build failed, for a hint that fits: the repository could not be read (`source`), its branch
+ * is missing (`branch`), the user's command failed (`command`), or the platform did (`platform`:
+ * registry down, a tool missing, out of disk — not the user's code).
+ */
+export type BuildFailureCause = 'source' | 'branch' | 'command' | 'platform';
+
 export interface BuildProgress {
   state: BuildState;
   /** Build stage the user sees: `build` until the image is being pushed, then `push`. */
@@ -55,6 +62,8 @@ export interface BuildProgress {
   commit?: CommitInfo | undefined;
   /** On failure or cancellation: why, in words a user can act on. */
   reason?: string | undefined;
+  /** On failure: what kind of failure it was, when the build service can tell. */
+  cause?: BuildFailureCause | undefined;
 }
 
 export interface BuildService {
@@ -120,6 +129,11 @@ export interface SyncStatus {
   message?: string | undefined;
   /** The last sync operation failed (Argo CD `operationState.phase` Failed/Error). */
   operationFailed?: boolean | undefined;
+  /**
+   * What the rollout printed since `logAfter` (the local reconciler: probe answers, a countdown, the
+   * app's own output), for the run log; `next` is the `logAfter` of the next call. Argo CD has none.
+   */
+  log?: { lines: string[]; next: number } | undefined;
 }
 
 /** One Deployment or StatefulSet of an app, as it runs now. */
@@ -140,7 +154,8 @@ export interface WorkloadStatus {
 export interface SyncService {
   /** Asks for the app to be synced to `revision` (refresh; sync when automated sync is off). */
   requestSync(app: SyncApp, revision: string): Promise<void>;
-  status(app: SyncApp): Promise<SyncStatus>;
+  /** `logAfter`: the `log.next` of the previous call for this run; without it, the log of the latest sync. */
+  status(app: SyncApp, options?: { logAfter?: number | undefined }): Promise<SyncStatus>;
   /**
    * The app's workloads as they run (Argo CD's resource tree; the local reconciler's pods); empty
    * when the app runs nothing yet.

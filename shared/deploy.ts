@@ -155,6 +155,8 @@ export interface Run {
   failureReason?: string | undefined;
   /** What to do next, for a failed run: shown next to the reason. */
   hint?: string | undefined;
+  /** When the fix is a project setting: its API field path (`repository.url`), which the UI links to. */
+  hintField?: string | undefined;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string | undefined;

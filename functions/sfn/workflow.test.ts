@@ -193,7 +193,7 @@ describe('DeployProject on aws-local-stepfunctions', () => {
     const { run, outcome } = await deployAndRun();
     expect(outcome).toEqual({ ok: false, error: 'DeployFailed' });
     expect(run).toMatchObject({ status: 'failed', failureReason: 'npm run build exited with code 1' });
-    expect(run.hint).toContain('Fix the build');
+    expect(run.hint).toContain('Your build command failed');
     expect(s.gitops.commits).toHaveLength(0);
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
   });
@@ -205,7 +205,7 @@ describe('DeployProject on aws-local-stepfunctions', () => {
       status: 'cancelled',
       failureReason: 'The build was aborted in Jenkins by bob.',
     });
-    expect(run.hint).not.toContain('Fix the build');
+    expect(run.hint).not.toContain('Your build command failed');
     expect(s.finished).toEqual([[run.id, 'cancelled']]);
     expect((await s.runs.getEnvironment(project.id, 'production')).activeRunId).toBeUndefined();
   });

@@ -272,9 +272,18 @@ export class FakeSync implements SyncService {
     if (this.failRequests) throw this.failRequests;
     this.requested.push({ app, revision });
   }
-  async status(app: SyncApp): Promise<SyncStatus> {
+  /** The rollout's log lines (numbered from 1), served after `logAfter` as the local reconciler does. */
+  readonly logLines: string[] = [];
+  readonly logAfters: Array<number | undefined> = [];
+  async status(app: SyncApp, options: { logAfter?: number | undefined } = {}): Promise<SyncStatus> {
     const last = this.requested.findLast((r) => r.app.name === app.name);
+    this.logAfters.push(options.logAfter);
+    const log =
+      this.logLines.length > 0
+        ? { lines: this.logLines.slice(options.logAfter ?? 0), next: this.logLines.length }
+        : undefined;
     return {
+      ...(log ? { log } : {}),
       revision: this.revisionOf ? await this.revisionOf(last?.revision) : last?.revision,
       sync: this.sync,
       health: this.health,

@@ -287,7 +287,7 @@ describe('status', () => {
     });
   });
 
-  it('reports Degraded at the commit with Argo CD message (app health, else the resource)', async () => {
+  it("reports Degraded at the commit quoting the resource's health message (the app's own is deprecated)", async () => {
     const degraded = (s: AppState) => {
       if (!s.status) return;
       s.status.health = { status: 'Degraded' };
@@ -315,6 +315,16 @@ describe('status', () => {
       app.name,
       appState(NEW, (s) => {
         degraded(s);
+        if (s.status) s.status.health = { status: 'Degraded', message: 'Back-off pulling image' };
+      }),
+    );
+    expect((await sync.status(app)).message).toBe(
+      'Deployment storefront: Deployment "storefront" exceeded its progress deadline',
+    );
+    // An older Argo CD that sets only the app's message: that is quoted.
+    fake.setApp(
+      app.name,
+      appState(NEW, (s) => {
         if (s.status) s.status.health = { status: 'Degraded', message: 'Back-off pulling image' };
       }),
     );

@@ -123,12 +123,15 @@ function syncStatusOf(application: ArgoApplication): SyncStatus {
       : ((status.resources ?? []).find((r) => r.health?.status === health && r.health.message) ??
         (status.resources ?? []).find((r) => r.health?.status !== 'Healthy' && r.health?.message));
   const errorCondition = (status.conditions ?? []).find((c) => c.type.endsWith('Error') && c.message);
+  // The resource's health message says what is wrong ("Deployment "shop" exceeded its progress
+  // deadline"); the Application's own health message is deprecated and unused since Argo CD 2.x, so
+  // it is only a fallback for older servers.
   const message =
     (operationFailed ? op?.message : undefined) ||
-    (health !== 'Healthy' ? status.health?.message : undefined) ||
     (unhealthy
       ? `${unhealthy.kind ?? 'Resource'} ${unhealthy.name ?? ''}: ${unhealthy.health?.message}`
       : undefined) ||
+    (health !== 'Healthy' ? status.health?.message : undefined) ||
     (errorCondition ? `${errorCondition.type}: ${errorCondition.message}` : undefined) ||
     (running ? op?.message : undefined) ||
     undefined;

@@ -162,3 +162,18 @@ describe('DynamoDeployTurns: release numbers are handed out once', () => {
     expect(await turns.allocateReleaseNumber(project, 'staging', 'rd')).toBe(3);
   });
 });
+
+describe('DynamoRuns: a failed run keeps what to do and which field to fix', () => {
+  it('stores and reads back the hint and its field', async () => {
+    const r = run(`p-${randomIds.token()}`);
+    await runs.create(r);
+    const failed: Run = {
+      ...moved(r, 'failed'),
+      failureReason: "git could not clone https://x/y.git: fatal: repository 'https://x/y.git/' not found",
+      hint: 'Check the repository URL and that Wharf can reach it, then deploy again.',
+      hintField: 'repository.url',
+    };
+    expect(await runs.replace(failed, r)).toBe(true);
+    expect(await runs.get(r.projectId, r.id)).toMatchObject({ hintField: 'repository.url' });
+  });
+});

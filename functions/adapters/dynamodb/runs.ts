@@ -120,6 +120,7 @@ const runSchema = storedAs<Run>()(
     ),
     failureReason: z.string().optional(),
     hint: z.string().optional(),
+    hintField: z.string().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     finishedAt: z.string().optional(),

@@ -266,9 +266,30 @@ describe('createJenkinsBuildService', () => {
           'ERROR: script returned exit code 1',
         ],
       }));
+      // The tool's first error line comes first; the pipeline's closing ERROR: line after it.
       expect(last).toMatchObject({
         state: 'failed',
-        reason: 'Jenkins build wharf-deploy #1 failed in stage "Image": script returned exit code 1',
+        reason:
+          'Jenkins build wharf-deploy #1 failed in stage "Image": error building image: error building stage: RUN npm ci: exit status 1 — script returned exit code 1',
+        cause: 'command',
+      });
+    });
+
+    it('FAILURE in the checkout stage is the repository: git quoted, cause source', async () => {
+      const { last } = await outcome(() => ({
+        result: 'FAILURE',
+        lines: [
+          `${BUILD_LOG_MARKERS.stage}Checkout`,
+          'remote: Repository not found.',
+          "fatal: repository 'https://github.com/acme/nope.git/' not found",
+          'ERROR: script returned exit code 128',
+        ],
+      }));
+      expect(last).toMatchObject({
+        state: 'failed',
+        reason:
+          'Jenkins build wharf-deploy #1 failed in stage "Checkout": fatal: repository \'https://github.com/acme/nope.git/\' not found — script returned exit code 128',
+        cause: 'source',
       });
     });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { classifyFailure, firstErrorLine } from '../../../shared/build-failure.ts';
 import {
   BUILD_ARTIFACT_FILE,
   BUILD_LOG_MARKERS,
@@ -8,7 +9,12 @@ import {
   RUN_ID_PARAMETER,
 } from '../../../shared/build-parameters.ts';
 import { commitInfo } from '../../../shared/commit-info.ts';
-import type { BuildProgress, BuildRequest, BuildService } from '../../../shared/deploy-ports.ts';
+import type {
+  BuildFailureCause,
+  BuildProgress,
+  BuildRequest,
+  BuildService,
+} from '../../../shared/deploy-ports.ts';
 import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 import {
   JenkinsClient,
@@ -108,6 +114,8 @@ const pollStateSchema = z.object({
   s: z.string().optional(),
   e: z.string().optional(),
   x: z.string().optional(),
+  /** The first line of the console that reads as an error (a tool's own words), for the reason. */
+  fe: z.string().optional(),
   /** The pipeline's timeout fired (Jenkins then ends the build ABORTED). */
   to: z.literal(true).optional(),
   /** Who aborted the build, from Jenkins' "Aborted by <user>" line. */
@@ -219,6 +227,10 @@ class LogReader {
     } else if (text.startsWith('ERROR: ')) this.state.e = cap(text.slice('ERROR: '.length).trim());
     else if (text.includes('Timeout has been exceeded')) this.state.to = true;
     else if (text.startsWith('Aborted by ')) this.state.ab = cap(text.slice('Aborted by '.length).trim());
+    if (this.state.fe === undefined) {
+      const first = firstErrorLine([text]);
+      if (first !== undefined) this.state.fe = cap(first);
+    }
     for (const piece of splitLogLine(text)) this.add(piece);
   }
 
@@ -343,6 +355,14 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
     return progress(state, lines, { state: 'queued' });
   }
 
+  /** What kind of failure: the checkout stage is the repository's; registry login the platform's; else the console says. */
+  function causeOf(state: PollState): BuildFailureCause {
+    const said = classifyFailure([state.fe, state.e].filter(Boolean).join('\n'));
+    if (state.s === 'Checkout' && said === 'command') return 'source';
+    if (state.s === 'Registry login') return 'platform';
+    return said;
+  }
+
   async function outcome(
     ref: BuildRef,
     build: JenkinsBuild,
@@ -370,13 +390,21 @@ export function createJenkinsBuildService(options: JenkinsBuildServiceOptions): 
       case 'UNSTABLE':
         return failed(
           state.x
-            ? `The image scan (Trivy) found vulnerabilities at or above the TRIVY_FAIL_ON threshold (${state.x}); the image was not pushed. Update the affected packages or base image (see the scan report above) and deploy again`
-            : `Jenkins marked build ${name} UNSTABLE; only successful builds are deployed (see the log above)`,
+            ? `The image scan (Trivy) found vulnerabilities at or above the TRIVY_FAIL_ON threshold (${state.x}); the image was not pushed. Update the affected packages or base image (the scan report is in the build log below) and deploy again`
+            : `Jenkins marked build ${name} UNSTABLE; only successful builds are deployed (the build log below says why)`,
         );
       case 'FAILURE': {
         const where = state.s ? ` in stage "${state.s}"` : '';
-        const error = state.e ? `: ${state.e}` : '';
-        return failed(`Jenkins build ${name} failed${where}${error}`);
+        // The first error line is the tool's own words; the pipeline's closing ERROR: line only says a step failed.
+        const quoted = [state.fe, state.e].filter(
+          (text, i, all): text is string => !!text && all.indexOf(text) === i,
+        );
+        const error = quoted.length ? `: ${quoted.join(' — ')}` : '';
+        return progress(state, lines, {
+          state: 'failed',
+          reason: `Jenkins build ${name} failed${where}${error}`,
+          cause: causeOf(state),
+        });
       }
       case 'NOT_BUILT':
         return failed(`Jenkins did not run build ${name} (NOT_BUILT)`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommitInfo, ImageRef } from '../../../shared/deploy.ts';
-import type { BuildRequest, BuildState } from '../../../shared/deploy-ports.ts';
+import type { BuildFailureCause, BuildRequest, BuildState } from '../../../shared/deploy-ports.ts';
 
 /** What `<workDir>/<buildId>/state.json` holds: enough to answer a poll after a restart. */
 export interface BuildRecord {
@@ -23,6 +23,8 @@ export interface BuildRecord {
   /** The checked-out commit's subject and author (`git log -1`), for the run's and release's titles. */
   commit?: CommitInfo | undefined;
   reason?: string | undefined;
+  /** On failure: what kind it was (the repository, the branch, the user's command, the platform). */
+  cause?: BuildFailureCause | undefined;
 }
 
 export const isTerminal = (state: BuildState) =>

@@ -304,14 +304,20 @@ describe('LocalBuildRunner', () => {
       await runner.start(req);
       const { last, lines } = await pollToEnd(runner, req.runId);
       expect(last.state).toBe('failed');
-      expect(last.reason).toBe('npm run build exited with code 1 — see the log above');
+      // The reason quotes the step's first error line; the cause is the user's command.
+      expect(last.reason).toBe(
+        'npm run build exited with code 1: error: something is wrong (in the build log below)',
+      );
+      expect(last.cause).toBe('command');
       expect(lines).toContain('compiling');
       expect(lines).toContain('control-plane-bin=false');
       expect(lines).toContain('error: something is wrong');
       expect(lines).toContainEqual(expect.stringMatching(/^AWS=none WHARF=none HOME=\S+ CI=true$/));
       // HOME is the build's own, outside the data folder the work folder belongs to.
       expect(lines.some((l) => l.includes(workDir))).toBe(false);
-      expect(lines.at(-1)).toBe('✖ Build failed: npm run build exited with code 1 — see the log above');
+      expect(lines.at(-1)).toBe(
+        '✖ Build failed: npm run build exited with code 1: error: something is wrong (in the build log below)',
+      );
       expect(last.image).toBeUndefined();
     } finally {
       delete process.env.AWS_SECRET_ACCESS_KEY;
@@ -348,7 +354,7 @@ describe('LocalBuildRunner', () => {
     await runner.start(req);
     const { last } = await pollToEnd(runner, req.runId, 100);
     expect(last.state).toBe('failed');
-    expect(last.reason).toBe('npm run build timed out after 2 s — see the log above');
+    expect(last.reason).toBe('npm run build timed out after 2 s (in the build log below)');
   }, 30_000);
 
   it('says what to do when nothing in the repository is buildable, or the branch is missing', async () => {
@@ -365,8 +371,22 @@ describe('LocalBuildRunner', () => {
     await runner.start(noBranch);
     const { last: clone } = await pollToEnd(runner, noBranch.runId);
     expect(clone.state).toBe('failed');
-    expect(clone.reason).toContain('git clone failed: check that');
-    expect(clone.reason).toContain('has a branch "does-not-exist"');
+    expect(clone.reason).toMatch(/has no branch "does-not-exist": .*does-not-exist/);
+    expect(clone.cause).toBe('branch');
+  }, 30_000);
+
+  it("says a repository that does not exist is the repository's problem, quoting git", async () => {
+    const { runner } = newRunner();
+    const missing = request('node-web', {
+      repository: { url: join(reposDir, 'no-such-repo.git'), branch: 'main' },
+    });
+    await runner.start(missing);
+    const { last } = await pollToEnd(runner, missing.runId);
+    expect(last.state).toBe('failed');
+    expect(last.cause).toBe('source');
+    expect(last.reason).toMatch(
+      /^git could not clone .*: fatal: .*(does not exist|not found|not appear to be a git repository)/,
+    );
   }, 30_000);
 
   it('refuses option-like and helper-transport input before running git', async () => {

@@ -282,6 +282,7 @@ function checkRepositoryUrl(url: string): void {
   if (!ok) {
     throw new BuildFailure(
       `the repository URL "${url}" is not one git can clone here; use an https:// URL such as https://github.com/org/repo.git`,
+      'source',
     );
   }
 }
@@ -289,7 +290,10 @@ function checkRepositoryUrl(url: string): void {
 function checkRequest(request: BuildRequest): void {
   checkRepositoryUrl(request.repository.url);
   if (!branchSchema.safeParse(request.repository.branch).success) {
-    throw new BuildFailure(`the branch "${request.repository.branch}" is not a valid git branch name`);
+    throw new BuildFailure(
+      `the branch "${request.repository.branch}" is not a valid git branch name`,
+      'branch',
+    );
   }
   if (request.commit !== undefined && !commitShaSchema.safeParse(request.commit).success) {
     throw new BuildFailure(`"${request.commit}" is not a git commit id (7 to 40 lowercase hex characters)`);
@@ -440,6 +444,7 @@ export class LocalBuildRunner implements BuildService {
       sourceCommit: record.sourceCommit,
       commit: record.commit,
       reason: final ? record.reason : undefined,
+      cause: final && record.state === 'failed' ? record.cause : undefined,
     };
   }
 
@@ -638,7 +643,9 @@ export class LocalBuildRunner implements BuildService {
           [this.workDir, this.artifactsDir, ...(build.tree ? [dirname(build.tree)] : [])],
         );
         build.log.line(`✖ Build failed: ${reason}`);
-        await this.finish(build, { state: 'failed', reason });
+        // An error that is not a BuildFailure is the runner's own: not the user's code.
+        const cause = error instanceof BuildFailure ? error.kind : 'platform';
+        await this.finish(build, { state: 'failed', reason, cause });
       }
     } finally {
       clearInterval(heartbeat);
@@ -684,8 +691,16 @@ export class LocalBuildRunner implements BuildService {
       });
     } catch (error) {
       if (error instanceof BuildFailure && error.message.includes('exited with code')) {
+        // git's own words say which: no such repository or host, no such branch, or (rarely) the disk.
+        const cause = error.kind === 'command' ? 'source' : error.kind;
+        const what =
+          cause === 'branch'
+            ? `the repository ${url} has no branch "${repository.branch}"`
+            : `git could not clone ${url}`;
         throw new BuildFailure(
-          `git clone failed: check that ${url} can be read and has a branch "${repository.branch}" — see the log above`,
+          `${what}${error.firstError ? `: ${error.firstError}` : ''}`,
+          cause,
+          error.firstError,
         );
       }
       throw error;
@@ -721,7 +736,10 @@ export class LocalBuildRunner implements BuildService {
         });
       } catch (error) {
         if (error instanceof BuildFailure && error.message.includes('exited with code')) {
-          throw new BuildFailure(`commit ${commit} was not found in ${url} — see the log above`);
+          throw new BuildFailure(
+            `commit ${commit} was not found in ${url}${error.firstError ? `: ${error.firstError}` : ''}`,
+            error.kind === 'platform' ? 'platform' : 'source',
+          );
         }
         throw error;
       }
@@ -965,7 +983,8 @@ export class LocalBuildRunner implements BuildService {
         resolved.set(base, await containers.resolveImage(base, (line) => build.log.line(line)));
       } catch (error) {
         throw new BuildFailure(
-          `the local base image for ${base} could not be made (${errorMessage(error)}) — see the log above; deploy again to retry`,
+          `the local base image for ${base} could not be made (${errorMessage(error)}; in the build log below); deploy again to retry`,
+          'platform',
         );
       }
     }
@@ -995,7 +1014,7 @@ export class LocalBuildRunner implements BuildService {
     }).catch((error: unknown) => {
       if (error instanceof BuildFailure && seen.some((line) => PULL_FAILED.test(line))) {
         throw new BuildFailure(
-          `buildah could not pull a base image (see the log above): from here only the local base images are reachable (${LOCAL_BASES}); use one of them in the Dockerfile's FROM`,
+          `buildah could not pull a base image (in the build log below): from here only the local base images are reachable (${LOCAL_BASES}); use one of them in the Dockerfile's FROM`,
         );
       }
       throw error;
@@ -1006,6 +1025,7 @@ export class LocalBuildRunner implements BuildService {
     if (!digest || digest !== pushedDigest) {
       throw new BuildFailure(
         `the registry reports ${digest ?? 'no image'} for ${reference}, not the ${pushedDigest} buildah pushed; deploy again`,
+        'platform',
       );
     }
     build.log.line(`Image ${reference} digest ${digest} (the registry's manifest digest)`);
@@ -1053,7 +1073,7 @@ export class LocalBuildRunner implements BuildService {
       });
     } catch (error) {
       if (error instanceof BuildFailure && seen.some((line) => PULL_FAILED.test(line))) {
-        return 'buildah could not reach an image registry (see the log above)';
+        return 'buildah could not reach an image registry (in the build log below)';
       }
       throw error;
     }
@@ -1072,10 +1092,21 @@ export class LocalBuildRunner implements BuildService {
       args: ['push', '--digestfile', digestFile, '--storage-driver', 'vfs', reference, `docker://${pushed}`],
       cwd: unit.dir,
       env,
+    }).catch((error: unknown) => {
+      // Pushing to the platform's registry is the platform's part, whatever buildah says.
+      if (error instanceof BuildFailure)
+        throw new BuildFailure(
+          `the platform's registry did not take the image: ${error.message}`,
+          'platform',
+        );
+      throw error;
     });
     const digest = (await readFile(digestFile, 'utf8')).trim();
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
-      throw new BuildFailure(`buildah push wrote no image digest (got "${digest}") — see the log above`);
+      throw new BuildFailure(
+        `buildah push wrote no image digest (got "${digest}"; in the build log below)`,
+        'platform',
+      );
     }
     return { digest, pushed };
   }

@@ -80,11 +80,31 @@ describe('runCommand', () => {
         args: ['-e', 'process.exit(3)'],
         signal,
       }),
-    ).rejects.toEqual(new BuildFailure('npm test exited with code 3 — see the log above'));
+    ).rejects.toEqual(new BuildFailure('npm test exited with code 3 (in the build log below)'));
+    // The first error line the command printed is quoted, npm's closing boilerplate skipped.
+    const failed = runCommand({
+      ...base,
+      display: 'npm run build',
+      command: process.execPath,
+      args: [
+        '-e',
+        "console.log('building'); console.error('npm error code 2'); console.error('src/a.ts(1,7): error TS2322: Type string is not number'); console.error('Error: later'); process.exit(2)",
+      ],
+      signal,
+    });
+    await expect(failed).rejects.toMatchObject({
+      message:
+        'npm run build exited with code 2: src/a.ts(1,7): error TS2322: Type string is not number (in the build log below)',
+      kind: 'command',
+      firstError: 'src/a.ts(1,7): error TS2322: Type string is not number',
+    });
     await expect(
       runCommand({ ...base, display: 'mvn package', command: 'wharf-no-such-program', args: [], signal }),
     ).rejects.toEqual(
-      new BuildFailure('mvn package could not start: wharf-no-such-program is not installed on this machine'),
+      new BuildFailure(
+        'mvn package could not start: wharf-no-such-program is not installed on this machine',
+        'platform',
+      ),
     );
     await expect(
       runCommand({
@@ -95,7 +115,7 @@ describe('runCommand', () => {
         args: ['-e', 'setTimeout(() => {}, 10000)'],
         signal,
       }),
-    ).rejects.toEqual(new BuildFailure('slow timed out after 0 s — see the log above'));
+    ).rejects.toEqual(new BuildFailure('slow timed out after 0 s (in the build log below)'));
   });
 
   it('stops the whole process group when aborted', async () => {

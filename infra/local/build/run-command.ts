@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { classifyFailure, firstErrorLine } from '../../../shared/build-failure.ts';
+import type { BuildFailureCause } from '../../../shared/deploy-ports.ts';
 import { MAX_LOG_LINE_BYTES, splitLogLine } from '../../../shared/log-lines.ts';
 
 /** Longer lines are cut into pieces of at most this many bytes of UTF-8 (between characters). */
@@ -11,11 +13,21 @@ const DRAIN_MS = 2_000;
 
 /** A step of the build failed; the message is the reason shown to the user. */
 export class BuildFailure extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What kind of failure: the user's command unless the output shows otherwise. */
+    readonly kind: BuildFailureCause = 'command',
+    /** The first line of the command's output that reads as an error, when there was one. */
+    readonly firstError?: string | undefined,
+  ) {
     super(message);
     this.name = 'BuildFailure';
   }
 }
+
+/** Lines kept per command for the failure message: the first error-looking ones and the last ones. */
+const KEPT_ERROR_LINES = 20;
+const KEPT_LAST_LINES = 50;
 
 /** The build was cancelled while this command ran (or before it started). */
 export class BuildCancelled extends Error {
@@ -104,9 +116,23 @@ export function runCommand(spec: CommandSpec): Promise<{ stdout: string }> {
     let cancelled = false;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const onLine = spec.onLine ?? (() => undefined);
+    const given = spec.onLine ?? (() => undefined);
+    // The failure message quotes the first error line, and the lines say what kind of failure it was.
+    const errorLines: string[] = [];
+    const lastLines: string[] = [];
+    const onLine = (line: string) => {
+      if (errorLines.length < KEPT_ERROR_LINES && firstErrorLine([line]) !== undefined) errorLines.push(line);
+      lastLines.push(line);
+      if (lastLines.length > KEPT_LAST_LINES) lastLines.shift();
+      given(line);
+    };
     const out = new LineSplitter(onLine);
     const err = new LineSplitter(onLine);
+    const failed = (what: string) => {
+      const first = firstErrorLine(errorLines);
+      const cause = classifyFailure([...errorLines, ...lastLines].join('\n'));
+      return new BuildFailure(`${what}${first ? `: ${first}` : ''} (in the build log below)`, cause, first);
+    };
 
     const stop = () => {
       if (child.pid === undefined) return;
@@ -152,8 +178,9 @@ export function runCommand(spec: CommandSpec): Promise<{ stdout: string }> {
         error.code === 'ENOENT'
           ? new BuildFailure(
               `${spec.display} could not start: ${spec.command} is not installed on this machine`,
+              'platform',
             )
-          : new BuildFailure(`${spec.display} could not start: ${error.message}`),
+          : new BuildFailure(`${spec.display} could not start: ${error.message}`, 'platform'),
       );
     });
     child.once('exit', (code, signal) => {
@@ -164,13 +191,12 @@ export function runCommand(spec: CommandSpec): Promise<{ stdout: string }> {
         if (cancelled) return new BuildCancelled();
         if (timedOut) {
           return new BuildFailure(
-            `${spec.display} timed out after ${Math.round(spec.timeoutMs / 1000)} s — see the log above`,
+            `${spec.display} timed out after ${Math.round(spec.timeoutMs / 1000)} s (in the build log below)`,
           );
         }
         if (code === 0) return undefined;
-        if (code !== null)
-          return new BuildFailure(`${spec.display} exited with code ${code} — see the log above`);
-        return new BuildFailure(`${spec.display} was stopped by ${signal ?? 'a signal'} — see the log above`);
+        if (code !== null) return failed(`${spec.display} exited with code ${code}`);
+        return failed(`${spec.display} was stopped by ${signal ?? 'a signal'}`);
       };
       const drain = setTimeout(() => {
         child.stdout.destroy();

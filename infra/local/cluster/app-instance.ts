@@ -15,9 +15,15 @@ export type LaunchPlan =
   | { kind: 'static'; display: string; root: string };
 
 /** What the readiness probe asks: an HTTP GET answered 2xx/3xx, or a TCP connection accepted. */
-export type ReadinessCheck =
+export type ReadinessCheck = (
   | { type: 'http'; path: string; headers: Record<string, string>; timeoutMs: number }
-  | { type: 'tcp'; timeoutMs: number };
+  | { type: 'tcp'; timeoutMs: number }
+) & {
+  /** How long the kubelet would probe before calling the pod not ready (initial delay + failureThreshold × period). */
+  budgetMs?: number | undefined;
+  /** The container port the probe targets, as the user configured it (shown in messages). */
+  port?: number | undefined;
+};
 
 export interface ExitInfo {
   code: number | null;
@@ -44,6 +50,8 @@ export interface LaunchOptions {
 }
 
 const PROBE_INTERVAL_MS = 50;
+/** While waiting for readiness, the run log gets a countdown this often. */
+const COUNTDOWN_MS = 5_000;
 const TAIL_LINES = 30;
 /** After the process exits, its pipes get this long to deliver their last lines. */
 const DRAIN_MS = 1_000;
@@ -62,7 +70,26 @@ export function describeExit(exit: ExitInfo): string {
   return `was stopped by ${exit.signal ?? 'a signal'}`;
 }
 
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+const REFUSED = 'connection refused';
+
+/**
+ * The port an app said it listens on, from its own output ("listening on 5000", "Server running at
+ * http://localhost:5000/", "port: 5000"): the last such line, quoted, and the number.
+ */
+export function printedPort(lines: readonly string[]): { line: string; port: number } | undefined {
+  const said = /\b(?:listen\w*|running|started|serving|server|ready|port)\b/i;
+  const number = /(?:\bport\b\s*[:=]?\s*|:|\b(?:on|at)\s+)(\d{2,5})\b/i;
+  for (const line of [...lines].reverse()) {
+    if (!said.test(line)) continue;
+    const port = Number(number.exec(line)?.[1]);
+    if (port > 0 && port < 65_536) return { line: line.trim(), port };
+  }
+  return undefined;
+}
 
 /** Undefined when the probe passed; otherwise what it saw, and whether it ran out of time. */
 type ProbeResult = { problem: string; timedOut: boolean } | undefined;
@@ -86,7 +113,7 @@ function httpProbe(
       (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
-        resolve(status >= 200 && status < 400 ? undefined : { problem: `HTTP ${status}`, timedOut: false });
+        resolve(status >= 200 && status < 400 ? undefined : { problem: String(status), timedOut: false });
       },
     );
     req.once('timeout', () => {
@@ -95,7 +122,7 @@ function httpProbe(
     });
     req.once('error', (error: NodeJS.ErrnoException) =>
       resolve({
-        problem: error.code === 'ECONNREFUSED' ? 'connection refused' : error.message,
+        problem: error.code === 'ECONNREFUSED' ? REFUSED : error.message,
         timedOut: false,
       }),
     );
@@ -116,7 +143,7 @@ function tcpProbe(port: number, timeoutMs: number): Promise<ProbeResult> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) =>
       resolve({
-        problem: error.code === 'ECONNREFUSED' ? 'connection refused' : error.message,
+        problem: error.code === 'ECONNREFUSED' ? REFUSED : error.message,
         timedOut: false,
       }),
     );
@@ -235,36 +262,71 @@ export class AppInstance {
   }
 
   /**
-   * Probes until the app answers, it exits, `timeoutMs` passes or `signal` aborts. Undefined when
-   * ready; otherwise why not, in words for the user.
+   * Probes until the app answers, it exits, the probe's budget (or `timeoutMs`, if shorter) passes or
+   * `signal` aborts. Undefined when ready; otherwise why not, in words for the user that quote the
+   * last answer (`GET /ready on :3000 → 404`). `report` gets each new answer and, every 5 s, how long
+   * is left, for the run log.
    */
   async waitReady(
     check: ReadinessCheck,
     timeoutMs: number,
     signal: AbortSignal,
+    report: (line: string) => void = () => undefined,
   ): Promise<string | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    const what = check.type === 'http' ? `GET ${check.path}` : `TCP port ${this.port}`;
-    let last = 'no answer yet';
+    const limitMs = Math.min(timeoutMs, check.budgetMs ?? timeoutMs);
+    const start = Date.now();
+    const deadline = start + limitMs;
+    const port = check.port ?? this.port;
+    const what = check.type === 'http' ? `GET ${check.path} on :${port}` : `TCP :${port}`;
+    let last: string | undefined;
+    let said: string | undefined;
+    let nextCountdown = start + COUNTDOWN_MS;
     const aborted = new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    report(`[wharf] probing ${what} for up to ${seconds(limitMs)} s`);
     for (;;) {
       if (this.exit) return `${this.display} ${describeExit(this.exit)} before it was ready`;
       if (signal.aborted) return 'the sync was cancelled';
       const budget = Math.max(50, Math.min(check.timeoutMs, deadline - Date.now()));
       const result =
         check.type === 'http' ? await httpProbe(this.port, check, budget) : await tcpProbe(this.port, budget);
-      if (result === undefined && !this.exit) return undefined;
+      if (result === undefined && !this.exit) {
+        report(`[wharf] ${what} → ready after ${seconds(Date.now() - start)} s`);
+        return undefined;
+      }
       // A probe the deadline cut short says less than the full ones before it.
       const cutShort = result?.timedOut && budget < check.timeoutMs;
-      if (result && (!cutShort || last === 'no answer yet')) last = result.problem;
-      if (Date.now() >= deadline) {
-        return `${this.display} was not ready within ${Math.round(timeoutMs / 100) / 10} s (${what}: ${last})`;
+      if (result && (!cutShort || last === undefined)) {
+        const answer = this.answer(what, port, result.problem);
+        if (answer !== said) report(`[wharf] ${answer}`);
+        said = answer;
+        last = answer;
+      }
+      const now = Date.now();
+      if (now >= deadline) {
+        return `${this.display} was not ready within ${seconds(limitMs)} s: ${last ?? `${what} → no answer`}`;
+      }
+      if (now >= nextCountdown) {
+        report(`[wharf] waiting for ${what} (${Math.ceil((deadline - now) / 1_000)} s left)`);
+        nextCountdown += COUNTDOWN_MS;
       }
       await Promise.race([sleep(PROBE_INTERVAL_MS), this.exited, aborted]);
     }
+  }
+
+  /** One probe's answer in words: the status, or — when nothing listens — the port the app printed. */
+  private answer(what: string, port: number, problem: string): string {
+    if (problem !== REFUSED) return `${what} → ${problem}`;
+    const printed = printedPort(this.tail.toArray());
+    // The app gets PORT (this instance's port); a port it printed that is not that one is where it listens.
+    if (printed && printed.port !== this.port) {
+      // Locally the app runs on a loopback port of its own, not the container port: it must read $PORT.
+      const local = printed.port === port ? ` (here it must listen on $PORT, which is ${this.port})` : '';
+      return `nothing listens on :${port} — the app printed "${printed.line}"${local}`;
+    }
+    return `nothing listens on :${port} yet (${what} → connection refused)`;
   }
 
   /** SIGTERM to the process group, SIGKILL after `graceMs`; the static server closes its connections. */

@@ -32,7 +32,9 @@ export class RingBuffer<T> {
  * lines in memory, and every line appended to `<logDir>/<appName>.log` when a log folder is set.
  */
 export class AppOutput {
-  private readonly recent: RingBuffer<string>;
+  private readonly recent: RingBuffer<{ seq: number; line: string }>;
+  /** The number of the last line written (lines are numbered from 1, per app, for as long as the platform runs). */
+  private seq = 0;
   private file: WriteStream | undefined;
   private fileFailed = false;
 
@@ -46,12 +48,27 @@ export class AppOutput {
 
   line(text: string): void {
     const line = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
-    this.recent.push(line);
+    this.seq += 1;
+    this.recent.push({ seq: this.seq, line });
     this.open()?.write(`${new Date().toISOString()} ${line}\n`);
   }
 
   lines(): string[] {
-    return this.recent.toArray();
+    return this.recent.toArray().map((entry) => entry.line);
+  }
+
+  /** The number of the last line written: pass it to `since` to read only what comes after. */
+  get last(): number {
+    return this.seq;
+  }
+
+  /** The lines after line number `after` still held, oldest first, and the number to ask after next time. */
+  since(after: number): { lines: string[]; next: number } {
+    const lines = this.recent
+      .toArray()
+      .filter((entry) => entry.seq > after)
+      .map((entry) => entry.line);
+    return { lines, next: this.seq };
   }
 
   /** Closes the log file; a later line opens it again. */

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../functions/lib/net.ts';
 import type { SyncApp } from '../../../shared/deploy-ports.ts';
 import type { MonolithProject } from '../../../shared/domain.ts';
 import { renderRelease } from '../../../shared/manifests/render-release.ts';
@@ -32,6 +33,8 @@ interface ArtifactOptions {
   failOnStart?: boolean;
   /** What /healthz answers. */
   healthStatus?: number;
+  /** Listens on this port instead of $PORT (an app with its port hard-coded). */
+  listenPort?: number;
 }
 
 const serverSource = (version: string, options: ArtifactOptions) => `
@@ -58,7 +61,7 @@ setTimeout(() => {
         res.end(JSON.stringify({ version: VERSION, pid: process.pid }));
       }
     })
-    .listen(Number(process.env.PORT), '127.0.0.1', () => console.log(VERSION + ' listening on ' + process.env.PORT));
+    .listen(${options.listenPort ?? 'Number(process.env.PORT)'}, '127.0.0.1', () => console.log(VERSION + ' listening on ' + ${options.listenPort ?? 'process.env.PORT'}));
 }, ${options.startDelayMs ?? 0});
 `;
 
@@ -70,6 +73,9 @@ interface ManifestOptions {
   /** Adds an ExternalSecret and an API_KEY env var read from it. */
   secret?: boolean;
   readinessPath?: string;
+  /** The readiness probe's failureThreshold (default: the kubelet's 3) and periodSeconds (default 5). */
+  failureThreshold?: number;
+  periodSeconds?: number;
 }
 
 const manifests = (o: ManifestOptions) => {
@@ -121,9 +127,9 @@ ${
     : ''
 }          readinessProbe:
             httpGet: { path: ${o.readinessPath ?? '/healthz'}, port: 3000 }
-            periodSeconds: 5
-            timeoutSeconds: 3
-`);
+            periodSeconds: ${o.periodSeconds ?? 5}
+            timeoutSeconds: ${Math.min(3, o.periodSeconds ?? 3)}
+${o.failureThreshold === undefined ? '' : `            failureThreshold: ${o.failureThreshold}\n`}`);
   docs.push(`apiVersion: v1
 kind: Service
 metadata:
@@ -511,7 +517,7 @@ describe('LocalReconciler', () => {
       return status.revision === c2 && status.health !== 'Progressing' ? status : undefined;
     });
     expect(degraded).toMatchObject({ sync: 'Synced', health: 'Degraded' });
-    expect(degraded.message).toContain('GET /healthz: HTTP 503');
+    expect(degraded.message).toContain('GET /healthz on :3000 → 503');
     expect(degraded.message).toContain('The previous version keeps serving');
 
     // RollBackToPrevious commits the previous release again and asks for its sync.
@@ -551,9 +557,66 @@ describe('LocalReconciler', () => {
     );
     const status = await syncTo(r, c1);
     expect(status).toMatchObject({ revision: c1, health: 'Degraded' });
-    expect(status.message).toContain('was not ready within 8 s (GET /healthz: HTTP 503)');
+    expect(status.message).toContain('was not ready within 8 s: GET /healthz on :3000 → 503');
     expect(status.message).toContain('v1 listening');
     expect(r.route(HOST)).toBeUndefined();
+  });
+
+  it("fails within the probe's budget (failureThreshold × period), naming path, port and status, and logs the wait", async () => {
+    const r = reconciler({ readinessTimeoutMs: 30_000 });
+    const hex = await fx.artifact('v1', { healthStatus: 404 });
+    const c1 = await fx.commit(
+      releaseFiles(
+        APP_PATH,
+        manifests({ hex, readinessPath: '/healthz', periodSeconds: 1, failureThreshold: 2 }),
+      ),
+    );
+    const started = Date.now();
+    await r.requestSync(app, c1);
+    // While it waits, the status says what the probe got, and its log streams the app's output.
+    await until('the probe to answer', async () => {
+      const s = await r.status(app);
+      return s.message?.includes('→ 404') ? s : undefined;
+    });
+    await r.settled(app);
+    const elapsed = Date.now() - started;
+    const status = await r.status(app, { logAfter: 0 });
+    expect(status).toMatchObject({ revision: c1, health: 'Degraded' });
+    expect(status.message).toContain('was not ready within 2 s: GET /healthz on :3000 → 404');
+    // The budget is 2 s; starting node and stopping it take the rest.
+    expect(elapsed).toBeLessThan(8_000);
+    const lines = status.log?.lines ?? [];
+    expect(lines).toContain('[wharf] probing GET /healthz on :3000 for up to 2 s');
+    expect(lines).toContain('[wharf] GET /healthz on :3000 → 404');
+    expect(lines.some((line) => /^\[:\d+\] v1 listening on \d+$/.test(line))).toBe(true);
+    // The lines reach the run log: no folder of the server is named in them.
+    expect(
+      lines.filter((line) => [fx.repoDir, fx.artifactsDir, fx.logDir].some((d) => line.includes(d))),
+    ).toEqual([]);
+    // A later call after `next` gets only what came since.
+    expect((await r.status(app, { logAfter: status.log?.next })).log?.lines).toEqual([]);
+  });
+
+  it('names the port the app printed when nothing listens on the probed one', async () => {
+    const r = reconciler({ readinessTimeoutMs: 30_000 });
+    const hex = await fx.artifact('v1', { listenPort: await freePort() });
+    const c1 = await fx.commit(
+      releaseFiles(APP_PATH, manifests({ hex, periodSeconds: 1, failureThreshold: 2 })),
+    );
+    const status = await syncTo(r, c1);
+    expect(status).toMatchObject({ revision: c1, health: 'Degraded' });
+    expect(status.message).toMatch(
+      /not ready within 2 s: nothing listens on :3000 — the app printed "v1 listening on \d+"/,
+    );
+  });
+
+  it('counts down the wait in the log every 5 s', async () => {
+    const r = reconciler({ readinessTimeoutMs: 6_000 });
+    const hex = await fx.artifact('v1', { healthStatus: 503 });
+    const c1 = await fx.commit(releaseFiles(APP_PATH, manifests({ hex })));
+    await syncTo(r, c1);
+    const lines = (await r.status(app, { logAfter: 0 })).log?.lines ?? [];
+    expect(lines).toContain('[wharf] waiting for GET /healthz on :3000 (1 s left)');
   });
 
   it('rejects an invalid manifest with the validator message and leaves the running version alone', async () => {
@@ -768,7 +831,7 @@ describe('LocalReconciler', () => {
     );
     await r.requestSync(dbApp, c1);
     await r.settled(dbApp);
-    expect(await r.status(dbApp)).toEqual({
+    expect(await r.status(dbApp)).toMatchObject({
       revision: c1,
       sync: 'Synced',
       health: 'Healthy',

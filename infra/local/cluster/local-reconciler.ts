@@ -85,6 +85,10 @@ interface AppState {
   current?: AppInstance | undefined;
   hosts: string[];
   output: AppOutput;
+  /** The output line number when the latest reconcile started: a run's log begins after it. */
+  syncStart: number;
+  /** While a new version waits for readiness: the probe's latest answer, for the status message. */
+  probing?: string | undefined;
   crashes: number;
   restartTimer?: NodeJS.Timeout | undefined;
   /** Container mode: the status of the serving release while it is healthy, restored when it recovers. */
@@ -204,21 +208,26 @@ export class LocalReconciler implements SyncService {
     this.enqueue(this.stateOf(app), revision);
   }
 
-  async status(app: SyncApp): Promise<LocalSyncStatus> {
+  async status(app: SyncApp, options: { logAfter?: number | undefined } = {}): Promise<LocalSyncStatus> {
     const state = this.apps.get(app.name);
     if (!state) {
       return { sync: 'Unknown', health: 'Missing', message: `${app.name} has not been synced here yet.` };
     }
+    // A run's first check reads from the start of the latest sync: not an earlier release's lines.
+    const since = state.output.since(Math.max(options.logAfter ?? state.syncStart, 0));
+    // These lines reach the run log: the server's folders are not named there.
+    const log = { next: since.next, lines: since.lines.map((line) => this.withoutPaths(line)) };
     const target = state.reconciling ?? state.pending;
     if (target !== undefined) {
       return {
         revision: state.status.revision,
         sync: 'OutOfSync',
         health: 'Progressing',
-        message: `Syncing to ${short(target)}.`,
+        message: `Syncing to ${short(target)}${state.probing ? `: ${state.probing}` : ''}.`,
+        log,
       };
     }
-    return { ...state.status };
+    return { ...state.status, log };
   }
 
   /**
@@ -388,6 +397,7 @@ export class LocalReconciler implements SyncService {
       worker: Promise.resolve(),
       hosts: [],
       output: new AppOutput(app.name, this.logDir),
+      syncStart: 0,
       crashes: 0,
     };
     this.apps.set(app.name, state);
@@ -415,6 +425,8 @@ export class LocalReconciler implements SyncService {
           const revision = state.pending;
           state.pending = undefined;
           state.reconciling = revision;
+          state.syncStart = state.output.last;
+          state.probing = undefined;
           try {
             state.status = await this.reconcile(state, revision);
           } catch (error) {
@@ -607,7 +619,16 @@ export class LocalReconciler implements SyncService {
       if (pid !== undefined) await this.processes?.forget(pid).catch(() => undefined);
     });
 
-    const notReady = await instance.waitReady(decision.readiness, this.readinessTimeoutMs, this.abort.signal);
+    const notReady = await instance.waitReady(
+      decision.readiness,
+      this.readinessTimeoutMs,
+      this.abort.signal,
+      (line) => {
+        state.output.line(line);
+        state.probing = line.replace(/^\[wharf\] /, '');
+      },
+    );
+    state.probing = undefined;
     if (notReady !== undefined) {
       await instance.stop(STOP_GRACE_MS);
       state.output.line(`[wharf] ${at}: ${notReady}`);

@@ -480,7 +480,13 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     await r.settled(probed);
     const status = await r.status(probed);
     expect(status).toMatchObject({ revision: q1, health: 'Degraded' });
-    expect(status.message).toMatch(/probed-0-pod-0-app was not ready within 2 s \(GET \/healthz: HTTP 404\)/);
+    expect(status.message).toMatch(
+      /probed-0-pod-0-app was not ready within 2 s: GET \/healthz on :8080 → 404/,
+    );
+    // The wait is in the app's log (which CheckSync copies into the run log): what is probed and what answered.
+    const lines = (await r.status(probed, { logAfter: 0 })).log?.lines ?? [];
+    expect(lines).toContainEqual(expect.stringMatching(/probing .*GET \/healthz on :8080 for up to 2 s/));
+    expect(lines).toContainEqual(expect.stringMatching(/GET \/healthz on :8080 → 404$/));
     expect(r.route(release.host as string)).toBeUndefined();
     expect(await podNames(`wharf.local/app=${probed.name}`)).toEqual([]);
     await r.stop();

@@ -82,9 +82,29 @@ describe('readinessCheck', () => {
       path: '/healthz',
       headers: { 'x-probe': '1' },
       timeoutMs: 3_000,
+      budgetMs: 30_000,
+      port: 80,
     });
-    expect(readinessCheck({ tcpSocket: { port: 5432 } })).toEqual({ type: 'tcp', timeoutMs: 1_000 });
-    expect(readinessCheck(undefined)).toEqual({ type: 'tcp', timeoutMs: 1_000 });
+    expect(readinessCheck({ tcpSocket: { port: 5432 } })).toEqual({
+      type: 'tcp',
+      timeoutMs: 1_000,
+      budgetMs: 30_000,
+      port: 5432,
+    });
+    expect(readinessCheck(undefined)).toEqual({ type: 'tcp', timeoutMs: 1_000, budgetMs: 30_000 });
+  });
+
+  it("gives the kubelet's budget (initial delay + failureThreshold × period) and resolves a named port", () => {
+    const check = readinessCheck(
+      {
+        httpGet: { path: '/ready', port: 'http' },
+        initialDelaySeconds: 3,
+        periodSeconds: 5,
+        failureThreshold: 3,
+      },
+      { name: 'app', ports: [{ name: 'http', containerPort: 3000 }] },
+    );
+    expect(check).toMatchObject({ type: 'http', path: '/ready', port: 3000, budgetMs: 18_000 });
   });
 });
 

@@ -63,19 +63,31 @@ export function ingressHosts(objects: readonly CheckedObject[]): string[] {
   return [...new Set(hosts)];
 }
 
-/** The kubelet's readiness check, translated: HTTP GET on the probe's path, else a TCP connect. */
-export function readinessCheck(probe: IProbe | undefined): ReadinessCheck {
+/**
+ * The kubelet's readiness check, translated: HTTP GET on the probe's path, else a TCP connect. Its
+ * budget is what the kubelet allows before it calls the pod not ready (initialDelaySeconds +
+ * failureThreshold × periodSeconds, with the Kubernetes defaults 0, 3 and 10 s), and `port` is the
+ * container port the user configured (the probe's, else the container's first), for messages.
+ */
+export function readinessCheck(probe: IProbe | undefined, container?: IContainer): ReadinessCheck {
   // The kubelet's default probe timeout is 1 s.
   const timeoutMs = Math.max(1, probe?.timeoutSeconds ?? 1) * 1_000;
+  const budgetMs =
+    ((probe?.initialDelaySeconds ?? 0) + (probe?.failureThreshold ?? 3) * (probe?.periodSeconds ?? 10)) *
+    1_000;
+  const declared = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+  const named = container?.ports?.find((p) => p.name === declared)?.containerPort;
+  const port = typeof declared === 'number' ? declared : (named ?? container?.ports?.[0]?.containerPort);
+  const shown = port === undefined ? {} : { port };
   const get = probe?.httpGet;
   if (get) {
     const path = get.path ? (get.path.startsWith('/') ? get.path : `/${get.path}`) : '/';
     const headers: Record<string, string> = {};
     for (const header of get.httpHeaders ?? []) headers[header.name] = header.value;
-    return { type: 'http', path, headers, timeoutMs };
+    return { type: 'http', path, headers, timeoutMs, budgetMs, ...shown };
   }
   // tcpSocket as it is; exec and grpc probes can't be run outside a container, so the port stands in.
-  return { type: 'tcp', timeoutMs };
+  return { type: 'tcp', timeoutMs, budgetMs, ...shown };
 }
 
 /** Decides whether (and what) to run locally; `why` says why not. */
@@ -107,7 +119,7 @@ export async function decideRun(
     hex,
     artifactDir,
     hosts: ingressHosts(objects),
-    readiness: readinessCheck(container.readinessProbe),
+    readiness: readinessCheck(container.readinessProbe, container),
   };
 }
 

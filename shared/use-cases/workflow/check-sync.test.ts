@@ -145,10 +145,40 @@ describe('CheckSync', () => {
       message:
         'The app did not become synced and healthy in time (last seen: at commit, Synced, Progressing).',
     });
-    s.sync.message = 'waiting for rollout to finish';
+    s.sync.message = 'Syncing to 0123abcd: GET /ready on :3000 → 404';
     expect(await s.check(1, second)).toMatchObject({
       message:
-        'The app did not become synced and healthy in time (last seen: at commit, Synced, Progressing; waiting for rollout to finish).',
+        'Syncing to 0123abcd: GET /ready on :3000 → 404. The app did not become synced and healthy in time (last seen: at commit, Synced, Progressing).',
+    });
+  });
+
+  it("copies the rollout's own log into the run log as it comes, each line once", async () => {
+    const s = await setup();
+    s.sync.health = 'Progressing';
+    s.sync.message = 'waiting';
+    s.sync.logLines.push('[wharf] probing GET /ready on :3000 for up to 18 s', '[:41000] listening on 41000');
+    const first = await s.check();
+    expect(first).toMatchObject({ state: 'waiting', logNext: 2 });
+    s.sync.logLines.push('[wharf] GET /ready on :3000 → 404');
+    const second = await s.check(1, first);
+    expect(second).toMatchObject({ logNext: 3 });
+    await s.check(1, second);
+    expect(s.sync.logAfters).toEqual([undefined, 2, 3]);
+    expect(s.log(s.run)).toEqual([
+      '  [wharf] probing GET /ready on :3000 for up to 18 s',
+      '  [:41000] listening on 41000',
+      '  sync: at commit, Synced, Progressing — waiting',
+      '  [wharf] GET /ready on :3000 → 404',
+    ]);
+  });
+
+  it("quotes the sync service's words when the app is Degraded", async () => {
+    const s = await setup();
+    s.sync.health = 'Degraded';
+    s.sync.message = 'node server.js was not ready within 18 s: GET /ready on :3000 → 404';
+    expect(await s.check()).toMatchObject({
+      state: 'degraded',
+      message: 'node server.js was not ready within 18 s: GET /ready on :3000 → 404',
     });
   });
 

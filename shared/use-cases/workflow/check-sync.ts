@@ -36,17 +36,32 @@ export function makeCheckSync({ runs, sync, gitops, journal, limits }: CheckSync
     const run = await loadRun(runs, state);
     if (!run.pendingRelease || !run.gitopsCommit)
       throw new WorkflowError(WORKFLOW_ERRORS.noCommit, 'Nothing was committed to sync.');
-    const status = await sync.status(appOf(run.pendingRelease));
+    const status = await sync.status(appOf(run.pendingRelease), { logAfter: state.sync?.logNext });
     const checks = (state.sync?.checks ?? 0) + 1;
+    // What the rollout printed (probe answers, the countdown, the app's own output) goes into the
+    // run log as it comes, so a user sees why it waits, not a silent minute.
+    if (status.log && status.log.lines.length > 0)
+      await journal.log(
+        run,
+        status.log.lines.map((line) => `  ${line}`),
+      );
+    const logNext = status.log?.next ?? state.sync?.logNext;
+    const tracked = logNext === undefined ? {} : { logNext };
     const atCommit = await runsRelease(status.revision, run.gitopsCommit, run.pendingRelease);
     const seen = `${atCommit ? 'at commit' : `at ${status.revision?.slice(0, 12) ?? 'no revision'}`}, ${status.sync}, ${status.health}`;
     if (seen !== state.sync?.seen) {
       await journal.log(run, `  sync: ${seen}${status.message ? ` — ${status.message}` : ''}`);
     }
     if (atCommit && status.sync === 'Synced' && status.health === 'Healthy')
-      return { state: 'synced', checks, seen };
+      return { state: 'synced', checks, seen, ...tracked };
     if (atCommit && (status.health === 'Degraded' || status.health === 'Missing' || status.operationFailed)) {
-      return { state: 'degraded', checks, seen, message: status.message ?? `The app is ${status.health}.` };
+      return {
+        state: 'degraded',
+        checks,
+        seen,
+        ...tracked,
+        message: status.message ?? `The app is ${status.health}.`,
+      };
     }
     // Still not at the commit: ask again now and then (a sync requested while an older operation
     // ran is not queued by Argo CD; a refresh is cheap and idempotent).
@@ -58,10 +73,15 @@ export function makeCheckSync({ runs, sync, gitops, journal, limits }: CheckSync
         state: 'degraded',
         checks,
         seen,
-        message: `The app did not become synced and healthy in time (last seen: ${seen}${status.message ? `; ${status.message}` : ''}).`,
+        ...tracked,
+        // The sync system's last words (the local reconciler's: the last probe answer) come first:
+        // they say what to fix; the generic part only says that the wait ran out.
+        message: status.message
+          ? `${status.message.replace(/\.?$/, '.')} The app did not become synced and healthy in time (last seen: ${seen}).`
+          : `The app did not become synced and healthy in time (last seen: ${seen}).`,
       };
     }
-    return { state: 'waiting', checks, seen };
+    return { state: 'waiting', checks, seen, ...tracked };
   };
   return checkSync;
 }

@@ -41,6 +41,8 @@ export interface SyncTracking {
   checks: number;
   seen?: string | undefined;
   message?: string | undefined;
+  /** The sync service's log position already copied into the run log (SyncStatus `log.next`). */
+  logNext?: number | undefined;
 }
 
 export interface ReleaseResult {
@@ -150,6 +152,12 @@ export const WORKFLOW_ERRORS = {
   nothingToBuild: 'NothingToBuild',
   noBuild: 'NoBuild',
   buildFailed: 'BuildFailed',
+  /** The build could not read the repository (wrong URL, no access, host unreachable). */
+  buildSourceUnreachable: 'BuildSourceUnreachable',
+  /** The repository has no such branch. */
+  buildBranchNotFound: 'BuildBranchNotFound',
+  /** The build platform failed (registry down, a tool missing, out of disk): not the user's code. */
+  buildPlatformFailed: 'BuildPlatformFailed',
   buildCancelled: 'BuildCancelled',
   buildTimedOut: 'BuildTimedOut',
   noImage: 'NoImage',

@@ -52,7 +52,7 @@ function describeEnding(
     case 'TIMED_OUT':
       return {
         reason: 'The workflow execution timed out before the run finished.',
-        hint: hints['States.Timeout'] ?? 'Deploy again.',
+        hint: reasonFrom({ Error: 'States.Timeout' }, { 'States.Timeout': 'Deploy again.', ...hints }).hint,
       };
     case 'FAILED': {
       const { reason, hint } = reasonFrom({ Error: ending.error, Cause: ending.cause }, hints);

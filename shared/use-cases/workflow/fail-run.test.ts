@@ -56,6 +56,30 @@ describe('FailRun', () => {
       expect(s.log(run)).toEqual(['✖ Run r1 did not finish in time.']);
     });
 
+    it('gives a build failure a hint for its cause, with the project field to fix', async () => {
+      const s = setup();
+      const run = await s.holding({ status: 'building' });
+      await s.failRun(
+        s.stateOf(run, {
+          error: lambdaError(
+            'BuildSourceUnreachable',
+            "git could not clone https://x/y.git: fatal: repository 'https://x/y.git/' not found",
+          ),
+        }),
+      );
+      const failed = await s.reload(run);
+      expect(failed.hint).toMatch(/^Check the repository URL and that Wharf can reach it/);
+      expect(failed.hintField).toBe('repository.url');
+
+      const platform = await s.addRun(s.monolith, { status: 'building' });
+      await s.failRun(
+        s.stateOf(platform, { error: lambdaError('BuildPlatformFailed', 'no space left on device') }),
+      );
+      const reloaded = await s.reload(platform);
+      expect(reloaded.hint).toMatch(/^Not your code: the build platform failed/);
+      expect(reloaded.hintField).toBeUndefined();
+    });
+
     it('takes a plain-text cause as it is', async () => {
       const s = setup();
       const run = await s.holding({ status: 'syncing' });

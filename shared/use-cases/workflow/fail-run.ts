@@ -5,12 +5,29 @@ import { type CaughtError, type DeployTaskFn, WORKFLOW_ERRORS } from './contract
 import { type RestorePorts, restoreDesiredState } from './restore-desired-state.ts';
 import { finishTurn, loadRun } from './run-context.ts';
 
+/**
+ * What to do: the words, and — when the fix is a project setting — the API field path of it
+ * (`repository.url`), so the UI links to that field of the project's edit page.
+ */
+export type FailureHint = string | { text: string; field: string };
+
 /** Error name → what the user (or an operator) should do. Adapters add their systems' own. */
-export type FailureHints = Readonly<Record<string, string>>;
+export type FailureHints = Readonly<Record<string, FailureHint>>;
 
 /** What to do after the workflow's own errors; the delivery adapters export hints for theirs. */
 export const WORKFLOW_HINTS: FailureHints = {
-  [WORKFLOW_ERRORS.buildFailed]: 'Fix the build (the log shows the failing command) and deploy again.',
+  [WORKFLOW_ERRORS.buildFailed]:
+    'Your build command failed: fix the error quoted above (the build log below shows it in context), commit, and deploy again.',
+  [WORKFLOW_ERRORS.buildSourceUnreachable]: {
+    text: 'Check the repository URL and that Wharf can reach it (a private repository needs access granted), then deploy again.',
+    field: 'repository.url',
+  },
+  [WORKFLOW_ERRORS.buildBranchNotFound]: {
+    text: 'Check the branch name: the repository has no branch by that name. Fix it, then deploy again.',
+    field: 'repository.branch',
+  },
+  [WORKFLOW_ERRORS.buildPlatformFailed]:
+    'Not your code: the build platform failed (see the reason). Deploy again; if it repeats, tell the operator.',
   [WORKFLOW_ERRORS.buildCancelled]:
     'The build was stopped before it finished. Deploy again when you are ready.',
   [WORKFLOW_ERRORS.buildTimedOut]:
@@ -30,7 +47,7 @@ const FALLBACK_HINT = 'Check the log; if the cause is not clear, open the workfl
 export function reasonFrom(
   error: CaughtError | undefined,
   hints: FailureHints,
-): { reason: string; hint: string } {
+): { reason: string; hint: string; hintField?: string } {
   const name = error?.Error ?? 'Error';
   let message = error?.Cause ?? '';
   try {
@@ -39,7 +56,11 @@ export function reasonFrom(
   } catch {
     // plain-text cause
   }
-  return { reason: message || name, hint: hints[name] ?? FALLBACK_HINT };
+  const hint = hints[name] ?? FALLBACK_HINT;
+  return {
+    reason: message || name,
+    ...(typeof hint === 'string' ? { hint } : { hint: hint.text, hintField: hint.field }),
+  };
 }
 
 export interface FailRunPorts extends RestorePorts {
@@ -93,7 +114,7 @@ export function makeFailRun(ports: FailRunPorts) {
   const failRun: DeployTaskFn<'FailRun'> = async (state) => {
     const run = await loadRun(runs, state);
     if (!TERMINAL_STATUSES.has(run.status)) {
-      const { reason, hint } = reasonFrom(state.error, hints);
+      const { reason, hint, hintField } = reasonFrom(state.error, hints);
       const errorName = state.error?.Error;
       // A build that could not be polled may be healthy: it is never stopped for that.
       const buildRunning = run.buildId && (run.status === 'building' || run.status === 'pushing');
@@ -107,7 +128,11 @@ export function makeFailRun(ports: FailRunPorts) {
       await journal.change(run, {
         status: errorName === WORKFLOW_ERRORS.buildCancelled ? 'cancelled' : 'failed',
         endStep: 'failed',
-        set: { failureReason: reason, hint: outOfSync ? `${outOfSync} ${hint}` : hint },
+        set: {
+          failureReason: reason,
+          hint: outOfSync ? `${outOfSync} ${hint}` : hint,
+          ...(hintField ? { hintField } : {}),
+        },
       });
     }
     await finishTurn(turns, run);

@@ -107,6 +107,31 @@ describe('PollBuild', () => {
     expect((await s.reload(run)).image).toBeUndefined();
   });
 
+  it('names the failure by its cause, so the hint fits: repository, branch, platform', async () => {
+    const s = setup({
+      build: scripted(
+        {
+          state: 'failed',
+          reason: "git could not clone x: fatal: repository 'x' not found",
+          cause: 'source',
+        },
+        { state: 'failed', reason: 'no branch', cause: 'branch' },
+        { state: 'failed', reason: 'no space left on device', cause: 'platform' },
+        { state: 'failed', reason: 'npm run build exited with code 1', cause: 'command' },
+      ),
+    });
+    const { run, tracking } = await s.building();
+    const state = s.stateOf(run, { build: tracking });
+    const names = [];
+    for (let i = 0; i < 4; i++) names.push((await failure(s.pollBuild(state)))?.name);
+    expect(names).toEqual([
+      'BuildSourceUnreachable',
+      'BuildBranchNotFound',
+      'BuildPlatformFailed',
+      'BuildFailed',
+    ]);
+  });
+
   it('says why when the build service gives no reason: failed, cancelled, or no image', async () => {
     const s = setup({
       build: scripted(

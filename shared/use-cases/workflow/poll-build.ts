@@ -1,5 +1,5 @@
 import { knownCommit } from '../../commit-info.ts';
-import type { BuildService, RunRepository } from '../../deploy-ports.ts';
+import type { BuildFailureCause, BuildService, RunRepository } from '../../deploy-ports.ts';
 import { WorkflowError } from '../../errors.ts';
 import type { RunJournal } from '../run-journal.ts';
 import { type DeployTaskFn, WORKFLOW_ERRORS, type WorkflowLimits } from './contract.ts';
@@ -11,6 +11,14 @@ export interface PollBuildPorts {
   journal: RunJournal;
   limits: Pick<WorkflowLimits, 'buildPolls'>;
 }
+
+/** Each kind of build failure has its own error name, so FailRun's hint fits the cause. */
+const BUILD_FAILURES: Record<BuildFailureCause, string> = {
+  source: WORKFLOW_ERRORS.buildSourceUnreachable,
+  branch: WORKFLOW_ERRORS.buildBranchNotFound,
+  command: WORKFLOW_ERRORS.buildFailed,
+  platform: WORKFLOW_ERRORS.buildPlatformFailed,
+};
 
 /** PollBuild: copy new log lines into the run's log, follow the phase, and report the outcome. */
 export function makePollBuild({ runs, build, journal, limits }: PollBuildPorts) {
@@ -44,7 +52,10 @@ export function makePollBuild({ runs, build, journal, limits }: PollBuildPorts) 
       return next;
     }
     if (progress.state === 'failed') {
-      throw new WorkflowError(WORKFLOW_ERRORS.buildFailed, progress.reason ?? 'The build failed.');
+      throw new WorkflowError(
+        BUILD_FAILURES[progress.cause ?? 'command'],
+        progress.reason ?? 'The build failed.',
+      );
     }
     if (progress.state === 'cancelled') {
       throw new WorkflowError(WORKFLOW_ERRORS.buildCancelled, progress.reason ?? 'The build was cancelled.');

@@ -3,7 +3,7 @@ import type { Run } from '../../deploy.ts';
 import { FakeGitOps, FakeSync } from '../../testing/in-memory-deploy.ts';
 import { workflowRuns } from '../../testing/workflow-runs.ts';
 import type { SyncTracking } from './contract.ts';
-import { makeRollBackToPrevious } from './roll-back-to-previous.ts';
+import { makeRollBackToPrevious, readinessFix } from './roll-back-to-previous.ts';
 
 const degraded: SyncTracking = { state: 'degraded', checks: 3, message: 'readiness probe failed' };
 
@@ -31,6 +31,24 @@ function setup() {
 }
 
 describe('RollBackToPrevious', () => {
+  it('points a readiness failure at the setting to fix: the health check path, or the port', async () => {
+    const s = setup();
+    const run = await s.failing();
+    const message = 'npm run start was not ready within 18 s: GET /ready on :3000 → 404.';
+    await s.rollBackToPrevious(s.stateOf(run, { sync: { ...degraded, message } }));
+    expect(await s.reload(run)).toMatchObject({
+      status: 'failed',
+      failureReason: message,
+      hint: 'This was the first release: make /ready answer with a 2xx or 3xx status (it answered 404), or set the health check path to one the app serves, then deploy again.',
+      hintField: 'healthCheckPath',
+    });
+    expect(readinessFix('nothing listens on :3000 — the app printed "listening on 5000"')).toEqual({
+      text: "Make the app listen on the port in $PORT (3000), or set the project's port to the one it printed",
+      field: 'port',
+    });
+    expect(readinessFix('readiness probe failed')).toBeUndefined();
+  });
+
   it('fails the first release, with a hint, when there is no earlier release, and passes the turn on', async () => {
     const s = setup();
     const run = await s.failing();
@@ -39,7 +57,7 @@ describe('RollBackToPrevious', () => {
     expect(after).toMatchObject({
       status: 'failed',
       failureReason: 'readiness probe failed',
-      hint: 'This was the first release: fix the app (see the log) and deploy again.',
+      hint: 'This was the first release: fix the app (the log below shows why), then deploy again.',
     });
     expect(after.steps.map((st) => `${st.name}:${st.status}`).slice(-2)).toEqual([
       'sync:failed',
@@ -91,7 +109,7 @@ describe('RollBackToPrevious', () => {
     expect(after).toMatchObject({
       status: 'rolled_back',
       failureReason: 'readiness probe failed',
-      hint: 'Release 1 is live again. Fix the problem (see the log) and deploy again.',
+      hint: 'Release 1 is live again. Fix the problem (the log below shows it), then deploy again.',
     });
     expect(after.steps.map((st) => `${st.name}:${st.status}`).slice(-2)).toEqual([
       'sync:failed',

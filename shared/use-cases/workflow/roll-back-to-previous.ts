@@ -15,6 +15,27 @@ export interface RollBackToPreviousPorts extends RestorePorts {
  * RollBackToPrevious: after a failed rollout, commit the environment's current release again, so
  * what runs is what ran before. A first release that fails is removed from Git and the run fails.
  */
+/**
+ * What to change when the rollout failed its readiness probe, from the sync system's words (the local
+ * reconciler's `GET /ready on :3000 → 404`, `nothing listens on :3000 — the app printed …`): the
+ * project setting to fix, for a link to it.
+ */
+export function readinessFix(reason: string): { text: string; field: string } | undefined {
+  const refused = /nothing listens on :(\d+) — the app printed/.exec(reason);
+  if (refused)
+    return {
+      text: `Make the app listen on the port in $PORT (${refused[1]}), or set the project's port to the one it printed`,
+      field: 'port',
+    };
+  const answered = /GET (\S+) on :\d+ → (\d{3})\b/.exec(reason);
+  if (answered)
+    return {
+      text: `Make ${answered[1]} answer with a 2xx or 3xx status (it answered ${answered[2]}), or set the health check path to one the app serves`,
+      field: 'healthCheckPath',
+    };
+  return undefined;
+}
+
 export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
   const { runs, turns, journal } = ports;
   const rollBackToPrevious: DeployTaskFn<'RollBackToPrevious'> = async (state) => {
@@ -24,6 +45,7 @@ export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
       return { result: run.status === 'rolled_back' ? 'rolled_back' : 'failed' };
     }
     const reason = state.sync?.message ?? 'The rollout did not become healthy.';
+    const fix = readinessFix(reason);
     run = await journal.change(run, { step: 'rollback', endStep: 'failed' });
     await journal.log(run, `✖ ${reason}`);
     const restored = await restoreDesiredState(ports, run, {
@@ -44,7 +66,8 @@ export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
         endStep: 'succeeded',
         set: {
           failureReason: reason,
-          hint: `Release ${release.number} is live again. Fix the problem (see the log) and deploy again.`,
+          hint: `Release ${release.number} is live again. ${fix ? fix.text : 'Fix the problem (the log below shows it)'}, then deploy again.`,
+          ...(fix ? { hintField: fix.field } : {}),
         },
       });
       await finishTurn(turns, run);
@@ -75,7 +98,8 @@ export function makeRollBackToPrevious(ports: RollBackToPreviousPorts) {
               ? `Argo CD has no project for workspace ${run.workspaceId} (${bootstrapPath}): a platform problem, not your app. ` +
                 `An operator should check that the Argo CD app wharf-bootstrap has synced bootstrap/, or write the file with ` +
                 `${operatorBootstrapCommand({ id: run.workspaceId, name: '<workspace name>' })} and push it; then deploy again.`
-              : 'This was the first release: fix the app (see the log) and deploy again.',
+              : `This was the first release: ${fix ? fix.text.replace(/^./, (c) => c.toLowerCase()) : 'fix the app (the log below shows why)'}, then deploy again.`,
+        ...(fix && restored.outcome !== 'out_of_sync' && !notBootstrapped ? { hintField: fix.field } : {}),
       },
     });
     await finishTurn(turns, run);

@@ -11,6 +11,9 @@ import { PodmanCli, podmanProblem } from './podman-cli.ts';
 import { cronPod, LABEL, type PlayUnit, type PodContext, playUnit } from './pods.ts';
 import { describeCheck, probeOnce } from './probe.ts';
 
+/** While waiting for readiness, the run log gets a countdown this often. */
+const COUNTDOWN_MS = 5_000;
+
 /** What the stack hands the reconciler to run containers (see LocalReconcilerOptions.containers). */
 export interface ContainerModeOptions {
   /** The CONTAINERS_* variables of the stack's container settings. */
@@ -506,11 +509,23 @@ export class PodmanCluster {
 
   /** Polls every new container until all pass their readiness probes; else why not. */
   private async waitReady(release: Release, request: ApplyRequest): Promise<string | undefined> {
-    const deadline = Date.now() + request.readinessTimeoutMs;
     const containers = release.units.flatMap((u) => u.containers);
+    // HTTP probes fail within the kubelet's budget; exec and TCP ones (databases) get the whole timeout.
+    const budgets = containers.map((c) => (c.readiness?.type === 'http' ? c.readiness.budgetMs : Infinity));
+    const limitMs = Math.min(
+      request.readinessTimeoutMs,
+      Math.max(...budgets, 0) || request.readinessTimeoutMs,
+    );
+    const start = Date.now();
+    const deadline = start + limitMs;
+    let nextCountdown = start + COUNTDOWN_MS;
     for (const container of containers) {
       if (container.probeProblem)
         request.log(`[wharf] ${container.name}: readiness not checked: ${container.probeProblem}`);
+      else if (container.readiness)
+        request.log(
+          `[wharf] probing ${container.name}: ${describeCheck(container.readiness)} for up to ${Math.round(limitMs / 100) / 10} s`,
+        );
     }
     const last = new Map<string, string>();
     for (;;) {
@@ -534,15 +549,23 @@ export class PodmanCluster {
       );
       results.forEach((problem, i) => {
         const container = containers[i];
-        if (problem && container?.readiness)
-          last.set(container.podmanName, `${describeCheck(container.readiness)}: ${problem}`);
+        if (!problem || !container?.readiness) return;
+        const answer = `${describeCheck(container.readiness)} → ${problem}`;
+        // Each new answer goes to the run log once, as it changes.
+        if (last.get(container.podmanName) !== answer) request.log(`[wharf] ${container.name}: ${answer}`);
+        last.set(container.podmanName, answer);
       });
       if (results.every((problem) => problem === undefined)) return undefined;
-      if (Date.now() >= deadline) {
+      const now = Date.now();
+      if (now >= deadline) {
         const waiting = containers.find((_, i) => results[i] !== undefined);
         const name = waiting?.podmanName ?? '';
         const why = last.get(name) ?? 'no answer yet';
-        return `${name} was not ready within ${Math.round(request.readinessTimeoutMs / 100) / 10} s (${why}).${await this.lastOutput(name, release.secretValues)}`;
+        return `${name} was not ready within ${Math.round(limitMs / 100) / 10} s: ${why}.${await this.lastOutput(name, release.secretValues)}`;
+      }
+      if (now >= nextCountdown) {
+        request.log(`[wharf] waiting for readiness (${Math.ceil((deadline - now) / 1_000)} s left)`);
+        nextCountdown += COUNTDOWN_MS;
       }
       await sleep(POLL_MS);
     }

@@ -285,9 +285,22 @@ export function readAppObjects(objects: readonly CheckedObject[]): AppObjects {
   };
 }
 
-/** The readiness probe of each container, for the reconciler to poll itself. */
+/**
+ * The readiness probe of each container, for the reconciler to poll itself. HTTP probes carry the
+ * container port they target (for messages) and the kubelet's budget (initialDelaySeconds +
+ * failureThreshold × periodSeconds): an app that answers wrongly fails within it. Exec and TCP
+ * probes (databases) keep the reconciler's own timeout, as a first start may initialise data.
+ */
 export type Readiness =
-  | { type: 'http'; hostPort: number; path: string; headers: Record<string, string>; timeoutMs: number }
+  | {
+      type: 'http';
+      hostPort: number;
+      containerPort: number;
+      path: string;
+      headers: Record<string, string>;
+      timeoutMs: number;
+      budgetMs: number;
+    }
   | { type: 'tcp'; hostPort: number; timeoutMs: number }
   | { type: 'exec'; command: string[]; timeoutMs: number };
 
@@ -312,7 +325,18 @@ export function readinessOf(
       : '/';
     const headers: Record<string, string> = {};
     for (const header of probe.httpGet.httpHeaders ?? []) headers[header.name] = header.value;
-    return { type: 'http', hostPort: published, path, headers, timeoutMs };
+    const budgetMs =
+      ((probe.initialDelaySeconds ?? 0) + (probe.failureThreshold ?? 3) * (probe.periodSeconds ?? 10)) *
+      1_000;
+    return {
+      type: 'http',
+      hostPort: published,
+      containerPort: port as number,
+      path,
+      headers,
+      timeoutMs,
+      budgetMs,
+    };
   }
   return { type: 'tcp', hostPort: published, timeoutMs };
 }

@@ -48,7 +48,7 @@ export async function probeOnce(
       (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
-        resolve(status >= 200 && status < 400 ? undefined : `HTTP ${status}`);
+        resolve(status >= 200 && status < 400 ? undefined : String(status));
       },
     );
     req.once('timeout', () => {
@@ -65,7 +65,7 @@ export async function probeOnce(
 
 export const describeCheck = (check: Readiness): string =>
   check.type === 'http'
-    ? `GET ${check.path}`
+    ? `GET ${check.path} on :${check.containerPort}`
     : check.type === 'tcp'
       ? 'TCP connect'
       : `exec ${check.command.join(' ')}`;

@@ -28,11 +28,11 @@ const storefront = {
   revision: 3,
 };
 
-function open(routes = {}) {
+function open(routes = {}, hash = '') {
   const user = userEvent.setup();
   const page = renderPage(<ProjectEditPage />, {
     path: '/w/:workspaceId/projects/:projectId/edit',
-    url: '/w/w1/projects/p1/edit',
+    url: `/w/w1/projects/p1/edit${hash}`,
     routes: { [`GET ${PROJECT}`]: storefront, ...routes },
   });
   return { user, ...page, writes: () => page.calls.filter((c) => c.method !== 'GET') };
@@ -49,6 +49,12 @@ describe('ProjectEditPage', () => {
     expect(screen.getByText('•••• set')).toBeInTheDocument();
     const inputs = [...container.querySelectorAll('input')].filter((i) => i.type !== 'checkbox');
     expect(inputs.some((i) => i.type === 'password')).toBe(false);
+  });
+
+  it("lands on the field a failed run's hint links to", async () => {
+    open({}, '#field-repository-url');
+    await screen.findByRole('heading', { name: 'Edit storefront' });
+    expect(document.activeElement?.id).toBe('field-repository-url');
   });
 
   it('removes the custom domain when its field is emptied', async () => {

@@ -1,6 +1,6 @@
 import type { ProjectView } from '@shared/api.ts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { useConfig } from '../../api/context.tsx';
 import { useProjects } from '../../api/projects-service.ts';
 import { paths } from '../../app/paths.ts';
@@ -43,6 +43,7 @@ export function ProjectEditPage() {
   const p = project.data;
   return (
     <div className="stack-lg">
+      <FocusLinkedField />
       <div className="page-header">
         <div>
           <p className="small muted">
@@ -68,6 +69,22 @@ export function ProjectEditPage() {
       <DeleteProjectSection workspaceId={workspaceId} project={p} />
     </div>
   );
+}
+
+/**
+ * A link to one field (`…/edit#field-repository-url`, from a failed run's hint) lands on it: the
+ * browser can't scroll there itself, as the form renders only once the project has loaded.
+ */
+function FocusLinkedField() {
+  const { hash } = useLocation();
+  useEffect(() => {
+    const target = hash.startsWith('#field-') ? document.getElementById(hash.slice(1)) : null;
+    if (target instanceof HTMLElement) {
+      target.scrollIntoView?.({ block: 'center' });
+      target.focus();
+    }
+  }, [hash]);
+  return null;
 }
 
 function SavedNotice({

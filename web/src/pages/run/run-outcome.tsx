@@ -2,6 +2,7 @@ import type { Run } from '@shared/deploy.ts';
 import { Link } from 'react-router';
 import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
+import { fieldId } from '../../components/form/field-errors.ts';
 import { useResource } from '../../components/use-resource.ts';
 import { LiveUrl } from '../project/release-details.tsx';
 
@@ -10,6 +11,14 @@ const ENDED_HEADINGS: Partial<Record<Run['status'], string>> = {
   rolled_back: 'Why it was rolled back',
   cancelled: 'Cancelled',
   superseded: 'Superseded',
+};
+
+/** The project settings a failure hint can point at (their API field paths), as the edit page labels them. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  'repository.url': 'repository URL',
+  'repository.branch': 'branch',
+  healthCheckPath: 'health check path',
+  port: 'port',
 };
 
 /** Where the run ended: the release and its live URL, or the reason and what to do next. */
@@ -37,10 +46,20 @@ export function RunOutcome({
         <p>
           <strong>What to do next: </strong>
           {run.hint}
+          {run.hintField && (
+            <>
+              {' '}
+              <Link
+                to={{ pathname: paths.editProject(workspaceId, projectId), hash: fieldId(run.hintField) }}
+              >
+                {FIELD_LABELS[run.hintField] ? `Edit the ${FIELD_LABELS[run.hintField]}` : 'Edit the project'}
+              </Link>
+            </>
+          )}
         </p>
       )}
       <p>
-        <a href="#run-log">Go to the log</a>
+        <a href="#run-log">Go to the log below</a>
       </p>
     </section>
   );
