@@ -185,8 +185,9 @@ export class PodmanCluster {
     }
     await new Promise<void>((resolve, reject) => {
       this.track(
-        // Resolves with the play; a run skipped (the previous one still going) or finished resolves too.
-        this.runJob(app, release, name, resolve).then(
+        // Resolves with the play. A run asked for now is never skipped for a scheduled one still going
+        // (Kubernetes' concurrencyPolicy holds back the schedule only): a final backup needs its own.
+        this.runJob(app, release, name, resolve, { manual: true }).then(
           () => resolve(),
           (error: Error) => {
             const message = maskSecrets(error.message, release.secretValues);
@@ -895,16 +896,18 @@ export class PodmanCluster {
     name: string,
     /** Called once its pod is played, before the run ends. */
     onPlayed?: () => void,
+    options: { manual?: boolean } = {},
   ): Promise<{ exitCode: number; output: string[] }> {
     const serving = release ?? this.releases.get(app);
     const job = serving?.objects.cronJobs.find((j) => j.name === name);
     if (!serving || !job) throw new Error(`${app} runs no CronJob ${name}.`);
-    if (serving.cronRunning.has(name)) {
+    if (!options.manual && serving.cronRunning.has(name)) {
       this.onLine(app, `[wharf] CronJob ${name}: the previous run is still going; this one is skipped`);
       return { exitCode: -1, output: [] };
     }
     serving.cronRunning.add(name);
-    const run = `${Date.now().toString(36)}`;
+    // Unique per run, also for two asked for in the same millisecond.
+    const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     const { pod, yaml } = cronPod(job, serving.context, run);
     try {
       this.onLine(app, `[wharf] CronJob ${name}: starting ${pod}`);
