@@ -32,7 +32,11 @@ export function makeRunJournal({ runs, logs, events, clock, finished }: JournalD
     text: string | string[],
     stream: LogStream = 'workflow',
   ) {
-    const lines = (Array.isArray(text) ? text : [text]).map((t) => ({ stream, text: t }));
+    // One stored line per line of text: the log viewer draws each line as one row, so a reason that
+    // quotes an app's output over several lines would otherwise overlap the rows below it.
+    const lines = (Array.isArray(text) ? text : [text])
+      .flatMap((t) => t.replace(/\r?\n$/, '').split(/\r?\n/))
+      .map((t) => ({ stream, text: t }));
     if (lines.length === 0) return;
     const stored = await logs.append(run.id, lines);
     await events.publish(

@@ -99,7 +99,11 @@ describe('Wharf in the browser', () => {
     const numbers = (await page.locator('.log-line .log-no').allTextContents()).map(Number);
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     expect(new Set(numbers).size).toBe(numbers.length);
-    // The log is grouped by the step that wrote it, each group a button that says what it holds.
+    // The log is grouped by the step that wrote it, each group a button that says what it holds (the
+    // log is virtual and follows its tail: back to the top, where the build's group starts).
+    await page.locator('.log-scroll').evaluate((el) => {
+      (el as unknown as { scrollTop: number }).scrollTop = 0;
+    });
     await page.getByRole('button', { name: /^Build\W+[\d,]+ lines?\W.*succeeded$/ }).waitFor();
     await screenshot(page, 'run-deployed');
 
@@ -107,7 +111,12 @@ describe('Wharf in the browser', () => {
     await page.reload();
     await runStatus(page, 'deployed');
     await page.locator('.log-line').first().waitFor();
-    expect(await page.locator('.log-line .log-no').first().textContent()).toBe(String(numbers[0]));
+    // The replayed log starts at its first line, under the same step groups.
+    await page.locator('.log-scroll').evaluate((el) => {
+      (el as unknown as { scrollTop: number }).scrollTop = 0;
+    });
+    await page.getByRole('button', { name: /^Build\W+[\d,]+ lines?\W.*succeeded$/ }).waitFor();
+    expect(await page.locator('.log-line .log-no').first().textContent()).toBe('1');
 
     // The live URL opens the app.
     await page.goto(projectUrl);
@@ -235,9 +244,71 @@ describe('Wharf in the browser', () => {
     expect(await bob.getByRole('button', { name: /^Deploy to / }).count()).toBe(0);
     await bobContext.close();
 
-    expect(accessibility, JSON.stringify(accessibility, null, 2)).toEqual([]);
     console.log(
       `first log line after Deploy: ${first.firstLineMs.toFixed(0)} ms (redeploy ${second.firstLineMs.toFixed(0)} ms)`,
     );
+  });
+  it('tells alice why a deploy failed and which field to fix, finds her projects by name, and documents the API', async () => {
+    const alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await signIn(alice, 'Alice');
+
+    // A second sample project: one click, a name of its own, its deploy started.
+    await page.getByRole('button', { name: 'Deploy a sample' }).click();
+    await page.waitForURL(/\/projects\/p[0-9a-z]+\/runs\/r[0-9a-z]+$/);
+    await runStatus(page, 'deployed');
+    const projectUrl = page.url().replace(/\/runs\/r[0-9a-z]+$/, '');
+
+    // A health check path the app does not serve: the run fails saying what was probed and what
+    // answered, and links to the field to fix.
+    await page.goto(`${projectUrl}/edit`);
+    const health = page.getByLabel('Health check path');
+    await health.fill('/nope');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Changes saved.').waitFor();
+    await page.goto(projectUrl);
+    await deployFromProjectPage(page);
+    // Staging had a live release, so the failed rollout is rolled back to it.
+    const runId = page.url().split('/').at(-1) as string;
+    await page
+      .locator(
+        `h1[data-run="${runId}"] .status-badge:is([data-status="failed"], [data-status="rolled_back"])`,
+      )
+      .waitFor({ timeout: 120_000 });
+    await page
+      .getByText(/GET \/nope on :3000 → 404/)
+      .first()
+      .waitFor();
+    await screenshot(page, 'run-failed-health-check');
+    const fix = page.getByRole('link', { name: /health check path/i }).first();
+    await fix.waitFor();
+    expect(await fix.getAttribute('href')).toContain('/edit#');
+
+    // The workspace's projects, found by part of a name, the newest activity first.
+    await page.goto(projectUrl.replace(/\/projects\/.*$/, ''));
+    await page.getByLabel('Search projects').fill('web-2');
+    const rows = page.getByRole('list', { name: 'Projects' }).getByRole('listitem');
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+        ).document.querySelectorAll('ul.project-list > li').length === 1,
+    );
+    expect(await rows.first().textContent()).toContain('node-web-2');
+    await screenshot(page, 'projects-search');
+
+    // The API reference, generated from the route table and the schemas the handlers parse with.
+    await page.goto(`${platform.url}/api/docs`);
+    await page.getByRole('heading', { name: 'Wharf API', level: 1 }).waitFor();
+    expect(await page.textContent('body')).toContain(
+      '/api/workspaces/{workspaceId}/projects/{projectId}/deployments/{runId}/cancel',
+    );
+    // Its own strict CSP (default-src 'none') keeps axe out: a plain screenshot.
+    await page.screenshot({
+      path: join(artifacts, `${String(++shot).padStart(2, '0')}-api-docs.png`),
+      fullPage: false,
+    });
+    await alice.close();
+
+    expect(accessibility, JSON.stringify(accessibility, null, 2)).toEqual([]);
   });
 });

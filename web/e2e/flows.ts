@@ -31,7 +31,7 @@ export async function signInAs(
 export async function runStatus(page: Page, status: string, timeout = 120_000) {
   const runId = page.url().split('/').at(-1) as string;
   await page
-    .locator('h1', { hasText: runId })
+    .locator(`h1[data-run="${runId}"]`)
     .locator(`.status-badge[data-status="${status}"]`)
     .waitFor({ timeout });
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useBackups } from '../../api/backups-service.ts';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
+import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 
@@ -109,7 +110,7 @@ export function BackupsSection({
           No backups yet: the first is taken at the next scheduled time, or now with Back up now.
         </p>
       ) : (
-        <div className="table-wrap">
+        <ScrollRegion label="Backups">
           <table className="table">
             <thead>
               <tr>
@@ -132,7 +133,7 @@ export function BackupsSection({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

@@ -6,6 +6,7 @@ import { useReleases } from '../../api/releases-service.ts';
 import { paths } from '../../app/paths.ts';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
+import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
 import { imageName, releaseTitle, shortSha } from './format.ts';
@@ -99,7 +100,7 @@ function ReleaseTable({
   // A rollback names the release it restored by number, when that release is on this page.
   const numberOf = (id: string) => items.find((r) => r.id === id)?.number;
   return (
-    <div className="table-wrap">
+    <ScrollRegion label="Releases">
       <table className="table releases-table">
         <thead>
           <tr>
@@ -163,6 +164,6 @@ function ReleaseTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -8,6 +8,7 @@ import { paths } from '../../app/paths.ts';
 import { ApprovalActions } from '../../components/approval-actions.tsx';
 import { describeError, ErrorMessage } from '../../components/error-message.tsx';
 import { Loading } from '../../components/loading.tsx';
+import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { StatusBadge, statusLabel } from '../../components/status-badge.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 import { useResource } from '../../components/use-resource.ts';
@@ -203,7 +204,7 @@ function RunTable({
   onDecided?(run: Run): void;
 }) {
   return (
-    <div className="table-wrap">
+    <ScrollRegion label="Runs">
       <table className="table runs-table">
         <thead>
           <tr>
@@ -246,6 +247,6 @@ function RunTable({
           })}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

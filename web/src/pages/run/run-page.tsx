@@ -68,7 +68,8 @@ export default function RunPage() {
           <p className="small">
             <Link to={paths.project(workspaceId, projectId)}>{run.projectName}</Link>
           </p>
-          <h1 className="row">
+          {/* data-run: which run the heading shows, for tests that follow one run across pages. */}
+          <h1 className="row" data-run={run.id}>
             <span>{runHeadline(run)}</span>
             <StatusBadge status={run.status} />
           </h1>

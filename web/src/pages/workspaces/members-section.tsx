@@ -12,6 +12,7 @@ import { ErrorSummary, SelectField, TextField } from '../../components/form/fiel
 import { useSubmit } from '../../components/form/use-submit.ts';
 import { Spinner } from '../../components/loading.tsx';
 import { useMe } from '../../components/me-context.tsx';
+import { ScrollRegion } from '../../components/scroll-region.tsx';
 import { TimeAgo } from '../../components/time-ago.tsx';
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: r === 'owner' ? 'Owner' : 'Member' }));
@@ -36,7 +37,7 @@ export function MembersSection({
           Members see and deploy every project of this workspace; owners also manage members.
         </p>
       </div>
-      <div className="table-wrap">
+      <ScrollRegion label="Members">
         <table className="table">
           <caption className="visually-hidden">Members of {workspace.name}</caption>
           <thead>
@@ -62,7 +63,7 @@ export function MembersSection({
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       {owner ? (
         <AddMemberForm workspaceId={workspace.id} localMode={localMode} onAdded={onChanged} />
       ) : (
