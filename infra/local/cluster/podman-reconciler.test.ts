@@ -397,7 +397,14 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(status.message).toContain('The previous version keeps serving.');
     expect(status.message).toContain('boom: cannot open the orders database');
     expect(await page(r1)).toBe('<h1>v2</h1>');
-    expect(await podNames(`wharf.local/app=${app.name}`)).toEqual(serving);
+    // The failed rollout's pods go right after it is reported; only the serving ones stay.
+    const deadline = Date.now() + 10_000;
+    let left = await podNames(`wharf.local/app=${app.name}`);
+    while (left.length !== serving.length && Date.now() < deadline) {
+      await sleep(100);
+      left = await podNames(`wharf.local/app=${app.name}`);
+    }
+    expect(left).toEqual(serving);
   });
 
   it('rolls back by re-playing an earlier commit, with the image it already has', async () => {
