@@ -191,6 +191,20 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
   const exec = async (container: string, script: string) =>
     (await podman.ok('exec', ['exec', container, 'sh', '-c', script])).trim();
 
+  /**
+   * The pods with `label` once a failed rollout's have gone: they are removed right after the Degraded
+   * report, so a check straight after it may still see them. Gives up after 10 s (and the test fails).
+   */
+  async function podsOnceCleanedUp(label: string, count: number): Promise<string[]> {
+    const deadline = Date.now() + 10_000;
+    let pods = await podNames(label);
+    while (pods.length !== count && Date.now() < deadline) {
+      await sleep(100);
+      pods = await podNames(label);
+    }
+    return pods;
+  }
+
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'wf-podman-'));
     repoDir = join(root, 'gitops.git');
@@ -398,13 +412,7 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(status.message).toContain('boom: cannot open the orders database');
     expect(await page(r1)).toBe('<h1>v2</h1>');
     // The failed rollout's pods go right after it is reported; only the serving ones stay.
-    const deadline = Date.now() + 10_000;
-    let left = await podNames(`wharf.local/app=${app.name}`);
-    while (left.length !== serving.length && Date.now() < deadline) {
-      await sleep(100);
-      left = await podNames(`wharf.local/app=${app.name}`);
-    }
-    expect(left).toEqual(serving);
+    expect(await podsOnceCleanedUp(`wharf.local/app=${app.name}`, serving.length)).toEqual(serving);
   });
 
   it('rolls back by re-playing an earlier commit, with the image it already has', async () => {
@@ -788,7 +796,7 @@ describe.skipIf(missing.length > 0)('LocalReconciler in container mode (podman)'
     expect(status.message).toMatch(/mall-orders.* before it was ready/);
     expect(status.message).toContain('The previous version keeps serving.');
     // Neither service of the new release was kept: both of the previous one still serve.
-    expect(await podNames(`wharf.local/app=${mall.name}`)).toEqual(serving);
+    expect(await podsOnceCleanedUp(`wharf.local/app=${mall.name}`, serving.length)).toEqual(serving);
     expect((await r.workloads(mall)).map((w) => [w.name, w.readyReplicas, w.images])).toEqual([
       ['mall-gateway', 1, [images.v1]],
       ['mall-orders', 1, [images.v1]],
