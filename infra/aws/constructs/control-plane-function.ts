@@ -257,22 +257,7 @@ export class ControlPlaneFunction extends Construct {
 
   /** Describes DeployProject executions: each run's execution, named at start, so only a name pattern fits. */
   describeExecutions(stateMachineArn: string, stateMachineName: string): this {
-    this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
-    );
-    acknowledgeWildcardResource(
-      this,
-      executions,
-      'Execution ARNs end in the run id, known only at run time; the grant is DescribeExecution on DeployProject executions only.',
-    );
-    return this;
+    return this.grantOnExecutions('states:DescribeExecution', stateMachineArn, stateMachineName);
   }
 
   /**
@@ -280,6 +265,11 @@ export class ControlPlaneFunction extends Construct {
    * ARN, known only at run time, so the grant is a name pattern on DeployProject's executions.
    */
   stopExecutions(stateMachineArn: string, stateMachineName: string): this {
+    return this.grantOnExecutions('states:StopExecution', stateMachineArn, stateMachineName);
+  }
+
+  /** One action on DeployProject's executions: their ARNs end in the run id, so a name pattern. */
+  private grantOnExecutions(action: string, stateMachineArn: string, stateMachineName: string): this {
     this.addEnvironment('WHARF_STATE_MACHINE_ARN', stateMachineArn);
     const executions = Stack.of(this).formatArn({
       service: 'states',
@@ -287,13 +277,11 @@ export class ControlPlaneFunction extends Construct {
       resourceName: `${stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
-    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [action], resources: [executions] }));
     acknowledgeWildcardResource(
       this,
       executions,
-      'Execution ARNs end in the run id, known only at run time; the grant is StopExecution on DeployProject executions only.',
+      `Execution ARNs end in the run id, known only at run time; the grant is ${action.replace('states:', '')} on DeployProject executions only.`,
     );
     return this;
   }
