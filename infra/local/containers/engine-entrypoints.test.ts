@@ -38,6 +38,19 @@ const freePort = () =>
     });
   });
 
+/** `check`'s answer once it stops throwing (an engine still starting), or its last error after `ms`. */
+async function until<T>(check: () => Promise<T>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 describe.skipIf(missing.length > 0 || psqlMissing)(
   `local postgres image${missing.length || psqlMissing ? ` (skipped: ${[...missing, ...(psqlMissing ? ['psql'] : [])].join(', ')} missing)` : ''}`,
   () => {
@@ -76,18 +89,6 @@ describe.skipIf(missing.length > 0 || psqlMissing)(
           env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '3' },
         },
       ).then((r) => r.stdout.trim());
-
-    const until = async (check: () => Promise<unknown>, ms = 60_000) => {
-      const end = Date.now() + ms;
-      for (;;) {
-        try {
-          return await check();
-        } catch (error) {
-          if (Date.now() > end) throw error;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    };
 
     /** Starts the image on the test's volume as the manifests do (uid 999), with these variables. */
     const start = async (variables: Record<string, string>) => {
@@ -275,17 +276,6 @@ describe.skipIf(missing.length > 0)(
         '-e',
         sql,
       );
-    const until = async (check: () => Promise<string>, ms = 60_000): Promise<string> => {
-      const end = Date.now() + ms;
-      for (;;) {
-        try {
-          return await check();
-        } catch (error) {
-          if (Date.now() > end) throw error;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    };
     const start = async (variables: Record<string, string>) => {
       await podman('rm', '-f', '-t', '0', container).catch(() => undefined);
       await podman(
